@@ -1,0 +1,58 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+// One schema for the whole environment. Every entry point calls loadConfig() once.
+export const ConfigSchema = Type.Object({
+  DATABASE_URL: Type.Optional(
+    Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL URL; unset = embedded server (npm start, npm test)' }),
+  ),
+  PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 8002, description: 'HTTP port' }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'HTTP bind address (0.0.0.0 in containers)' }),
+  ADMIN_TOKEN: Type.Optional(
+    Type.String({ minLength: 16, description: 'Bearer token of the admin API; unset disables /admin/v1' }),
+  ),
+  LLM_LATENCY_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 1000, description: 'stand-in LLM latency' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info', description: 'pino log level' },
+  ),
+  DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 10, description: 'connections of the API pool' }),
+  WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1000, default: 10, description: 'graphile-worker jobs run at once per process' }),
+  EMBEDDED_PG_DIR: Type.String({ minLength: 1, default: '.data/postgres', description: 'data folder of the embedded PostgreSQL' }),
+  EMBEDDED_PG_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 5433, description: 'port of the embedded PostgreSQL' }),
+});
+
+export type Config = Static<typeof ConfigSchema>;
+
+export class ConfigError extends Error {}
+
+/** Validates the environment once; throws ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(ConfigSchema.properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const converted = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, raw));
+  const errors = [...Value.Errors(ConfigSchema, converted)];
+  if (errors.length > 0) {
+    const lines = errors.map((e) => {
+      const name = e.path.replace(/^\//, '');
+      const allowed = (e.schema.anyOf as { const: string }[] | undefined)?.map((s) => s.const);
+      return `  ${name}=${JSON.stringify(raw[name])}: ${allowed ? `expected one of ${allowed.join(', ')}` : e.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${[...new Set(lines)].join('\n')}`);
+  }
+  return converted as Config;
+}
+
+/** loadConfig() for entry points: a bad environment prints what is wrong and exits, no stack trace. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    process.exit(1);
+  }
+}

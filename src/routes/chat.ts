@@ -1,0 +1,56 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { appendQuestionAnswer, createThread, getConversation } from '../db/queries/threads.js';
+import { buildPrompt } from '../lib/rag.js';
+import { errors, PROJECT_ERRORS, ProjectParams, Uuid } from '../schemas/common.js';
+import { badRequest, notFound } from '../errors.js';
+
+const ChatBody = Type.Object(
+  {
+    question: Type.String({ minLength: 1, maxLength: 10_000, description: 'not blank, at most 10,000 characters' }),
+    thread_id: Type.Optional(Uuid('continue this thread (a follow-up); omit to start a new thread')),
+  },
+  { additionalProperties: false },
+);
+
+const ChatResponse = Type.Object({
+  question: Type.String(),
+  answer: Type.String(),
+  question_answer_id: Uuid(),
+  thread_id: Uuid(),
+});
+
+const chat: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
+    '/chat',
+    {
+      schema: {
+        tags: ['chat'],
+        summary: 'Ask a question; starts a thread, or continues one with thread_id',
+        security: [{ apiKey: [] }],
+        params: ProjectParams,
+        body: ChatBody,
+        response: { 200: ChatResponse, ...errors(...PROJECT_ERRORS, 404, 415) },
+      },
+    },
+    async (request) => {
+      const { question, thread_id: threadId } = request.body;
+      if (question.trim() === '') throw badRequest('question must not be blank');
+      const projectId = request.project.id;
+
+      const history = threadId ? await getConversation(app.db, { projectId, threadId }) : [];
+      if (!history) throw notFound('thread');
+      const chunks = await app.rag.retriever.retrieve(projectId, question);
+      const answer = await app.rag.llm.complete(buildPrompt(question, chunks, history));
+
+      if (!threadId) {
+        const created = await createThread(app.db, { projectId, question, answer });
+        return { question, answer, question_answer_id: created.questionAnswerId, thread_id: created.threadId };
+      }
+      const questionAnswerId = await appendQuestionAnswer(app.db, { projectId, threadId, question, answer });
+      if (!questionAnswerId) throw notFound('thread');
+      return { question, answer, question_answer_id: questionAnswerId, thread_id: threadId };
+    },
+  );
+};
+
+export default chat;

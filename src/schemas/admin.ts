@@ -1,0 +1,95 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Nullable, Timestamp, Uuid } from './common.js';
+
+export const DigestInterval = Type.Union([Type.Literal('WEEKLY'), Type.Literal('BIWEEKLY'), Type.Literal('MONTHLY')], {
+  description: 'how often the user gets the usage report; null = never',
+});
+
+const Name = (max: number, description?: string) => Type.String({ minLength: 1, maxLength: max, pattern: '\\S', description });
+
+export const Team = Type.Object({ id: Uuid(), name: Type.String(), created_at: Timestamp() });
+export const NewTeam = Type.Object({ name: Name(200) }, { additionalProperties: false });
+
+export const User = Type.Object({
+  id: Uuid(),
+  team: Uuid(),
+  email: Type.String(),
+  first_name: Nullable(Type.String()),
+  last_name: Nullable(Type.String()),
+  digest_interval: Nullable(DigestInterval),
+  created_at: Timestamp(),
+});
+const UserFields = {
+  first_name: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+  last_name: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+  digest_interval: Type.Optional(Nullable(DigestInterval)),
+};
+export const NewUser = Type.Object(
+  { email: Type.String({ format: 'email', maxLength: 320 }), ...UserFields },
+  { additionalProperties: false },
+);
+export const UserChanges = Type.Object(UserFields, { additionalProperties: false });
+
+export const Project = Type.Object({
+  id: Uuid(),
+  team: Uuid(),
+  project_name: Type.String(),
+  product_name: Type.String(),
+  created_at: Timestamp(),
+});
+export const NewProject = Type.Object(
+  { project_name: Name(200), product_name: Name(200) },
+  { additionalProperties: false },
+);
+
+export const ApiKey = Type.Object({
+  id: Uuid(),
+  project: Uuid(),
+  name: Type.String(),
+  prefix: Type.String({ description: 'public part of the key, to recognise it in listings and logs' }),
+  created_at: Timestamp(),
+  last_used_at: Nullable(Timestamp('accurate to about a minute')),
+  revoked_at: Nullable(Timestamp()),
+});
+export const NewApiKeyResponse = Type.Composite([
+  ApiKey,
+  Type.Object({ key: Type.String({ description: 'the secret: shown this once, store it now' }) }),
+]);
+export const NewApiKey = Type.Object({ name: Name(200) }, { additionalProperties: false });
+
+// Rows as drizzle returns them, turned into the API's snake_case JSON.
+type Row<T> = T & { id: string; createdAt: Date };
+
+export const toTeam = (t: Row<{ name: string }>) => ({ id: t.id, name: t.name, created_at: t.createdAt.toISOString() });
+
+export const toUser = (
+  u: Row<{ teamId: string; email: string; firstName: string | null; lastName: string | null; digestInterval: string | null }>,
+) => ({
+  id: u.id,
+  team: u.teamId,
+  email: u.email,
+  first_name: u.firstName,
+  last_name: u.lastName,
+  digest_interval: u.digestInterval as Static<typeof DigestInterval> | null,
+  created_at: u.createdAt.toISOString(),
+});
+
+export const toProject = (p: Row<{ teamId: string; projectName: string; productName: string }>) => ({
+  id: p.id,
+  team: p.teamId,
+  project_name: p.projectName,
+  product_name: p.productName,
+  created_at: p.createdAt.toISOString(),
+});
+
+export const toApiKey = (
+  k: Row<{ projectId: string; name: string; prefix: string; lastUsedAt: Date | null; revokedAt: Date | null }>,
+) => ({
+  id: k.id,
+  project: k.projectId,
+  name: k.name,
+  prefix: k.prefix,
+  created_at: k.createdAt.toISOString(),
+  last_used_at: k.lastUsedAt?.toISOString() ?? null,
+  revoked_at: k.revokedAt?.toISOString() ?? null,
+});

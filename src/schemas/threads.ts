@@ -1,0 +1,24 @@
+import { Type } from '@sinclair/typebox';
+import { Timestamp, Uuid } from './common.js';
+
+export const QuestionAnswer = Type.Object({
+  id: Uuid(),
+  question: Type.String(),
+  answer: Type.String(),
+  created_at: Timestamp(),
+});
+
+export const Thread = Type.Object({
+  id: Uuid(),
+  project: Uuid('id of the project'),
+  created_at: Timestamp(),
+  first_question: Type.String(),
+  total_questions: Type.Integer({ minimum: 1 }),
+});
+
+export const ThreadDetail = Type.Composite([Thread, Type.Object({ question_answers: Type.Array(QuestionAnswer) })]);
+
+export const ThreadPage = Type.Object({
+  results: Type.Array(Thread),
+  next: Type.Union([Type.String(), Type.Null()], { description: 'cursor of the next page; null on the last page' }),
+});
