@@ -15,6 +15,7 @@ import { StaticLlm, type LlmClient } from './lib/llm.js';
 import { StaticRetriever, type Retriever } from './lib/retriever.js';
 import { apiKeyAuth } from './plugins/auth.js';
 import swagger from './plugins/swagger.js';
+import { validatorCompiler } from './plugins/validation.js';
 import admin from './routes/admin.js';
 import chat from './routes/chat.js';
 import health from './routes/health.js';
@@ -67,6 +68,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
     reply.code(404).send(errorBody(404, `route ${request.method} ${request.url.split('?')[0]} not found`, 'ROUTE_NOT_FOUND')),
   );
 
+  fastify.setValidatorCompiler(validatorCompiler);
   // JSON only: any other content type is a 415, not a body that fails validation.
   fastify.removeContentTypeParser('text/plain');
 
@@ -99,7 +101,6 @@ export async function buildApp(opts: AppOptions & { logger?: FastifyBaseLogger }
     logController: new AccessLog(),
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: 256 * 1024,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   await fastify.register(app, opts);
   return fastify;

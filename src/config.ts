@@ -24,7 +24,9 @@ export const ConfigSchema = Type.Object({
 
 export type Config = Static<typeof ConfigSchema>;
 
-export class ConfigError extends Error {}
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
 
 /** Validates the environment once; throws ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -39,7 +41,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const lines = errors.map((e) => {
       const name = e.path.replace(/^\//, '');
       const allowed = (e.schema.anyOf as { const: string }[] | undefined)?.map((s) => s.const);
-      return `  ${name}=${JSON.stringify(raw[name])}: ${allowed ? `expected one of ${allowed.join(', ')}` : e.message}`;
+      return `  ${name}=${JSON.stringify(env[name])}: ${allowed ? `expected one of ${allowed.join(', ')}` : e.message}`;
     });
     throw new ConfigError(`Invalid configuration:\n${[...new Set(lines)].join('\n')}`);
   }

@@ -2,7 +2,7 @@
 // whose data stays in EMBEDDED_PG_DIR between runs.
 import { loadConfigOrExit } from './config.js';
 import { closeDb, createDb } from './db/client.js';
-import { startEmbeddedPostgres } from './db/embedded.js';
+import { DEV_DATABASE, startEmbeddedPostgres } from './db/embedded.js';
 import { migrateDatabase } from './db/migrate.js';
 import { createDemoProject } from './lib/demo.js';
 import { createLogger } from './lib/logger.js';
@@ -21,7 +21,7 @@ const embedded = config.DATABASE_URL
       persistent: true,
       onLog: (line) => log.debug({ postgres: line }),
     });
-const databaseUrl = config.DATABASE_URL ?? (await embedded!.url('docs_chat'));
+const databaseUrl = config.DATABASE_URL ?? (await embedded!.url(DEV_DATABASE));
 if (embedded) log.info({ dir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT }, 'embedded PostgreSQL started');
 
 await migrateDatabase(databaseUrl);

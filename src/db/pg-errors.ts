@@ -1,9 +1,10 @@
 import postgres from 'postgres';
 import { notFound } from '../errors.js';
 
-/** SQLSTATE of an error raised by PostgreSQL, if it is one. */
+/** SQLSTATE of an error raised by PostgreSQL, if it is one (drizzle wraps it as the error's cause). */
 export function pgCode(err: unknown): string | undefined {
-  return err instanceof postgres.PostgresError ? err.code : undefined;
+  if (err instanceof postgres.PostgresError) return err.code;
+  return err instanceof Error && err.cause ? pgCode(err.cause) : undefined;
 }
 
 export const UNIQUE_VIOLATION = '23505';

@@ -5,10 +5,13 @@ export const DigestInterval = Type.Union([Type.Literal('WEEKLY'), Type.Literal('
   description: 'how often the user gets the usage report; null = never',
 });
 
-const Name = (max: number, description?: string) => Type.String({ minLength: 1, maxLength: max, pattern: '\\S', description });
+/** A display name: 1 to 200 characters, not blank. */
+export const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
+
+export type DigestIntervalValue = Static<typeof DigestInterval>;
 
 export const Team = Type.Object({ id: Uuid(), name: Type.String(), created_at: Timestamp() });
-export const NewTeam = Type.Object({ name: Name(200) }, { additionalProperties: false });
+export const NewTeam = Type.Object({ name: Name }, { additionalProperties: false });
 
 export const User = Type.Object({
   id: Uuid(),
@@ -38,7 +41,7 @@ export const Project = Type.Object({
   created_at: Timestamp(),
 });
 export const NewProject = Type.Object(
-  { project_name: Name(200), product_name: Name(200) },
+  { project_name: Name, product_name: Name },
   { additionalProperties: false },
 );
 
@@ -55,7 +58,7 @@ export const NewApiKeyResponse = Type.Composite([
   ApiKey,
   Type.Object({ key: Type.String({ description: 'the secret: shown this once, store it now' }) }),
 ]);
-export const NewApiKey = Type.Object({ name: Name(200) }, { additionalProperties: false });
+export const NewApiKey = Type.Object({ name: Name }, { additionalProperties: false });
 
 // Rows as drizzle returns them, turned into the API's snake_case JSON.
 type Row<T> = T & { id: string; createdAt: Date };
@@ -70,7 +73,7 @@ export const toUser = (
   email: u.email,
   first_name: u.firstName,
   last_name: u.lastName,
-  digest_interval: u.digestInterval as Static<typeof DigestInterval> | null,
+  digest_interval: u.digestInterval as DigestIntervalValue | null,
   created_at: u.createdAt.toISOString(),
 });
 

@@ -1,0 +1,33 @@
+import t from 'tap';
+import { loadConfig } from '../src/config.js';
+
+t.test('defaults', async (t) => {
+  const c = loadConfig({});
+  t.equal(c.PORT, 8002);
+  t.equal(c.LLM_LATENCY_MS, 1000);
+  t.equal(c.DATABASE_URL, undefined);
+  t.equal(c.ADMIN_TOKEN, undefined);
+});
+
+t.test('values are converted from text', async (t) => {
+  const c = loadConfig({ PORT: '9000', LLM_LATENCY_MS: '0', DATABASE_URL: 'postgres://u:p@h:5432/d', ADMIN_TOKEN: '' });
+  t.equal(c.PORT, 9000);
+  t.equal(c.LLM_LATENCY_MS, 0);
+  t.equal(c.ADMIN_TOKEN, undefined, 'empty means unset');
+});
+
+t.test('a bad value is refused with a message naming it', async (t) => {
+  t.throws(() => loadConfig({ PORT: 'eighty' }), { name: 'ConfigError' });
+  const message = (() => {
+    try {
+      loadConfig({ PORT: '70000', LLM_LATENCY_MS: '-1', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud', ADMIN_TOKEN: 'short' });
+    } catch (err) {
+      return (err as Error).message;
+    }
+  })();
+  t.match(message, /PORT="70000"/);
+  t.match(message, /LLM_LATENCY_MS="-1"/);
+  t.match(message, /DATABASE_URL="mysql:\/\/x"/);
+  t.match(message, /LOG_LEVEL="loud": expected one of fatal, error, warn, info, debug, trace, silent/);
+  t.match(message, /ADMIN_TOKEN="short"/);
+});

@@ -1,0 +1,40 @@
+import { randomUUID } from 'node:crypto';
+import postgres from 'postgres';
+import type { Test } from 'tap';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { closeDb, createDb } from '../src/db/client.js';
+import type { LlmClient } from '../src/lib/llm.js';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+const serverUrl = process.env.TEST_SERVER_URL;
+const template = process.env.TEST_TEMPLATE_DB;
+if (!serverUrl || !template) throw new Error('run the tests with `npm test`: it starts PostgreSQL and prepares the template database');
+
+/** A fresh database cloned from the migrated template, dropped when the test ends. */
+export async function testDatabase(t: Test): Promise<string> {
+  const name = `t_${randomUUID().replaceAll('-', '')}`;
+  const admin = postgres(serverUrl!, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name} template ${template}`);
+  t.teardown(async () => {
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  });
+  const url = new URL(serverUrl!);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** The app on its own database, as production builds it; model latencies 0. Closed in teardown. */
+export async function build(t: Test, opts: { env?: Record<string, string>; llm?: LlmClient } = {}) {
+  const url = await testDatabase(t);
+  const config = loadConfig({ DATABASE_URL: url, LLM_LATENCY_MS: '0', ADMIN_TOKEN, LOG_LEVEL: 'silent', ...opts.env });
+  const db = createDb(url, 5);
+  const app = await buildApp({ config, db, llm: opts.llm });
+  t.teardown(async () => {
+    await app.close();
+    await closeDb(db);
+  });
+  return { app, db, config, url };
+}

@@ -1,0 +1,42 @@
+import t from 'tap';
+import { build } from './helper.js';
+
+t.test('the OpenAPI document lists every route with its request and every response status', async (t) => {
+  const { app } = await build(t);
+  const res = await app.inject('/docs/json');
+  t.equal(res.statusCode, 200);
+  const doc = res.json();
+  t.match(doc.openapi, /^3\./);
+
+  const expected: Record<string, Record<string, string[]>> = {
+    '/query/v1/projects/{project_id}/chat': { post: ['200', '400', '401', '403', '404', '415'] },
+    '/query/v1/projects/{project_id}/threads/': { get: ['200', '400', '401', '403'] },
+    '/query/v1/projects/{project_id}/threads/{thread_id}/': { get: ['200', '400', '401', '403', '404'] },
+    '/admin/v1/teams': { get: ['200', '401'], post: ['201', '400', '401', '403'] },
+    '/admin/v1/teams/{team_id}/users': { get: ['200'], post: ['201', '400', '404', '409'] },
+    '/admin/v1/users/{user_id}': { patch: ['200', '400', '404'] },
+    '/admin/v1/teams/{team_id}/projects': { get: ['200', '404'], post: ['201', '400', '404'] },
+    '/admin/v1/projects/{project_id}/api-keys': { get: ['200'], post: ['201', '400', '404'] },
+    '/admin/v1/api-keys/{key_id}': { delete: ['204', '404'] },
+    '/health': { get: ['200'] },
+    '/ready': { get: ['200', '503'] },
+  };
+  for (const [path, methods] of Object.entries(expected)) {
+    for (const [method, statuses] of Object.entries(methods)) {
+      const op = doc.paths[path]?.[method];
+      t.ok(op, `${method.toUpperCase()} ${path} is documented`);
+      if (!op) continue;
+      for (const s of statuses) t.ok(op.responses[s], `${method.toUpperCase()} ${path} documents ${s}`);
+      if (path.startsWith('/query/') || path.startsWith('/admin/')) t.ok(op.tags?.length && op.security, `${path} has a tag and security`);
+    }
+  }
+  const chat = doc.paths['/query/v1/projects/{project_id}/chat'].post;
+  t.match(chat.requestBody.content['application/json'].schema, { required: ['question'], properties: { question: { maxLength: 10000 } } });
+  t.match(chat.responses['404'].content['application/json'].schema, { properties: { statusCode: {}, error: {}, message: {} } });
+  t.ok(doc.paths['/query/v1/projects/{project_id}/threads/'].get.parameters.some((p: { name: string }) => p.name === 'cursor'));
+
+  const page = await app.inject('/docs');
+  t.equal(page.statusCode, 200, 'browsable docs page');
+  t.match(page.headers['content-type'], /text\/html/);
+  t.match(page.body, /Swagger UI/);
+});

@@ -1,0 +1,53 @@
+// npm test: one real PostgreSQL for the whole run (embedded unless DATABASE_URL is set), one migrated
+// template database, then tap. Each test file clones the template into a database of its own.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import postgres from 'postgres';
+import { startEmbeddedPostgres, type EmbeddedServer } from '../src/db/embedded.js';
+import { migrateDatabase } from '../src/db/migrate.js';
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+
+const withDatabase = (url: string, db: string) => Object.assign(new URL(url), { pathname: `/${db}` }).toString();
+
+let embedded: EmbeddedServer | undefined;
+let serverUrl = process.env.DATABASE_URL;
+if (!serverUrl) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'docs-chat-test-'));
+  embedded = await startEmbeddedPostgres({ dir, port: await freePort(), persistent: false });
+  serverUrl = await embedded.url('postgres');
+}
+
+const template = `test_template_${process.pid}`;
+const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+let code = 1;
+try {
+  await admin.unsafe(`drop database if exists ${template}`);
+  await admin.unsafe(`create database ${template}`);
+  await migrateDatabase(withDatabase(serverUrl, template));
+
+  const args = process.argv.slice(2);
+  const files = args.length > 0 ? args : (await readdir('test')).filter((f) => f.endsWith('.test.ts')).map((f) => `test/${f}`);
+  code = await new Promise<number>((resolve) => {
+    const tap = spawn('npx', ['tap', ...files], {
+      stdio: 'inherit',
+      env: { ...process.env, TEST_SERVER_URL: serverUrl, TEST_TEMPLATE_DB: template },
+    });
+    tap.on('exit', (c) => resolve(c ?? 1));
+  });
+} finally {
+  await admin.unsafe(`drop database if exists ${template} with (force)`).catch(() => {});
+  await admin.end();
+  await embedded?.stop();
+}
+process.exit(code);
