@@ -17,6 +17,7 @@ import { apiKeyAuth } from './plugins/auth.js';
 import swagger from './plugins/swagger.js';
 import { validatorCompiler } from './plugins/validation.js';
 import admin from './routes/admin.js';
+import categories from './routes/categories.js';
 import chat from './routes/chat.js';
 import health from './routes/health.js';
 import threads from './routes/threads.js';
@@ -25,6 +26,7 @@ import { AppError } from './errors.js';
 declare module 'fastify' {
   interface FastifyInstance {
     db: Db;
+    config: Config;
     rag: { retriever: Retriever; llm: LlmClient };
   }
 }
@@ -43,6 +45,7 @@ function errorBody(statusCode: number, message: string, code?: string) {
 /** The whole HTTP API as one plugin: server.ts listens with it, tests inject into it. */
 export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   fastify.decorate('db', opts.db);
+  fastify.decorate('config', opts.config);
   fastify.decorate('rag', {
     retriever: opts.retriever ?? new StaticRetriever(),
     llm: opts.llm ?? new StaticLlm(opts.config.LLM_LATENCY_MS),
@@ -80,6 +83,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
       project.addHook('onRequest', apiKeyAuth(fastify));
       await project.register(chat);
       await project.register(threads);
+      await project.register(categories);
     },
     { prefix: '/query/v1/projects/:project_id' },
   );

@@ -17,7 +17,24 @@ export const ConfigSchema = Type.Object({
     { default: 'info', description: 'pino log level' },
   ),
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 10, description: 'connections of the API pool' }),
-  WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1000, default: 10, description: 'graphile-worker jobs run at once per process' }),
+  WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1000, default: 50, description: 'graphile-worker jobs run at once per process' }),
+  CATEGORISATION: Type.Union([Type.Literal('on'), Type.Literal('off')], {
+    default: 'on',
+    description: 'off: chat enqueues no classification and workers classify nothing (e.g. while the model provider is down)',
+  }),
+  CLASSIFIER_LATENCY_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 2000, description: 'stand-in classifier latency' }),
+  CLASSIFIER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 10_000, default: 100, description: 'classifier calls in flight per worker process' }),
+  CLASSIFY_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 200, description: 'threads per backfill job' }),
+  BACKFILL_QUEUE_THREADS: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'threads queued or in flight in backfill jobs; default 4 x CLASSIFIER_CONCURRENCY' }),
+  ),
+  CLASSIFICATION_TIMEOUT_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 86_400,
+    default: 300,
+    description: 'an unlabelled thread whose job has not finished after this long is enqueued again',
+  }),
+  SWEEP_INTERVAL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 60, description: 'period of the classification sweep' }),
   EMBEDDED_PG_DIR: Type.String({ minLength: 1, default: '.data/postgres', description: 'data folder of the embedded PostgreSQL' }),
   EMBEDDED_PG_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 5433, description: 'port of the embedded PostgreSQL' }),
 });

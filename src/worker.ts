@@ -7,21 +7,38 @@ import { migrateDatabase } from './db/migrate.js';
 import { createLogger, workerLogger } from './lib/logger.js';
 import { isMain, onShutdown } from './lib/shutdown.js';
 import { createTaskList } from '../tasks/index.js';
+import { kickSweep } from './db/queries/jobs.js';
+import { LimitedClassifier, StaticClassifier, type Classifier } from './lib/classifier.js';
 
 const crontab = readFileSync(new URL('../crontab', import.meta.url), 'utf8');
 
+export function defaultClassifier(config: Config): Classifier {
+  return new LimitedClassifier(new StaticClassifier(config.CLASSIFIER_LATENCY_MS), config.CLASSIFIER_CONCURRENCY);
+}
+
 /** Starts graphile-worker with our tasks and crontab. Any number of these may run against one database. */
-export async function startWorker(deps: { config: Config; db: Db; log: Logger; databaseUrl: string }): Promise<Runner> {
-  return run({
+export async function startWorker(deps: {
+  config: Config;
+  db: Db;
+  log: Logger;
+  databaseUrl: string;
+  classifier?: Classifier;
+}): Promise<Runner> {
+  const { config } = deps;
+  const runner = await run({
     connectionString: deps.databaseUrl,
-    concurrency: deps.config.WORKER_CONCURRENCY,
-    maxPoolSize: Math.max(10, deps.config.WORKER_CONCURRENCY + 2),
+    concurrency: config.WORKER_CONCURRENCY,
+    // Tasks use their own pool (deps.db): graphile-worker only needs connections to fetch and complete jobs.
+    maxPoolSize: 10,
     noHandleSignals: true,
     pollInterval: 1000,
     logger: workerLogger(deps.log),
-    taskList: createTaskList(deps),
+    taskList: createTaskList({ ...deps, classifier: deps.classifier ?? defaultClassifier(config) }),
     crontab,
   });
+  // A fresh deployment on top of unlabelled threads starts labelling them with no manual step.
+  if (config.CATEGORISATION === 'on') await kickSweep(deps.db);
+  return runner;
 }
 
 /** Stops taking jobs, waits for running ones, and lets graphile-worker release its locks. */
@@ -36,7 +53,7 @@ if (isMain(import.meta.url)) {
   const log = createLogger(config);
   if (!config.DATABASE_URL) throw new Error('start:worker needs DATABASE_URL (npm start runs everything on an embedded PostgreSQL)');
   await migrateDatabase(config.DATABASE_URL);
-  const db = createDb(config.DATABASE_URL, 4);
+  const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   const runner = await startWorker({ config, db, log, databaseUrl: config.DATABASE_URL });
   log.info('worker started');
   onShutdown(log, async () => {

@@ -5,6 +5,12 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { closeDb, createDb } from '../src/db/client.js';
 import type { LlmClient } from '../src/lib/llm.js';
+import { Logger as WorkerLogger, runOnce } from 'graphile-worker';
+import { pino } from 'pino';
+import type { Config } from '../src/config.js';
+import type { Db } from '../src/db/client.js';
+import { StaticClassifier, type Classifier } from '../src/lib/classifier.js';
+import { createTaskList } from '../tasks/index.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -29,7 +35,7 @@ export async function testDatabase(t: Test): Promise<string> {
 /** The app on its own database, as production builds it; model latencies 0. Closed in teardown. */
 export async function build(t: Test, opts: { env?: Record<string, string>; llm?: LlmClient } = {}) {
   const url = await testDatabase(t);
-  const config = loadConfig({ DATABASE_URL: url, LLM_LATENCY_MS: '0', ADMIN_TOKEN, LOG_LEVEL: 'silent', ...opts.env });
+  const config = loadConfig({ DATABASE_URL: url, LLM_LATENCY_MS: '0', CLASSIFIER_LATENCY_MS: '0', ADMIN_TOKEN, LOG_LEVEL: 'silent', ...opts.env });
   const db = createDb(url, 5);
   const app = await buildApp({ config, db, llm: opts.llm });
   t.teardown(async () => {
@@ -37,4 +43,19 @@ export async function build(t: Test, opts: { env?: Record<string, string>; llm?:
     await closeDb(db);
   });
   return { app, db, config, url };
+}
+
+const silent = pino({ level: 'silent' });
+
+/**
+ * Runs every job that is due until none is left, as a worker process would (graphile-worker's runOnce),
+ * with the stand-in classifier at latency 0 unless the test brings its own.
+ */
+export async function drain(ctx: { url: string; config: Config; db: Db }, classifier: Classifier = new StaticClassifier(0)) {
+  await runOnce({
+    connectionString: ctx.url,
+    concurrency: 4,
+    logger: new WorkerLogger(() => () => {}),
+    taskList: createTaskList({ config: ctx.config, db: ctx.db, log: silent, classifier }),
+  });
 }

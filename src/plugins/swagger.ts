@@ -20,7 +20,8 @@ export default fp(async (app) => {
       },
       tags: [
         { name: 'chat', description: 'Ask questions' },
-        { name: 'threads', description: 'Conversations of a project' },
+        { name: 'threads', description: 'Conversations of a project, with their category' },
+        { name: 'categories', description: "A project's categories and the threads per category" },
         { name: 'admin', description: 'Teams, users, projects and API keys (Bearer ADMIN_TOKEN)' },
         { name: 'operations', description: 'Health and readiness' },
       ],

@@ -43,7 +43,12 @@ const chat: FastifyPluginAsyncTypebox = async (app) => {
       const answer = await app.rag.llm.complete(buildPrompt(question, chunks, history));
 
       if (!threadId) {
-        const created = await createThread(app.db, { projectId, question, answer });
+        const created = await createThread(app.db, {
+          projectId,
+          question,
+          answer,
+          classifyTimeoutSeconds: app.config.CATEGORISATION === 'on' ? app.config.CLASSIFICATION_TIMEOUT_SECONDS : null,
+        });
         return { question, answer, question_answer_id: created.questionAnswerId, thread_id: created.threadId };
       }
       const questionAnswerId = await appendQuestionAnswer(app.db, { projectId, threadId, question, answer });

@@ -1,7 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { setUserLabel } from '../db/queries/classification.js';
 import { getThread, listThreads, type ThreadRow } from '../db/queries/threads.js';
 import { decodeCursor, encodeCursor } from '../lib/cursor.js';
-import { errors, PROJECT_ERRORS, ProjectParams, Uuid } from '../schemas/common.js';
+import { DateWindow, errors, PROJECT_ERRORS, ProjectParams, Uuid } from '../schemas/common.js';
 import { ThreadDetail, ThreadPage } from '../schemas/threads.js';
 import { notFound } from '../errors.js';
 
@@ -14,32 +15,45 @@ export function toThread(row: ThreadRow) {
     created_at: iso(row.created_at),
     first_question: row.first_question,
     total_questions: row.total_questions,
+    category: row.category_id
+      ? { id: row.category_id, name: row.category_name!, description: row.category_description! }
+      : null,
+    category_source: row.category_source,
+    categorized_at: row.categorized_at && iso(row.categorized_at),
   };
 }
 
-const DateTimeFilter = (description: string) =>
-  Type.String({ format: 'date-time', description: `${description} (ISO 8601 date-time with offset)` });
-
-const ListQuery = Type.Object(
-  {
-    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-    cursor: Type.Optional(Type.String({ maxLength: 200, description: 'the `next` of the previous page' })),
-    created_after: Type.Optional(DateTimeFilter('threads created at or after this time')),
-    created_before: Type.Optional(DateTimeFilter('threads created before this time')),
-  },
+const ListQuery = Type.Composite(
+  [
+    DateWindow,
+    Type.Object({
+      limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+      cursor: Type.Optional(Type.String({ maxLength: 200, description: 'the `next` of the previous page' })),
+      category_id: Type.Optional(
+        Type.Union([Uuid(), Type.Literal('none')], { description: 'a category id, or `none` for unlabelled threads' }),
+      ),
+      category_source: Type.Optional(Type.Union([Type.Literal('classifier'), Type.Literal('user')])),
+    }),
+  ],
   { additionalProperties: false },
 );
 
 const ThreadParams = Type.Composite([ProjectParams, Type.Object({ thread_id: Uuid() })]);
+const base = { tags: ['threads'], security: [{ apiKey: [] }] };
 
 const threads: FastifyPluginAsyncTypebox = async (app) => {
+  const findThread = async (projectId: string, threadId: string) => {
+    const row = await getThread(app.db, { projectId, threadId });
+    if (!row) throw notFound('thread');
+    return { ...toThread(row), question_answers: row.question_answers.map((qa) => ({ ...qa, created_at: iso(qa.created_at) })) };
+  };
+
   app.get(
     '/threads/',
     {
       schema: {
-        tags: ['threads'],
-        summary: 'Threads of the project, newest first, cursor-paginated',
-        security: [{ apiKey: [] }],
+        ...base,
+        summary: 'Threads of the project, newest first, cursor-paginated, with their category',
         params: ProjectParams,
         querystring: ListQuery,
         response: { 200: ThreadPage, ...errors(...PROJECT_ERRORS) },
@@ -53,6 +67,8 @@ const threads: FastifyPluginAsyncTypebox = async (app) => {
         cursor: q.cursor === undefined ? undefined : decodeCursor(q.cursor),
         createdAfter: q.created_after,
         createdBefore: q.created_before,
+        categoryId: q.category_id === 'none' ? null : q.category_id,
+        categorySource: q.category_source,
       });
       return { results: page.rows.map(toThread), next: page.next && encodeCursor(page.next) };
     },
@@ -62,20 +78,40 @@ const threads: FastifyPluginAsyncTypebox = async (app) => {
     '/threads/:thread_id/',
     {
       schema: {
-        tags: ['threads'],
+        ...base,
         summary: 'One thread with its questions and answers in order',
-        security: [{ apiKey: [] }],
         params: ThreadParams,
         response: { 200: ThreadDetail, ...errors(...PROJECT_ERRORS, 404) },
       },
     },
+    async (request) => findThread(request.project.id, request.params.thread_id),
+  );
+
+  app.patch(
+    '/threads/:thread_id/',
+    {
+      schema: {
+        ...base,
+        summary: "Set the thread's category (the user's label always wins), or null to hand it back to the classifier",
+        params: ThreadParams,
+        body: Type.Object(
+          { category_id: Type.Union([Uuid(), Type.Null()], { description: 'a category of this project, or null' }) },
+          { additionalProperties: false },
+        ),
+        response: { 200: ThreadDetail, ...errors(...PROJECT_ERRORS, 404, 415) },
+      },
+    },
     async (request) => {
-      const row = await getThread(app.db, { projectId: request.project.id, threadId: request.params.thread_id });
-      if (!row) throw notFound('thread');
-      return {
-        ...toThread(row),
-        question_answers: row.question_answers.map((qa) => ({ ...qa, created_at: iso(qa.created_at) })),
-      };
+      const projectId = request.project.id;
+      const threadId = request.params.thread_id;
+      const found = await setUserLabel(app.db, {
+        projectId,
+        threadId,
+        categoryId: request.body.category_id,
+        timeoutSeconds: app.config.CLASSIFICATION_TIMEOUT_SECONDS,
+      });
+      if (!found) throw notFound('thread');
+      return findThread(projectId, threadId);
     },
   );
 };

@@ -32,3 +32,15 @@ export function errors(...codes: number[]): Record<number, typeof ErrorSchema> {
 /** Errors every project-scoped route (X-API-KEY) can answer. */
 export const PROJECT_ERRORS = [400, 401, 403] as const;
 export const ProjectParams = Type.Object({ project_id: Uuid('project id') });
+
+const DateTimeFilter = (description: string) =>
+  Type.String({ format: 'date-time', description: `${description} (ISO 8601 date-time with offset)` });
+
+/** ?created_after= (inclusive) and ?created_before= (exclusive). */
+export const DateWindow = Type.Object(
+  {
+    created_after: Type.Optional(DateTimeFilter('threads created at or after this time')),
+    created_before: Type.Optional(DateTimeFilter('threads created before this time')),
+  },
+  { additionalProperties: false },
+);

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Timestamp, Uuid } from './common.js';
+import { Nullable, Timestamp, Uuid } from './common.js';
 
 export const QuestionAnswer = Type.Object({
   id: Uuid(),
@@ -14,6 +14,11 @@ export const Thread = Type.Object({
   created_at: Timestamp(),
   first_question: Type.String(),
   total_questions: Type.Integer({ minimum: 1 }),
+  category: Nullable(Type.Object({ id: Uuid(), name: Type.String(), description: Type.String() })),
+  category_source: Nullable(
+    Type.Union([Type.Literal('classifier'), Type.Literal('user')], { description: 'who set the label' }),
+  ),
+  categorized_at: Nullable(Timestamp()),
 });
 
 export const ThreadDetail = Type.Composite([Thread, Type.Object({ question_answers: Type.Array(QuestionAnswer) })]);

@@ -1,14 +1,20 @@
 import { asc, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
+import { createDefaultCategories } from './categories.js';
 import { insertUnder } from '../pg-errors.js';
 import { projects, teams } from '../schema/index.js';
 import { notFound } from '../../errors.js';
 
+/** A new project, with the default categories (C7). */
 export async function createProject(db: DbOrTx, p: { teamId: string; projectName: string; productName: string }) {
-  const [project] = await insertUnder('team', () =>
-    db.insert(projects).values({ teamId: p.teamId, projectName: p.projectName, productName: p.productName }).returning(),
-  );
-  return project!;
+  // Inside a caller's transaction this nests as a savepoint.
+  return db.transaction(async (tx) => {
+    const [project] = await insertUnder('team', () =>
+      tx.insert(projects).values({ teamId: p.teamId, projectName: p.projectName, productName: p.productName }).returning(),
+    );
+    await createDefaultCategories(tx, { projectId: project!.id });
+    return project!;
+  });
 }
 
 export async function listProjects(db: DbOrTx, p: { teamId: string }) {

@@ -1,6 +1,9 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { foreignKey, index, integer, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { categories } from './categories.js';
 import { projects } from './projects.js';
+
+export const categorySource = pgEnum('category_source', ['classifier', 'user']);
 
 export const threads = pgTable(
   'threads',
@@ -13,9 +16,25 @@ export const threads = pgTable(
     // Denormalised so the list endpoint reads one row per thread, never the question_answers.
     firstQuestion: text().notNull(),
     totalQuestions: integer().notNull().default(1),
+    // The label: null until classified. Deleting a category clears it first (see deleteCategory).
+    categoryId: uuid(),
+    categorySource: categorySource(),
+    categorizedAt: timestamp({ withTimezone: true }),
+    // For an unlabelled thread, when the sweep may (re)enqueue it: -infinity = now, a time = a job holds
+    // it until then (so a dead worker's threads come back), infinity = parked (its project has no categories).
+    classificationDueAt: timestamp({ withTimezone: true }).notNull().default(sql`'-infinity'`),
   },
   (t) => [
-    // Keyset pagination, newest first, within one project.
+    foreignKey({
+      name: 'threads_project_category_fk',
+      columns: [t.projectId, t.categoryId],
+      foreignColumns: [categories.projectId, categories.id],
+    }).onDelete('no action'),
+    // Keyset pagination, newest first, within one project; and the same per category / per source.
     index('threads_project_created_idx').on(t.projectId, sql`${t.createdAt} desc`, sql`${t.id} desc`),
+    index('threads_project_category_created_idx').on(t.projectId, t.categoryId, sql`${t.createdAt} desc`, sql`${t.id} desc`),
+    index('threads_project_source_created_idx').on(t.projectId, t.categorySource, sql`${t.createdAt} desc`, sql`${t.id} desc`),
+    // The sweep's work list: only unlabelled threads, in the order they fall due.
+    index('threads_unlabelled_due_idx').on(t.classificationDueAt).where(sql`${t.categoryId} is null`),
   ],
 );

@@ -1,0 +1,177 @@
+// npm run bench:chat -- [--rounds 4] [--warmup 3] [--seq 5] [--load 7] [--connections 32]
+//
+// POST /query/v1/projects/:id/chat with LLM_LATENCY_MS=0, every request a new question (a new thread).
+// Each round is a fresh API server process on the same database, started with CATEGORISATION=off or on, in the
+// order off,on,on,off,off,on,... (each mode gets the same average position, so drift such as the growing
+// threads table cancels out). Per round: warm-up, then 1 connection (sequential, sub-ms timing), then
+// `connections` connections (autocannon). Defaults take about 2.5 minutes.
+import { parseArgs } from 'node:util';
+import { closeDb, createDb } from '../src/db/client.js';
+import { migrateDatabase } from '../src/db/migrate.js';
+import {
+  banner, cores, createTenant, int, loadTest, machine, ms, numberArg, onCleanup, openBenchDatabase, passFail, runMain,
+  sequentialLatency, serverVersion, startApiServer, step, summarize, table, type Target,
+} from './lib.js';
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string' },
+    warmup: { type: 'string' },
+    seq: { type: 'string' },
+    load: { type: 'string' },
+    connections: { type: 'string' },
+  },
+});
+
+const TEMPLATES = [
+  'How do I configure %s?', 'Why does %s fail with a timeout?', 'How can I migrate %s to version 3?',
+  'Where can I find the logs for %s?', 'Does %s support Windows?', 'How do I authenticate requests to %s?',
+  'Can I run %s behind a corporate proxy?', 'Why is %s so slow on large projects?', 'How do I back up %s?',
+  'What permissions does %s need?', 'How do I reset the cache of %s?', 'Is %s available on the free plan?',
+];
+const SUBJECTS = [
+  'the CLI', 'the REST API', 'webhooks', 'the Docker image', 'the Python SDK', 'SSO', 'rate limiting',
+  'the search index', 'backups', 'the scheduler', 'audit logs', 'the config file', 'TLS certificates',
+];
+let questionNo = 0;
+/** A new question every call: template x subject, plus a number so that no two are equal. */
+function nextQuestion(): string {
+  const n = questionNo++;
+  const q = TEMPLATES[n % TEMPLATES.length]!.replace('%s', SUBJECTS[Math.floor(n / TEMPLATES.length) % SUBJECTS.length]!);
+  return JSON.stringify({ question: `${q} (case ${n})` });
+}
+
+type Mode = 'off' | 'on';
+interface Round {
+  round: number;
+  mode: Mode;
+  seq: ReturnType<typeof summarize> & { rps: number };
+  load: ReturnType<typeof summarize> & { rps: number };
+  /** Cores used by other processes on the machine during the measurements (1 conn, N conns). */
+  other: [number, number];
+  /** Cores used by the benchmark's processes during the N-connection measurement. */
+  own: number;
+}
+
+runMain(async () => {
+  const roundsPerMode = numberArg(values.rounds, 4, 'rounds');
+  const warmup = numberArg(values.warmup, 3, 'warmup');
+  const seqSeconds = numberArg(values.seq, 5, 'seq');
+  const loadSeconds = numberArg(values.load, 7, 'load');
+  const connections = numberArg(values.connections, 32, 'connections');
+  banner('bench:chat', { roundsPerMode, warmup, seq: seqSeconds, load: loadSeconds, connections, LLM_LATENCY_MS: 0 });
+
+  const database = await openBenchDatabase();
+  step(`database: ${database.where}`);
+  await migrateDatabase(database.url);
+  const db = createDb(database.url, 2);
+  onCleanup('close bench pool', () => closeDb(db));
+  const pgVersion = await serverVersion(db);
+  const tenant = await createTenant(db, 'bench-chat');
+
+  const target: Target = {
+    method: 'POST',
+    path: `/query/v1/projects/${tenant.projectId}/chat`,
+    headers: { 'x-api-key': tenant.key, 'content-type': 'application/json' },
+    body: nextQuestion,
+  };
+
+  // off,on | on,off | off,on | ...: ABBA order.
+  const order: Mode[] = [];
+  for (let i = 0; i < roundsPerMode; i++) order.push(...(i % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)));
+
+  const rounds: Round[] = [];
+  const pooled: Record<Mode, { seq: number[]; load: number[]; rps: number[]; seqRps: number[] }> = {
+    off: { seq: [], load: [], rps: [], seqRps: [] },
+    on: { seq: [], load: [], rps: [], seqRps: [] },
+  };
+  for (const [i, mode] of order.entries()) {
+    const server = await startApiServer({ databaseUrl: database.url, env: { CATEGORISATION: mode } });
+    step(`round ${i + 1}/${order.length}: CATEGORISATION=${mode}, server pid ${server.pid}`);
+    try {
+      await loadTest(server.baseUrl, target, connections, warmup);
+      await sequentialLatency(server.baseUrl, target, 1);
+      const seq = await sequentialLatency(server.baseUrl, target, seqSeconds);
+      const load = await loadTest(server.baseUrl, target, connections, loadSeconds);
+      const r: Round = {
+        round: i + 1,
+        mode,
+        seq: { ...summarize(seq.latencies), rps: seq.requestsPerSecond },
+        load: { ...summarize(load.latencies), rps: load.requestsPerSecond },
+        other: [seq.cpu.other, load.cpu.other],
+        own: load.cpu.own,
+      };
+      rounds.push(r);
+      pooled[mode].seq.push(...seq.latencies);
+      pooled[mode].load.push(...load.latencies);
+      pooled[mode].rps.push(load.requestsPerSecond);
+      pooled[mode].seqRps.push(seq.requestsPerSecond);
+      step(
+        `  1 conn: median ${ms(r.seq.median)}, p99 ${ms(r.seq.p99)}, ${int(r.seq.rps)} req/s | ` +
+          `${connections} conns: ${int(r.load.rps)} req/s, median ${ms(r.load.median)}, p99 ${ms(r.load.p99)} | ` +
+          `other processes ${cores(r.other[0])} / ${cores(r.other[1])} cores`,
+      );
+    } finally {
+      await server.stop();
+    }
+  }
+
+  const [{ threads }] = await db.$client<[{ threads: number }]>`select count(*)::int as threads from threads`;
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const stats = (mode: Mode) => ({
+    seq: summarize(pooled[mode].seq),
+    seqRps: mean(pooled[mode].seqRps),
+    load: summarize(pooled[mode].load),
+    rps: mean(pooled[mode].rps),
+    minRps: Math.min(...pooled[mode].rps),
+  });
+  const off = stats('off');
+  const on = stats('on');
+  const ratio = on.seq.median / off.seq.median;
+
+  console.log(`\n== bench:chat results ==`);
+  console.log(`machine: ${machine()}, PostgreSQL ${pgVersion}`);
+  console.log(`threads created during the run: ${int(threads)}\n`);
+  console.log('Per round (each a fresh server process):\n');
+  console.log(
+    table(
+      ['round', 'CATEGORISATION', '1 conn median', '1 conn p99', '1 conn req/s', `${connections} conn req/s`, `${connections} conn median`, `${connections} conn p99`, 'CPU bench / other'],
+      rounds.map((r) => [
+        String(r.round), r.mode, ms(r.seq.median), ms(r.seq.p99), int(r.seq.rps), int(r.load.rps), ms(r.load.median), ms(r.load.p99),
+        `${cores(r.own)} / ${cores(Math.max(...r.other))}`,
+      ]),
+    ),
+  );
+  console.log(`\nPer mode (latencies pooled over the rounds; req/s the mean of the rounds, min in brackets):\n`);
+  console.log(
+    table(
+      ['CATEGORISATION', 'rounds', '1 conn median', '1 conn p99', '1 conn req/s', `${connections} conn req/s`, `${connections} conn median`, `${connections} conn p99`],
+      (['off', 'on'] as const).map((mode) => {
+        const s = mode === 'off' ? off : on;
+        return [mode, String(roundsPerMode), ms(s.seq.median), ms(s.seq.p99), int(s.seqRps), `${int(s.rps)} (${int(s.minRps)})`, ms(s.load.median), ms(s.load.p99)];
+      }),
+    ),
+  );
+  console.log(`\nTargets:\n`);
+  const worstRps = Math.min(off.rps, on.rps);
+  const worstMedian = Math.max(off.seq.median, on.seq.median);
+  console.log(
+    table(
+      ['target', 'measured', 'result'],
+      [
+        [`>= 2,500 req/s at ${connections} connections`, `${int(worstRps)} req/s (lower of the two modes)`, passFail(worstRps >= 2500)],
+        ['median <= 2 ms at 1 connection', `${ms(worstMedian)} (higher of the two modes)`, passFail(worstMedian <= 2)],
+        ['median on / off <= 1.05 (1 connection)', `${ms(on.seq.median)} / ${ms(off.seq.median)} = ${ratio.toFixed(3)}`, passFail(ratio <= 1.05)],
+      ],
+    ),
+  );
+  console.log(`\n(${connections}-connection median on / off: ${(on.load.median / off.load.median).toFixed(3)})`);
+  console.log(
+    `\nCPU bench / other: average cores used during the ${connections}-connection measurement by this benchmark's ` +
+      `processes (load generator, API server, PostgreSQL) / by other processes on the machine (max of both phases).`,
+  );
+  const busiest = Math.max(...rounds.flatMap((r) => r.other));
+  if (busiest > 0.15) {
+    console.log(`WARNING: other processes used up to ${cores(busiest)} cores during a measurement: the figures are disturbed, re-run on an idle machine.`);
+  }
+});

@@ -1,0 +1,82 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export type CategoryChoice = {
+  id: string;
+  name: string;
+  description: string;
+};
+
+export type Lane = 'live' | 'backfill';
+
+/** Picks the category of a question. The production one calls a hosted model (about 2 s, I/O-bound). */
+export interface Classifier {
+  classify(question: string, categories: CategoryChoice[], lane?: Lane): Promise<CategoryChoice>;
+}
+
+export class EmptyCategoriesError extends Error {
+  constructor() {
+    super('cannot classify against an empty list of categories');
+  }
+}
+
+const STOP_WORDS = new Set(
+  'the and for you your can are what how when where why who with this that does from have about into our out not'.split(' '),
+);
+const words = (s: string) => (s.toLowerCase().match(/[a-z0-9]{3,}/g) ?? []).filter((w) => !STOP_WORDS.has(w));
+const hash = (s: string) => {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619) >>> 0;
+  return h;
+};
+
+/**
+ * Stand-in: waits CLASSIFIER_LATENCY_MS, then picks the category whose name and description share the most
+ * words with the question (common words aside); ties go to a hash of the question. Deterministic for a
+ * question and a list of categories.
+ */
+export class StaticClassifier implements Classifier {
+  constructor(private readonly latencyMs: number) {}
+
+  async classify(question: string, categories: CategoryChoice[]): Promise<CategoryChoice> {
+    if (categories.length === 0) throw new EmptyCategoriesError();
+    if (this.latencyMs > 0) await sleep(this.latencyMs);
+    const q = new Set(words(question));
+    const shared = (text: string) => new Set(words(text).filter((w) => q.has(w))).size;
+    // A word of the name counts twice as much as a word of the description.
+    const scored = categories.map((c) => ({ c, score: 2 * shared(c.name) + shared(c.description) }));
+    const best = Math.max(...scored.map((s) => s.score));
+    const top = scored.filter((s) => s.score === best).sort((a, b) => a.c.id.localeCompare(b.c.id));
+    return top[hash(question) % top.length]!.c;
+  }
+}
+
+/**
+ * At most `limit` classifier calls in flight in this process (the model provider's budget); when calls
+ * wait, live ones go first, so a backfill never delays the labelling of new threads by more than one call.
+ */
+export class LimitedClassifier implements Classifier {
+  private active = 0;
+  private readonly waiting: Record<Lane, (() => void)[]> = { live: [], backfill: [] };
+
+  constructor(
+    private readonly inner: Classifier,
+    readonly limit: number,
+  ) {}
+
+  get inFlight() {
+    return this.active;
+  }
+
+  async classify(question: string, categories: CategoryChoice[], lane: Lane = 'live'): Promise<CategoryChoice> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting[lane].push(resolve));
+    else this.active++;
+    try {
+      return await this.inner.classify(question, categories, lane);
+    } finally {
+      // Hand the slot straight to the next waiter (live first) instead of releasing it.
+      const next = this.waiting.live.shift() ?? this.waiting.backfill.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}

@@ -1,0 +1,137 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  categoryStats,
+  createCategory,
+  deleteCategory,
+  getCategory,
+  listCategories,
+  updateCategory,
+} from '../db/queries/categories.js';
+import { Category, CategoryChanges, CategoryStats, NewCategory, toCategory } from '../schemas/categories.js';
+import { DateWindow, errors, PROJECT_ERRORS, ProjectParams, Uuid } from '../schemas/common.js';
+import { badRequest } from '../errors.js';
+
+const CategoryParams = Type.Composite([ProjectParams, Type.Object({ category_id: Uuid() })]);
+const base = { tags: ['categories'], security: [{ apiKey: [] }] };
+
+function trimmedName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed.length < 1 || trimmed.length > 100) throw badRequest('name must be 1 to 100 characters after trimming');
+  return trimmed;
+}
+
+/** The project's categories: what the classifier chooses from, and what users label with. */
+const categories: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/categories/',
+    {
+      schema: {
+        ...base,
+        summary: "The project's categories",
+        params: ProjectParams,
+        response: { 200: Type.Object({ results: Type.Array(Category) }), ...errors(...PROJECT_ERRORS) },
+      },
+    },
+    async (request) => ({ results: (await listCategories(app.db, { projectId: request.project.id })).map(toCategory) }),
+  );
+
+  app.post(
+    '/categories/',
+    {
+      schema: {
+        ...base,
+        summary: 'Add a category (at most 50 per project)',
+        params: ProjectParams,
+        body: NewCategory,
+        response: { 201: Category, ...errors(...PROJECT_ERRORS, 409, 415) },
+      },
+    },
+    async (request, reply) => {
+      const row = await createCategory(app.db, {
+        projectId: request.project.id,
+        name: trimmedName(request.body.name),
+        description: request.body.description ?? '',
+      });
+      return reply.code(201).send(toCategory(row));
+    },
+  );
+
+  app.get(
+    '/categories/stats',
+    {
+      schema: {
+        ...base,
+        summary: 'Threads per category (zero included) and unlabelled, optionally in a time window',
+        params: ProjectParams,
+        querystring: DateWindow,
+        response: { 200: CategoryStats, ...errors(...PROJECT_ERRORS) },
+      },
+    },
+    async (request) => {
+      const rows = await categoryStats(app.db, {
+        projectId: request.project.id,
+        createdAfter: request.query.created_after,
+        createdBefore: request.query.created_before,
+      });
+      return {
+        results: rows.map((r) => ({ category: r.id ? { id: r.id, name: r.name! } : null, count: r.count })),
+        total: rows.reduce((sum, r) => sum + r.count, 0),
+      };
+    },
+  );
+
+  app.get(
+    '/categories/:category_id/',
+    {
+      schema: {
+        ...base,
+        summary: 'One category',
+        params: CategoryParams,
+        response: { 200: Category, ...errors(...PROJECT_ERRORS, 404) },
+      },
+    },
+    async (request) =>
+      toCategory(await getCategory(app.db, { projectId: request.project.id, categoryId: request.params.category_id })),
+  );
+
+  app.patch(
+    '/categories/:category_id/',
+    {
+      schema: {
+        ...base,
+        summary: 'Rename or re-describe a category; labels keep pointing at it',
+        params: CategoryParams,
+        body: CategoryChanges,
+        response: { 200: Category, ...errors(...PROJECT_ERRORS, 404, 409, 415) },
+      },
+    },
+    async (request) => {
+      const { name, description } = request.body;
+      const row = await updateCategory(app.db, {
+        projectId: request.project.id,
+        categoryId: request.params.category_id,
+        name: name === undefined ? undefined : trimmedName(name),
+        description,
+      });
+      return toCategory(row);
+    },
+  );
+
+  app.delete(
+    '/categories/:category_id/',
+    {
+      schema: {
+        ...base,
+        summary: 'Delete a category; its threads become unlabelled and are classified again',
+        params: CategoryParams,
+        response: { 204: Type.Null({ description: 'deleted' }), ...errors(...PROJECT_ERRORS, 404) },
+      },
+    },
+    async (request, reply) => {
+      await deleteCategory(app.db, { projectId: request.project.id, categoryId: request.params.category_id });
+      return reply.code(204).send(null);
+    },
+  );
+};
+
+export default categories;

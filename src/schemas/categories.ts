@@ -1,0 +1,43 @@
+import { Type } from '@sinclair/typebox';
+import type { CategoryRow } from '../db/queries/categories.js';
+import { Timestamp, Uuid } from './common.js';
+
+export const Category = Type.Object({
+  id: Uuid(),
+  name: Type.String(),
+  description: Type.String(),
+  created_at: Timestamp(),
+  updated_at: Timestamp(),
+});
+
+// Names are checked after trimming (1 to 100 characters) in the handler; the schema bounds the input.
+const Name = Type.String({ minLength: 1, maxLength: 1000, description: '1 to 100 characters after trimming; unique in the project regardless of case' });
+const Description = Type.String({ maxLength: 1000, description: 'at most 1,000 characters' });
+
+export const NewCategory = Type.Object({ name: Name, description: Type.Optional(Description) }, { additionalProperties: false });
+export const CategoryChanges = Type.Object(
+  { name: Type.Optional(Name), description: Type.Optional(Description) },
+  { additionalProperties: false },
+);
+
+export const CategoryStats = Type.Object({
+  results: Type.Array(
+    Type.Object({
+      category: Type.Union([Type.Object({ id: Uuid(), name: Type.String() }), Type.Null()], {
+        description: 'null: threads without a label yet',
+      }),
+      count: Type.Integer({ minimum: 0 }),
+    }),
+  ),
+  total: Type.Integer({ minimum: 0, description: 'threads of the project in the window; the counts add up to it' }),
+});
+
+const iso = (ts: string) => new Date(ts).toISOString();
+
+export const toCategory = (c: CategoryRow) => ({
+  id: c.id,
+  name: c.name,
+  description: c.description,
+  created_at: iso(c.created_at),
+  updated_at: iso(c.updated_at),
+});

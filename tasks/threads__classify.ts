@@ -1,0 +1,56 @@
+import type { Task } from 'graphile-worker';
+import { Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import {
+  categoryChoices,
+  loadUnlabelledThreads,
+  parkThreads,
+  saveClassifierLabels,
+} from '../src/db/queries/classification.js';
+import { kickSweep, LIVE_PRIORITY } from '../src/db/queries/jobs.js';
+import { Uuid } from '../src/schemas/common.js';
+import '../src/schemas/formats.js';
+import type { TaskDeps } from './index.js';
+
+const Payload = Type.Object({
+  project_id: Uuid(),
+  thread_ids: Type.Array(Uuid(), { minItems: 1, maxItems: 1000 }),
+});
+
+/**
+ * Classifies threads of one project from their first question, against the project's categories as they
+ * are now. One thread (a live job, added by the chat) or a batch (added by the sweep). Labels are written
+ * in one conditional statement; a thread whose classifier call failed makes the job throw, so graphile-worker
+ * retries it with backoff, and the retry only sees the threads that are still unlabelled.
+ */
+export function classifyThreads({ db, classifier, log }: TaskDeps): Task {
+  return async (payload, helpers) => {
+    if (!Value.Check(Payload, payload)) {
+      log.error({ jobId: helpers.job.id, payload }, 'threads__classify: invalid payload, dropped');
+      return;
+    }
+    const projectId = payload.project_id;
+    const threads = await loadUnlabelledThreads(db, { projectId, threadIds: payload.thread_ids });
+    if (threads.length === 0) return;
+    const categories = await categoryChoices(db, { projectId });
+    if (categories.length === 0) {
+      // No storm of failing jobs: the threads wait until the project has a category again.
+      await parkThreads(db, { projectId, threadIds: threads.map((t) => t.id) });
+      return;
+    }
+
+    const lane = helpers.job.priority === LIVE_PRIORITY ? 'live' : 'backfill';
+    const results = await Promise.allSettled(threads.map((t) => classifier.classify(t.first_question, categories, lane)));
+    const labels = threads.flatMap((t, i) => {
+      const r = results[i]!;
+      return r.status === 'fulfilled' ? [{ threadId: t.id, categoryId: r.value.id }] : [];
+    });
+    await saveClassifierLabels(db, { projectId, labels });
+
+    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failures.length > 0) {
+      throw new Error(`${failures.length} of ${threads.length} classifications failed: ${String(failures[0]!.reason)}`);
+    }
+    if (lane === 'backfill') await kickSweep(db);
+  };
+}
