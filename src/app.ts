@@ -12,6 +12,7 @@ import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import { pgCode, UNIQUE_VIOLATION } from './db/pg-errors.js';
 import { StaticLlm, type LlmClient } from './lib/llm.js';
+import { httpDuration, observeBacklog } from './lib/metrics.js';
 import { StaticRetriever, type Retriever } from './lib/retriever.js';
 import { apiKeyAuth } from './plugins/auth.js';
 import swagger from './plugins/swagger.js';
@@ -46,6 +47,12 @@ function errorBody(statusCode: number, message: string, code?: string) {
 export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   fastify.decorate('db', opts.db);
   fastify.decorate('config', opts.config);
+  observeBacklog(opts.db);
+
+  fastify.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    httpDuration.observe({ method: request.method, route, status: reply.statusCode }, reply.elapsedTime / 1000);
+  });
   fastify.decorate('rag', {
     retriever: opts.retriever ?? new StaticRetriever(),
     llm: opts.llm ?? new StaticLlm(opts.config.LLM_LATENCY_MS),

@@ -8,6 +8,7 @@ export const ConfigSchema = Type.Object({
   ),
   PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 8002, description: 'HTTP port' }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'HTTP bind address (0.0.0.0 in containers)' }),
+  METRICS_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 9464, description: 'port of /metrics of a worker run alone (start:worker)' }),
   ADMIN_TOKEN: Type.Optional(
     Type.String({ minLength: 16, description: 'Bearer token of the admin API; unset disables /admin/v1' }),
   ),

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { run, type Runner } from 'graphile-worker';
 import type { Logger } from 'pino';
 import { loadConfigOrExit, type Config } from './config.js';
@@ -9,6 +10,7 @@ import { isMain, onShutdown } from './lib/shutdown.js';
 import { createTaskList } from '../tasks/index.js';
 import { kickSweep } from './db/queries/jobs.js';
 import { LimitedClassifier, StaticClassifier, type Classifier } from './lib/classifier.js';
+import { jobsProcessed, observeBacklog, registry } from './lib/metrics.js';
 
 const crontab = readFileSync(new URL('../crontab', import.meta.url), 'utf8');
 
@@ -36,6 +38,8 @@ export async function startWorker(deps: {
     taskList: createTaskList({ ...deps, classifier: deps.classifier ?? defaultClassifier(config) }),
     crontab,
   });
+  runner.events.on('job:success', ({ job }) => jobsProcessed.inc({ task: job.task_identifier, outcome: 'success' }));
+  runner.events.on('job:error', ({ job }) => jobsProcessed.inc({ task: job.task_identifier, outcome: 'error' }));
   // A fresh deployment on top of unlabelled threads starts labelling them with no manual step.
   if (config.CATEGORISATION === 'on') await kickSweep(deps.db);
   return runner;
@@ -55,8 +59,15 @@ if (isMain(import.meta.url)) {
   await migrateDatabase(config.DATABASE_URL);
   const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   const runner = await startWorker({ config, db, log, databaseUrl: config.DATABASE_URL });
-  log.info('worker started');
+  // Alone, the worker serves its own metrics (classifier latency and failures, jobs) on METRICS_PORT.
+  observeBacklog(db);
+  const metrics = createServer(async (req, res) => {
+    if (req.url !== '/metrics') return res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': registry.contentType }).end(await registry.metrics());
+  }).listen(config.METRICS_PORT, config.HOST);
+  log.info({ metricsPort: config.METRICS_PORT }, 'worker started');
   onShutdown(log, async () => {
+    metrics.close();
     await stopWorker(runner);
     await closeDb(db);
   });

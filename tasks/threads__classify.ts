@@ -8,6 +8,7 @@ import {
   saveClassifierLabels,
 } from '../src/db/queries/classification.js';
 import { kickSweep, LIVE_PRIORITY } from '../src/db/queries/jobs.js';
+import { classificationLag, classifierDuration, classifierFailures, threadsLabelled } from '../src/lib/metrics.js';
 import { Uuid } from '../src/schemas/common.js';
 import '../src/schemas/formats.js';
 import type { TaskDeps } from './index.js';
@@ -40,12 +41,25 @@ export function classifyThreads({ db, classifier, log }: TaskDeps): Task {
     }
 
     const lane = helpers.job.priority === LIVE_PRIORITY ? 'live' : 'backfill';
-    const results = await Promise.allSettled(threads.map((t) => classifier.classify(t.first_question, categories, lane)));
+    const classify = async (question: string) => {
+      const stop = classifierDuration.startTimer({ lane });
+      try {
+        return await classifier.classify(question, categories, lane);
+      } catch (err) {
+        classifierFailures.inc({ lane });
+        throw err;
+      } finally {
+        stop();
+      }
+    };
+    const results = await Promise.allSettled(threads.map((t) => classify(t.first_question)));
     const labels = threads.flatMap((t, i) => {
       const r = results[i]!;
       return r.status === 'fulfilled' ? [{ threadId: t.id, categoryId: r.value.id }] : [];
     });
-    await saveClassifierLabels(db, { projectId, labels });
+    const lags = await saveClassifierLabels(db, { projectId, labels });
+    threadsLabelled.inc({ lane }, lags.length);
+    for (const seconds of lags) classificationLag.observe({ lane }, seconds);
 
     const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failures.length > 0) {

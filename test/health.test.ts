@@ -2,7 +2,8 @@ import t from 'tap';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { closeDb, createDb } from '../src/db/client.js';
-import { build } from './helper.js';
+import { build, drain } from './helper.js';
+import { projectClient, projectWithKey } from './factories.js';
 
 t.test('health and readiness', async (t) => {
   const { app } = await build(t);
@@ -34,4 +35,23 @@ t.test('unknown routes answer the one error shape', async (t) => {
   const res = await app.inject('/no/such/route');
   t.equal(res.statusCode, 404);
   t.same(res.json(), { statusCode: 404, error: 'Not Found', message: 'route GET /no/such/route not found', code: 'ROUTE_NOT_FOUND' });
+});
+
+t.test('metrics: request latency, classification backlog and lag, classifier latency, jobs', async (t) => {
+  const ctx = await build(t);
+  const a = await projectWithKey(ctx.db);
+  const api = projectClient(ctx.app, a.projectId, a.key);
+  await api.chat('What are the system requirements?');
+  await api.chat('How do I configure the CLI?');
+  let res = await ctx.app.inject('/metrics');
+  t.equal(res.statusCode, 200);
+  t.match(res.headers['content-type'], /text\/plain/);
+  t.match(res.body, /http_request_duration_seconds_count\{method="POST",route="\/query\/v1\/projects\/:project_id\/chat",status="200"\} 2/);
+  t.match(res.body, /classification_backlog_threads\{state="waiting"\} 2/);
+
+  await drain(ctx);
+  res = await ctx.app.inject('/metrics');
+  t.match(res.body, /classifier_call_duration_seconds_count\{lane="live"\} [1-9]/);
+  t.match(res.body, /classification_lag_seconds_count\{lane="live"\} [1-9]/);
+  t.match(res.body, /threads_labelled_total\{lane="live"\} [1-9]/);
 });

@@ -18,11 +18,14 @@ const serverUrl = process.env.TEST_SERVER_URL;
 const template = process.env.TEST_TEMPLATE_DB;
 if (!serverUrl || !template) throw new Error('run the tests with `npm test`: it starts PostgreSQL and prepares the template database');
 
-/** A fresh database cloned from the migrated template, dropped when the test ends. */
-export async function testDatabase(t: Test): Promise<string> {
+/**
+ * A fresh database cloned from the migrated template (or, with `empty`, one with no schema at all),
+ * dropped when the test ends.
+ */
+export async function testDatabase(t: Test, opts: { empty?: boolean } = {}): Promise<string> {
   const name = `t_${randomUUID().replaceAll('-', '')}`;
   const admin = postgres(serverUrl!, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name} template ${template}`);
+  await admin.unsafe(`create database ${name} template ${opts.empty ? 'template0' : template}`);
   t.teardown(async () => {
     await admin.unsafe(`drop database if exists ${name} with (force)`);
     await admin.end();

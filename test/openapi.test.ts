@@ -11,7 +11,17 @@ t.test('the OpenAPI document lists every route with its request and every respon
   const expected: Record<string, Record<string, string[]>> = {
     '/query/v1/projects/{project_id}/chat': { post: ['200', '400', '401', '403', '404', '415'] },
     '/query/v1/projects/{project_id}/threads/': { get: ['200', '400', '401', '403'] },
-    '/query/v1/projects/{project_id}/threads/{thread_id}/': { get: ['200', '400', '401', '403', '404'] },
+    '/query/v1/projects/{project_id}/threads/{thread_id}/': {
+      get: ['200', '400', '401', '403', '404'],
+      patch: ['200', '400', '401', '403', '404'],
+    },
+    '/query/v1/projects/{project_id}/categories/': { get: ['200', '401', '403'], post: ['201', '400', '401', '403', '409'] },
+    '/query/v1/projects/{project_id}/categories/stats': { get: ['200', '400', '401', '403'] },
+    '/query/v1/projects/{project_id}/categories/{category_id}/': {
+      get: ['200', '404'],
+      patch: ['200', '400', '404', '409'],
+      delete: ['204', '404'],
+    },
     '/admin/v1/teams': { get: ['200', '401'], post: ['201', '400', '401', '403'] },
     '/admin/v1/teams/{team_id}/users': { get: ['200'], post: ['201', '400', '404', '409'] },
     '/admin/v1/users/{user_id}': { patch: ['200', '400', '404'] },

@@ -2,11 +2,24 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { sql } from 'drizzle-orm';
 import { errors } from '../schemas/common.js';
 import { AppError } from '../errors.js';
+import { registry } from '../lib/metrics.js';
 
 const Status = Type.Object({ status: Type.String() });
 const READY_TIMEOUT_MS = 2000;
 
 const health: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Prometheus metrics: request latency, classification backlog and lag, classifier latency and failures, jobs',
+        response: { 200: Type.String() },
+      },
+    },
+    async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),
+  );
+
   app.get(
     '/health',
     { schema: { tags: ['operations'], summary: 'The process is up', response: { 200: Status } } },

@@ -61,22 +61,22 @@ export async function categoryChoices(db: DbOrTx, p: { projectId: string }): Pro
 
 /**
  * Stores classifier labels in one statement, only on threads still unlabelled (a user's label, or an
- * earlier result, always stays) and only with categories that still exist in the project. Returns the
- * number of threads labelled.
+ * earlier result, always stays) and only with categories that still exist in the project. Returns, for
+ * each thread labelled, the seconds from its creation to its label.
  */
 export async function saveClassifierLabels(
   db: DbOrTx,
   p: { projectId: string; labels: { threadId: string; categoryId: string }[] },
-): Promise<number> {
-  if (p.labels.length === 0) return 0;
-  const rows = await db.execute(sql`
+): Promise<number[]> {
+  if (p.labels.length === 0) return [];
+  const rows = await db.execute<{ lag: number }>(sql`
     update threads t set category_id = v.category_id, category_source = 'classifier', categorized_at = now()
     from unnest(${uuidArray(p.labels.map((l) => l.threadId))}, ${uuidArray(p.labels.map((l) => l.categoryId))})
       as v(thread_id, category_id)
     where t.id = v.thread_id and t.project_id = ${p.projectId} and t.category_id is null
       and exists (select 1 from categories c where c.id = v.category_id and c.project_id = ${p.projectId})
-    returning t.id`);
-  return rows.length;
+    returning extract(epoch from now() - t.created_at)::float8 as lag`);
+  return rows.map((r) => r.lag);
 }
 
 /** Threads of a project without categories wait, out of the sweep's way, until a category exists. */
