@@ -64,7 +64,8 @@ if (isMain(import.meta.url)) {
   const metrics = createServer(async (req, res) => {
     if (req.url !== '/metrics') return res.writeHead(404).end();
     res.writeHead(200, { 'content-type': registry.contentType }).end(await registry.metrics());
-  }).listen(config.METRICS_PORT, config.HOST);
+  });
+  if (config.METRICS_PORT > 0) metrics.listen(config.METRICS_PORT, config.HOST);
   log.info({ metricsPort: config.METRICS_PORT }, 'worker started');
   onShutdown(log, async () => {
     metrics.close();

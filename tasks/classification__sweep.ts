@@ -12,7 +12,7 @@ import type { TaskDeps } from './index.js';
 export function sweep({ db, config, log }: TaskDeps): Task {
   const target = config.BACKFILL_QUEUE_THREADS ?? 4 * config.CLASSIFIER_CONCURRENCY;
   return async () => {
-    const room = target - (await queuedBackfillThreads(db));
+    const room = target - (await queuedBackfillThreads(db, { timeoutSeconds: config.CLASSIFICATION_TIMEOUT_SECONDS }));
     // Claim only when a whole batch fits, so frequent kicks do not cut the backlog into tiny jobs.
     if (room >= Math.min(config.CLASSIFY_BATCH_SIZE, target)) {
       const { claimed, parked } = await claimDueThreads(db, {

@@ -86,12 +86,16 @@ export async function parkThreads(db: DbOrTx, p: { projectId: string; threadIds:
     where project_id = ${p.projectId} and id = any(${uuidArray(p.threadIds)}) and category_id is null`);
 }
 
-/** Threads queued or running in backfill jobs (the public jobs view has no payload, hence _private_jobs). */
-export async function queuedBackfillThreads(db: DbOrTx): Promise<number> {
+/**
+ * Threads queued or running in backfill jobs (the public jobs view has no payload, hence _private_jobs).
+ * A job locked for longer than the timeout belongs to a dead worker: it no longer counts.
+ */
+export async function queuedBackfillThreads(db: DbOrTx, p: { timeoutSeconds: number }): Promise<number> {
   const [row] = await db.execute<{ n: number }>(sql`
     select coalesce(sum(json_array_length(j.payload->'thread_ids')), 0)::int as n
     from graphile_worker._private_jobs j join graphile_worker._private_tasks k on k.id = j.task_id
-    where k.identifier = ${CLASSIFY_TASK} and j.priority = ${BACKFILL_PRIORITY} and j.attempts < j.max_attempts`);
+    where k.identifier = ${CLASSIFY_TASK} and j.priority = ${BACKFILL_PRIORITY} and j.attempts < j.max_attempts
+      and (j.locked_at is null or j.locked_at > now() - make_interval(secs => ${p.timeoutSeconds}::int))`);
   return row!.n;
 }
 

@@ -1,0 +1,136 @@
+import { spawn } from 'node:child_process';
+import t, { type Test } from "tap";
+import { sql } from 'drizzle-orm';
+import { pino } from 'pino';
+import { seedThreads } from '../src/db/queries/seed.js';
+import { claimDueThreads } from '../src/db/queries/classification.js';
+import { StaticClassifier, type CategoryChoice, type Classifier } from '../src/lib/classifier.js';
+import { startWorker, stopWorker } from '../src/worker.js';
+import type { Db } from '../src/db/client.js';
+import { build } from './helper.js';
+import { projectClient, projectWithKey } from './factories.js';
+
+const silent = pino({ level: 'silent' });
+const FAST = { CLASSIFY_BATCH_SIZE: '50', BACKFILL_QUEUE_THREADS: '200', SWEEP_INTERVAL_SECONDS: '1' };
+
+/** The stand-in classifier at latency 0, counting its calls per thread question. */
+class CountingClassifier implements Classifier {
+  calls = 0;
+  private inner = new StaticClassifier(0);
+  classify(question: string, categories: CategoryChoice[]) {
+    this.calls++;
+    return this.inner.classify(question, categories);
+  }
+}
+
+async function unlabelled(db: Db, projectId?: string): Promise<number> {
+  const project = projectId ? sql`and project_id = ${projectId}` : sql``;
+  return (await db.execute<{ n: number }>(sql`select count(*)::int as n from threads where category_id is null ${project}`))[0]!.n;
+}
+
+/** Polls until every thread is labelled; fails the test after `seconds`. */
+async function allLabelled(t: Test, db: Db, seconds = 60) {
+  const deadline = Date.now() + seconds * 1000;
+  let left = await unlabelled(db);
+  while (left > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    left = await unlabelled(db);
+  }
+  t.equal(left, 0, 'every thread labelled');
+}
+
+t.test('a seeded backlog is labelled by a worker with no manual step; user labels set before survive', async (t) => {
+  const ctx = await build(t, { env: FAST });
+  const a = await projectWithKey(ctx.db, 'A');
+  const b = await projectWithKey(ctx.db, 'B');
+  await seedThreads(ctx.db, { projectId: a.projectId, count: 700 });
+  await seedThreads(ctx.db, { projectId: b.projectId, count: 300 });
+  t.equal(await unlabelled(ctx.db), 1000);
+  t.equal((await ctx.db.execute<{ n: number }>(sql`select count(*)::int as n from graphile_worker.jobs`))[0]!.n, 0, 'seeding adds no job');
+
+  // Users label 25 backlog threads before any worker runs.
+  const api = projectClient(ctx.app, a.projectId, a.key);
+  const [, troubleshooting] = (await api.get('/categories/')).json().results;
+  const picked = (await api.get('/threads/?limit=25')).json().results.map((x: { id: string }) => x.id);
+  for (const id of picked) await api.patch(`/threads/${id}/`, { category_id: troubleshooting.id });
+
+  const classifier = new CountingClassifier();
+  const runner = await startWorker({ config: ctx.config, db: ctx.db, log: silent, databaseUrl: ctx.url, classifier });
+  t.teardown(() => stopWorker(runner));
+  await allLabelled(t, ctx.db);
+  t.equal(classifier.calls, 975, 'each unlabelled thread classified once, user-labelled ones never');
+  const [users] = await ctx.db.execute<{ n: number }>(sql`
+    select count(*)::int as n from threads where category_source = 'user' and category_id = ${troubleshooting.id}`);
+  t.equal(users!.n, 25, "the users' labels stayed");
+  const [jobs] = await ctx.db.execute<{ max: number }>(sql`select coalesce(max(json_array_length(payload->'thread_ids')), 0)::int as max from graphile_worker._private_jobs`);
+  t.ok(jobs!.max <= 50, 'batches are bounded');
+});
+
+t.test("a simulated dead worker's in-flight threads are picked up after the timeout", async (t) => {
+  const ctx = await build(t, { env: { ...FAST, CLASSIFICATION_TIMEOUT_SECONDS: '2' } });
+  const a = await projectWithKey(ctx.db);
+  await seedThreads(ctx.db, { projectId: a.projectId, count: 120 });
+  // A worker claims a slice and dies: its jobs stay locked (graphile-worker would wait 4 hours).
+  const { claimed } = await claimDueThreads(ctx.db, { limit: 120, batchSize: 50, timeoutSeconds: 2 });
+  t.equal(claimed, 120);
+  await ctx.db.execute(sql`update graphile_worker._private_jobs set locked_at = now(), locked_by = 'dead-worker'`);
+
+  const started = Date.now();
+  const runner = await startWorker({ config: ctx.config, db: ctx.db, log: silent, databaseUrl: ctx.url, classifier: new CountingClassifier() });
+  t.teardown(() => stopWorker(runner));
+  await allLabelled(t, ctx.db, 30);
+  t.ok(Date.now() - started >= 1000, 'not before the timeout: the claimed threads were not taken twice at once');
+});
+
+t.test('two workers share a backlog without classifying a thread twice', async (t) => {
+  const ctx = await build(t, { env: FAST });
+  const a = await projectWithKey(ctx.db);
+  await seedThreads(ctx.db, { projectId: a.projectId, count: 1500 });
+  const one = new CountingClassifier();
+  const two = new CountingClassifier();
+  const r1 = await startWorker({ config: ctx.config, db: ctx.db, log: silent, databaseUrl: ctx.url, classifier: one });
+  const r2 = await startWorker({ config: ctx.config, db: ctx.db, log: silent, databaseUrl: ctx.url, classifier: two });
+  t.teardown(async () => {
+    await stopWorker(r1);
+    await stopWorker(r2);
+  });
+  await allLabelled(t, ctx.db);
+  t.equal(one.calls + two.calls, 1500, 'every thread classified exactly once');
+  t.ok(one.calls > 0 && two.calls > 0, `both worked (${one.calls} + ${two.calls})`);
+});
+
+t.test('a worker process killed with SIGKILL mid-backfill loses nothing; a restarted one finishes', async (t) => {
+  const ctx = await build(t, {
+    env: { ...FAST, CLASSIFICATION_TIMEOUT_SECONDS: '2', CLASSIFIER_LATENCY_MS: '100', CLASSIFIER_CONCURRENCY: '50' },
+  });
+  const a = await projectWithKey(ctx.db);
+  await seedThreads(ctx.db, { projectId: a.projectId, count: 2000 });
+  const api = projectClient(ctx.app, a.projectId, a.key);
+  const [discovery] = (await api.get('/categories/')).json().results;
+  const userLabelled = (await api.get('/threads/?limit=10')).json().results.map((x: { id: string }) => x.id);
+
+  const env = { ...process.env, DATABASE_URL: ctx.url, LOG_LEVEL: 'silent', METRICS_PORT: '0', ...FAST, CLASSIFICATION_TIMEOUT_SECONDS: '2', CLASSIFIER_LATENCY_MS: '100', CLASSIFIER_CONCURRENCY: '50' };
+  const child = spawn('npx', ['tsx', 'src/worker.ts'], { env, stdio: 'ignore', detached: true });
+  t.teardown(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {}
+  });
+  // Kill it once it has labelled some threads and holds others in flight.
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  while (!exited && (await unlabelled(ctx.db)) > 1700) await new Promise((r) => setTimeout(r, 50));
+  t.notOk(exited, 'the worker process was running');
+  for (const id of userLabelled) await api.patch(`/threads/${id}/`, { category_id: discovery.id });
+  process.kill(-child.pid!, 'SIGKILL');
+  const [locked] = await ctx.db.execute<{ n: number }>(sql`select count(*)::int as n from graphile_worker._private_jobs where locked_at is not null`);
+  t.ok(locked!.n > 0, `the dead worker left ${locked!.n} jobs locked`);
+  t.ok((await unlabelled(ctx.db)) > 0, 'work was left');
+
+  const runner = await startWorker({ config: ctx.config, db: ctx.db, log: silent, databaseUrl: ctx.url, classifier: new CountingClassifier() });
+  t.teardown(() => stopWorker(runner));
+  await allLabelled(t, ctx.db, 60);
+  const [users] = await ctx.db.execute<{ n: number }>(sql`
+    select count(*)::int as n from threads where id = any(${`{${userLabelled.join(',')}}`}::uuid[]) and category_source = 'user' and category_id = ${discovery.id}`);
+  t.equal(users!.n, 10, 'no user label overwritten');
+});
