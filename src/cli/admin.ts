@@ -1,5 +1,6 @@
 // npm run admin -- <resource> <action> [--options]: the back office from a shell, over the same code as /admin/v1.
 import { parseArgs } from 'node:util';
+import { pino } from 'pino';
 import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
 import { loadConfigOrExit } from '../config.js';
@@ -10,6 +11,8 @@ import { createApiKey, listApiKeys, revokeApiKey } from '../db/queries/api-keys.
 import { createProject, listProjects } from '../db/queries/projects.js';
 import { createTeam, listTeams } from '../db/queries/teams.js';
 import { createUser, listUsers, updateUser } from '../db/queries/users.js';
+import { sendReportsNow } from '../lib/report-run.js';
+import { parseDay, utcDay } from '../lib/report-schedule.js';
 import * as S from '../schemas/admin.js';
 import '../schemas/formats.js';
 import { Uuid } from '../schemas/common.js';
@@ -27,7 +30,8 @@ const USAGE = `usage: npm run admin -- <command> [options]
   projects list --team <team_id>
   keys create --project <project_id> --name <name>      (prints the secret once)
   keys list --project <project_id>
-  keys revoke --id <key_id>`;
+  keys revoke --id <key_id>
+  reports send [--date YYYY-MM-DD]                      (sends the usage reports due that day; default today, UTC)`;
 
 class UsageError extends Error {}
 
@@ -44,6 +48,16 @@ const digest = (o: Opts) => {
   if (o.digest === undefined) return undefined;
   if (o.digest === 'none') return null;
   return opt(o, 'digest', S.DigestInterval) as S.DigestIntervalValue;
+};
+
+const day = (o: Opts) => {
+  if (o.date === undefined) return utcDay(new Date());
+  try {
+    parseDay(o.date);
+  } catch {
+    throw new UsageError(`invalid --date: ${o.date} (expected YYYY-MM-DD)`);
+  }
+  return o.date;
 };
 
 const COMMANDS: Record<string, (db: Db, o: Opts) => Promise<unknown>> = {
@@ -80,12 +94,22 @@ const COMMANDS: Record<string, (db: Db, o: Opts) => Promise<unknown>> = {
   },
   'keys list': async (db, o) => (await listApiKeys(db, { projectId: id(o, 'project') })).map(S.toApiKey),
   'keys revoke': async (db, o) => S.toApiKey(await revokeApiKey(db, { keyId: id(o, 'id') })),
+  'reports send': async (db, o) => {
+    // Logs (where each message went, SMTP errors) on stderr: stdout stays the JSON summary.
+    const log = pino({ level: config.LOG_LEVEL }, pino.destination({ dest: 2, sync: true }));
+    const result = await sendReportsNow({ config, db, log, databaseUrl: database.url, day: day(o) });
+    if (result.failed > 0) {
+      console.log(JSON.stringify(result, null, 2));
+      throw new AppError(503, 'REPORTS_FAILED', `${result.failed} report(s) could not be sent (the log says why): a running worker retries them with backoff, or run this command again`);
+    }
+    return result;
+  },
 };
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
   options: Object.fromEntries(
-    ['name', 'team', 'email', 'first-name', 'last-name', 'digest', 'id', 'product', 'project'].map((n) => [n, { type: 'string' }]),
+    ['name', 'team', 'email', 'first-name', 'last-name', 'digest', 'id', 'product', 'project', 'date'].map((n) => [n, { type: 'string' }]),
   ) as Record<string, { type: 'string' }>,
 });
 const command = COMMANDS[positionals.join(' ')];

@@ -1,0 +1,86 @@
+// `npm run admin -- reports send`: the fan-out for one day and the jobs, in the command's own process.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import t from 'tap';
+import { sql } from 'drizzle-orm';
+import { createProject } from '../src/db/queries/projects.js';
+import { createTeam } from '../src/db/queries/teams.js';
+import { createUser } from '../src/db/queries/users.js';
+import { utcDay } from '../src/lib/report-schedule.js';
+import { build } from './helper.js';
+import { parseMail } from './smtp.js';
+
+const run = promisify(execFile);
+
+/** A port nothing listens on: an SMTP server that is down. */
+const closedPort = () =>
+  new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+
+t.test('reports send writes the reports due that day to the outbox, once, and says where', async (t) => {
+  const { db, url } = await build(t);
+  const outbox = await mkdtemp(path.join(os.tmpdir(), 'outbox-'));
+  t.teardown(() => rm(outbox, { recursive: true, force: true }));
+  // No SMTP_URL from the surrounding environment: the outbox unless a step sets one.
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: url, OUTBOX_DIR: outbox, LOG_LEVEL: 'info' };
+  delete env.SMTP_URL;
+  const admin = (args: string[], extra: Record<string, string> = {}) =>
+    run('npx', ['tsx', 'src/cli/admin.ts', 'reports', 'send', ...args], { env: { ...env, ...extra } });
+
+  const team = await createTeam(db, { name: 'Initrode' });
+  const project = await createProject(db, { teamId: team.id, projectName: 'Help bot', productName: 'TPS' });
+  const max = await createUser(db, { teamId: team.id, email: 'max@initrode.test', firstName: 'Max', digestInterval: 'WEEKLY' });
+  await createUser(db, { teamId: team.id, email: 'joe@initrode.test', digestInterval: null });
+  for (const at of ['2026-11-17T08:00:00Z', '2026-11-20T16:30:00Z']) {
+    const [thread] = await db.execute<{ id: string }>(sql`
+      insert into threads (project_id, created_at, first_question) values (${project.id}, ${at}::timestamptz, 'q') returning id`);
+    await db.execute(sql`insert into question_answers (thread_id, project_id, position, question, answer, created_at)
+      values (${thread!.id}, ${project.id}, 1, 'q', 'a', ${at}::timestamptz)`);
+  }
+
+  // SMTP down: the command fails, the report stays pending.
+  const down = await admin(['--date', '2026-11-23'], { SMTP_URL: `smtp://127.0.0.1:${await closedPort()}` }).catch((err) => err);
+  t.equal(down.code, 1);
+  t.match(JSON.parse(down.stdout), { queued: 1, sent: 0, pending: 1, failed: 1, delivery: 'smtp' });
+  t.match(down.stderr, /1 report\(s\) could not be sent/);
+  t.match(down.stderr, /ECONNREFUSED/, 'the log says why');
+
+  // Again, with the outbox: the pending report is queued again at once, and written.
+  const first = await admin(['--date', '2026-11-23']);
+  t.match(JSON.parse(first.stdout), { date: '2026-11-23', queued: 0, requeued: 1, sent: 1, pending: 0, failed: 0, delivery: `outbox ${outbox}` });
+  const files = await readdir(outbox);
+  const file = path.join(outbox, `report.weekly.2026-11-16.${max.id}.eml`);
+  t.same(files, [path.basename(file)]);
+  t.ok(first.stderr.includes(JSON.stringify(file)), 'the log says where the message is');
+  t.notMatch(first.stderr, /Questions asked/, 'and not what it says');
+
+  const mail = parseMail(await readFile(file, 'utf8'));
+  t.match(mail.headers.to, /max@initrode\.test/);
+  t.equal(mail.headers.subject, 'Initrode: weekly usage report, 16 to 22 November 2026');
+  t.match(mail.text, /^Hello Max,$/m);
+  t.match(mail.text, /^New threads +2 +0 +\+2 \(new\)$/m);
+  t.match(mail.text, /^ {2}Unlabelled +2 +0 +\+2 \(new\)$/m);
+  t.match(mail.html, /<table/);
+
+  const again = await admin(['--date', '2026-11-23']);
+  t.match(JSON.parse(again.stdout), { queued: 0, requeued: 0, sent: 1, pending: 0 });
+  t.notMatch(again.stderr, /usage report sent/, 'the same day twice sends once');
+  t.same(await readdir(outbox), files);
+
+  t.match(JSON.parse((await admin(['--date', '2026-11-24'])).stdout), { periods: [], queued: 0, sent: 0, pending: 0 }, 'nothing due on a Tuesday');
+  const before = utcDay(new Date());
+  const today = JSON.parse((await admin([])).stdout);
+  t.ok([before, utcDay(new Date())].includes(today.date), 'default: today, UTC');
+
+  const bad = await admin(['--date', '2026-02-30']).catch((err) => err);
+  t.equal(bad.code, 2);
+  t.match(bad.stderr, /invalid --date: 2026-02-30/);
+});
