@@ -10,7 +10,7 @@ import Fastify, {
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
-import { pgCode, UNIQUE_VIOLATION } from './db/pg-errors.js';
+import { FOREIGN_KEY_VIOLATION, pgCode, UNIQUE_VIOLATION } from './db/pg-errors.js';
 import { StaticLlm, type LlmClient } from './lib/llm.js';
 import { httpDuration, observeBacklog } from './lib/metrics.js';
 import { StaticRetriever, type Retriever } from './lib/retriever.js';
@@ -47,30 +47,31 @@ function errorBody(statusCode: number, message: string, code?: string) {
 export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   fastify.decorate('db', opts.db);
   fastify.decorate('config', opts.config);
+  fastify.decorate('rag', {
+    retriever: opts.retriever ?? new StaticRetriever(),
+    llm: opts.llm ?? new StaticLlm(opts.config.LLM_LATENCY_MS),
+  });
   observeBacklog(opts.db);
 
   fastify.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     httpDuration.observe({ method: request.method, route, status: reply.statusCode }, reply.elapsedTime / 1000);
   });
-  fastify.decorate('rag', {
-    retriever: opts.retriever ?? new StaticRetriever(),
-    llm: opts.llm ?? new StaticLlm(opts.config.LLM_LATENCY_MS),
-  });
 
   fastify.setErrorHandler((err: FastifyError, request, reply) => {
+    const code = pgCode(err);
     let body;
     if (err instanceof AppError) body = errorBody(err.statusCode, err.message, err.code);
     else if (err.validation) body = errorBody(400, err.message, 'VALIDATION_FAILED');
     else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) body = errorBody(err.statusCode, err.message, err.code);
-    else if (pgCode(err) === UNIQUE_VIOLATION) body = errorBody(409, 'conflicts with an existing resource', 'CONFLICT');
+    else if (code === UNIQUE_VIOLATION) body = errorBody(409, 'conflicts with an existing resource', 'CONFLICT');
+    else if (code === FOREIGN_KEY_VIOLATION) body = errorBody(404, 'a referenced resource does not exist', 'NOT_FOUND');
     // Data exceptions (class 22: a value PostgreSQL cannot take) are the client's input, not our fault.
-    else if (pgCode(err)?.startsWith('22')) body = errorBody(400, 'invalid value in request', 'INVALID_VALUE');
+    else if (code?.startsWith('22')) body = errorBody(400, 'invalid value in request', 'INVALID_VALUE');
     else {
-      request.log.error({ err }, 'unhandled error');
+      request.log.error({ err }, 'request failed');
       body = errorBody(500, 'internal error', 'INTERNAL');
     }
-    if (body.statusCode >= 500 && !(err instanceof AppError)) request.log.error({ err }, 'request failed');
     return reply.code(body.statusCode).send(body);
   });
 

@@ -8,7 +8,7 @@ export const ConfigSchema = Type.Object({
   ),
   PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 8002, description: 'HTTP port' }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'HTTP bind address (0.0.0.0 in containers)' }),
-  METRICS_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 9464, description: 'port of /metrics of a worker run alone (start:worker)' }),
+  METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9464, description: 'port of /metrics of a worker run alone (start:worker); 0 = none' }),
   ADMIN_TOKEN: Type.Optional(
     Type.String({ minLength: 16, description: 'Bearer token of the admin API; unset disables /admin/v1' }),
   ),
@@ -38,9 +38,21 @@ export const ConfigSchema = Type.Object({
   SWEEP_INTERVAL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 60, description: 'period of the classification sweep' }),
   EMBEDDED_PG_DIR: Type.String({ minLength: 1, default: '.data/postgres', description: 'data folder of the embedded PostgreSQL' }),
   EMBEDDED_PG_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 5433, description: 'port of the embedded PostgreSQL' }),
+  SMTP_URL: Type.Optional(
+    Type.String({ pattern: '^smtps?://', description: 'SMTP server of the usage reports, e.g. smtps://user:pass@host:465; unset = .eml files in OUTBOX_DIR' }),
+  ),
+  MAIL_FROM: Type.String({
+    pattern: '^([^<>]*<)?[^\\s@<>]+@[^\\s@<>]+>?$',
+    default: 'Docs chat reports <reports@localhost>',
+    description: 'sender of the usage reports: address or "Name <address>"',
+  }),
+  OUTBOX_DIR: Type.String({ minLength: 1, default: 'outbox', description: 'folder of the .eml files written when SMTP_URL is unset' }),
 });
 
 export type Config = Static<typeof ConfigSchema>;
+
+// Values that may hold a password or a token are never echoed in an error message.
+const SECRETS = new Set(['DATABASE_URL', 'SMTP_URL', 'ADMIN_TOKEN']);
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -59,7 +71,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const lines = errors.map((e) => {
       const name = e.path.replace(/^\//, '');
       const allowed = (e.schema.anyOf as { const: string }[] | undefined)?.map((s) => s.const);
-      return `  ${name}=${JSON.stringify(env[name])}: ${allowed ? `expected one of ${allowed.join(', ')}` : e.message}`;
+      const shown = SECRETS.has(name) ? '<hidden>' : JSON.stringify(env[name]);
+      return `  ${name}=${shown}: ${allowed ? `expected one of ${allowed.join(', ')}` : e.message}`;
     });
     throw new ConfigError(`Invalid configuration:\n${[...new Set(lines)].join('\n')}`);
   }

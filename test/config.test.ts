@@ -27,7 +27,8 @@ t.test('a bad value is refused with a message naming it', async (t) => {
   })();
   t.match(message, /PORT="70000"/);
   t.match(message, /LLM_LATENCY_MS="-1"/);
-  t.match(message, /DATABASE_URL="mysql:\/\/x"/);
+  t.match(message, /DATABASE_URL=<hidden>: /, 'a URL may hold a password: not echoed');
+  t.notMatch(message, /mysql/);
   t.match(message, /LOG_LEVEL="loud": expected one of fatal, error, warn, info, debug, trace, silent/);
-  t.match(message, /ADMIN_TOKEN="short"/);
+  t.match(message, /ADMIN_TOKEN=<hidden>: /);
 });

@@ -9,7 +9,8 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL'>): Pino {
 /** graphile-worker logs through the same pino logger as the HTTP server: one log format per process. */
 export function workerLogger(log: Pino): WorkerLogger {
   return new WorkerLogger((scope) => (level, message, meta) => {
-    const method = level === 'warning' ? 'warn' : level;
+    // graphile-worker logs every job at info: thousands of lines a second in a backfill. Ours are debug.
+    const method = level === 'warning' ? 'warn' : level === 'info' ? 'debug' : level;
     log[method]({ ...scope, ...meta }, message);
   });
 }

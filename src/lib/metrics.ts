@@ -1,6 +1,7 @@
 import client from 'prom-client';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { backlogByProject, classificationRates } from '../db/queries/progress.js';
 
 /** One registry per process: /metrics on the API, and the worker's own port when it runs alone. */
 export const registry = new client.Registry();
@@ -67,14 +68,21 @@ async function refreshBacklog(): Promise<void> {
   if (!backlogDb || Date.now() - refreshedAt < CACHE_MS) return;
   const db = backlogDb;
   refreshing ??= (async () => {
-    const [row] = await db.execute<{ waiting: number; parked: number; oldest: number | null }>(sql`
-      select count(*) filter (where classification_due_at <> 'infinity')::int as waiting,
-             count(*) filter (where classification_due_at = 'infinity')::int as parked,
-             extract(epoch from now() - min(created_at) filter (where classification_due_at <> 'infinity'))::float8 as oldest
-      from threads where category_id is null`);
+    const [[row], projects, rates] = await Promise.all([
+      db.execute<{ waiting: number; parked: number; oldest: number | null }>(sql`
+        select count(*) filter (where classification_due_at <> 'infinity')::int as waiting,
+               count(*) filter (where classification_due_at = 'infinity')::int as parked,
+               extract(epoch from now() - min(created_at) filter (where classification_due_at <> 'infinity'))::float8 as oldest
+        from threads where category_id is null`),
+      backlogByProject(db),
+      classificationRates(db),
+    ]);
     backlog.set({ state: 'waiting' }, row!.waiting);
     backlog.set({ state: 'parked' }, row!.parked);
     oldest.set(row!.oldest ?? 0);
+    projectBacklog.reset();
+    for (const p of projects) projectBacklog.set({ project: p.project_id }, p.unlabelled);
+    rate.set(rates.total);
     refreshedAt = Date.now();
   })()
     // A scrape while the database is away keeps the last values rather than failing the whole page.
@@ -93,5 +101,16 @@ const backlog = new client.Gauge({
 const oldest = new client.Gauge({
   name: 'classification_backlog_oldest_seconds',
   help: 'Age of the oldest unlabelled, not parked thread',
+  registers,
+});
+const projectBacklog = new client.Gauge({
+  name: 'classification_backlog_project_threads',
+  help: 'Unlabelled threads per project (projects with a backlog only)',
+  labelNames: ['project'] as const,
+  registers,
+});
+const rate = new client.Gauge({
+  name: 'classification_rate_per_second',
+  help: 'Threads labelled by the classifier per second over the last one to two minutes, all workers',
   registers,
 });

@@ -5,6 +5,7 @@ import { createProject, listProjects } from '../db/queries/projects.js';
 import { createTeam, listTeams } from '../db/queries/teams.js';
 import { createUser, listUsers, updateUser } from '../db/queries/users.js';
 import { errors, Uuid } from '../schemas/common.js';
+import classificationStatus from './admin-classification.js';
 import * as S from '../schemas/admin.js';
 import { AppError, unauthorized } from '../errors.js';
 
@@ -25,6 +26,8 @@ const admin: FastifyPluginAsyncTypebox<{ adminToken?: string }> = async (app, op
     // Hashing both sides gives equal lengths, so the comparison is constant-time.
     if (!match || !timingSafeEqual(sha256(match[1]!), expected)) throw unauthorized('missing or invalid admin token');
   });
+
+  await app.register(classificationStatus);
 
   app.post(
     '/teams',

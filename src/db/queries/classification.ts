@@ -70,12 +70,20 @@ export async function saveClassifierLabels(
 ): Promise<number[]> {
   if (p.labels.length === 0) return [];
   const rows = await db.execute<{ lag: number }>(sql`
-    update threads t set category_id = v.category_id, category_source = 'classifier', categorized_at = now()
-    from unnest(${uuidArray(p.labels.map((l) => l.threadId))}, ${uuidArray(p.labels.map((l) => l.categoryId))})
-      as v(thread_id, category_id)
-    where t.id = v.thread_id and t.project_id = ${p.projectId} and t.category_id is null
-      and exists (select 1 from categories c where c.id = v.category_id and c.project_id = ${p.projectId})
-    returning extract(epoch from now() - t.created_at)::float8 as lag`);
+    with labelled as (
+      update threads t set category_id = v.category_id, category_source = 'classifier', categorized_at = now()
+      from unnest(${uuidArray(p.labels.map((l) => l.threadId))}, ${uuidArray(p.labels.map((l) => l.categoryId))})
+        as v(thread_id, category_id)
+      where t.id = v.thread_id and t.project_id = ${p.projectId} and t.category_id is null
+        and exists (select 1 from categories c where c.id = v.category_id and c.project_id = ${p.projectId})
+      returning extract(epoch from now() - t.created_at)::float8 as lag
+    ),
+    counted as (
+      insert into classification_minutes (project_id, minute, labelled)
+      select ${p.projectId}, date_trunc('minute', now()), count(*) from labelled having count(*) > 0
+      on conflict (project_id, minute) do update set labelled = classification_minutes.labelled + excluded.labelled
+    )
+    select lag from labelled`);
   return rows.map((r) => r.lag);
 }
 
@@ -87,50 +95,70 @@ export async function parkThreads(db: DbOrTx, p: { projectId: string; threadIds:
 }
 
 /**
- * Threads queued or running in backfill jobs (the public jobs view has no payload, hence _private_jobs).
- * A job locked for longer than the timeout belongs to a dead worker: it no longer counts.
+ * Backfill jobs that are alive: queued, running, or waiting for a retry. A job locked for longer than the
+ * timeout belongs to a dead worker and no longer counts; nor does one out of attempts. The public jobs view
+ * has no payload, hence _private_jobs.
  */
+const liveBackfillJobs = (timeoutSeconds: number) => sql`
+  select j.payload from graphile_worker._private_jobs j join graphile_worker._private_tasks k on k.id = j.task_id
+  where k.identifier = ${CLASSIFY_TASK} and j.priority = ${BACKFILL_PRIORITY} and j.attempts < j.max_attempts
+    and (j.locked_at is null or j.locked_at > now() - make_interval(secs => ${timeoutSeconds}::int))`;
+
+/** Threads in live backfill jobs. */
 export async function queuedBackfillThreads(db: DbOrTx, p: { timeoutSeconds: number }): Promise<number> {
   const [row] = await db.execute<{ n: number }>(sql`
-    select coalesce(sum(json_array_length(j.payload->'thread_ids')), 0)::int as n
-    from graphile_worker._private_jobs j join graphile_worker._private_tasks k on k.id = j.task_id
-    where k.identifier = ${CLASSIFY_TASK} and j.priority = ${BACKFILL_PRIORITY} and j.attempts < j.max_attempts
-      and (j.locked_at is null or j.locked_at > now() - make_interval(secs => ${p.timeoutSeconds}::int))`);
+    select coalesce(sum(json_array_length(payload->'thread_ids')), 0)::int as n from (${liveBackfillJobs(p.timeoutSeconds)}) j`);
   return row!.n;
 }
 
+export type SweepMark = { dueAt: string; id: string };
+
 /**
  * The sweep's claim: up to `limit` unlabelled threads that are due (never enqueued, handed back, category
- * deleted, or held by a job for longer than the timeout), in batch jobs of `batchSize` threads of one
- * project each, in one transaction. Threads of projects without categories are parked instead.
- * SKIP LOCKED lets several workers sweep at once without taking the same threads.
+ * deleted, or whose live job has not labelled them within the timeout) and in no live backfill job, added
+ * as batch jobs of `batchSize` threads of one project each, in one transaction. The jobs themselves are
+ * the claim: a backfilled thread is written once, when it is labelled. Threads of projects without
+ * categories are parked instead. One sweep at a time (an advisory lock): another one finds it taken and
+ * leaves the work to the first.
+ *
+ * The scan continues `after` the last thread of the previous slice, so a pass over a large backlog does
+ * not re-read the slices in flight; `next` is null when the pass reached the end (start again from the
+ * front). Correctness never depends on the mark: threads in live jobs are excluded whatever it is.
  */
 export async function claimDueThreads(
   db: Db,
-  p: { limit: number; batchSize: number; timeoutSeconds: number },
-): Promise<{ claimed: number; parked: number }> {
+  p: { limit: number; batchSize: number; timeoutSeconds: number; after?: SweepMark | null },
+): Promise<{ claimed: number; parked: number; next: SweepMark | null }> {
   return db.transaction(async (tx) => {
-    const rows = await tx.execute<{ project_id: string; ids: string[]; parked: boolean }>(sql`
-      with picked as (
-        select t.id, t.project_id from threads t
-        where t.category_id is null and t.classification_due_at <= now()
-        order by t.classification_due_at
-        limit ${p.limit}
-        for update skip locked
+    const [lock] = await tx.execute<{ ok: boolean }>(sql`select pg_try_advisory_xact_lock(7262002) as ok`);
+    if (!lock!.ok) return { claimed: 0, parked: 0, next: p.after ?? null };
+    const after = p.after
+      ? sql`and (t.classification_due_at, t.id) > (${p.after.dueAt}::timestamptz, ${p.after.id}::uuid)`
+      : sql``;
+    const rows = await tx.execute<{ project_id: string; ids: string[]; parked: boolean; last_due: string; last_id: string }>(sql`
+      with busy as materialized (
+        select distinct json_array_elements_text(payload->'thread_ids')::uuid as id from (${liveBackfillJobs(p.timeoutSeconds)}) j
       ),
-      marked as (
-        update threads t set classification_due_at = case
-            when exists (select 1 from categories c where c.project_id = t.project_id)
-            then now() + make_interval(secs => ${p.timeoutSeconds}::int)
-            else 'infinity' end
-        from picked where t.id = picked.id
-        returning t.id, t.project_id, t.classification_due_at = 'infinity' as parked
+      picked as (
+        select t.id, t.project_id, t.classification_due_at as due,
+          not exists (select 1 from categories c where c.project_id = t.project_id) as parked
+        from threads t
+        where t.category_id is null and t.classification_due_at <= now() ${after}
+          and not exists (select 1 from busy where busy.id = t.id)
+        order by t.classification_due_at, t.id
+        limit ${p.limit}
+      ),
+      parking as (
+        update threads t set classification_due_at = 'infinity'
+        from picked where t.id = picked.id and picked.parked and t.category_id is null
       ),
       numbered as (
         select id, project_id, parked, (row_number() over (partition by project_id order by id) - 1) / ${p.batchSize} as batch
-        from marked
-      )
-      select project_id, parked, array_agg(id::text) as ids from numbered group by project_id, parked, batch`);
+        from picked
+      ),
+      last as (select due::text as last_due, id::text as last_id from picked order by due desc, id desc limit 1)
+      select project_id, parked, array_agg(id::text) as ids, min(last_due) as last_due, min(last_id) as last_id
+      from numbered cross join last group by project_id, parked, batch`);
     let claimed = 0;
     let parked = 0;
     for (const batch of rows) {
@@ -141,6 +169,7 @@ export async function claimDueThreads(
       claimed += batch.ids.length;
       await tx.execute(sql`select ${classifyJob(sql`${batch.project_id}::uuid`, sql`${JSON.stringify(batch.ids)}::json`, BACKFILL_PRIORITY)}`);
     }
-    return { claimed, parked };
+    const full = claimed + parked >= p.limit;
+    return { claimed, parked, next: full ? { dueAt: rows[0]!.last_due, id: rows[0]!.last_id } : null };
   });
 }

@@ -28,3 +28,22 @@ export async function backlogByProject(db: DbOrTx): Promise<ProjectBacklog[]> {
       order by b.unlabelled desc, p.id`)),
   ];
 }
+
+/**
+ * Threads labelled per second by the classifier over the last one to two minutes, per project and in all
+ * (from classification_minutes, so across every worker process).
+ */
+export async function classificationRates(db: DbOrTx): Promise<{ total: number; byProject: Map<string, number> }> {
+  const rows = await db.execute<{ project_id: string; rate: number }>(sql`
+    select project_id,
+      sum(labelled)::float8 / greatest(extract(epoch from now() - (date_trunc('minute', now()) - interval '1 minute')), 1) as rate
+    from classification_minutes
+    where minute >= date_trunc('minute', now()) - interval '1 minute'
+    group by project_id`);
+  const byProject = new Map(rows.map((r) => [r.project_id, r.rate]));
+  return { total: rows.reduce((sum, r) => sum + r.rate, 0), byProject };
+}
+
+export async function forgetOldRates(db: DbOrTx): Promise<void> {
+  await db.execute(sql`delete from classification_minutes where minute < now() - interval '1 day'`);
+}

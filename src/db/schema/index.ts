@@ -5,3 +5,5 @@ export * from './categories.js';
 export * from './api-keys.js';
 export * from './threads.js';
 export * from './question-answers.js';
+export * from './sent-reports.js';
+export * from './classification-minutes.js';

@@ -1,4 +1,4 @@
-import { integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { projects } from './projects.js';
 import { threads } from './threads.js';
 
@@ -19,5 +19,9 @@ export const questionAnswers = pgTable(
     answer: text().notNull(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('question_answers_thread_position_key').on(t.threadId, t.position)],
+  (t) => [
+    uniqueIndex('question_answers_thread_position_key').on(t.threadId, t.position),
+    // Questions asked per project and period (usage reports).
+    index('question_answers_project_created_idx').on(t.projectId, t.createdAt),
+  ],
 );

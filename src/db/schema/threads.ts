@@ -35,6 +35,6 @@ export const threads = pgTable(
     index('threads_project_category_created_idx').on(t.projectId, t.categoryId, sql`${t.createdAt} desc`, sql`${t.id} desc`),
     index('threads_project_source_created_idx').on(t.projectId, t.categorySource, sql`${t.createdAt} desc`, sql`${t.id} desc`),
     // The sweep's work list: only unlabelled threads, in the order they fall due.
-    index('threads_unlabelled_due_idx').on(t.classificationDueAt).where(sql`${t.categoryId} is null`),
+    index('threads_unlabelled_due_idx').on(t.classificationDueAt, t.id).where(sql`${t.categoryId} is null`),
   ],
 );
