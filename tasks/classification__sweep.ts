@@ -1,23 +1,31 @@
 import type { Task } from 'graphile-worker';
 import { claimDueThreads, queuedBackfillThreads, type SweepMark } from '../src/db/queries/classification.js';
-import { scheduleSweep } from '../src/db/queries/jobs.js';
+import { kickSweep, scheduleSweep } from '../src/db/queries/jobs.js';
 import { forgetOldRates } from '../src/db/queries/progress.js';
 import type { TaskDeps } from './index.js';
+
+// While a backlog lasts, the sweep runs again at once when it had room for a batch, or after this pause
+// when the queue was full: one sweep at a time keeps the queue topped up, with no kick per finished batch.
+const FULL_QUEUE_PAUSE_MS = 250;
 
 /**
  * Finds unlabelled threads that no job is working on (never enqueued, handed back, category deleted, or
  * held past the timeout by a worker that died) and enqueues them in batch jobs, only as many as keep the
  * classifiers busy: the job table stays small however large the backlog. Runs every
- * SWEEP_INTERVAL_SECONDS, and at once when work appears (a finished batch, a new or deleted category).
+ * SWEEP_INTERVAL_SECONDS, at once when work appears (a worker starts, a category is created or deleted),
+ * and again and again while a backlog lasts.
  */
 export function sweep({ db, config, log }: TaskDeps): Task {
   const target = config.BACKFILL_QUEUE_THREADS ?? 4 * config.CLASSIFIER_CONCURRENCY;
+  const batch = Math.min(config.CLASSIFY_BATCH_SIZE, target);
   // Where this process's last slice ended: an optimisation only (see claimDueThreads).
   let mark: SweepMark | null = null;
   return async (payload) => {
     const room = target - (await queuedBackfillThreads(db, { timeoutSeconds: config.CLASSIFICATION_TIMEOUT_SECONDS }));
-    // Claim only when a whole batch fits, so frequent kicks do not cut the backlog into tiny jobs.
-    if (room >= Math.min(config.CLASSIFY_BATCH_SIZE, target)) {
+    if (room < batch) {
+      // Full queue: a whole batch must fit, so the backlog is not cut into tiny jobs.
+      await kickSweep(db, FULL_QUEUE_PAUSE_MS);
+    } else {
       const { claimed, parked, next } = await claimDueThreads(db, {
         limit: room,
         batchSize: config.CLASSIFY_BATCH_SIZE,
@@ -25,7 +33,9 @@ export function sweep({ db, config, log }: TaskDeps): Task {
         after: mark,
       });
       mark = next;
-      if (claimed + parked > 0) log.info({ claimed, parked }, 'classification sweep');
+      if (claimed + parked > 0) log.debug({ claimed, parked }, 'classification sweep');
+      // A full slice means more is waiting; otherwise the pass is over until the next period or kick.
+      if (next) await kickSweep(db);
     }
     if ((payload as { periodic?: boolean } | null)?.periodic) await forgetOldRates(db);
     await scheduleSweep(db, config.SWEEP_INTERVAL_SECONDS);

@@ -2,12 +2,13 @@ import type { Task } from 'graphile-worker';
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import {
+  addLabelCounts,
   categoryChoices,
   loadUnlabelledThreads,
   parkThreads,
   saveClassifierLabels,
 } from '../src/db/queries/classification.js';
-import { kickSweep, LIVE_PRIORITY } from '../src/db/queries/jobs.js';
+import { LIVE_PRIORITY } from '../src/db/queries/jobs.js';
 import { classificationLag, classifierDuration, classifierFailures, threadsLabelled } from '../src/lib/metrics.js';
 import { Uuid } from '../src/schemas/common.js';
 import '../src/schemas/formats.js';
@@ -25,6 +26,7 @@ const Payload = Type.Object({
  * retries it with backoff, and the retry only sees the threads that are still unlabelled.
  */
 export function classifyThreads({ db, classifier, log }: TaskDeps): Task {
+  const countLabels = labelCounter(db, log);
   return async (payload, helpers) => {
     if (!Value.Check(Payload, payload)) {
       log.error({ jobId: helpers.job.id, payload }, 'threads__classify: invalid payload, dropped');
@@ -59,12 +61,32 @@ export function classifyThreads({ db, classifier, log }: TaskDeps): Task {
     });
     const lags = await saveClassifierLabels(db, { projectId, labels });
     threadsLabelled.inc({ lane }, lags.length);
+    countLabels(projectId, lags.length);
     for (const seconds of lags) classificationLag.observe({ lane }, seconds);
 
     const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failures.length > 0) {
       throw new Error(`${failures.length} of ${threads.length} classifications failed: ${String(failures[0]!.reason)}`);
     }
-    if (lane === 'backfill') await kickSweep(db);
+  };
+}
+
+/**
+ * Counts labels per project in memory and adds them to classification_minutes about once a second: one
+ * row per project and minute updated by every batch would serialise the batches on its lock.
+ */
+function labelCounter(db: TaskDeps['db'], log: TaskDeps['log']) {
+  let pending = new Map<string, number>();
+  let timer: NodeJS.Timeout | null = null;
+  const flush = () => {
+    const counts = pending;
+    pending = new Map();
+    timer = null;
+    addLabelCounts(db, counts).catch((err) => log.warn({ err }, 'could not record the classification rate'));
+  };
+  return (projectId: string, n: number) => {
+    if (n === 0) return;
+    pending.set(projectId, (pending.get(projectId) ?? 0) + n);
+    timer ??= setTimeout(flush, 1000).unref();
   };
 }

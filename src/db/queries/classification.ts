@@ -70,21 +70,23 @@ export async function saveClassifierLabels(
 ): Promise<number[]> {
   if (p.labels.length === 0) return [];
   const rows = await db.execute<{ lag: number }>(sql`
-    with labelled as (
-      update threads t set category_id = v.category_id, category_source = 'classifier', categorized_at = now()
-      from unnest(${uuidArray(p.labels.map((l) => l.threadId))}, ${uuidArray(p.labels.map((l) => l.categoryId))})
-        as v(thread_id, category_id)
-      where t.id = v.thread_id and t.project_id = ${p.projectId} and t.category_id is null
-        and exists (select 1 from categories c where c.id = v.category_id and c.project_id = ${p.projectId})
-      returning extract(epoch from now() - t.created_at)::float8 as lag
-    ),
-    counted as (
-      insert into classification_minutes (project_id, minute, labelled)
-      select ${p.projectId}, date_trunc('minute', now()), count(*) from labelled having count(*) > 0
-      on conflict (project_id, minute) do update set labelled = classification_minutes.labelled + excluded.labelled
-    )
-    select lag from labelled`);
+    update threads t set category_id = v.category_id, category_source = 'classifier', categorized_at = now()
+    from unnest(${uuidArray(p.labels.map((l) => l.threadId))}, ${uuidArray(p.labels.map((l) => l.categoryId))})
+      as v(thread_id, category_id)
+    where t.id = v.thread_id and t.project_id = ${p.projectId} and t.category_id is null
+      and exists (select 1 from categories c where c.id = v.category_id and c.project_id = ${p.projectId})
+    returning extract(epoch from now() - t.created_at)::float8 as lag`);
   return rows.map((r) => r.lag);
+}
+
+/** Adds labels to the per-minute counts (flushed by each worker about once a second, see countLabels). */
+export async function addLabelCounts(db: DbOrTx, counts: Map<string, number>): Promise<void> {
+  for (const [projectId, n] of counts) {
+    await db.execute(sql`
+      insert into classification_minutes (project_id, minute, labelled)
+      values (${projectId}, date_trunc('minute', now()), ${n})
+      on conflict (project_id, minute) do update set labelled = classification_minutes.labelled + excluded.labelled`);
+  }
 }
 
 /** Threads of a project without categories wait, out of the sweep's way, until a category exists. */
@@ -136,15 +138,14 @@ export async function claimDueThreads(
       ? sql`and (t.classification_due_at, t.id) > (${p.after.dueAt}::timestamptz, ${p.after.id}::uuid)`
       : sql``;
     const rows = await tx.execute<{ project_id: string; ids: string[]; parked: boolean; last_due: string; last_id: string }>(sql`
-      with busy as materialized (
-        select distinct json_array_elements_text(payload->'thread_ids')::uuid as id from (${liveBackfillJobs(p.timeoutSeconds)}) j
-      ),
-      picked as (
+      with picked as (
         select t.id, t.project_id, t.classification_due_at as due,
           not exists (select 1 from categories c where c.project_id = t.project_id) as parked
         from threads t
         where t.category_id is null and t.classification_due_at <= now() ${after}
-          and not exists (select 1 from busy where busy.id = t.id)
+          -- NOT IN over a subquery is planned as a hashed subplan: one hash probe per thread scanned.
+          and t.id not in (
+            select json_array_elements_text(payload->'thread_ids')::uuid from (${liveBackfillJobs(p.timeoutSeconds)}) j)
         order by t.classification_due_at, t.id
         limit ${p.limit}
       ),

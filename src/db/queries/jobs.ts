@@ -19,9 +19,14 @@ export function classifyJob(projectId: SQL | string, threadIds: SQL, priority: n
     max_attempts := ${sql.raw(String(CLASSIFY_MAX_ATTEMPTS))})`;
 }
 
-/** Runs a sweep now (debounced: kicks that arrive while one is queued merge into it). */
-export async function kickSweep(db: DbOrTx): Promise<void> {
-  await db.execute(sql`select graphile_worker.add_job(${SWEEP_TASK}, '{}'::json, job_key := 'classification_sweep_kick')`);
+/**
+ * Runs a sweep now, or after `delayMs`. Keyed: kicks that arrive while one is queued merge into it
+ * (preserve_run_at keeps the earlier schedule); a kick during a running sweep queues one more.
+ */
+export async function kickSweep(db: DbOrTx, delayMs = 0): Promise<void> {
+  await db.execute(sql`select graphile_worker.add_job(${SWEEP_TASK}, '{}'::json,
+    run_at := now() + make_interval(secs => ${delayMs / 1000}::float8), job_key := 'classification_sweep_kick',
+    job_key_mode := 'preserve_run_at')`);
 }
 
 /**
