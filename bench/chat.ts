@@ -1,4 +1,4 @@
-// npm run bench:chat -- [--rounds 4] [--warmup 3] [--seq 5] [--load 7] [--connections 32]
+// npm run bench:chat -- [--rounds 4] [--warmup 3] [--seq 5] [--load 7] [--connections 32] [--wait-idle 0]
 //
 // POST /query/v1/projects/:id/chat with LLM_LATENCY_MS=0, every request a new question (a new thread).
 // Each round is a fresh API server process on the same database, started with CATEGORISATION=off or on, in the
@@ -7,10 +7,9 @@
 // `connections` connections (autocannon). Defaults take about 2.5 minutes.
 import { parseArgs } from 'node:util';
 import { closeDb, createDb } from '../src/db/client.js';
-import { migrateDatabase } from '../src/db/migrate.js';
 import {
-  banner, cores, createTenant, int, loadTest, machine, ms, numberArg, onCleanup, openBenchDatabase, passFail, runMain,
-  sequentialLatency, serverVersion, startApiServer, step, summarize, table, type Target,
+  banner, cores, createTenant, describeCode, int, loadTest, machine, migrate, ms, numberArg, onCleanup, openBenchDatabase, passFail, runMain,
+  sequentialLatency, serverVersion, startApiServer, step, summarize, table, waitIdle, type Target,
 } from './lib.js';
 
 const { values } = parseArgs({
@@ -20,6 +19,7 @@ const { values } = parseArgs({
     seq: { type: 'string' },
     load: { type: 'string' },
     connections: { type: 'string' },
+    'wait-idle': { type: 'string' },
   },
 });
 
@@ -51,6 +51,10 @@ interface Round {
   other: [number, number];
   /** Cores used by the benchmark's processes during the N-connection measurement. */
   own: number;
+  /** CPU time of the API server process per request during the N-connection measurement, ms. */
+  serverCpu: number;
+  /** graphile-worker jobs queued at the end of the round. */
+  jobs: number;
 }
 
 runMain(async () => {
@@ -59,11 +63,13 @@ runMain(async () => {
   const seqSeconds = numberArg(values.seq, 5, 'seq');
   const loadSeconds = numberArg(values.load, 7, 'load');
   const connections = numberArg(values.connections, 32, 'connections');
-  banner('bench:chat', { roundsPerMode, warmup, seq: seqSeconds, load: loadSeconds, connections, LLM_LATENCY_MS: 0 });
+  const idleWait = values['wait-idle'] === undefined ? 0 : numberArg(values['wait-idle'], 0, 'wait-idle');
+  const code = await describeCode();
+  banner('bench:chat', code.text, { roundsPerMode, warmup, seq: seqSeconds, load: loadSeconds, connections, 'wait-idle': idleWait, LLM_LATENCY_MS: 0 });
 
   const database = await openBenchDatabase();
   step(`database: ${database.where}`);
-  await migrateDatabase(database.url);
+  await migrate(database.url);
   const db = createDb(database.url, 2);
   onCleanup('close bench pool', () => closeDb(db));
   const pgVersion = await serverVersion(db);
@@ -85,14 +91,25 @@ runMain(async () => {
     off: { seq: [], load: [], rps: [], seqRps: [] },
     on: { seq: [], load: [], rps: [], seqRps: [] },
   };
+  // No worker runs during the benchmark (it would compete for the 2 cores), so with CATEGORISATION=on the
+  // classification jobs of the new threads pile up. A worker keeps the queue short in production: each round
+  // starts with an empty queue (graphile_worker.complete_jobs) and the table shows how long it grew.
+  const queuedJobs = () =>
+    db.$client<[{ n: number }]>`select count(*)::int as n from graphile_worker.jobs`.then(([r]) => r.n, () => NaN);
+  const clearJobQueue = () =>
+    db.$client`select graphile_worker.complete_jobs(array(select id from graphile_worker.jobs))`.catch(() => undefined);
+
   for (const [i, mode] of order.entries()) {
+    await clearJobQueue();
     const server = await startApiServer({ databaseUrl: database.url, env: { CATEGORISATION: mode } });
     step(`round ${i + 1}/${order.length}: CATEGORISATION=${mode}, server pid ${server.pid}`);
     try {
       await loadTest(server.baseUrl, target, connections, warmup);
       await sequentialLatency(server.baseUrl, target, 1);
+      await waitIdle(idleWait);
       const seq = await sequentialLatency(server.baseUrl, target, seqSeconds);
-      const load = await loadTest(server.baseUrl, target, connections, loadSeconds);
+      await waitIdle(idleWait);
+      const load = await loadTest(server.baseUrl, target, connections, loadSeconds, server.pid);
       const r: Round = {
         round: i + 1,
         mode,
@@ -100,6 +117,8 @@ runMain(async () => {
         load: { ...summarize(load.latencies), rps: load.requestsPerSecond },
         other: [seq.cpu.other, load.cpu.other],
         own: load.cpu.own,
+        serverCpu: load.serverCpuPerRequestMs,
+        jobs: await queuedJobs(),
       };
       rounds.push(r);
       pooled[mode].seq.push(...seq.latencies);
@@ -117,6 +136,7 @@ runMain(async () => {
   }
 
   const [{ threads }] = await db.$client<[{ threads: number }]>`select count(*)::int as threads from threads`;
+  const codeChange = code.changedSince();
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const stats = (mode: Mode) => ({
     seq: summarize(pooled[mode].seq),
@@ -124,6 +144,7 @@ runMain(async () => {
     load: summarize(pooled[mode].load),
     rps: mean(pooled[mode].rps),
     minRps: Math.min(...pooled[mode].rps),
+    serverCpu: mean(rounds.filter((r) => r.mode === mode).map((r) => r.serverCpu)),
   });
   const off = stats('off');
   const on = stats('on');
@@ -131,24 +152,26 @@ runMain(async () => {
 
   console.log(`\n== bench:chat results ==`);
   console.log(`machine: ${machine()}, PostgreSQL ${pgVersion}`);
+  console.log(`code: ${code.text}`);
+  if (codeChange) console.log(`note: ${codeChange}`);
   console.log(`threads created during the run: ${int(threads)}\n`);
   console.log('Per round (each a fresh server process):\n');
   console.log(
     table(
-      ['round', 'CATEGORISATION', '1 conn median', '1 conn p99', '1 conn req/s', `${connections} conn req/s`, `${connections} conn median`, `${connections} conn p99`, 'CPU bench / other'],
+      ['round', 'CATEGORISATION', '1 conn median', '1 conn p99', '1 conn req/s', `${connections} conn req/s`, `${connections} conn median`, `${connections} conn p99`, 'server CPU/req', 'jobs queued', 'CPU bench / other'],
       rounds.map((r) => [
         String(r.round), r.mode, ms(r.seq.median), ms(r.seq.p99), int(r.seq.rps), int(r.load.rps), ms(r.load.median), ms(r.load.p99),
-        `${cores(r.own)} / ${cores(Math.max(...r.other))}`,
+        ms(r.serverCpu), int(r.jobs), `${cores(r.own)} / ${cores(Math.max(...r.other))}`,
       ]),
     ),
   );
-  console.log(`\nPer mode (latencies pooled over the rounds; req/s the mean of the rounds, min in brackets):\n`);
+  console.log(`\nPer mode (latencies pooled over the rounds; req/s and server CPU the mean of the rounds, min req/s in brackets):\n`);
   console.log(
     table(
-      ['CATEGORISATION', 'rounds', '1 conn median', '1 conn p99', '1 conn req/s', `${connections} conn req/s`, `${connections} conn median`, `${connections} conn p99`],
+      ['CATEGORISATION', 'rounds', '1 conn median', '1 conn p99', '1 conn req/s', `${connections} conn req/s`, `${connections} conn median`, `${connections} conn p99`, 'server CPU/req'],
       (['off', 'on'] as const).map((mode) => {
         const s = mode === 'off' ? off : on;
-        return [mode, String(roundsPerMode), ms(s.seq.median), ms(s.seq.p99), int(s.seqRps), `${int(s.rps)} (${int(s.minRps)})`, ms(s.load.median), ms(s.load.p99)];
+        return [mode, String(roundsPerMode), ms(s.seq.median), ms(s.seq.p99), int(s.seqRps), `${int(s.rps)} (${int(s.minRps)})`, ms(s.load.median), ms(s.load.p99), ms(s.serverCpu)];
       }),
     ),
   );
@@ -168,7 +191,16 @@ runMain(async () => {
   console.log(`\n(${connections}-connection median on / off: ${(on.load.median / off.load.median).toFixed(3)})`);
   console.log(
     `\nCPU bench / other: average cores used during the ${connections}-connection measurement by this benchmark's ` +
-      `processes (load generator, API server, PostgreSQL) / by other processes on the machine (max of both phases).`,
+      `processes (load generator, API server, embedded PostgreSQL) / by other processes on the machine (max of both phases;` +
+      ` a PostgreSQL given with DATABASE_URL that runs on this machine counts as other).`,
+  );
+  console.log(
+    `server CPU/req: CPU time (user + system) of the API server process per request at ${connections} connections; ` +
+      `one Node process uses at most one core, so 1 / this is its throughput ceiling.`,
+  );
+  console.log(
+    `jobs queued: graphile-worker jobs waiting at the end of the round; no worker runs during the benchmark and each ` +
+      `round starts with an empty queue.`,
   );
   const busiest = Math.max(...rounds.flatMap((r) => r.other));
   if (busiest > 0.15) {

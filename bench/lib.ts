@@ -1,16 +1,16 @@
 // Shared helpers of the benchmarks (bench/chat.ts, bench/threads.ts): a throw-away PostgreSQL database, tenants,
 // the API server as a child process, a sub-millisecond sequential latency loop, autocannon load, tables.
 // Everything started here is stopped at the end, on error and on SIGINT/SIGTERM.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cp, mkdtemp, rm, symlink } from 'node:fs/promises';
 import http from 'node:http';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
 import { createApiKey } from '../src/db/queries/api-keys.js';
@@ -35,6 +35,7 @@ type Cleanup = { name: string; fn: () => Promise<void> };
 const cleanups: Cleanup[] = [];
 const liveChildren = new Set<ChildProcess>();
 const embeddedDirs = new Set<string>();
+const tempDirs = new Set<string>();
 let stopping = false;
 
 export function onCleanup(name: string, fn: () => Promise<void>): void {
@@ -81,6 +82,7 @@ process.on('exit', () => {
     killPostmaster(dir);
     rmSync(dir, { recursive: true, force: true });
   }
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 /** Runs the benchmark, then every cleanup, and exits: 0, 1 on error, 130/143 on SIGINT/SIGTERM. */
@@ -193,6 +195,61 @@ export async function createTenant(db: Db, name: string): Promise<Tenant> {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Code snapshot: the working tree may change while a run takes minutes (someone editing, a checkout). The API
+// servers of a run all start from one copy of the code taken at the start, so every round runs the same code.
+
+const SNAPSHOT_ENTRIES = ['src', 'drizzle', 'tasks', 'package.json', 'tsconfig.json'];
+let codeDir: string | undefined;
+
+/** A digest of the server's code (the snapshot entries) under `root`. */
+export function codeDigest(root = REPO_ROOT): string {
+  const hash = createHash('sha256');
+  const walk = (rel: string) => {
+    const abs = path.join(root, rel);
+    if (statSync(abs).isDirectory()) for (const name of readdirSync(abs).sort()) walk(path.join(rel, name));
+    else hash.update(rel).update('\0').update(readFileSync(abs)).update('\0');
+  };
+  for (const entry of SNAPSHOT_ENTRIES) if (existsSync(path.join(root, entry))) walk(entry);
+  return hash.digest('hex').slice(0, 12);
+}
+
+/** Copies the server's code to a temp folder (node_modules linked); returns the digest of the copy. */
+export async function snapshotCode(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'docs-chat-bench-code-'));
+  tempDirs.add(dir);
+  onCleanup('remove code snapshot', async () => {
+    await rm(dir, { recursive: true, force: true });
+    tempDirs.delete(dir);
+  });
+  for (const entry of SNAPSHOT_ENTRIES) {
+    if (existsSync(path.join(REPO_ROOT, entry))) await cp(path.join(REPO_ROOT, entry), path.join(dir, entry), { recursive: true });
+  }
+  await symlink(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  codeDir = dir;
+  return codeDigest(dir);
+}
+
+/** "<commit>[ + uncommitted changes], code <digest>", and a note when the working tree changed since. */
+export async function describeCode(): Promise<{ text: string; changedSince: () => string | null }> {
+  const digest = await snapshotCode();
+  const text = `${gitState()}, code digest ${digest}`;
+  return {
+    text,
+    changedSince: () => {
+      const now = codeDigest();
+      return now === digest ? null : `the working tree changed during the run (digest now ${now}); every API server ran the snapshot taken at the start (${digest})`;
+    },
+  };
+}
+
+/** Applies the migrations of the code snapshot (or of the working tree without one). */
+export async function migrate(url: string): Promise<void> {
+  const file = path.join(codeDir ?? REPO_ROOT, 'src', 'db', 'migrate.ts');
+  const mod = (await import(pathToFileURL(file).href)) as typeof import('../src/db/migrate.js');
+  await mod.migrateDatabase(url);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // The API server, a child process so that the load generator does not share its event loop.
 
 export interface ApiServer {
@@ -202,13 +259,13 @@ export interface ApiServer {
 }
 
 /**
- * Starts `node --import tsx src/server.ts` on a free port with LLM_LATENCY_MS=0 and LOG_LEVEL=info (logs go to
+ * Starts `node --import tsx src/server.ts` (from the code snapshot, if taken) on a free port with LLM_LATENCY_MS=0 and LOG_LEVEL=info (logs go to
  * /dev/null: writing them is part of the production cost), and waits until GET /health answers.
  */
 export async function startApiServer(opts: { databaseUrl: string; env?: Record<string, string> }): Promise<ApiServer> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: REPO_ROOT,
+    cwd: codeDir ?? REPO_ROOT,
     env: {
       ...process.env,
       DATABASE_URL: opts.databaseUrl,
@@ -339,13 +396,15 @@ export async function sequentialLatency(
  * `connections` concurrent keep-alive connections with autocannon for `seconds`. autocannon's own percentiles
  * are whole milliseconds, so the fractional per-response times are collected from its 'response' events.
  * Any error, timeout or non-2xx response fails the run: figures over failing requests mean nothing.
+ * With `serverPid`, also the CPU time the API server process spent per request (its event loop is one core).
  */
 export async function loadTest(
   baseUrl: string,
   target: Target,
   connections: number,
   seconds: number,
-): Promise<{ latencies: number[]; requestsPerSecond: number; cpu: CpuUse }> {
+  serverPid?: number,
+): Promise<{ latencies: number[]; requestsPerSecond: number; cpu: CpuUse; serverCpuPerRequestMs: number }> {
   const latencies: number[] = [];
   const bodyFn = target.body;
   const request: autocannon.Request = { method: target.method, path: target.path, headers: target.headers };
@@ -356,6 +415,7 @@ export async function loadTest(
     };
   }
   const cpu = cpuProbe();
+  const server0 = serverPid === undefined ? NaN : processTicks(serverPid);
   const t0 = process.hrtime.bigint();
   const instance = autocannon({ url: baseUrl, connections, duration: seconds, timeout: 10, requests: [request] });
   instance.on('response', (_client: unknown, statusCode: number, _bytes: number, ms: number) => {
@@ -370,23 +430,29 @@ export async function loadTest(
   }
   const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
   const use = cpu();
+  const serverTicks = serverPid === undefined ? NaN : processTicks(serverPid) - server0;
   if (result.errors || result.timeouts || result.non2xx) {
     throw new Error(
       `${target.method} ${target.path} at ${connections} connections: ${result.errors} errors, ` +
         `${result.timeouts} timeouts, ${result.non2xx} non-2xx responses (4xx ${result['4xx']}, 5xx ${result['5xx']})`,
     );
   }
-  return { latencies, requestsPerSecond: latencies.length / elapsed, cpu: use };
+  return {
+    latencies,
+    requestsPerSecond: latencies.length / elapsed,
+    cpu: use,
+    serverCpuPerRequestMs: ((serverTicks / TICKS_PER_SECOND) * 1000) / latencies.length,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // CPU accounting: the machine is shared (2 cores), so every measurement reports how much CPU went to processes
 // outside this benchmark's process tree (bench, API server, embedded PostgreSQL) while it ran. Linux only;
-// kernel threads (softirq work of the loopback network, for one) are not counted as "other".
+// kernel threads and interrupt time (the loopback network's work, for one) are not counted as "other".
 
 const TICKS_PER_SECOND = 100; // USER_HZ
 
-type ProcTicks = Map<number, { ppid: number; ticks: number; reaped: number }>;
+type ProcTicks = Map<number, { ppid: number; ticks: number }>;
 
 function procSnapshot(): ProcTicks | null {
   const procs: ProcTicks = new Map();
@@ -401,13 +467,24 @@ function procSnapshot(): ProcTicks | null {
     try {
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // after the command: state ppid ... utime(11) stime(12) cutime(13) cstime(14)
-      procs.set(Number(name), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]), reaped: Number(f[13]) + Number(f[14]) });
+      // after the command: state ppid ... utime(11) stime(12)
+      procs.set(Number(name), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
     } catch {
       // exited meanwhile
     }
   }
   return procs.size > 0 ? procs : null;
+}
+
+/** user + system ticks of one process (NaN if unknown). */
+function processTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]);
+  } catch {
+    return NaN;
+  }
 }
 
 function isUnder(procs: ProcTicks, pid: number, root: number): boolean {
@@ -422,23 +499,63 @@ export interface CpuUse {
   other: number;
 }
 
-/** Starts CPU accounting; the returned function gives the average use since then. */
+/** user + nice + system ticks of the whole machine (irq, softirq and steal left out: mostly our network). */
+function machineTicks(): number | null {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return f[0]! + f[1]! + f[2]!;
+  } catch {
+    return null;
+  }
+}
+
+/** Ticks of this process's tree and of kernel threads (children of kthreadd, pid 2). */
+function ownAndKernelTicks(): { own: number; kernel: number } | null {
+  const procs = procSnapshot();
+  if (!procs) return null;
+  let own = 0;
+  let kernel = 0;
+  for (const [pid, p] of procs) {
+    if (isUnder(procs, pid, process.pid)) own += p.ticks;
+    else if (pid === 2 || p.ppid === 2) kernel += p.ticks;
+  }
+  return { own, kernel };
+}
+
+/**
+ * Starts CPU accounting; the returned function gives the average use since then. "other" is the machine's
+ * user+system time minus ours and the kernel threads': it catches short-lived processes too.
+ */
 export function cpuProbe(): () => CpuUse {
   const t0 = process.hrtime.bigint();
-  const before = procSnapshot();
+  const m0 = machineTicks();
+  const p0 = ownAndKernelTicks();
   return () => {
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    const after = procSnapshot();
-    if (!before || !after) return { own: NaN, other: NaN };
-    let own = 0;
-    let other = 0;
-    for (const [pid, p] of after) {
-      const b = before.get(pid);
-      if (isUnder(after, pid, process.pid)) own += p.ticks - (b?.ticks ?? 0);
-      else if (pid !== 2 && !isUnder(after, pid, 2)) other += p.ticks + p.reaped - (b ? b.ticks + b.reaped : 0);
-    }
+    const m1 = machineTicks();
+    const p1 = ownAndKernelTicks();
+    if (m0 === null || m1 === null || !p0 || !p1) return { own: NaN, other: NaN };
+    const own = p1.own - p0.own;
+    const other = m1 - m0 - own - (p1.kernel - p0.kernel);
     return { own: own / TICKS_PER_SECOND / seconds, other: Math.max(0, other) / TICKS_PER_SECOND / seconds };
   };
+}
+
+/**
+ * With --wait-idle N: before a measurement, waits (at most N seconds) until other processes have used less
+ * than 0.1 core for a whole second. The machine is often shared; this keeps other work out of the figures.
+ */
+export async function waitIdle(maxSeconds: number): Promise<void> {
+  if (maxSeconds <= 0) return;
+  const deadline = Date.now() + maxSeconds * 1000;
+  let other = NaN;
+  while (Date.now() < deadline && !stopping) {
+    const probe = cpuProbe();
+    await sleep(1000);
+    other = probe().other;
+    if (!(other >= 0.1)) return;
+  }
+  step(`  machine still busy after ${maxSeconds} s (other processes ${cores(other)} cores): measuring anyway`);
 }
 
 export const cores = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
@@ -467,7 +584,7 @@ export function summarize(latencies: number[]): Summary {
 }
 
 export const ms = (x: number) => (Number.isFinite(x) ? `${x.toFixed(3)} ms` : 'n/a');
-export const int = (x: number) => Math.round(x).toLocaleString('en-US');
+export const int = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');
 
 /** A Markdown table, columns padded so it also reads well in a terminal. */
 export function table(headers: string[], rows: string[][]): string {
@@ -488,9 +605,22 @@ export function machine(): string {
   ].join(', ');
 }
 
-export function banner(title: string, settings: Record<string, string | number>): void {
+/** The commit the working tree is on, and whether it has uncommitted changes (read-only git commands). */
+export function gitState(): string {
+  const git = (...args: string[]) => {
+    const r = spawnSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' });
+    return r.status === 0 ? r.stdout.trim() : null;
+  };
+  const head = git('rev-parse', '--short', 'HEAD');
+  if (!head) return 'not a git checkout';
+  const dirty = git('status', '--porcelain', '--untracked-files=no');
+  return dirty ? `${head} + uncommitted changes` : head;
+}
+
+export function banner(title: string, code: string, settings: Record<string, string | number>): void {
   console.log(`\n== ${title} ==`);
   console.log(`date:     ${new Date().toISOString()}`);
+  console.log(`code:     ${code}`);
   console.log(`machine:  ${machine()}`);
   console.log(`settings: ${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   if (!existsSync(path.join(REPO_ROOT, 'node_modules', 'tsx'))) throw new Error('tsx is not installed: run npm ci');

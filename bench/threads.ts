@@ -1,18 +1,19 @@
-// npm run bench:threads -- [size=1000000] [--other N] [--warmup 2] [--seq 8] [--load 8] [--connections 32]
+// npm run bench:threads -- [size=1000000] [--other N] [--warmup 2] [--seq 8] [--load 8] [--connections 32] [--wait-idle 0]
 //
 // GET /query/v1/projects/:id/threads/ at `size` threads in one project (plus `other` threads in a second
 // project, so the tenant filter matters): the first page and a page 900,000 rows deep (90% of `size` when
 // smaller), at 1 connection (sequential, sub-ms timing) and at `connections` connections (autocannon).
 // Also EXPLAIN (ANALYZE, BUFFERS) of the deep page's query. Seeding 1,000,000 threads takes about 40 s.
 import { parseArgs } from 'node:util';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import { closeDb, createDb, type Db } from '../src/db/client.js';
-import { migrateDatabase } from '../src/db/migrate.js';
 import { seedThreads } from '../src/db/queries/seed.js';
+import { listThreads, type ListThreadsParams } from '../src/db/queries/threads.js';
 import { encodeCursor } from '../src/lib/cursor.js';
 import {
-  banner, cores, createTenant, fetchOnce, int, loadTest, machine, ms, numberArg, onCleanup, openBenchDatabase,
-  passFail, runMain, sequentialLatency, serverVersion, startApiServer, step, summarize, table, type Target,
+  banner, cores, createTenant, fetchOnce, int, loadTest, machine, migrate, ms, numberArg, onCleanup, openBenchDatabase,
+  describeCode, passFail, runMain, sequentialLatency, serverVersion, startApiServer, step, summarize, table, waitIdle, type Target,
 } from './lib.js';
 
 const { values, positionals } = parseArgs({
@@ -23,10 +24,25 @@ const { values, positionals } = parseArgs({
     seq: { type: 'string' },
     load: { type: 'string' },
     connections: { type: 'string' },
+    'wait-idle': { type: 'string' },
   },
 });
 
 const CHUNK = 50_000;
+
+/** The SQL text and parameters listThreads sends to PostgreSQL for these parameters. */
+async function capturedListThreadsSql(p: ListThreadsParams): Promise<{ sql: string; params: unknown[] }> {
+  let captured: SQL | undefined;
+  const recorder = {
+    execute: async (query: SQL) => {
+      captured = query;
+      return [];
+    },
+  } as unknown as Db;
+  await listThreads(recorder, p);
+  if (!captured) throw new Error('listThreads no longer runs its query through db.execute(): update bench/threads.ts');
+  return new PgDialect({ casing: 'snake_case' }).sqlToQuery(captured);
+}
 
 /** Two chunks of CHUNK threads at a time (one per core), as `npm run seed` does. */
 async function seed(db: Db, projectId: string, count: number, label: string): Promise<void> {
@@ -55,12 +71,14 @@ runMain(async () => {
   const seqSeconds = numberArg(values.seq, 8, 'seq');
   const loadSeconds = numberArg(values.load, 8, 'load');
   const connections = numberArg(values.connections, 32, 'connections');
+  const idleWait = values['wait-idle'] === undefined ? 0 : numberArg(values['wait-idle'], 0, 'wait-idle');
   const depth = Math.max(1, Math.min(900_000, Math.floor(size * 0.9)));
-  banner('bench:threads', { size, other, depth, warmup, seq: seqSeconds, load: loadSeconds, connections });
+  const code = await describeCode();
+  banner('bench:threads', code.text, { size, other, depth, warmup, seq: seqSeconds, load: loadSeconds, connections, 'wait-idle': idleWait });
 
   const database = await openBenchDatabase();
   step(`database: ${database.where}`);
-  await migrateDatabase(database.url);
+  await migrate(database.url);
   const db = createDb(database.url, 3);
   onCleanup('close bench pool', () => closeDb(db));
   const pgVersion = await serverVersion(db);
@@ -87,18 +105,22 @@ runMain(async () => {
     select id from threads where project_id = ${tenant.projectId} order by created_at desc, id desc limit 1`);
   const cursor = encodeCursor({ createdAt: deepRow!.created_at, id: deepRow!.id });
 
-  // The query listThreads (src/db/queries/threads.ts) runs for that page, with the same parameters.
-  const plan = await db.execute<{ 'QUERY PLAN': string }>(sql`
-    explain (analyze, buffers)
-    select t.id, t.project_id, t.created_at, t.first_question, t.total_questions from threads t
-    where t.project_id = ${tenant.projectId}
-      and (t.created_at, t.id) < (${deepRow!.created_at}::timestamptz, ${deepRow!.id}::uuid)
-    order by t.created_at desc, t.id desc
-    limit ${21}`);
+  // EXPLAIN the very statement listThreads (src/db/queries/threads.ts) sends for that page: captured from a
+  // stand-in db whose execute() records the SQL, so this follows the query as it changes.
+  const deepQuery = await capturedListThreadsSql({
+    projectId: tenant.projectId,
+    limit: 20,
+    cursor: { createdAt: deepRow!.created_at, id: deepRow!.id },
+  });
+  const plan = await db.$client.unsafe<{ 'QUERY PLAN': string }[]>(`explain (analyze, buffers) ${deepQuery.sql}`, deepQuery.params as never[]);
   const planText = plan.map((r) => r['QUERY PLAN']).join('\n');
-  const indexScan = /Index Scan using threads_project_created_idx/.test(planText) && !/Seq Scan|Sort/.test(planText);
+  // The threads table must be read by a range scan of its (project_id, created_at, id) index, with no sort
+  // (a join to a small table, e.g. categories, may scan that table).
+  const indexScan =
+    /Index (Only )?Scan (Backward )?using threads_project_created_idx on threads/.test(planText) &&
+    !/(Seq|Bitmap Heap) Scan on threads|\bSort\b/.test(planText);
   console.log(`\nEXPLAIN (ANALYZE, BUFFERS) of the deep page (cursor at row ${int(depth)}):\n${planText}\n`);
-  step(`deep page plan: ${indexScan ? 'index scan on threads_project_created_idx, no sort' : 'NOT a plain index scan'}`);
+  step(`deep page plan: ${indexScan ? 'index scan on threads_project_created_idx, no sort' : 'NOT an index range scan of threads_project_created_idx'}`);
 
   const headers = { 'x-api-key': tenant.key };
   const base = `/query/v1/projects/${tenant.projectId}/threads/?limit=20`;
@@ -132,6 +154,7 @@ runMain(async () => {
     await sequentialLatency(server.baseUrl, t.target, 1);
   }
   for (const t of targets) {
+    await waitIdle(idleWait);
     const seq = await sequentialLatency(server.baseUrl, t.target, seqSeconds);
     const s = summarize(seq.latencies);
     step(`${t.name}, 1 conn: median ${ms(s.median)}, p99 ${ms(s.p99)}, ${int(seq.requestsPerSecond)} req/s (other processes ${cores(seq.cpu.other)} cores)`);
@@ -139,7 +162,8 @@ runMain(async () => {
   }
   const rows = [];
   for (const r of results) {
-    const load = await loadTest(server.baseUrl, r.target, connections, loadSeconds);
+    await waitIdle(idleWait);
+    const load = await loadTest(server.baseUrl, r.target, connections, loadSeconds, server.pid);
     const l = summarize(load.latencies);
     step(`${r.name}, ${connections} conns: ${int(load.requestsPerSecond)} req/s, median ${ms(l.median)}, p99 ${ms(l.p99)} (other processes ${cores(load.cpu.other)} cores)`);
     rows.push({ ...r, load, l });
@@ -148,12 +172,16 @@ runMain(async () => {
 
   console.log(`\n== bench:threads results ==`);
   console.log(`machine: ${machine()}, PostgreSQL ${pgVersion}`);
+  const codeChange = code.changedSince();
+  console.log(`code: ${code.text}`);
+  if (codeChange) console.log(`note: ${codeChange}`);
   console.log(`${int(size)} threads in the measured project, ${int(other)} in a second one; page size 20\n`);
   console.log(
     table(
-      ['page', '1 conn median', '1 conn p99', '1 conn req/s', `${connections} conn req/s`, `${connections} conn median`, `${connections} conn p99`, 'CPU bench / other'],
+      ['page', '1 conn median', '1 conn p99', '1 conn req/s', `${connections} conn req/s`, `${connections} conn median`, `${connections} conn p99`, 'server CPU/req', 'CPU bench / other'],
       rows.map((r) => [
         r.name, ms(r.s.median), ms(r.s.p99), int(r.seq.requestsPerSecond), int(r.load.requestsPerSecond), ms(r.l.median), ms(r.l.p99),
+        ms(r.load.serverCpuPerRequestMs),
         `${cores(r.load.cpu.own)} / ${cores(Math.max(r.seq.cpu.other, r.load.cpu.other))}`,
       ]),
     ),
@@ -172,7 +200,12 @@ runMain(async () => {
   console.log(`\n(for comparison: the same row found with OFFSET ${int(depth - 1)} took ${ms(offsetMs)} in PostgreSQL alone)`);
   console.log(
     `CPU bench / other: average cores used during the ${connections}-connection measurement by this benchmark's ` +
-      `processes (load generator, API server, PostgreSQL) / by other processes on the machine (max of both phases).`,
+      `processes (load generator, API server, embedded PostgreSQL) / by other processes on the machine (max of both phases;` +
+      ` a PostgreSQL given with DATABASE_URL that runs on this machine counts as other).`,
+  );
+  console.log(
+    `server CPU/req: CPU time (user + system) of the API server process per request at ${connections} connections; ` +
+      `one Node process uses at most one core, so 1 / this is its throughput ceiling.`,
   );
   const busiest = Math.max(...rows.flatMap((r) => [r.seq.cpu.other, r.load.cpu.other]));
   if (busiest > 0.15) {

@@ -1,0 +1,81 @@
+// npm run bench:backfill -- [size=1000000] [--slow-size 40000] [--window 60]
+// SPEC §7, backfill: (1) labelled threads per second end to end with a latency-0 classifier, `size`
+// seeded threads; (2) with the 2 s classifier and CLASSIFIER_CONCURRENCY=1000, the steady rate as a
+// share of the 500/s limit, and meanwhile the label lag of new threads and the chat latency against an
+// idle system. Worker and API run as child processes, as in production.
+import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createDb, closeDb } from '../src/db/client.js';
+import { labelLags, pacedChats, seed, startWorkerProcess, unlabelled } from './classification.js';
+import {
+  banner, createTenant, describeCode, int, migrate, ms, numberArg, onCleanup, openBenchDatabase, percentile,
+  runMain, startApiServer, step, summarize, table,
+} from './lib.js';
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: { 'slow-size': { type: 'string' }, window: { type: 'string' } },
+});
+
+runMain(async () => {
+  const size = numberArg(positionals[0], 1_000_000, 'size');
+  const slowSize = numberArg(values['slow-size'], 40_000, 'slow-size');
+  const windowSeconds = numberArg(values.window, 60, 'window');
+  const code = await describeCode();
+  banner('bench:backfill', code.text, { size, slowSize, windowSeconds });
+  const database = await openBenchDatabase();
+  await migrate(database.url);
+  const db = createDb(database.url, 4);
+  onCleanup('close bench pool', () => closeDb(db));
+  const backlog = await createTenant(db, 'bench-backlog');
+  const live = await createTenant(db, 'bench-live');
+
+  // 1. Throughput of the pipeline itself: latency-0 classifier.
+  step(`seeding ${int(size)} threads`);
+  await seed(db, backlog.projectId, size);
+  // From the worker's launch: its start-up is part of "end to end".
+  const started = Date.now();
+  const fast = await startWorkerProcess(db, database.url, { CLASSIFIER_LATENCY_MS: '0', CLASSIFIER_CONCURRENCY: '1000' });
+  let left = size;
+  while (left > 0) {
+    await sleep(500);
+    left = await unlabelled(db, backlog.projectId);
+    step(`latency 0: ${int(size - left)} / ${int(size)} labelled`);
+  }
+  const fastSeconds = (Date.now() - started) / 1000;
+  await fast.stop();
+
+  // 2. The 2 s classifier at 1,000 in flight, with live traffic.
+  step(`seeding ${int(slowSize)} more threads for the 2 s classifier`);
+  await seed(db, backlog.projectId, slowSize);
+  const api = await startApiServer({ databaseUrl: database.url });
+  step('warming the API server up (5 s of chats), then its latency on an idle system (a chat every 250 ms)');
+  await pacedChats(api.baseUrl, live, 5, 5);
+  const idle = await pacedChats(api.baseUrl, live, 20, 250);
+  const slow = await startWorkerProcess(db, database.url, { CLASSIFIER_LATENCY_MS: '2000', CLASSIFIER_CONCURRENCY: '1000' });
+  step('warming up: 15 s for the first thousand classifications to be in flight');
+  await sleep(15_000);
+  const before = await unlabelled(db, backlog.projectId);
+  step(`measuring ${windowSeconds} s: backfill rate, new threads' lag, chat latency`);
+  const during = await pacedChats(api.baseUrl, live, windowSeconds, 250);
+  const after = await unlabelled(db, backlog.projectId);
+  const rate = (before - after) / windowSeconds;
+  const { lags, missing } = await labelLags(db, during.threadIds, 15);
+  await slow.stop();
+  await api.stop();
+
+  const lag = lags.sort((a, b) => a - b);
+  const idleChat = summarize(idle.latencies);
+  const busyChat = summarize(during.latencies);
+  console.log(`\n${table(
+    ['measure', 'value', 'target'],
+    [
+      ['latency 0: threads labelled per second', `${int(size / fastSeconds)} (${int(size)} in ${fastSeconds.toFixed(1)} s)`, '>= 15,000'],
+      ['2 s classifier, 1,000 in flight: threads per second', `${rate.toFixed(1)} = ${((rate / 500) * 100).toFixed(1)}% of 500`, '>= 90%'],
+      ['  extrapolated to 1,000,000 threads', `${(1_000_000 / rate / 60).toFixed(1)} min`, '<= 37 min'],
+      ['new threads during it: label lag p50 / p95', `${lag.length ? percentile(lag, 50).toFixed(2) : '-'} s / ${lag.length ? percentile(lag, 95).toFixed(2) : '-'} s (${missing} unlabelled)`, 'p95 <= 4 s'],
+      ['chat median: idle / during backfill', `${ms(idleChat.median)} / ${ms(busyChat.median)}`, ''],
+      ['  ratio', (busyChat.median / idleChat.median).toFixed(3), 'about 1'],
+    ],
+  )}`);
+});

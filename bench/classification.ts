@@ -1,0 +1,93 @@
+// Helpers of bench:backfill and bench:lag: a worker process, paced chats, label lags read from the database.
+import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'drizzle-orm';
+import type { Db } from '../src/db/client.js';
+import { seedThreads } from '../src/db/queries/seed.js';
+import { fetchOnce, onCleanup, REPO_ROOT, type Tenant } from './lib.js';
+
+/**
+ * `src/worker.ts` as a child process, as production runs it (npm run start:worker); resolves once the
+ * worker has run its first sweep (which schedules the periodic one).
+ */
+export async function startWorkerProcess(db: Db, databaseUrl: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', METRICS_PORT: '0', ...env },
+    stdio: 'ignore',
+  });
+  const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill(signal);
+    await Promise.race([exit, sleep(15_000)]);
+    child.kill('SIGKILL');
+  };
+  onCleanup(`stop worker pid ${child.pid}`, () => stop('SIGKILL'));
+  const ready = sql`select 1 from graphile_worker._private_jobs where key = 'classification_sweep_periodic'`;
+  for (let i = 0; (await db.execute(ready)).length === 0; i++) {
+    if (i > 600 || child.exitCode !== null) throw new Error('the worker did not start');
+    await sleep(100);
+  }
+  return { pid: child.pid!, stop };
+}
+
+/** Seeds `count` unlabelled threads, two chunks of 50,000 at a time (as npm run seed does). */
+export async function seed(db: Db, projectId: string, count: number): Promise<void> {
+  let queued = 0;
+  const lane = async () => {
+    while (queued < count) {
+      const n = Math.min(50_000, count - queued);
+      queued += n;
+      await seedThreads(db, { projectId, count: n });
+    }
+  };
+  await Promise.all([lane(), lane()]);
+  await db.execute(sql`vacuum analyze threads`);
+}
+
+export async function unlabelled(db: Db, projectId: string): Promise<number> {
+  const [row] = await db.execute<{ n: number }>(sql`select count(*)::int as n from threads where project_id = ${projectId} and category_id is null`);
+  return row!.n;
+}
+
+/**
+ * One new-thread chat every `everyMs` for `seconds` (one connection): the chat latencies in ms, and the ids
+ * of the threads created.
+ */
+export async function pacedChats(baseUrl: string, tenant: Tenant, seconds: number, everyMs: number) {
+  const latencies: number[] = [];
+  const threadIds: string[] = [];
+  const end = Date.now() + seconds * 1000;
+  for (let n = 0; Date.now() < end; n++) {
+    const next = Date.now() + everyMs;
+    const started = process.hrtime.bigint();
+    const res = await fetchOnce(baseUrl, {
+      method: 'POST',
+      path: `/query/v1/projects/${tenant.projectId}/chat`,
+      headers: { 'x-api-key': tenant.key, 'content-type': 'application/json' },
+      body: () => JSON.stringify({ question: `How do I configure webhooks for service ${n}?` }),
+    });
+    latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
+    if (res.status !== 200) throw new Error(`chat answered ${res.status}: ${res.body}`);
+    threadIds.push(JSON.parse(res.body).thread_id);
+    await sleep(Math.max(0, next - Date.now()));
+  }
+  return { latencies, threadIds };
+}
+
+/**
+ * Seconds from each thread's creation (its chat's answer) to its stored label, both PostgreSQL clock
+ * times; waits up to `waitSeconds` for the last labels. Unlabelled threads count as not labelled.
+ */
+export async function labelLags(db: Db, threadIds: string[], waitSeconds: number) {
+  const ids = `{${threadIds.join(',')}}`;
+  const deadline = Date.now() + waitSeconds * 1000;
+  for (;;) {
+    const rows = await db.execute<{ lag: number | null }>(sql`
+      select extract(epoch from categorized_at - created_at)::float8 as lag from threads where id = any(${ids}::uuid[])`);
+    const lags = rows.flatMap((r) => (r.lag === null ? [] : [r.lag]));
+    if (lags.length === threadIds.length || Date.now() > deadline) return { lags, missing: threadIds.length - lags.length };
+    await sleep(250);
+  }
+}
