@@ -4,7 +4,8 @@
 // Each round is a fresh API server process on the same database, started with CATEGORISATION=off or on, in the
 // order off,on,on,off,off,on,... (each mode gets the same average position, so drift such as the growing
 // threads table cancels out). Per round: warm-up, then 1 connection (sequential, sub-ms timing), then
-// `connections` connections (autocannon). Defaults take about 2.5 minutes.
+// `connections` connections (autocannon). The defaults take about 3 minutes (plus waiting, with --wait-idle N:
+// before each measurement, wait up to N seconds for other processes on the machine to go quiet).
 import { parseArgs } from 'node:util';
 import { closeDb, createDb } from '../src/db/client.js';
 import {
@@ -63,7 +64,7 @@ runMain(async () => {
   const seqSeconds = numberArg(values.seq, 5, 'seq');
   const loadSeconds = numberArg(values.load, 7, 'load');
   const connections = numberArg(values.connections, 32, 'connections');
-  const idleWait = values['wait-idle'] === undefined ? 0 : numberArg(values['wait-idle'], 0, 'wait-idle');
+  const idleWait = numberArg(values['wait-idle'], 0, 'wait-idle', true);
   const code = await describeCode();
   banner('bench:chat', code.text, { roundsPerMode, warmup, seq: seqSeconds, load: loadSeconds, connections, 'wait-idle': idleWait, LLM_LATENCY_MS: 0 });
 

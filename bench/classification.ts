@@ -46,6 +46,13 @@ export async function seed(db: Db, projectId: string, count: number): Promise<vo
   await db.execute(sql`vacuum analyze threads`);
 }
 
+/** Whether any thread of the project is unlabelled: cheap (the first entry of a partial index). */
+export async function anyUnlabelled(db: Db, projectId: string): Promise<boolean> {
+  const rows = await db.execute(sql`select 1 from threads where project_id = ${projectId} and category_id is null limit 1`);
+  return rows.length > 0;
+}
+
+/** Unlabelled threads of the project: a count over the partial index, not to be run in a tight loop. */
 export async function unlabelled(db: Db, projectId: string): Promise<number> {
   const [row] = await db.execute<{ n: number }>(sql`select count(*)::int as n from threads where project_id = ${projectId} and category_id is null`);
   return row!.n;

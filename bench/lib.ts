@@ -132,7 +132,12 @@ export async function openBenchDatabase(): Promise<{ url: string; where: string 
     const serverUrl = process.env.DATABASE_URL;
     const name = `bench_${randomBytes(5).toString('hex')}`;
     const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${name}`);
+    try {
+      await admin.unsafe(`create database ${name}`);
+    } catch (err) {
+      await admin.end({ timeout: 5 });
+      throw err;
+    }
     onCleanup(`drop database ${name}`, async () => {
       try {
         await admin.unsafe(`drop database if exists ${name} with (force)`);
@@ -626,10 +631,12 @@ export function banner(title: string, code: string, settings: Record<string, str
   if (!existsSync(path.join(REPO_ROOT, 'node_modules', 'tsx'))) throw new Error('tsx is not installed: run npm ci');
 }
 
-/** A positive number from a CLI option, or the default. */
-export function numberArg(value: string | undefined, fallback: number, name: string): number {
+/** A positive (or, with allowZero, non-negative) number from a CLI option, or the default. */
+export function numberArg(value: string | undefined, fallback: number, name: string, allowZero = false): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${JSON.stringify(value)}`);
+  if (!Number.isFinite(n) || n < 0 || (n === 0 && !allowZero)) {
+    throw new Error(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${JSON.stringify(value)}`);
+  }
   return n;
 }

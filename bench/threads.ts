@@ -3,7 +3,8 @@
 // GET /query/v1/projects/:id/threads/ at `size` threads in one project (plus `other` threads in a second
 // project, so the tenant filter matters): the first page and a page 900,000 rows deep (90% of `size` when
 // smaller), at 1 connection (sequential, sub-ms timing) and at `connections` connections (autocannon).
-// Also EXPLAIN (ANALYZE, BUFFERS) of the deep page's query. Seeding 1,000,000 threads takes about 40 s.
+// Also EXPLAIN (ANALYZE, BUFFERS) of the deep page's query. Seeding 1,000,000 threads takes 40-90 s, the
+// whole run about 3 minutes (plus waiting, with --wait-idle N: see bench/chat.ts).
 import { parseArgs } from 'node:util';
 import { sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
@@ -71,7 +72,8 @@ runMain(async () => {
   const seqSeconds = numberArg(values.seq, 8, 'seq');
   const loadSeconds = numberArg(values.load, 8, 'load');
   const connections = numberArg(values.connections, 32, 'connections');
-  const idleWait = values['wait-idle'] === undefined ? 0 : numberArg(values['wait-idle'], 0, 'wait-idle');
+  const idleWait = numberArg(values['wait-idle'], 0, 'wait-idle', true);
+  if (size < 2) throw new Error('size (first argument) must be at least 2');
   const depth = Math.max(1, Math.min(900_000, Math.floor(size * 0.9)));
   const code = await describeCode();
   banner('bench:threads', code.text, { size, other, depth, warmup, seq: seqSeconds, load: loadSeconds, connections, 'wait-idle': idleWait });

@@ -18,7 +18,7 @@ export const ConfigSchema = Type.Object({
     { default: 'info', description: 'pino log level' },
   ),
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 10, description: 'connections of the API pool' }),
-  WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1000, default: 50, description: 'graphile-worker jobs run at once per process' }),
+  WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1000, default: 200, description: 'graphile-worker jobs run at once per process' }),
   CATEGORISATION: Type.Union([Type.Literal('on'), Type.Literal('off')], {
     default: 'on',
     description: 'off: chat enqueues no classification and workers classify nothing (e.g. while the model provider is down)',

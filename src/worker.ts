@@ -30,8 +30,9 @@ export async function startWorker(deps: {
   const runner = await run({
     connectionString: deps.databaseUrl,
     concurrency: config.WORKER_CONCURRENCY,
-    // Tasks use their own pool (deps.db): graphile-worker only needs connections to fetch and complete jobs.
-    maxPoolSize: 10,
+    // Tasks use their own pool (deps.db), and a running job holds no connection: graphile-worker's pool
+    // only fetches and completes jobs, so it stays small however high the concurrency.
+    maxPoolSize: 20,
     noHandleSignals: true,
     pollInterval: 1000,
     logger: workerLogger(deps.log),
