@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm';
 import { pino } from 'pino';
 import { seedThreads } from '../src/db/queries/seed.js';
 import { claimDueThreads } from '../src/db/queries/classification.js';
+import { kickSweep } from '../src/db/queries/jobs.js';
 import { StaticClassifier, type CategoryChoice, type Classifier } from '../src/lib/classifier.js';
 import { startWorker, stopWorker } from '../src/worker.js';
 import type { Db } from '../src/db/client.js';
@@ -103,7 +104,6 @@ t.test("a simulated dead worker's in-flight threads are picked up after the time
 t.test('two workers share a backlog without classifying a thread twice', async (t) => {
   const ctx = await build(t, { env: FAST });
   const a = await projectWithKey(ctx.db);
-  await seedThreads(ctx.db, { projectId: a.projectId, count: 1500 });
   const one = new CountingClassifier();
   const two = new CountingClassifier();
   const r1 = await startWorker({ config: ctx.config, db: ctx.db, log: silent, databaseUrl: ctx.url, classifier: one });
@@ -112,6 +112,9 @@ t.test('two workers share a backlog without classifying a thread twice', async (
     await stopWorker(r1);
     await stopWorker(r2);
   });
+  // The backlog appears once both run, so that neither can finish it before the other has started.
+  await seedThreads(ctx.db, { projectId: a.projectId, count: 1500 });
+  await kickSweep(ctx.db);
   await allLabelled(t, ctx.db);
   t.equal(one.calls + two.calls, 1500, 'every thread classified exactly once');
   t.ok(one.calls > 0 && two.calls > 0, `both worked (${one.calls} + ${two.calls})`);
