@@ -6,7 +6,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cp, mkdtemp, rm, symlink } from 'node:fs/promises';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,6 +16,7 @@ import { createApiKey } from '../src/db/queries/api-keys.js';
 import { createProject } from '../src/db/queries/projects.js';
 import { createTeam } from '../src/db/queries/teams.js';
 import type { Db } from '../src/db/client.js';
+import { freePort, withDatabase } from '../src/db/local.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const started = process.hrtime.bigint();
@@ -111,17 +111,6 @@ export function runMain(main: () => Promise<void>): void {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Database
-
-export const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-
-const withDatabase = (url: string, db: string) => Object.assign(new URL(url), { pathname: `/${db}` }).toString();
 
 /**
  * An empty database for the run: with DATABASE_URL, a new bench_<random> database on that server (dropped at the

@@ -2,23 +2,12 @@
 // template database, then tap. Each test file clones the template into a database of its own.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../src/db/embedded.js';
 import { migrateDatabase } from '../src/db/migrate.js';
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-
-const withDatabase = (url: string, db: string) => Object.assign(new URL(url), { pathname: `/${db}` }).toString();
+import { freePort, withDatabase } from '../src/db/local.js';
 
 let embedded: EmbeddedServer | undefined;
 let serverUrl = process.env.DATABASE_URL;
