@@ -25,7 +25,7 @@ runMain(async () => {
   banner('bench:backfill', code.text, { size, slowSize, windowSeconds });
   const database = await openBenchDatabase();
   await migrate(database.url);
-  const db = createDb(database.url, 4);
+  const db = createDb(database.url, { max: 4 });
   onCleanup('close bench pool', () => closeDb(db));
   const backlog = await createTenant(db, 'bench-backlog');
   const live = await createTenant(db, 'bench-live');

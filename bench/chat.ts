@@ -71,7 +71,7 @@ runMain(async () => {
   const database = await openBenchDatabase();
   step(`database: ${database.where}`);
   await migrate(database.url);
-  const db = createDb(database.url, 2);
+  const db = createDb(database.url, { max: 2 });
   onCleanup('close bench pool', () => closeDb(db));
   const pgVersion = await serverVersion(db);
   const tenant = await createTenant(db, 'bench-chat');

@@ -15,7 +15,7 @@ runMain(async () => {
   banner('bench:lag', code.text, { seconds, everyMs, CLASSIFIER_LATENCY_MS: 2000, CLASSIFIER_CONCURRENCY: 100 });
   const database = await openBenchDatabase();
   await migrate(database.url);
-  const db = createDb(database.url, 2);
+  const db = createDb(database.url, { max: 2 });
   onCleanup('close bench pool', () => closeDb(db));
   const tenant = await createTenant(db, 'bench-lag');
 

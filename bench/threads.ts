@@ -81,7 +81,7 @@ runMain(async () => {
   const database = await openBenchDatabase();
   step(`database: ${database.where}`);
   await migrate(database.url);
-  const db = createDb(database.url, 3);
+  const db = createDb(database.url, { max: 3 });
   onCleanup('close bench pool', () => closeDb(db));
   const pgVersion = await serverVersion(db);
   const tenant = await createTenant(db, 'bench-threads');

@@ -1,4 +1,5 @@
-import { STATUS_CODES } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { getHeapStatistics } from 'node:v8';
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
@@ -7,14 +8,16 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import underPressure from '@fastify/under-pressure';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
-import { FOREIGN_KEY_VIOLATION, pgCode, UNIQUE_VIOLATION } from './db/pg-errors.js';
+import { databaseFault, FOREIGN_KEY_VIOLATION, pgCode, UNIQUE_VIOLATION } from './db/pg-errors.js';
 import { StaticLlm, type LlmClient } from './lib/llm.js';
 import { httpDuration, observeBacklog } from './lib/metrics.js';
 import { StaticRetriever, type Retriever } from './lib/retriever.js';
-import { apiKeyAuth } from './plugins/auth.js';
+import { apiKeyAuth, authFailureGuard } from './plugins/auth.js';
 import swagger from './plugins/swagger.js';
 import { validatorCompiler } from './plugins/validation.js';
 import admin from './routes/admin.js';
@@ -22,7 +25,7 @@ import categories from './routes/categories.js';
 import chat from './routes/chat.js';
 import health from './routes/health.js';
 import threads from './routes/threads.js';
-import { AppError } from './errors.js';
+import { AppError, ErrorCode, errorBody, unavailable } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -39,62 +42,100 @@ export interface AppOptions {
   llm?: LlmClient;
 }
 
-function errorBody(statusCode: number, message: string, code?: string) {
-  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, ...(code && { code }) };
+// Seconds a client is told to wait after a 503: the API recovers within 5 s of the database's return.
+const DATABASE_RETRY_AFTER_S = 5;
+const OVERLOAD_RETRY_AFTER_S = 10;
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The status, body and Retry-After of any error a request can end with. */
+function toErrorReply(err: FastifyError, request: FastifyRequest): { body: ReturnType<typeof errorBody>; retryAfter?: number } {
+  if (err instanceof AppError) return { body: errorBody(err.statusCode, err.message, err.code), retryAfter: err.retryAfterSeconds };
+  if (err.validation) return { body: errorBody(400, err.message, ErrorCode.VALIDATION_FAILED) };
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { body: errorBody(413, err.message, ErrorCode.PAYLOAD_TOO_LARGE) };
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return { body: errorBody(415, err.message, ErrorCode.UNSUPPORTED_MEDIA_TYPE) };
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return { body: errorBody(err.statusCode, err.message, ErrorCode.BAD_REQUEST) };
+  const fault = databaseFault(err);
+  if (fault) {
+    request.log.warn({ err: { message: err.message, code: pgCode(err) ?? (err as { code?: string }).code } }, 'database fault');
+    const message = fault === 'timeout' ? 'database statement timed out' : 'database unavailable';
+    const code = fault === 'timeout' ? ErrorCode.DATABASE_TIMEOUT : ErrorCode.DATABASE_UNAVAILABLE;
+    return { body: errorBody(503, message, code), retryAfter: DATABASE_RETRY_AFTER_S };
+  }
+  const sqlState = pgCode(err);
+  if (sqlState === UNIQUE_VIOLATION) return { body: errorBody(409, 'conflicts with an existing resource', ErrorCode.CONFLICT) };
+  if (sqlState === FOREIGN_KEY_VIOLATION) return { body: errorBody(404, 'a referenced resource does not exist', ErrorCode.NOT_FOUND) };
+  // Data exceptions (class 22: a value PostgreSQL cannot take) are the client's input, not our fault.
+  if (sqlState?.startsWith('22')) return { body: errorBody(400, 'invalid value in request', ErrorCode.BAD_REQUEST) };
+  request.log.error({ err }, 'request failed');
+  return { body: errorBody(500, 'internal error', ErrorCode.INTERNAL) };
 }
 
 /** The whole HTTP API as one plugin: server.ts listens with it, tests inject into it. */
 export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
+  const { config } = opts;
   fastify.decorate('db', opts.db);
-  fastify.decorate('config', opts.config);
+  fastify.decorate('config', config);
   fastify.decorate('rag', {
     retriever: opts.retriever ?? new StaticRetriever(),
-    llm: opts.llm ?? new StaticLlm(opts.config.LLM_LATENCY_MS),
+    llm: opts.llm ?? new StaticLlm(config.LLM_LATENCY_MS),
   });
   observeBacklog(opts.db);
 
+  // Once the server is closing, every answer also closes its keep-alive connection, so the close does
+  // not wait for clients to hang up.
+  let closing = false;
+  fastify.addHook('preClose', async () => {
+    closing = true;
+  });
+  fastify.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    if (closing) reply.header('connection', 'close');
+  });
   fastify.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     httpDuration.observe({ method: request.method, route, status: reply.statusCode }, reply.elapsedTime / 1000);
   });
 
   fastify.setErrorHandler((err: FastifyError, request, reply) => {
-    const code = pgCode(err);
-    let body;
-    if (err instanceof AppError) body = errorBody(err.statusCode, err.message, err.code);
-    else if (err.validation) body = errorBody(400, err.message, 'VALIDATION_FAILED');
-    else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) body = errorBody(err.statusCode, err.message, err.code);
-    else if (code === UNIQUE_VIOLATION) body = errorBody(409, 'conflicts with an existing resource', 'CONFLICT');
-    else if (code === FOREIGN_KEY_VIOLATION) body = errorBody(404, 'a referenced resource does not exist', 'NOT_FOUND');
-    // Data exceptions (class 22: a value PostgreSQL cannot take) are the client's input, not our fault.
-    else if (code?.startsWith('22')) body = errorBody(400, 'invalid value in request', 'INVALID_VALUE');
-    else {
-      request.log.error({ err }, 'request failed');
-      body = errorBody(500, 'internal error', 'INTERNAL');
-    }
+    const { body, retryAfter } = toErrorReply(err, request);
+    if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
     return reply.code(body.statusCode).send(body);
   });
 
   fastify.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(errorBody(404, `route ${request.method} ${request.url.split('?')[0]} not found`, 'ROUTE_NOT_FOUND')),
+    reply.code(404).send(errorBody(404, `route ${request.method} ${request.url.split('?')[0]} not found`, ErrorCode.ROUTE_NOT_FOUND)),
   );
 
   fastify.setValidatorCompiler(validatorCompiler);
   // JSON only: any other content type is a 415, not a body that fails validation.
   fastify.removeContentTypeParser('text/plain');
 
+  // Rate limits are checked by hand where the key is known (plugins/auth.ts): the plugin only gives the stores.
+  await fastify.register(rateLimit, { global: false });
+  fastify.decorate('authFailures', authFailureGuard(fastify));
   await fastify.register(swagger);
+  // Operations routes: never rate-limited nor shed, so an orchestrator always sees the process.
   await fastify.register(health);
-  await fastify.register(admin, { prefix: '/admin/v1', adminToken: opts.config.ADMIN_TOKEN });
-  await fastify.register(
-    async (project) => {
-      project.addHook('onRequest', apiKeyAuth(fastify));
-      await project.register(chat);
-      await project.register(threads);
-      await project.register(categories);
-    },
-    { prefix: '/query/v1/projects/:project_id' },
-  );
+  await fastify.register(async (api) => {
+    // Overload: shed with 503 rather than queue without bound.
+    await api.register(underPressure, {
+      maxEventLoopDelay: config.OVERLOAD_EVENT_LOOP_DELAY_MS,
+      maxHeapUsedBytes: (config.OVERLOAD_HEAP_USED_MB ?? (getHeapStatistics().heap_size_limit * 0.9) / 2 ** 20) * 2 ** 20,
+      pressureHandler: async () => {
+        throw unavailable(ErrorCode.OVERLOADED, 'server overloaded', OVERLOAD_RETRY_AFTER_S);
+      },
+    });
+    await api.register(admin, { prefix: '/admin/v1', adminToken: config.ADMIN_TOKEN });
+    await api.register(
+      async (project) => {
+        project.addHook('onRequest', apiKeyAuth(fastify));
+        await project.register(chat);
+        await project.register(threads);
+        await project.register(categories);
+      },
+      { prefix: '/query/v1/projects/:project_id' },
+    );
+  });
 };
 
 /** One access-log line per request, written when it completes; never a header, so never an API key. */
@@ -108,11 +149,20 @@ class AccessLog extends LogController {
 
 /** A Fastify instance with the app registered, configured as in production. */
 export async function buildApp(opts: AppOptions & { logger?: FastifyBaseLogger }) {
+  const trust = opts.config.TRUST_PROXY;
   const fastify = Fastify({
     loggerInstance: opts.logger,
-    logController: new AccessLog(),
+    // Every log line of a request names it: request_id (kept from X-Request-Id when well-formed).
+    logController: new AccessLog({ requestIdLogLabel: 'request_id' }),
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: 256 * 1024,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    // A number of hops is a TrustProxyFunction to the types, a number to proxy-addr.
+    trustProxy: (trust === 'true' ? true : trust === 'false' ? false : /^\d+$/.test(trust) ? Number(trust) : trust) as boolean | string,
   }).withTypeProvider<TypeBoxTypeProvider>();
   await fastify.register(app, opts);
   return fastify;

@@ -18,6 +18,28 @@ export const ConfigSchema = Type.Object({
     { default: 'info', description: 'pino log level' },
   ),
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 10, description: 'connections of the API pool' }),
+  DATABASE_STATEMENT_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    maximum: 600_000,
+    default: 5000,
+    description: 'deadline of every database statement made for an HTTP request (503 when it passes)',
+  }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({
+    minimum: 0,
+    maximum: 8000,
+    default: 7000,
+    description: 'on SIGTERM/SIGINT, how long requests in flight and running jobs get to finish (the process exits within 10 s)',
+  }),
+  RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 1200, description: 'requests a minute per API key over the project routes' }),
+  AUTH_FAILURES_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 30, description: 'failed authentications a minute per client address' }),
+  TRUST_PROXY: Type.Union([Type.Literal('false'), Type.Literal('true'), Type.String({ pattern: '^[0-9]+$|^[0-9a-fA-F.:/, ]+$' })], {
+    default: 'false',
+    description: 'client addresses from X-Forwarded-For: false, true, a number of proxy hops, or the proxies\' addresses/CIDRs',
+  }),
+  OVERLOAD_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 10, maximum: 60_000, default: 1000, description: 'event-loop delay beyond which the API sheds requests with 503' }),
+  OVERLOAD_HEAP_USED_MB: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'heap in use beyond which the API sheds requests with 503; default 90% of the heap limit' }),
+  ),
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1000, default: 200, description: 'graphile-worker jobs run at once per process' }),
   CATEGORISATION: Type.Union([Type.Literal('on'), Type.Literal('off')], {
     default: 'on',

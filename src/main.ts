@@ -1,16 +1,15 @@
 // `npm start`: the whole service in one process. Without DATABASE_URL it starts an embedded PostgreSQL
 // whose data stays in EMBEDDED_PG_DIR between runs.
 import { dropLibrarySignalHandlers } from './lib/signal-baseline.js';
-import type { Runner } from 'graphile-worker';
 import { loadConfigOrExit } from './config.js';
 import { closeDb, createDb, type Db } from './db/client.js';
 import { DEV_DATABASE, startEmbeddedPostgres, type EmbeddedServer } from './db/embedded.js';
 import { migrateDatabase } from './db/migrate.js';
 import { createDemoProject } from './lib/demo.js';
 import { createLogger } from './lib/logger.js';
-import { onShutdown } from './lib/shutdown.js';
-import { startServer } from './server.js';
-import { startWorker, stopWorker } from './worker.js';
+import { closeGracefully } from './lib/shutdown.js';
+import { apiDb, startServer, stopServer, type Server } from './server.js';
+import { startWorker, type Worker } from './worker.js';
 
 const config = loadConfigOrExit();
 const log = createLogger(config);
@@ -20,14 +19,19 @@ const log = createLogger(config);
 dropLibrarySignalHandlers();
 let embedded: EmbeddedServer | null = null;
 let db: Db | null = null;
-let app: Awaited<ReturnType<typeof startServer>> | null = null;
-let runner: Runner | null = null;
-onShutdown(log, async () => {
-  await app?.close();
-  if (runner) await stopWorker(runner);
-  if (db) await closeDb(db);
-  await embedded?.stop();
-});
+let workerDb: Db | null = null;
+let app: Server | null = null;
+let worker: Worker | null = null;
+closeGracefully(log, [
+  [
+    'requests in flight and running jobs',
+    async () => {
+      await Promise.all([app && stopServer(app, config.SHUTDOWN_TIMEOUT_MS), worker?.stop()]);
+    },
+  ],
+  ['database pools', async () => void (await Promise.all([db && closeDb(db), workerDb && closeDb(workerDb)]))],
+  ['embedded PostgreSQL', async () => embedded?.stop()],
+]);
 
 if (!config.DATABASE_URL) {
   embedded = await startEmbeddedPostgres({
@@ -40,10 +44,12 @@ if (!config.DATABASE_URL) {
 }
 const databaseUrl = config.DATABASE_URL ?? (await embedded!.url(DEV_DATABASE));
 await migrateDatabase(databaseUrl);
-db = createDb(databaseUrl, config.DATABASE_POOL_SIZE);
+db = apiDb(databaseUrl, config);
+// The worker's own pool: its statements (the sweep over a large backlog) are not bound by the API's deadline.
+workerDb = createDb(databaseUrl, { max: config.DATABASE_POOL_SIZE });
 const demo = await createDemoProject(db);
 app = await startServer({ config, db, log });
-runner = await startWorker({ config, db, log, databaseUrl });
+worker = await startWorker({ config, db: workerDb, log, databaseUrl });
 
 const base = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`;
 if (demo) {

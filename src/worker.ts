@@ -1,62 +1,141 @@
+import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { run, type Runner } from 'graphile-worker';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'drizzle-orm';
+import { run, type Runner, type WorkerEvents, type WorkerPool } from 'graphile-worker';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { loadConfigOrExit, type Config } from './config.js';
 import { closeDb, createDb, type Db } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { createLogger, workerLogger } from './lib/logger.js';
-import { isMain, onShutdown } from './lib/shutdown.js';
+import { projectFile } from './lib/paths.js';
+import { closeGracefully, isMain, withDeadline } from './lib/shutdown.js';
 import { createTaskList } from '../tasks/index.js';
 import { kickSweep } from './db/queries/jobs.js';
 import { LimitedClassifier, StaticClassifier, type Classifier } from './lib/classifier.js';
 import { jobsProcessed, observeBacklog, registry } from './lib/metrics.js';
 
-const crontab = readFileSync(new URL('../crontab', import.meta.url), 'utf8');
+const crontab = readFileSync(projectFile('crontab'), 'utf8');
+// After a pool stopped because the database went away, a new one is tried this often until it answers.
+const RESTART_DELAY_MS = 1000;
 
 export function defaultClassifier(config: Config): Classifier {
   return new LimitedClassifier(new StaticClassifier(config.CLASSIFIER_LATENCY_MS), config.CLASSIFIER_CONCURRENCY);
 }
 
-/** Starts graphile-worker with our tasks and crontab. Any number of these may run against one database. */
+export interface Worker {
+  /** Stops taking jobs and waits up to `graceMs` for the running ones; those still running are then released. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Starts graphile-worker with our tasks and crontab, and keeps it running. Any number of these may run
+ * against one database.
+ *
+ * graphile-worker shuts its pool down when it cannot record a job's outcome (the database went away
+ * mid-job), and that shutdown can itself wait minutes on retries; the pool's jobs stay locked meanwhile.
+ * So when a pool starts shutting down without our asking, we leave it to finish in the background and
+ * start a new one as soon as the database answers, releasing the old pool's jobs at once
+ * (force_unlock_workers) rather than after graphile-worker's 4-hour lock timeout. Every task is
+ * idempotent, so a job that runs again is harmless.
+ */
 export async function startWorker(deps: {
   config: Config;
   db: Db;
   log: Logger;
   databaseUrl: string;
   classifier?: Classifier;
-}): Promise<Runner> {
-  const { config } = deps;
-  // Our own pool, to log its errors: a database that goes away (Ctrl-C reaches the embedded PostgreSQL
-  // too) would otherwise make an idle connection's error an unhandled exception.
+}): Promise<Worker> {
+  const { config, log } = deps;
+  const taskList = createTaskList({ ...deps, classifier: deps.classifier ?? defaultClassifier(config) });
+  // Our pool, kept across restarts, with handlers that live as long as it does: a connection that dies
+  // while idle or checked out (the database went away) is logged, never an unhandled error.
   const pgPool = new pg.Pool({ connectionString: deps.databaseUrl, max: 20 });
-  pgPool.on('error', (err) => deps.log.warn({ err: err.message }, 'graphile-worker connection lost'));
-  const runner = await run({
-    pgPool,
-    concurrency: config.WORKER_CONCURRENCY,
-    noHandleSignals: true,
-    pollInterval: 1000,
-    logger: workerLogger(deps.log),
-    taskList: createTaskList({ ...deps, classifier: deps.classifier ?? defaultClassifier(config) }),
-    crontab,
-  });
-  runner.events.on('job:success', ({ job }) => jobsProcessed.inc({ task: job.task_identifier, outcome: 'success' }));
-  runner.events.on('job:error', ({ job }) => jobsProcessed.inc({ task: job.task_identifier, outcome: 'error' }));
-  // A fresh deployment on top of unlabelled threads starts labelling them with no manual step.
-  if (config.CATEGORISATION === 'on') await kickSweep(deps.db);
-  pools.set(runner, pgPool);
-  return runner;
-}
+  pgPool.on('error', (err) => log.warn({ err: err.message }, 'worker: database connection lost'));
+  pgPool.on('connect', (client) => client.on('error', () => {}));
 
-const pools = new WeakMap<Runner, pg.Pool>();
+  let stopping = false;
+  let current: { runner: Runner; pool: WorkerPool } | null = null;
+  let restarting: Promise<void> | null = null;
+  // Pools not yet stopped: the current one, and those an outage is shutting down.
+  const pools = new Set<WorkerPool>();
+  const downPools = new Set<string>();
+  let unreleased: string[] = [];
 
-/** Stops taking jobs, waits for running ones, and lets graphile-worker release its locks. */
-export async function stopWorker(runner: Runner): Promise<void> {
-  await runner.stop();
-  // A stop was seen to leave a just-finished job locked for a moment: give the release time to land.
-  await new Promise((r) => setTimeout(r, 200));
-  await pools.get(runner)?.end();
+  const launch = async (): Promise<void> => {
+    if (unreleased.length > 0) {
+      await deps.db.execute(sql`select graphile_worker.force_unlock_workers(${`{${unreleased.join(',')}}`}::text[])`);
+      log.info({ pools: unreleased }, 'worker: released the jobs of the stopped pool');
+      unreleased = [];
+    }
+    // A fresh deployment on top of unlabelled threads starts labelling them with no manual step.
+    if (config.CATEGORISATION === 'on') await kickSweep(deps.db);
+    const events: WorkerEvents = new EventEmitter();
+    let pool: WorkerPool | undefined;
+    events.on('pool:create', ({ workerPool }) => (pool = workerPool));
+    events.on('pool:gracefulShutdown', ({ workerPool, message }) => poolDown(workerPool.id, message));
+    events.on('job:success', ({ job }) => jobsProcessed.inc({ task: job.task_identifier, outcome: 'success' }));
+    events.on('job:error', ({ job }) => jobsProcessed.inc({ task: job.task_identifier, outcome: 'error' }));
+    const runner = await run({
+      pgPool,
+      concurrency: config.WORKER_CONCURRENCY,
+      noHandleSignals: true,
+      pollInterval: 1000,
+      logger: workerLogger(log),
+      events,
+      taskList,
+      crontab,
+      // Batched completion: a completion that fails shuts the pool down (handled here) instead of being
+      // an unhandled rejection that ends the process.
+      preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+    });
+    pools.add(pool!);
+    current = { runner, pool: pool! };
+    runner.promise.catch(() => {}).finally(() => {
+      pools.delete(pool!);
+      poolDown(pool!.id, 'the runner stopped');
+    });
+  };
+
+  const poolDown = (poolId: string, reason: string) => {
+    if (stopping || !poolId || downPools.has(poolId)) return;
+    downPools.add(poolId);
+    unreleased.push(poolId);
+    current = null;
+    log.error({ pool: poolId, reason }, 'worker: the job pool stopped (database unavailable?); starting a new one');
+    restarting = (async () => {
+      while (!stopping) {
+        await sleep(RESTART_DELAY_MS);
+        if (stopping) return;
+        try {
+          await launch();
+          log.info('worker: running again');
+          return;
+        } catch (err) {
+          log.warn({ err: (err as Error).message }, 'worker: cannot start yet');
+        }
+      }
+    })();
+  };
+
+  await launch();
+  return {
+    async stop(graceMs = config.SHUTDOWN_TIMEOUT_MS) {
+      stopping = true;
+      await withDeadline(restarting ?? Promise.resolve(), 500);
+      const stopped = current
+        ? await withDeadline(current.runner.stop().catch((err) => log.warn({ err }, 'worker: stop failed')), graceMs)
+        : true;
+      if (!stopped) log.warn({ graceMs }, 'worker: jobs still running at the deadline are released for another worker');
+      // Jobs still running (and those of pools an outage stopped) are failed with backoff: another
+      // worker runs them again.
+      const unfinished = [...pools].filter((p) => p !== current?.pool || !stopped);
+      await withDeadline(Promise.all(unfinished.map((p) => p.forcefulShutdown('shutdown deadline reached'))), 1000);
+      await withDeadline(pgPool.end(), 500);
+    },
+  };
 }
 
 if (isMain(import.meta.url)) {
@@ -64,8 +143,8 @@ if (isMain(import.meta.url)) {
   const log = createLogger(config);
   if (!config.DATABASE_URL) throw new Error('start:worker needs DATABASE_URL (npm start runs everything on an embedded PostgreSQL)');
   await migrateDatabase(config.DATABASE_URL);
-  const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
-  const runner = await startWorker({ config, db, log, databaseUrl: config.DATABASE_URL });
+  const db = createDb(config.DATABASE_URL, { max: config.DATABASE_POOL_SIZE });
+  const worker = await startWorker({ config, db, log, databaseUrl: config.DATABASE_URL });
   // Alone, the worker serves its own metrics (classifier latency and failures, jobs) on METRICS_PORT.
   observeBacklog(db);
   const metrics = createServer(async (req, res) => {
@@ -74,9 +153,9 @@ if (isMain(import.meta.url)) {
   });
   if (config.METRICS_PORT > 0) metrics.listen(config.METRICS_PORT, config.HOST);
   log.info({ metricsPort: config.METRICS_PORT }, 'worker started');
-  onShutdown(log, async () => {
-    metrics.close();
-    await stopWorker(runner);
-    await closeDb(db);
-  });
+  closeGracefully(log, [
+    ['metrics server', async () => void metrics.close()],
+    ['jobs', () => worker.stop()],
+    ['database pool', () => closeDb(db)],
+  ]);
 }

@@ -1,4 +1,5 @@
 import type { Task } from 'graphile-worker';
+import { jobLogger } from '../src/lib/logger.js';
 import { claimDueThreads, queuedBackfillThreads, type SweepMark } from '../src/db/queries/classification.js';
 import { kickSweep, scheduleSweep } from '../src/db/queries/jobs.js';
 import { forgetOldRates } from '../src/db/queries/progress.js';
@@ -20,7 +21,7 @@ export function sweep({ db, config, log }: TaskDeps): Task {
   const batch = Math.min(config.CLASSIFY_BATCH_SIZE, target);
   // Where this process's last slice ended: an optimisation only (see claimDueThreads).
   let mark: SweepMark | null = null;
-  return async (payload) => {
+  return async (payload, helpers) => {
     const room = target - (await queuedBackfillThreads(db, { timeoutSeconds: config.CLASSIFICATION_TIMEOUT_SECONDS }));
     if (room < batch) {
       // Full queue: a whole batch must fit, so the backlog is not cut into tiny jobs.
@@ -33,7 +34,7 @@ export function sweep({ db, config, log }: TaskDeps): Task {
         after: mark,
       });
       mark = next;
-      if (claimed + parked > 0) log.debug({ claimed, parked }, 'classification sweep');
+      if (claimed + parked > 0) jobLogger(log, helpers).debug({ claimed, parked }, 'classification sweep');
       // A full slice means more is waiting; otherwise the pass is over until the next period or kick.
       if (next) await kickSweep(db);
     }

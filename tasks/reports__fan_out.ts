@@ -1,4 +1,5 @@
 import type { Task } from 'graphile-worker';
+import { jobLogger } from '../src/lib/logger.js';
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { queueDueReports } from '../src/db/queries/reports.js';
@@ -17,13 +18,13 @@ const Payload = Type.Object({ _cron: Type.Optional(Type.Object({ ts: Type.String
 export function fanOutReports({ db, log }: ReportDeps): Task {
   return async (payload, helpers) => {
     if (!Value.Check(Payload, payload)) {
-      log.error({ jobId: helpers.job.id, payload }, 'reports__fan_out: invalid payload, dropped');
+      jobLogger(log, helpers).error({ payload }, 'reports__fan_out: invalid payload, dropped');
       return;
     }
     const day = utcDay(payload._cron ? new Date(payload._cron.ts) : new Date());
     const periods = duePeriods(day);
     if (periods.length === 0) return;
     const queued = await queueDueReports(db, { periods });
-    log.info({ day, intervals: periods.map((p) => p.interval), queued }, 'usage reports queued');
+    jobLogger(log, helpers).info({ day, intervals: periods.map((p) => p.interval), queued }, 'usage reports queued');
   };
 }

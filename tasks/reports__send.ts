@@ -1,4 +1,5 @@
 import type { Task } from 'graphile-worker';
+import { jobLogger } from '../src/lib/logger.js';
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { DbOrTx } from '../src/db/client.js';
@@ -71,13 +72,15 @@ async function buildMessage(db: DbOrTx, report: ReportRow, domain: string): Prom
  * accepted the message but before the commit (an UPDATE and a COMMIT later); the retry then sends it
  * again, with the same Message-ID.
  */
-export function sendReport({ config, db, log }: ReportDeps): Task {
+export function sendReport(deps: ReportDeps): Task {
+  const { config, db } = deps;
   const mailer = createMailer(config);
   const domain = mailDomain(config);
   const sending = limiter(SENDING_AT_ONCE);
   return async (payload, helpers) => {
+    const log = jobLogger(deps.log, helpers);
     if (!Value.Check(Payload, payload)) {
-      log.error({ jobId: helpers.job.id, payload }, 'reports__send: invalid payload, dropped');
+      log.error({ payload }, 'reports__send: invalid payload, dropped');
       return;
     }
     const report = await getReport(db, { reportId: payload.report_id });

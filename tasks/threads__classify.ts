@@ -1,4 +1,5 @@
 import type { Task } from 'graphile-worker';
+import { jobLogger } from '../src/lib/logger.js';
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import {
@@ -29,7 +30,7 @@ export function classifyThreads({ db, classifier, log }: TaskDeps): Task {
   const countLabels = labelCounter(db, log);
   return async (payload, helpers) => {
     if (!Value.Check(Payload, payload)) {
-      log.error({ jobId: helpers.job.id, payload }, 'threads__classify: invalid payload, dropped');
+      jobLogger(log, helpers).error({ payload }, 'threads__classify: invalid payload, dropped');
       return;
     }
     const projectId = payload.project_id;

@@ -7,7 +7,7 @@ import { seedThreads } from '../src/db/queries/seed.js';
 import { claimDueThreads } from '../src/db/queries/classification.js';
 import { kickSweep } from '../src/db/queries/jobs.js';
 import { StaticClassifier, type CategoryChoice, type Classifier } from '../src/lib/classifier.js';
-import { startWorker, stopWorker } from '../src/worker.js';
+import { startWorker } from '../src/worker.js';
 import type { Db } from '../src/db/client.js';
 import { ADMIN_TOKEN, build } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
@@ -68,7 +68,7 @@ t.test('a seeded backlog is labelled by a worker with no manual step; user label
 
   const classifier = new CountingClassifier();
   const runner = await startWorker({ config: ctx.config, db: ctx.db, log: silent, databaseUrl: ctx.url, classifier });
-  t.teardown(() => stopWorker(runner));
+  t.teardown(() => runner.stop());
   await allLabelled(t, ctx.db);
   const after = await status();
   t.match(after, { unlabelled: 0, projects: [] });
@@ -96,7 +96,7 @@ t.test("a simulated dead worker's in-flight threads are picked up after the time
 
   const started = Date.now();
   const runner = await startWorker({ config: ctx.config, db: ctx.db, log: silent, databaseUrl: ctx.url, classifier: new CountingClassifier() });
-  t.teardown(() => stopWorker(runner));
+  t.teardown(() => runner.stop());
   await allLabelled(t, ctx.db, 30);
   t.ok(Date.now() - started >= 1000, 'not before the timeout: the claimed threads were not taken twice at once');
 });
@@ -109,8 +109,8 @@ t.test('two workers share a backlog without classifying a thread twice', async (
   const r1 = await startWorker({ config: ctx.config, db: ctx.db, log: silent, databaseUrl: ctx.url, classifier: one });
   const r2 = await startWorker({ config: ctx.config, db: ctx.db, log: silent, databaseUrl: ctx.url, classifier: two });
   t.teardown(async () => {
-    await stopWorker(r1);
-    await stopWorker(r2);
+    await r1.stop();
+    await r2.stop();
   });
   // The backlog appears once both run, so that neither can finish it before the other has started.
   await seedThreads(ctx.db, { projectId: a.projectId, count: 1500 });
@@ -149,7 +149,7 @@ t.test('a worker process killed with SIGKILL mid-backfill loses nothing; a resta
   t.ok((await unlabelled(ctx.db)) > 0, 'work was left');
 
   const runner = await startWorker({ config: ctx.config, db: ctx.db, log: silent, databaseUrl: ctx.url, classifier: new CountingClassifier() });
-  t.teardown(() => stopWorker(runner));
+  t.teardown(() => runner.stop());
   await allLabelled(t, ctx.db, 60);
   const [users] = await ctx.db.execute<{ n: number }>(sql`
     select count(*)::int as n from threads where id = any(${`{${userLabelled.join(',')}}`}::uuid[]) and category_source = 'user' and category_id = ${discovery.id}`);

@@ -18,7 +18,7 @@ t.test('health and readiness', async (t) => {
 t.test('ready answers 503 when the database is unreachable', async (t) => {
   // Nothing listens on port 1: the connection is refused at once.
   const url = 'postgres://nobody:nothing@127.0.0.1:1/none';
-  const db = createDb(url, 1);
+  const db = createDb(url, { max: 1 });
   const app = await buildApp({ config: loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent' }), db });
   t.teardown(async () => {
     await app.close();
@@ -26,7 +26,8 @@ t.test('ready answers 503 when the database is unreachable', async (t) => {
   });
   const res = await app.inject('/ready');
   t.equal(res.statusCode, 503);
-  t.match(res.json(), { statusCode: 503, error: 'Service Unavailable', message: 'database unreachable' });
+  t.match(res.json(), { statusCode: 503, error: 'Service Unavailable', message: 'database unavailable', code: 'DATABASE_UNAVAILABLE' });
+  t.equal(res.headers['retry-after'], '5');
   t.equal((await app.inject('/health')).statusCode, 200, 'the process itself is still up');
 });
 

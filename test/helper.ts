@@ -39,7 +39,7 @@ export async function testDatabase(t: Test, opts: { empty?: boolean } = {}): Pro
 export async function build(t: Test, opts: { env?: Record<string, string>; llm?: LlmClient } = {}) {
   const url = await testDatabase(t);
   const config = loadConfig({ DATABASE_URL: url, LLM_LATENCY_MS: '0', CLASSIFIER_LATENCY_MS: '0', ADMIN_TOKEN, LOG_LEVEL: 'silent', ...opts.env });
-  const db = createDb(url, 5);
+  const db = createDb(url, { max: 5 });
   const app = await buildApp({ config, db, llm: opts.llm });
   t.teardown(async () => {
     await app.close();

@@ -121,7 +121,7 @@ if (!command) {
 const config = loadConfigOrExit();
 const database = await openDevDatabase(config);
 let exitCode = 0;
-const db = createDb(database.url, 1);
+const db = createDb(database.url, { max: 1 });
 try {
   await migrateDatabase(database.url);
   console.log(JSON.stringify(await command(db, values as Opts), null, 2));

@@ -35,7 +35,7 @@ function progressLine(p: Progress, rate: number | null): string {
 
 const config = loadConfigOrExit();
 const database = await openDevDatabase(config);
-const db = createDb(database.url, 1);
+const db = createDb(database.url, { max: 1 });
 let stop = false;
 process.on('SIGINT', () => (stop = true));
 try {

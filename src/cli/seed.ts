@@ -20,7 +20,7 @@ if (!values.project || !/^[0-9a-f-]{36}$/i.test(values.project) || !Number.isInt
 
 const config = loadConfigOrExit();
 const database = await openDevDatabase(config);
-const db = createDb(database.url, 2);
+const db = createDb(database.url, { max: 2 });
 let exitCode = 0;
 try {
   await migrateDatabase(database.url);

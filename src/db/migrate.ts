@@ -1,23 +1,28 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import pg from 'pg';
 import { Logger, runMigrations } from 'graphile-worker';
+import { projectFile } from '../lib/paths.js';
 
 const silentLogger = new Logger(() => () => {});
-
-const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../drizzle');
 
 /** Applies our drizzle migrations and graphile-worker's own schema. Safe to run on every start. */
 export async function migrateDatabase(url: string): Promise<void> {
   const client = postgres(url, { max: 1, onnotice: () => {} });
+  // graphile-worker's migrations on a pool of ours, ended here: the one it would make itself is ended
+  // without waiting, and an idle connection of it dying later (a database restart) would be an unhandled
+  // error that ends the process.
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  pool.on('error', () => {});
+  pool.on('connect', (c) => c.on('error', () => {}));
   try {
     // Two processes starting at once must not both migrate: serialise on an advisory lock.
     await client`select pg_advisory_lock(7262001)`;
-    await migrate(drizzle(client), { migrationsFolder });
-    await runMigrations({ connectionString: url, logger: silentLogger });
+    await migrate(drizzle(client), { migrationsFolder: projectFile('drizzle') });
+    await runMigrations({ pgPool: pool, logger: silentLogger });
   } finally {
+    await pool.end();
     await client.end();
   }
 }

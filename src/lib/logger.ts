@@ -1,16 +1,22 @@
 import { pino, type Logger as Pino } from 'pino';
-import { Logger as WorkerLogger } from 'graphile-worker';
+import { Logger as WorkerLogger, type JobHelpers } from 'graphile-worker';
 import type { Config } from '../config.js';
 
 export function createLogger(config: Pick<Config, 'LOG_LEVEL'>): Pino {
   return pino({ level: config.LOG_LEVEL });
 }
 
+/** The logger of one job: every line names the job, its task and its attempt. */
+export const jobLogger = (log: Pino, { job }: Pick<JobHelpers, 'job'>): Pino =>
+  log.child({ job: { id: job.id, task: job.task_identifier, attempt: job.attempts } });
+
 /** graphile-worker logs through the same pino logger as the HTTP server: one log format per process. */
 export function workerLogger(log: Pino): WorkerLogger {
   return new WorkerLogger((scope) => (level, message, meta) => {
     // graphile-worker logs every job at info: thousands of lines a second in a backfill. Ours are debug.
     const method = level === 'warning' ? 'warn' : level === 'info' ? 'debug' : level;
-    log[method]({ ...scope, ...meta }, message);
+    const job = scope.jobId ? { id: scope.jobId, task: scope.taskIdentifier } : undefined;
+    const err = (meta as { error?: unknown } | undefined)?.error;
+    log[method]({ worker: scope.workerId, job, ...(err ? { err } : {}) }, message);
   });
 }

@@ -7,7 +7,7 @@ import { createUser, listUsers, updateUser } from '../db/queries/users.js';
 import { errors, Uuid } from '../schemas/common.js';
 import classificationStatus from './admin-classification.js';
 import * as S from '../schemas/admin.js';
-import { AppError, unauthorized } from '../errors.js';
+import { AppError, ErrorCode, unauthorized } from '../errors.js';
 
 const list = <T extends Parameters<typeof Type.Array>[0]>(item: T) => Type.Object({ results: Type.Array(item) });
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
@@ -21,10 +21,14 @@ const admin: FastifyPluginAsyncTypebox<{ adminToken?: string }> = async (app, op
   const expected = opts.adminToken ? sha256(opts.adminToken) : null;
 
   app.addHook('onRequest', async (request) => {
-    if (!expected) throw new AppError(403, 'ADMIN_DISABLED', 'the admin API is disabled: set ADMIN_TOKEN to enable it');
+    if (!expected) throw new AppError(403, ErrorCode.ADMIN_DISABLED, 'the admin API is disabled: set ADMIN_TOKEN to enable it');
+    await app.authFailures.check(request);
     const match = /^Bearer (.+)$/.exec(request.headers.authorization ?? '');
     // Hashing both sides gives equal lengths, so the comparison is constant-time.
-    if (!match || !timingSafeEqual(sha256(match[1]!), expected)) throw unauthorized('missing or invalid admin token');
+    if (!match || !timingSafeEqual(sha256(match[1]!), expected)) {
+      await app.authFailures.failed(request);
+      throw unauthorized('missing or invalid admin token');
+    }
   });
 
   await app.register(classificationStatus);

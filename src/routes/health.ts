@@ -1,7 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { sql } from 'drizzle-orm';
 import { errors } from '../schemas/common.js';
-import { AppError } from '../errors.js';
+import { ErrorCode, unavailable } from '../errors.js';
+import { withDeadline } from '../lib/shutdown.js';
 import { registry } from '../lib/metrics.js';
 
 const Status = Type.Object({ status: Type.String() });
@@ -36,19 +37,12 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timed out')), READY_TIMEOUT_MS);
-      });
-      try {
-        await Promise.race([app.db.execute(sql`select 1`), timeout]);
-        return { status: 'ready' };
-      } catch (err) {
-        request.log.warn({ err }, 'readiness check failed');
-        throw new AppError(503, 'DATABASE_UNAVAILABLE', 'database unreachable');
-      } finally {
-        clearTimeout(timer);
-      }
+      const probe = app.db.execute(sql`select 1`);
+      let failure: unknown = new Error(`no answer within ${READY_TIMEOUT_MS} ms`);
+      const answered = await withDeadline(probe.then(() => (failure = null), (err) => (failure = err)), READY_TIMEOUT_MS);
+      if (answered && failure === null) return { status: 'ready' };
+      request.log.warn({ err: failure }, 'readiness check failed');
+      throw unavailable(ErrorCode.DATABASE_UNAVAILABLE, 'database unavailable', 5);
     },
   );
 };

@@ -1,0 +1,120 @@
+// SPEC §8, database outage: a real PostgreSQL stopped and started again under the running service
+// (`src/main.ts`: the API and the worker in one process, as `npm start` runs them).
+import { setTimeout as sleep } from 'node:timers/promises';
+import t, { type Test } from 'tap';
+import { ownPostgres, startService, type Service } from './processes.js';
+
+const ADMIN_TOKEN = 'outage-admin-token-0123456789';
+const ZERO = '00000000-0000-4000-8000-000000000000';
+
+const topologies: Record<string, (t: Test, env: Record<string, string>) => Promise<Service[]>> = {
+  'npm start (API and worker in one process)': async (t, env) => [await startService(t, 'src/main.ts', env)],
+  'production (start:api and start:worker)': async (t, env) => [
+    await startService(t, 'src/server.ts', env),
+    await startService(t, 'src/worker.ts', env, '/metrics'),
+  ],
+};
+
+for (const [topology, start] of Object.entries(topologies)) {
+  t.test(`${topology}: 503 within 2 s, nothing exits, everything recovers within 5 s, nothing acknowledged is lost`, async (t) => {
+    await outage(t, start);
+  });
+}
+
+async function outage(t: Test, start: (t: Test, env: Record<string, string>) => Promise<Service[]>) {
+  const pg = await ownPostgres(t);
+  const processes = await start(t, { DATABASE_URL: pg.url, ADMIN_TOKEN, LLM_LATENCY_MS: '0', CLASSIFIER_LATENCY_MS: '1500' });
+  const service = processes[0]!;
+  const allRunning = () => processes.every((p) => p.running());
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const started = Date.now();
+    const res = await fetch(service.base + path, {
+      method,
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }).catch((err) => {
+      throw new Error(`${method} ${path}: ${err.cause ?? err}\n${service.output()}`);
+    });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : null, ms: Date.now() - started };
+  };
+  const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+  const team = (await call('POST', '/admin/v1/teams', { name: 'Acme' }, admin)).json;
+  const project = (await call('POST', `/admin/v1/teams/${team.id}/projects`, { project_name: 'bot', product_name: 'cli' }, admin)).json;
+  const { key } = (await call('POST', `/admin/v1/projects/${project.id}/api-keys`, { name: 'k' }, admin)).json;
+  const auth = { 'x-api-key': key };
+  const P = `/query/v1/projects/${project.id}`;
+  const chat = (question: string) => call('POST', `${P}/chat`, { question }, auth);
+  const thread = (id: string) => call('GET', `${P}/threads/${id}/`, undefined, auth);
+
+  const before = await chat('What are the system requirements?');
+  t.equal(before.status, 200, 'a chat before the outage');
+  // Answered just before the outage: its classification (1.5 s) is still running when the database goes.
+  const inFlight = await chat('My build hangs with an error, what can I do?');
+  t.equal(inFlight.status, 200);
+  const [category] = (await call('GET', `${P}/categories/`, undefined, auth)).json.results;
+
+  await pg.stop();
+  const routes: [string, string, unknown?, Record<string, string>?][] = [
+    ['POST', `${P}/chat`, { question: 'Is anyone there?' }],
+    ['GET', `${P}/threads/`],
+    ['GET', `${P}/threads/${before.json.thread_id}/`],
+    ['PATCH', `${P}/threads/${before.json.thread_id}/`, { category_id: category.id }],
+    ['GET', `${P}/categories/`],
+    ['POST', `${P}/categories/`, { name: 'Billing' }],
+    ['GET', `${P}/categories/stats`],
+    ['GET', `${P}/categories/${category.id}/`],
+    ['PATCH', `${P}/categories/${category.id}/`, { description: 'x' }],
+    ['DELETE', `${P}/categories/${ZERO}/`],
+    ['GET', '/admin/v1/teams', undefined, admin],
+    ['POST', '/admin/v1/teams', { name: 'B' }, admin],
+    ['GET', '/admin/v1/classification', undefined, admin],
+    ['GET', '/ready'],
+  ];
+  for (const [method, path, body, headers] of routes) {
+    const res = await call(method, path, body, headers ?? auth);
+    t.equal(res.status, 503, `${method} ${path}: 503`);
+    t.ok(res.ms < 2000, `${method} ${path}: answered in ${res.ms} ms`);
+    t.ok(Number(res.headers.get('retry-after')) > 0, `${method} ${path}: Retry-After`);
+    t.match(res.json, { statusCode: 503, error: 'Service Unavailable', message: 'database unavailable' }, `${method} ${path}: the error shape`);
+  }
+  const health = await call('GET', '/health');
+  t.equal(health.status, 200, '/health stays 200');
+
+  // Long enough for the in-flight classification to fail to save its label and for the worker's pool to stop.
+  await sleep(3000);
+  t.ok(allRunning(), 'every process is still running after the outage');
+
+  await pg.start();
+  const back = Date.now();
+  let recovered: Awaited<ReturnType<typeof chat>> | null = null;
+  while (Date.now() - back < 10_000) {
+    const res = await chat('Back again: how do I configure the CLI?');
+    if (res.status === 200) {
+      recovered = res;
+      break;
+    }
+    await sleep(100);
+  }
+  const recoveryMs = Date.now() - back;
+  t.ok(recovered, 'the API answers again');
+  t.ok(recoveryMs < 5000, `the API recovered ${recoveryMs} ms after the database returned`);
+
+  t.equal((await thread(before.json.thread_id)).status, 200, 'the chat answered before the outage is there');
+  t.equal((await thread(inFlight.json.thread_id)).status, 200, 'so is the one whose classification was in flight');
+
+  // The worker resumes: the classification interrupted by the outage, and one of a thread created after it.
+  const labelled = async (id: string) => (await thread(id)).json.category !== null;
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline && !((await labelled(inFlight.json.thread_id)) && (await labelled(recovered!.json.thread_id)))) {
+    await sleep(200);
+  }
+  t.ok(await labelled(inFlight.json.thread_id), 'the interrupted classification resumed and labelled its thread');
+  t.ok(await labelled(recovered!.json.thread_id), 'a thread created after the outage is labelled');
+  t.ok(allRunning(), 'still running');
+  for (const p of processes) {
+    t.notMatch(p.output(), /error handlers/, 'every pool handles its errors');
+    p.child.kill('SIGTERM');
+    t.equal((await p.exited).code, 0, 'and it stops cleanly');
+  }
+}

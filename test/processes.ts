@@ -1,0 +1,75 @@
+// Real processes for the reliability tests: a PostgreSQL of the test's own that it can stop and start
+// again, and the service's entry points run as production runs them.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Test } from 'tap';
+import { startEmbeddedPostgres, type EmbeddedServer } from '../src/db/embedded.js';
+import { freePort } from '../src/db/local.js';
+import { migrateDatabase } from '../src/db/migrate.js';
+
+/** A PostgreSQL server of this test alone: `stop()` and `start()` it under a running service. */
+export async function ownPostgres(t: Test) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'docs-chat-outage-'));
+  const port = await freePort();
+  let server: EmbeddedServer | null = null;
+  const start = async () => {
+    server = await startEmbeddedPostgres({ dir, port, persistent: true });
+  };
+  await start();
+  const url = await server!.url('service');
+  await migrateDatabase(url);
+  t.teardown(async () => {
+    await server?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  return {
+    url,
+    start,
+    async stop() {
+      await server?.stop();
+      server = null;
+    },
+  };
+}
+
+export type Service = Awaited<ReturnType<typeof startService>>;
+
+/**
+ * `node --import tsx <script>` with the given environment, on a free port (PORT, and METRICS_PORT for a
+ * worker alone); resolves once it answers `readyPath`. Its output is kept (`output()`), and it is killed in
+ * teardown if still running.
+ */
+export async function startService(t: Test, script: string, env: Record<string, string>, readyPath = '/health') {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, PORT: String(port), METRICS_PORT: String(port), LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
+  );
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`${script} exited at start:\n${output}`);
+    const up = await fetch(`${base}${readyPath}`).then((r) => r.ok, () => false);
+    if (up) break;
+    if (i > 300) throw new Error(`${script} did not start:\n${output}`);
+    await sleep(100);
+  }
+  return {
+    base,
+    child,
+    exited,
+    output: () => output,
+    running: () => child.exitCode === null && child.signalCode === null,
+  };
+}

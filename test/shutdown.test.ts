@@ -1,0 +1,151 @@
+// SPEC §8, shutdown: real processes, signalled while requests and jobs are in flight.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'drizzle-orm';
+import t, { type Test } from 'tap';
+import { closeDb, createDb, type Db } from '../src/db/client.js';
+import { createThread } from '../src/db/queries/threads.js';
+import { projectWithKey } from './factories.js';
+import { testDatabase } from './helper.js';
+import { startService, type Service } from './processes.js';
+
+async function database(t: Test) {
+  const url = await testDatabase(t);
+  const db = createDb(url, { max: 2 });
+  t.teardown(() => closeDb(db));
+  const project = await projectWithKey(db);
+  return { url, db, ...project };
+}
+
+const chat = (s: Service, projectId: string, key: string, question = 'How do I install the CLI?') =>
+  fetch(`${s.base}/query/v1/projects/${projectId}/chat`, {
+    method: 'POST',
+    headers: { 'x-api-key': key, 'content-type': 'application/json' },
+    body: JSON.stringify({ question }),
+  }).then(
+    async (res) => ({ status: res.status, body: (await res.json()) as { thread_id?: string } }),
+    () => ({ status: 0, body: {} as { thread_id?: string } }),
+  );
+
+const threadExists = async (db: Db, id: string) =>
+  (await db.execute(sql`select 1 from threads where id = ${id}`)).length === 1;
+
+/** Sends `signal` and resolves with the exit code and the milliseconds it took. */
+async function signalAndWait(s: Service, signal: NodeJS.Signals) {
+  const sent = Date.now();
+  s.child.kill(signal);
+  const exit = await Promise.race([s.exited, sleep(15_000).then(() => null)]);
+  return { code: exit?.code ?? null, ms: exit ? exit.at - sent : Infinity };
+}
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  t.test(`${signal} during five chats: all five answer 200 and are stored, then the process exits 0 within 10 s`, async (t) => {
+    const d = await database(t);
+    const s = await startService(t, 'src/main.ts', { DATABASE_URL: d.url, LLM_LATENCY_MS: '1500' });
+    const chats = Array.from({ length: 5 }, () => chat(s, d.projectId, d.key));
+    await sleep(400);
+    const exit = signalAndWait(s, signal);
+    await sleep(100);
+    const late = await chat(s, d.projectId, d.key);
+    t.not(late.status, 200, `a request after the signal is not taken (${late.status || 'connection refused'})`);
+    const answers = await Promise.all(chats);
+    t.same(answers.map((a) => a.status), [200, 200, 200, 200, 200]);
+    const { code, ms } = await exit;
+    t.equal(code, 0, 'exit code 0');
+    t.ok(ms < 10_000, `exited ${ms} ms after the signal`);
+    for (const a of answers) t.ok(await threadExists(d.db, a.body.thread_id!), 'the answered chat is stored');
+  });
+}
+
+t.test('SIGTERM under load: every answered request was stored, the API exits 0 within 10 s', async (t) => {
+  const d = await database(t);
+  const s = await startService(t, 'src/server.ts', { DATABASE_URL: d.url, LLM_LATENCY_MS: '100' });
+  const answered: string[] = [];
+  const statuses = new Set<number>();
+  let stop = false;
+  const client = async () => {
+    while (!stop) {
+      const res = await chat(s, d.projectId, d.key);
+      if (res.status === 0) return; // the server is gone
+      statuses.add(res.status);
+      if (res.status === 200) answered.push(res.body.thread_id!);
+    }
+  };
+  const clients = Array.from({ length: 16 }, client);
+  await sleep(1500);
+  const { code, ms } = await signalAndWait(s, 'SIGTERM');
+  stop = true;
+  await Promise.all(clients);
+  t.equal(code, 0, 'exit code 0');
+  t.ok(ms < 10_000, `exited ${ms} ms after the signal`);
+  t.ok(answered.length > 50, `${answered.length} chats answered under load`);
+  t.same([...statuses].filter((x) => x !== 200 && x !== 503), [], 'only 200, or 503 while closing');
+  const [stored] = await d.db.execute<{ n: number }>(sql`
+    select count(*)::int as n from threads where id = any(${`{${answered.join(',')}}`}::uuid[])`);
+  t.equal(stored!.n, answered.length, 'every chat answered 200 is stored');
+});
+
+async function threadsWithJobs(db: Db, projectId: string, n: number) {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const { threadId } = await createThread(db, { projectId, question: `My build fails ${i}`, answer: 'a', classifyTimeoutSeconds: 300 });
+    ids.push(threadId);
+  }
+  return ids;
+}
+const lockedJobs = async (db: Db) =>
+  (await db.execute<{ n: number }>(sql`select count(*)::int as n from graphile_worker.jobs where locked_at is not null`))[0]!.n;
+const unlabelled = async (db: Db, ids: string[]) =>
+  (await db.execute<{ n: number }>(sql`
+    select count(*)::int as n from threads where id = any(${`{${ids.join(',')}}`}::uuid[]) and category_id is null`))[0]!.n;
+
+async function whenJobsRun(db: Db, n: number) {
+  for (let i = 0; (await lockedJobs(db)) < n; i++) {
+    if (i > 200) throw new Error('the jobs did not start');
+    await sleep(50);
+  }
+}
+
+t.test('SIGTERM during running jobs: the worker finishes them, then exits 0', async (t) => {
+  const d = await database(t);
+  const s = await startService(t, 'src/worker.ts', { DATABASE_URL: d.url, CLASSIFIER_LATENCY_MS: '1500' }, '/metrics');
+  const ids = await threadsWithJobs(d.db, d.projectId, 5);
+  await whenJobsRun(d.db, 5);
+  const { code, ms } = await signalAndWait(s, 'SIGTERM');
+  t.equal(code, 0, 'exit code 0');
+  t.ok(ms < 10_000, `exited ${ms} ms after the signal`);
+  t.equal(await unlabelled(d.db, ids), 0, 'the running jobs finished: every thread is labelled');
+  t.equal(await lockedJobs(d.db), 0, 'no job is left locked');
+});
+
+t.test('a job that cannot finish in time is released for another worker, not lost', async (t) => {
+  const d = await database(t);
+  const s = await startService(
+    t,
+    'src/worker.ts',
+    { DATABASE_URL: d.url, CLASSIFIER_LATENCY_MS: '60000', SHUTDOWN_TIMEOUT_MS: '1000' },
+    '/metrics',
+  );
+  const [id] = await threadsWithJobs(d.db, d.projectId, 1);
+  await whenJobsRun(d.db, 1);
+  const { code, ms } = await signalAndWait(s, 'SIGTERM');
+  t.equal(code, 0, 'exit code 0');
+  t.ok(ms < 10_000, `exited ${ms} ms after the signal`);
+  const [job] = await d.db.execute<{ locked_at: string | null; last_error: string | null }>(sql`
+    select locked_at, last_error from graphile_worker.jobs where task_identifier = 'threads__classify'`);
+  t.ok(job, 'the job is still there');
+  t.equal(job!.locked_at, null, 'and no longer locked: another worker takes it');
+  t.ok(job!.last_error, `with the reason (${job!.last_error})`);
+  t.equal(await unlabelled(d.db, [id!]), 1, 'its thread waits for that worker');
+});
+
+t.test('a second signal exits at once', async (t) => {
+  const d = await database(t);
+  const s = await startService(t, 'src/main.ts', { DATABASE_URL: d.url, LLM_LATENCY_MS: '8000' });
+  void chat(s, d.projectId, d.key);
+  await sleep(300);
+  s.child.kill('SIGTERM');
+  await sleep(300);
+  t.ok(s.running(), 'the first signal waits for the request in flight');
+  const { ms } = await signalAndWait(s, 'SIGTERM');
+  t.ok(ms < 1000, `the second exited ${ms} ms after it`);
+});
