@@ -1,9 +1,25 @@
 # One image for both processes of the production topology (see docker-compose.yml).
-FROM node:20-bookworm-slim
+# Build stage: the whole toolchain, to compile src/ and tasks/ to dist/.
+FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src src
+COPY tasks tasks
+RUN npm run build
+
+# Runtime: production dependencies only (no TypeScript, no embedded PostgreSQL), the compiled code, the
+# migrations and the crontab.
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=8002 OUTBOX_DIR=/tmp/outbox
+COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --no-audit --no-fund
-COPY . .
-ENV HOST=0.0.0.0 PORT=8002
+COPY --from=build /app/dist dist
+COPY drizzle drizzle
+COPY crontab ./
+USER node
 EXPOSE 8002
-CMD ["npm", "run", "start:api"]
+# node directly (not npm): SIGTERM reaches the process, which then drains and exits within 10 s.
+CMD ["node", "dist/src/server.js"]

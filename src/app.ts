@@ -26,6 +26,7 @@ import chat from './routes/chat.js';
 import health from './routes/health.js';
 import threads from './routes/threads.js';
 import { AppError, ErrorCode, errorBody, unavailable } from './errors.js';
+import { documentCommonErrors } from './schemas/common.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -117,6 +118,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   // Operations routes: never rate-limited nor shed, so an orchestrator always sees the process.
   await fastify.register(health);
   await fastify.register(async (api) => {
+    api.addHook('onRoute', documentCommonErrors);
     // Overload: shed with 503 rather than queue without bound.
     await api.register(underPressure, {
       maxEventLoopDelay: config.OVERLOAD_EVENT_LOOP_DELAY_MS,

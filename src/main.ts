@@ -3,7 +3,8 @@
 import { dropLibrarySignalHandlers } from './lib/signal-baseline.js';
 import { loadConfigOrExit } from './config.js';
 import { closeDb, createDb, type Db } from './db/client.js';
-import { DEV_DATABASE, startEmbeddedPostgres, type EmbeddedServer } from './db/embedded.js';
+import { DEV_DATABASE } from './db/dev-database.js';
+import { startEmbeddedPostgres, type EmbeddedServer } from './db/embedded.js';
 import { migrateDatabase } from './db/migrate.js';
 import { createDemoProject } from './lib/demo.js';
 import { createLogger } from './lib/logger.js';

@@ -3,7 +3,8 @@ import postgres from 'postgres';
 import type { Test } from 'tap';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { closeDb, createDb } from '../src/db/client.js';
+import { closeDb } from '../src/db/client.js';
+import { apiDb } from '../src/server.js';
 import type { LlmClient } from '../src/lib/llm.js';
 import { Logger as WorkerLogger, runOnce } from 'graphile-worker';
 import { pino } from 'pino';
@@ -39,7 +40,7 @@ export async function testDatabase(t: Test, opts: { empty?: boolean } = {}): Pro
 export async function build(t: Test, opts: { env?: Record<string, string>; llm?: LlmClient } = {}) {
   const url = await testDatabase(t);
   const config = loadConfig({ DATABASE_URL: url, LLM_LATENCY_MS: '0', CLASSIFIER_LATENCY_MS: '0', ADMIN_TOKEN, LOG_LEVEL: 'silent', ...opts.env });
-  const db = createDb(url, { max: 5 });
+  const db = apiDb(url, { ...config, DATABASE_POOL_SIZE: 5 });
   const app = await buildApp({ config, db, llm: opts.llm });
   t.teardown(async () => {
     await app.close();

@@ -38,13 +38,13 @@ export async function ownPostgres(t: Test) {
 export type Service = Awaited<ReturnType<typeof startService>>;
 
 /**
- * `node --import tsx <script>` with the given environment, on a free port (PORT, and METRICS_PORT for a
+ * `node <script>` (through tsx for a .ts file) with the given environment, on a free port (PORT, and METRICS_PORT for a
  * worker alone); resolves once it answers `readyPath`. Its output is kept (`output()`), and it is killed in
  * teardown if still running.
  */
 export async function startService(t: Test, script: string, env: Record<string, string>, readyPath = '/health') {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const child = spawn(process.execPath, script.endsWith('.ts') ? ['--import', 'tsx', script] : [script], {
     env: { ...process.env, PORT: String(port), METRICS_PORT: String(port), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

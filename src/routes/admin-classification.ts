@@ -27,7 +27,7 @@ const classificationStatus: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['admin'],
         security: [{ adminToken: [] }],
         summary: 'Classification backlog per project and the current labelling rate',
-        response: { 200: ClassificationStatus, ...errors(401, 403) },
+        response: { 200: ClassificationStatus },
       },
     },
     async () => {

@@ -8,17 +8,10 @@ import {
   updateCategory,
 } from '../db/queries/categories.js';
 import { Category, CategoryChanges, CategoryStats, NewCategory, toCategory } from '../schemas/categories.js';
-import { DateWindow, errors, PROJECT_ERRORS, ProjectParams, Uuid } from '../schemas/common.js';
-import { badRequest } from '../errors.js';
+import { DateWindow, errors, ProjectParams, Uuid } from '../schemas/common.js';
 
 const CategoryParams = Type.Composite([ProjectParams, Type.Object({ category_id: Uuid() })]);
 const base = { tags: ['categories'], security: [{ apiKey: [] }] };
-
-function trimmedName(name: string): string {
-  const trimmed = name.trim();
-  if (trimmed.length < 1 || trimmed.length > 100) throw badRequest('name must be 1 to 100 characters after trimming');
-  return trimmed;
-}
 
 /** The project's categories: what the classifier chooses from, and what users label with. */
 const categories: FastifyPluginAsyncTypebox = async (app) => {
@@ -29,7 +22,7 @@ const categories: FastifyPluginAsyncTypebox = async (app) => {
         ...base,
         summary: "The project's categories",
         params: ProjectParams,
-        response: { 200: Type.Object({ results: Type.Array(Category) }), ...errors(...PROJECT_ERRORS) },
+        response: { 200: Type.Object({ results: Type.Array(Category) }) },
       },
     },
     async (request) => ({ results: (await listCategories(app.db, { projectId: request.project.id })).map(toCategory) }),
@@ -43,13 +36,13 @@ const categories: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Add a category (at most 50 per project)',
         params: ProjectParams,
         body: NewCategory,
-        response: { 201: Category, ...errors(...PROJECT_ERRORS, 409, 415) },
+        response: { 201: Category, ...errors(409) },
       },
     },
     async (request, reply) => {
       const row = await createCategory(app.db, {
         projectId: request.project.id,
-        name: trimmedName(request.body.name),
+        name: request.body.name.trim(),
         description: request.body.description ?? '',
       });
       return reply.code(201).send(toCategory(row));
@@ -64,7 +57,7 @@ const categories: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Threads per category (zero included) and unlabelled, optionally in a time window',
         params: ProjectParams,
         querystring: DateWindow,
-        response: { 200: CategoryStats, ...errors(...PROJECT_ERRORS) },
+        response: { 200: CategoryStats },
       },
     },
     async (request) => {
@@ -87,7 +80,7 @@ const categories: FastifyPluginAsyncTypebox = async (app) => {
         ...base,
         summary: 'One category',
         params: CategoryParams,
-        response: { 200: Category, ...errors(...PROJECT_ERRORS, 404) },
+        response: { 200: Category, ...errors(404) },
       },
     },
     async (request) =>
@@ -102,7 +95,7 @@ const categories: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Rename or re-describe a category; labels keep pointing at it',
         params: CategoryParams,
         body: CategoryChanges,
-        response: { 200: Category, ...errors(...PROJECT_ERRORS, 404, 409, 415) },
+        response: { 200: Category, ...errors(404, 409) },
       },
     },
     async (request) => {
@@ -110,7 +103,7 @@ const categories: FastifyPluginAsyncTypebox = async (app) => {
       const row = await updateCategory(app.db, {
         projectId: request.project.id,
         categoryId: request.params.category_id,
-        name: name === undefined ? undefined : trimmedName(name),
+        name: name?.trim(),
         description,
       });
       return toCategory(row);
@@ -124,7 +117,7 @@ const categories: FastifyPluginAsyncTypebox = async (app) => {
         ...base,
         summary: 'Delete a category; its threads become unlabelled and are classified again',
         params: CategoryParams,
-        response: { 204: Type.Null({ description: 'deleted' }), ...errors(...PROJECT_ERRORS, 404) },
+        response: { 204: Type.Null({ description: 'deleted' }), ...errors(404) },
       },
     },
     async (request, reply) => {

@@ -1,12 +1,12 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { appendQuestionAnswer, createThread, getConversation } from '../db/queries/threads.js';
 import { buildPrompt } from '../lib/rag.js';
-import { errors, PROJECT_ERRORS, ProjectParams, Uuid } from '../schemas/common.js';
-import { badRequest, notFound } from '../errors.js';
+import { errors, ProjectParams, Uuid } from '../schemas/common.js';
+import { notFound } from '../errors.js';
 
 const ChatBody = Type.Object(
   {
-    question: Type.String({ minLength: 1, maxLength: 10_000, description: 'not blank, at most 10,000 characters' }),
+    question: Type.String({ minLength: 1, maxLength: 10_000, pattern: '\\S', description: 'not blank, at most 10,000 characters' }),
     thread_id: Type.Optional(Uuid('continue this thread (a follow-up); omit to start a new thread')),
   },
   { additionalProperties: false },
@@ -29,12 +29,11 @@ const chat: FastifyPluginAsyncTypebox = async (app) => {
         security: [{ apiKey: [] }],
         params: ProjectParams,
         body: ChatBody,
-        response: { 200: ChatResponse, ...errors(...PROJECT_ERRORS, 404, 415) },
+        response: { 200: ChatResponse, ...errors(404) },
       },
     },
     async (request) => {
       const { question, thread_id: threadId } = request.body;
-      if (question.trim() === '') throw badRequest('question must not be blank');
       const projectId = request.project.id;
 
       const history = threadId ? await getConversation(app.db, { projectId, threadId }) : [];

@@ -15,7 +15,12 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['operations'],
         summary: 'Prometheus metrics: request latency, classification backlog and lag, classifier latency and failures, jobs',
-        response: { 200: Type.String() },
+        response: {
+          200: {
+            description: 'Prometheus text exposition format 0.0.4',
+            content: { 'text/plain': { schema: Type.String() } },
+          },
+        },
       },
     },
     async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),

@@ -2,7 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { setUserLabel } from '../db/queries/classification.js';
 import { getThread, listThreads, type ThreadRow } from '../db/queries/threads.js';
 import { decodeCursor, encodeCursor } from '../lib/cursor.js';
-import { DateWindow, errors, PROJECT_ERRORS, ProjectParams, Uuid } from '../schemas/common.js';
+import { DateWindow, errors, ProjectParams, Uuid } from '../schemas/common.js';
 import { ThreadDetail, ThreadPage } from '../schemas/threads.js';
 import { notFound } from '../errors.js';
 
@@ -27,7 +27,7 @@ const ListQuery = Type.Composite(
   [
     DateWindow,
     Type.Object({
-      limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
       cursor: Type.Optional(Type.String({ maxLength: 200, description: 'the `next` of the previous page' })),
       category_id: Type.Optional(
         Type.Union([Uuid(), Type.Literal('none')], { description: 'a category id, or `none` for unlabelled threads' }),
@@ -56,14 +56,14 @@ const threads: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Threads of the project, newest first, cursor-paginated, with their category',
         params: ProjectParams,
         querystring: ListQuery,
-        response: { 200: ThreadPage, ...errors(...PROJECT_ERRORS) },
+        response: { 200: ThreadPage },
       },
     },
     async (request) => {
       const q = request.query;
       const page = await listThreads(app.db, {
         projectId: request.project.id,
-        limit: q.limit,
+        limit: q.limit ?? 20,
         cursor: q.cursor === undefined ? undefined : decodeCursor(q.cursor),
         createdAfter: q.created_after,
         createdBefore: q.created_before,
@@ -81,7 +81,7 @@ const threads: FastifyPluginAsyncTypebox = async (app) => {
         ...base,
         summary: 'One thread with its questions and answers in order',
         params: ThreadParams,
-        response: { 200: ThreadDetail, ...errors(...PROJECT_ERRORS, 404) },
+        response: { 200: ThreadDetail, ...errors(404) },
       },
     },
     async (request) => findThread(request.project.id, request.params.thread_id),
@@ -98,7 +98,7 @@ const threads: FastifyPluginAsyncTypebox = async (app) => {
           { category_id: Type.Union([Uuid(), Type.Null()], { description: 'a category of this project, or null' }) },
           { additionalProperties: false },
         ),
-        response: { 200: ThreadDetail, ...errors(...PROJECT_ERRORS, 404, 415) },
+        response: { 200: ThreadDetail, ...errors(404) },
       },
     },
     async (request) => {

@@ -10,8 +10,12 @@ export const Category = Type.Object({
   updated_at: Timestamp(),
 });
 
-// Names are checked after trimming (1 to 100 characters) in the handler; the schema bounds the input.
-const Name = Type.String({ minLength: 1, maxLength: 1000, description: '1 to 100 characters after trimming; unique in the project regardless of case' });
+// 1 to 100 characters once trimmed (the stored name is trimmed): the pattern says so to every client.
+const Name = Type.String({
+  maxLength: 1000,
+  pattern: '^\\s*\\S(?:[\\s\\S]{0,98}\\S)?\\s*$',
+  description: '1 to 100 characters after trimming; unique in the project regardless of case',
+});
 const Description = Type.String({ maxLength: 1000, description: 'at most 1,000 characters' });
 
 export const NewCategory = Type.Object({ name: Name, description: Type.Optional(Description) }, { additionalProperties: false });

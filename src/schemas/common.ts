@@ -1,3 +1,4 @@
+import type { RouteOptions } from 'fastify';
 import { Type, type TSchema } from '@sinclair/typebox';
 
 export const Uuid = (description?: string) => Type.String({ format: 'uuid', description });
@@ -20,8 +21,10 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   403: 'Credentials valid, but not for this resource',
   404: 'Not found',
   409: 'Conflicts with an existing resource',
+  413: 'Body over 256 KiB',
   415: 'Unsupported content type (send application/json)',
-  503: 'Unavailable',
+  429: 'Rate limit exceeded (per API key), or too many failed authentications from this address; see Retry-After',
+  503: 'Database unavailable, statement timed out, or server overloaded; see Retry-After',
 };
 
 /** Response schemas for the given error statuses, all with the one error shape. */
@@ -29,8 +32,24 @@ export function errors(...codes: number[]): Record<number, typeof ErrorSchema> {
   return Object.fromEntries(codes.map((c) => [c, { ...ErrorSchema, description: ERROR_DESCRIPTIONS[c] }]));
 }
 
-/** Errors every project-scoped route (X-API-KEY) can answer. */
-export const PROJECT_ERRORS = [400, 401, 403] as const;
+const WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * An onRoute hook that documents the errors every authenticated route can answer, so that no route can
+ * forget one: 401/403 (credentials), 429 (rate limits), 503 (database, overload), 400 when it takes input
+ * (a malformed JSON body included), 413/415 when its method carries a body. Routes list only their own
+ * (404, 409).
+ */
+export function documentCommonErrors(route: RouteOptions): void {
+  const methods = [route.method].flat();
+  const schema = (route.schema ??= {});
+  const codes = [401, 403, 429, 503];
+  const body = methods.some((m) => WITH_BODY.has(m));
+  if (body || schema.params || schema.querystring || schema.body) codes.push(400);
+  if (body) codes.push(413, 415);
+  schema.response = { ...errors(...codes), ...(schema.response as object) };
+}
+
 export const ProjectParams = Type.Object({ project_id: Uuid('project id') });
 
 const DateTimeFilter = (description: string) =>
