@@ -2,7 +2,7 @@
 //
 // Chat and the threads list together at a fixed concurrency for a bounded time: one project with `threads` seeded
 // threads (labelled by the worker before the load starts), an API server (LLM_LATENCY_MS=llm-latency,
-// CATEGORISATION=on, per-key rate limit out of the way) and a worker (CLASSIFIER_LATENCY_MS=0) that consumes the
+// CATEGORISATION=on) and a worker (CLASSIFIER_LATENCY_MS=0) that consumes the
 // classification jobs the chats add. Two autocannon instances share the connections: POST .../chat with a new
 // question each request, and GET .../threads/?limit=20 (first pages, pages at cursors, with and without
 // category_source=classifier). Prints requests, req/s, p50/p99 and the errors, which are counted, not thrown:
@@ -35,8 +35,6 @@ const command = process.env.npm_lifecycle_event === 'bench:load'
   ? `npm run bench:load${args.length ? ` -- ${args.map(quote).join(' ')}` : ''}`
   : `tsx bench/load.ts ${args.map(quote).join(' ')}`.trim();
 
-// The config's maximum: 10 million requests a minute per key, far above what 2 cores serve.
-const RATE_LIMIT_PER_MINUTE = 10_000_000;
 
 const TEMPLATES = ['How do I configure %s?', 'Why does %s fail with a timeout?', 'Does %s support Windows?', 'How do I back up %s?', 'What permissions does %s need?'];
 const SUBJECTS = ['the CLI', 'the REST API', 'webhooks', 'the Docker image', 'SSO', 'rate limiting', 'the scheduler', 'audit logs'];
@@ -94,7 +92,7 @@ runMain(async () => {
   const code = await describeCode();
   banner('bench:load', code.text, {
     threads, connections: `${connections} (chat ${chatConnections}, threads list ${listConnections})`, duration, warmup,
-    LLM_LATENCY_MS: llmLatency, CATEGORISATION: 'on', RATE_LIMIT_PER_MINUTE, CLASSIFIER_LATENCY_MS: 0,
+    LLM_LATENCY_MS: llmLatency, CATEGORISATION: 'on', CLASSIFIER_LATENCY_MS: 0,
   });
 
   const database = await openBenchDatabase();
@@ -136,7 +134,7 @@ runMain(async () => {
 
   const server = await startApiServer({
     databaseUrl: database.url,
-    env: { LLM_LATENCY_MS: String(llmLatency), CATEGORISATION: 'on', RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT_PER_MINUTE) },
+    env: { LLM_LATENCY_MS: String(llmLatency), CATEGORISATION: 'on' },
   });
   step(`API server pid ${server.pid} at ${server.baseUrl}`);
   for (const [method, path] of [['POST', chatRequest.path!], ['GET', listPaths[0]!], ['GET', listPaths[2]!], ['GET', listPaths[3]!]] as const) {
