@@ -14,7 +14,7 @@ import { projectFile } from './lib/paths.js';
 import { closeGracefully, isMain, withDeadline } from './lib/shutdown.js';
 import { createTaskList } from '../tasks/index.js';
 import { kickSweep } from './db/queries/jobs.js';
-import { LimitedClassifier, StaticClassifier, type Classifier } from './lib/classifier.js';
+import { LimitedClassifier, StaticClassifier, type Classifier } from './models/classifier.js';
 import { jobsProcessed, observeBacklog, registry } from './lib/metrics.js';
 
 const crontab = readFileSync(projectFile('crontab'), 'utf8');

@@ -4,7 +4,7 @@ import type { Config } from '../src/config.js';
 import type { Db } from '../src/db/client.js';
 import { CLASSIFY_TASK, SWEEP_TASK } from '../src/db/queries/jobs.js';
 import { FAN_OUT_TASK, SEND_REPORT_TASK } from '../src/db/queries/reports.js';
-import type { Classifier } from '../src/lib/classifier.js';
+import type { Classifier } from '../src/models/classifier.js';
 import { sweep } from './classification__sweep.js';
 import { fanOutReports } from './reports__fan_out.js';
 import { sendReport } from './reports__send.js';

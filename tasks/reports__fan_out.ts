@@ -3,7 +3,7 @@ import { jobLogger } from '../src/lib/logger.js';
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { queueDueReports } from '../src/db/queries/reports.js';
-import { duePeriods, utcDay } from '../src/lib/report-schedule.js';
+import { duePeriods, utcDay } from '../src/reports/schedule.js';
 import '../src/schemas/formats.js';
 import type { ReportDeps } from './reports__send.js';
 

@@ -12,9 +12,9 @@ import {
   teamProjects,
   type ReportRow,
 } from '../src/db/queries/reports.js';
-import { createMailer, mailDomain, type MailMessage } from '../src/lib/mailer.js';
-import { renderReport } from '../src/lib/report-render.js';
-import { previousPeriod, type DuePeriod } from '../src/lib/report-schedule.js';
+import { createMailer, mailDomain, type MailMessage } from '../src/reports/mailer.js';
+import { renderReport } from '../src/reports/render.js';
+import { previousPeriod, type DuePeriod } from '../src/reports/schedule.js';
 import { Uuid } from '../src/schemas/common.js';
 import '../src/schemas/formats.js';
 import type { TaskDeps } from './index.js';

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { seedThreads } from '../src/db/queries/seed.js';
 import { claimDueThreads } from '../src/db/queries/classification.js';
 import { kickSweep } from '../src/db/queries/jobs.js';
-import { StaticClassifier, type CategoryChoice, type Classifier } from '../src/lib/classifier.js';
+import { StaticClassifier, type CategoryChoice, type Classifier } from '../src/models/classifier.js';
 import { startWorker } from '../src/worker.js';
 import type { Db } from '../src/db/client.js';
 import { ADMIN_TOKEN, build } from './helper.js';

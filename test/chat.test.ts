@@ -1,5 +1,5 @@
 import t from 'tap';
-import { StaticLlm, type LlmClient } from '../src/lib/llm.js';
+import { StaticLlm, type LlmClient } from '../src/models/llm.js';
 import { build } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
 

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { sql } from 'drizzle-orm';
 import { createThread } from '../src/db/queries/threads.js';
-import { StaticClassifier, type CategoryChoice, type Classifier } from '../src/lib/classifier.js';
+import { StaticClassifier, type CategoryChoice, type Classifier } from '../src/models/classifier.js';
 import { build, drain } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
 

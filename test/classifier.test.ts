@@ -1,5 +1,5 @@
 import t from 'tap';
-import { LimitedClassifier, StaticClassifier, type CategoryChoice, type Classifier } from '../src/lib/classifier.js';
+import { LimitedClassifier, StaticClassifier, type CategoryChoice, type Classifier } from '../src/models/classifier.js';
 
 const cats: CategoryChoice[] = [
   { id: 'a', name: 'Discovery', description: 'the user is trying to find out how to do something' },

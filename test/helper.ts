@@ -5,12 +5,12 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { closeDb } from '../src/db/client.js';
 import { apiDb } from '../src/server.js';
-import type { LlmClient } from '../src/lib/llm.js';
+import type { LlmClient } from '../src/models/llm.js';
 import { Logger as WorkerLogger, runOnce } from 'graphile-worker';
 import { pino } from 'pino';
 import type { Config } from '../src/config.js';
 import type { Db } from '../src/db/client.js';
-import { StaticClassifier, type Classifier } from '../src/lib/classifier.js';
+import { StaticClassifier, type Classifier } from '../src/models/classifier.js';
 import { createTaskList } from '../tasks/index.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';

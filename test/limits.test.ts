@@ -9,7 +9,7 @@ import t from 'tap';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { closeDb, createDb } from '../src/db/client.js';
-import { StaticClassifier } from '../src/lib/classifier.js';
+import { StaticClassifier } from '../src/models/classifier.js';
 import { workerLogger } from '../src/lib/logger.js';
 import { createTaskList } from '../tasks/index.js';
 import { ADMIN_TOKEN, build, testDatabase } from './helper.js';

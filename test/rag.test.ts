@@ -1,7 +1,7 @@
 import t from 'tap';
-import { buildPrompt } from '../src/lib/rag.js';
-import { StaticRetriever } from '../src/lib/retriever.js';
-import { StaticLlm } from '../src/lib/llm.js';
+import { buildPrompt } from '../src/models/rag.js';
+import { StaticRetriever } from '../src/models/retriever.js';
+import { StaticLlm } from '../src/models/llm.js';
 
 t.test('retriever returns the 5 most relevant chunks', async (t) => {
   const chunks = await new StaticRetriever().retrieve('p', 'What are the system requirements? How much RAM and disk?');

@@ -10,7 +10,7 @@ import { sql } from 'drizzle-orm';
 import { createProject } from '../src/db/queries/projects.js';
 import { createTeam } from '../src/db/queries/teams.js';
 import { createUser } from '../src/db/queries/users.js';
-import { utcDay } from '../src/lib/report-schedule.js';
+import { utcDay } from '../src/reports/schedule.js';
 import { build } from './helper.js';
 import { parseMail } from './smtp.js';
 

@@ -2,8 +2,8 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { parseCrontab } from 'graphile-worker';
 import { loadConfig } from '../src/config.js';
-import { mailDomain } from '../src/lib/mailer.js';
-import { duePeriods, parseDay, previousPeriod } from '../src/lib/report-schedule.js';
+import { mailDomain } from '../src/reports/mailer.js';
+import { duePeriods, parseDay, previousPeriod } from '../src/reports/schedule.js';
 
 t.test('WEEKLY on Mondays, BIWEEKLY on every second Monday, MONTHLY on the 1st, in UTC days', async (t) => {
   t.same(duePeriods('2026-11-23'), [

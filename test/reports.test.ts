@@ -6,7 +6,7 @@ import { createProject } from '../src/db/queries/projects.js';
 import { queueDueReports } from '../src/db/queries/reports.js';
 import { createTeam } from '../src/db/queries/teams.js';
 import { createUser } from '../src/db/queries/users.js';
-import { duePeriods } from '../src/lib/report-schedule.js';
+import { duePeriods } from '../src/reports/schedule.js';
 import { build } from './helper.js';
 import { parseMail, startSmtpServer } from './smtp.js';
 import { count, cronFanOut, MONDAY, runJobs, sendJobs } from './smtp-worker.js';

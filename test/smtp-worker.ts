@@ -4,7 +4,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { runOnce } from 'graphile-worker';
 import { pino, type Logger } from 'pino';
 import type { Db } from '../src/db/client.js';
-import { StaticClassifier } from '../src/lib/classifier.js';
+import { StaticClassifier } from '../src/models/classifier.js';
 import { workerLogger } from '../src/lib/logger.js';
 import { createTaskList } from '../tasks/index.js';
 import type { build } from './helper.js';

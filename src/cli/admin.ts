@@ -11,8 +11,8 @@ import { createApiKey, listApiKeys, revokeApiKey } from '../db/queries/api-keys.
 import { createProject, listProjects } from '../db/queries/projects.js';
 import { createTeam, listTeams } from '../db/queries/teams.js';
 import { createUser, listUsers, updateUser } from '../db/queries/users.js';
-import { sendReportsNow } from '../lib/report-run.js';
-import { parseDay, utcDay } from '../lib/report-schedule.js';
+import { sendReportsNow } from './reports-send.js';
+import { parseDay, utcDay } from '../reports/schedule.js';
 import * as S from '../schemas/admin.js';
 import '../schemas/formats.js';
 import { Uuid } from '../schemas/common.js';

@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { appendQuestionAnswer, createThread, getConversation } from '../db/queries/threads.js';
-import { buildPrompt } from '../lib/rag.js';
+import { buildPrompt } from '../models/rag.js';
 import { errors, ProjectParams, Uuid } from '../schemas/common.js';
 import { notFound } from '../errors.js';
 

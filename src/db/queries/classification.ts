@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../client.js';
 import { FOREIGN_KEY_VIOLATION, pgCode } from '../pg-errors.js';
 import { notFound } from '../../errors.js';
-import type { CategoryChoice } from '../../lib/classifier.js';
+import type { CategoryChoice } from '../../models/classifier.js';
 import { BACKFILL_PRIORITY, CLASSIFY_TASK, classifyJob, LIVE_PRIORITY } from './jobs.js';
 
 /** A PostgreSQL array literal of uuids, passed as one text parameter. */

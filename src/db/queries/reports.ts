@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../client.js';
-import { dayStart, type DuePeriod, type Period } from '../../lib/report-schedule.js';
+import { dayStart, type DuePeriod, type Period } from '../../reports/schedule.js';
 import { categoryStats } from './categories.js';
 import type { DigestInterval } from './users.js';
 

@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
-import type { Turn } from '../../lib/rag.js';
+import type { Turn } from '../../models/rag.js';
 import { classifyJob, LIVE_PRIORITY } from './jobs.js';
 
 export type ThreadRow = {

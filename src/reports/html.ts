@@ -1,4 +1,4 @@
-import { DEFINITIONS, INTERVAL_WORDS, periodLabel, projectRows, shortLabel, type ReportContent, type Row } from './report-format.js';
+import { DEFINITIONS, INTERVAL_WORDS, periodLabel, projectRows, shortLabel, type ReportContent, type Row } from './format.js';
 
 // Team, project, product and category names are the customers' own text: everything is escaped.
 const escape = (s: string) =>

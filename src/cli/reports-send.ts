@@ -2,8 +2,8 @@ import path from 'node:path';
 import { runOnce } from 'graphile-worker';
 import { queueDueReports, reportStatus, requeuePendingReports, SEND_REPORT_TASK } from '../db/queries/reports.js';
 import { sendReport, type ReportDeps } from '../../tasks/reports__send.js';
-import { workerLogger } from './logger.js';
-import { duePeriods } from './report-schedule.js';
+import { workerLogger } from '../lib/logger.js';
+import { duePeriods } from '../reports/schedule.js';
 
 /**
  * `npm run admin -- reports send [--date]`: the cron's fan-out for one day, at once, then the report jobs

@@ -1,7 +1,7 @@
-import { renderHtml } from './report-html.js';
-import { DEFINITIONS, INTERVAL_WORDS, periodLabel, projectRows, shortLabel, type ReportContent } from './report-format.js';
+import { renderHtml } from './html.js';
+import { DEFINITIONS, INTERVAL_WORDS, periodLabel, projectRows, shortLabel, type ReportContent } from './format.js';
 
-export type { ReportContent } from './report-format.js';
+export type { ReportContent } from './format.js';
 
 export interface RenderedReport {
   subject: string;

@@ -1,7 +1,7 @@
 // What a usage report says, independent of HTML or plain text: the rows of each project's table, the
-// period labels and the definitions. report-render.ts and report-html.ts lay them out.
+// period labels and the definitions. render.ts (plain text) and html.ts lay them out.
 import type { Counts, ProjectUsage } from '../db/queries/reports.js';
-import { lastDay, parseDay, type DuePeriod, type Period } from './report-schedule.js';
+import { lastDay, parseDay, type DuePeriod, type Period } from './schedule.js';
 
 export interface ReportContent {
   recipientName: string | null;
