@@ -13,13 +13,13 @@ import underPressure from '@fastify/under-pressure';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
-import { databaseFault, FOREIGN_KEY_VIOLATION, pgCode, UNIQUE_VIOLATION } from './db/pg-errors.js';
+import { constraintError, databaseFault, pgCode } from './db/pg-errors.js';
 import { StaticLlm, type LlmClient } from './models/llm.js';
 import { httpDuration, observeBacklog } from './lib/metrics.js';
 import { StaticRetriever, type Retriever } from './models/retriever.js';
 import { apiKeyAuth, authFailureGuard } from './plugins/auth.js';
 import swagger from './plugins/swagger.js';
-import { validatorCompiler } from './plugins/validation.js';
+import { validatorCompiler } from './schemas/validation.js';
 import admin from './routes/admin.js';
 import categories from './routes/categories.js';
 import chat from './routes/chat.js';
@@ -62,11 +62,9 @@ function toErrorReply(err: FastifyError, request: FastifyRequest): { body: Retur
     const code = fault === 'timeout' ? ErrorCode.DATABASE_TIMEOUT : ErrorCode.DATABASE_UNAVAILABLE;
     return { body: errorBody(503, message, code), retryAfter: DATABASE_RETRY_AFTER_S };
   }
-  const sqlState = pgCode(err);
-  if (sqlState === UNIQUE_VIOLATION) return { body: errorBody(409, 'conflicts with an existing resource', ErrorCode.CONFLICT) };
-  if (sqlState === FOREIGN_KEY_VIOLATION) return { body: errorBody(404, 'a referenced resource does not exist', ErrorCode.NOT_FOUND) };
-  // Data exceptions (class 22: a value PostgreSQL cannot take) are the client's input, not our fault.
-  if (sqlState?.startsWith('22')) return { body: errorBody(400, 'invalid value in request', ErrorCode.BAD_REQUEST) };
+  const violation = constraintError(err);
+  if (violation) return { body: errorBody(violation.statusCode, violation.message, violation.code) };
+  // Anything else, SQL errors included, is our fault: logged with its cause, answered without it.
   request.log.error({ err }, 'request failed');
   return { body: errorBody(500, 'internal error', ErrorCode.INTERNAL) };
 }

@@ -1,5 +1,5 @@
-import { Type, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { check } from './schemas/validation.js';
 
 // One schema for the whole environment. Every entry point calls loadConfig() once.
 export const ConfigSchema = Type.Object({
@@ -82,23 +82,23 @@ export class ConfigError extends Error {
 
 /** Validates the environment once; throws ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const raw: Record<string, unknown> = {};
-  for (const key of Object.keys(ConfigSchema.properties)) {
-    const value = env[key];
-    if (value !== undefined && value !== '') raw[key] = value;
+  const config: Record<string, unknown> = {};
+  const problems: string[] = [];
+  // One variable at a time, so that every bad one is named, with the service's one validator.
+  for (const [name, schema] of Object.entries(ConfigSchema.properties) as [string, TSchema][]) {
+    const value = env[name];
+    const result = check(Type.Object({ [name]: schema }), value === undefined || value === '' ? {} : { [name]: value }, { fromText: true });
+    if (result.ok) {
+      config[name] = (result.value as Record<string, unknown>)[name];
+      continue;
+    }
+    const choices = schema.anyOf as { const?: string }[] | undefined;
+    const allowed = choices?.every((c) => c.const !== undefined) ? `expected one of ${choices.map((c) => c.const).join(', ')}` : null;
+    const shown = SECRETS.has(name) ? '<hidden>' : JSON.stringify(value);
+    problems.push(`  ${name}=${shown}: ${allowed ?? result.errors[0]!.message}`);
   }
-  const converted = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, raw));
-  const errors = [...Value.Errors(ConfigSchema, converted)];
-  if (errors.length > 0) {
-    const lines = errors.map((e) => {
-      const name = e.path.replace(/^\//, '');
-      const allowed = (e.schema.anyOf as { const: string }[] | undefined)?.map((s) => s.const);
-      const shown = SECRETS.has(name) ? '<hidden>' : JSON.stringify(env[name]);
-      return `  ${name}=${shown}: ${allowed ? `expected one of ${allowed.join(', ')}` : e.message}`;
-    });
-    throw new ConfigError(`Invalid configuration:\n${[...new Set(lines)].join('\n')}`);
-  }
-  return converted as Config;
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  return config as Config;
 }
 
 /** loadConfig() for entry points: a bad environment prints what is wrong and exits, no stack trace. */

@@ -4,7 +4,8 @@ import { loadConfigOrExit, type Config } from './config.js';
 import { closeDb, createDb, type Db } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { createLogger } from './lib/logger.js';
-import { closeGracefully, isMain, withDeadline } from './lib/shutdown.js';
+import { withDeadline } from './lib/deadline.js';
+import { closeGracefully, isMain } from './lib/shutdown.js';
 
 export type Server = Awaited<ReturnType<typeof buildApp>>;
 

@@ -7,11 +7,12 @@ import { run, type Runner, type WorkerEvents, type WorkerPool } from 'graphile-w
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { loadConfigOrExit, type Config } from './config.js';
-import { closeDb, createDb, type Db } from './db/client.js';
+import { closeDb, createDb, rows, type Db } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { createLogger, workerLogger } from './lib/logger.js';
 import { projectFile } from './lib/paths.js';
-import { closeGracefully, isMain, withDeadline } from './lib/shutdown.js';
+import { withDeadline } from './lib/deadline.js';
+import { closeGracefully, isMain } from './lib/shutdown.js';
 import { createTaskList } from '../tasks/index.js';
 import { kickSweep } from './db/queries/jobs.js';
 import { LimitedClassifier, StaticClassifier, type Classifier } from './models/classifier.js';
@@ -66,7 +67,7 @@ export async function startWorker(deps: {
 
   const launch = async (): Promise<void> => {
     if (unreleased.length > 0) {
-      await deps.db.execute(sql`select graphile_worker.force_unlock_workers(${`{${unreleased.join(',')}}`}::text[])`);
+      await rows(deps.db, sql`select graphile_worker.force_unlock_workers(${`{${unreleased.join(',')}}`}::text[])`);
       log.info({ pools: unreleased }, 'worker: released the jobs of the stopped pool');
       unreleased = [];
     }

@@ -1,9 +1,12 @@
 import type { Task } from 'graphile-worker';
-import { jobLogger } from '../src/lib/logger.js';
+import { Type } from '@sinclair/typebox';
 import { claimDueThreads, queuedBackfillThreads, type SweepMark } from '../src/db/queries/classification.js';
 import { kickSweep, scheduleSweep } from '../src/db/queries/jobs.js';
 import { forgetOldRates } from '../src/db/queries/progress.js';
 import type { TaskDeps } from './index.js';
+import { task } from './task.js';
+
+const Payload = Type.Object({ periodic: Type.Optional(Type.Boolean()) });
 
 // While a backlog lasts, the sweep runs again at once when it had room for a batch, or after this pause
 // when the queue was full: one sweep at a time keeps the queue topped up, with no kick per finished batch.
@@ -21,7 +24,7 @@ export function sweep({ db, config, log }: TaskDeps): Task {
   const batch = Math.min(config.CLASSIFY_BATCH_SIZE, target);
   // Where this process's last slice ended: an optimisation only (see claimDueThreads).
   let mark: SweepMark | null = null;
-  return async (payload, helpers) => {
+  return task(Payload, log, async (payload, job) => {
     const room = target - (await queuedBackfillThreads(db, { timeoutSeconds: config.CLASSIFICATION_TIMEOUT_SECONDS }));
     if (room < batch) {
       // Full queue: a whole batch must fit, so the backlog is not cut into tiny jobs.
@@ -34,11 +37,11 @@ export function sweep({ db, config, log }: TaskDeps): Task {
         after: mark,
       });
       mark = next;
-      if (claimed + parked > 0) jobLogger(log, helpers).debug({ claimed, parked }, 'classification sweep');
+      if (claimed + parked > 0) job.log.debug({ claimed, parked }, 'classification sweep');
       // A full slice means more is waiting; otherwise the pass is over until the next period or kick.
       if (next) await kickSweep(db);
     }
-    if ((payload as { periodic?: boolean } | null)?.periodic) await forgetOldRates(db);
+    if (payload.periodic) await forgetOldRates(db);
     await scheduleSweep(db, config.SWEEP_INTERVAL_SECONDS);
-  };
+  });
 }

@@ -1,11 +1,9 @@
 import type { Task } from 'graphile-worker';
-import { jobLogger } from '../src/lib/logger.js';
 import { Type } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
 import { queueDueReports } from '../src/db/queries/reports.js';
 import { duePeriods, utcDay } from '../src/reports/schedule.js';
-import '../src/schemas/formats.js';
 import type { ReportDeps } from './reports__send.js';
+import { task } from './task.js';
 
 // graphile-worker's cron adds `_cron.ts`, the time the run was scheduled for.
 const Payload = Type.Object({ _cron: Type.Optional(Type.Object({ ts: Type.String({ format: 'date-time' }) })) });
@@ -16,15 +14,11 @@ const Payload = Type.Object({ _cron: Type.Optional(Type.Object({ ts: Type.String
  * after a worker outage reports for the day it was due.
  */
 export function fanOutReports({ db, log }: ReportDeps): Task {
-  return async (payload, helpers) => {
-    if (!Value.Check(Payload, payload)) {
-      jobLogger(log, helpers).error({ payload }, 'reports__fan_out: invalid payload, dropped');
-      return;
-    }
+  return task(Payload, log, async (payload, job) => {
     const day = utcDay(payload._cron ? new Date(payload._cron.ts) : new Date());
     const periods = duePeriods(day);
     if (periods.length === 0) return;
     const queued = await queueDueReports(db, { periods });
-    jobLogger(log, helpers).info({ day, intervals: periods.map((p) => p.interval), queued }, 'usage reports queued');
-  };
+    job.log.info({ day, intervals: periods.map((p) => p.interval), queued }, 'usage reports queued');
+  });
 }

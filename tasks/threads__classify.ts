@@ -1,7 +1,5 @@
 import type { Task } from 'graphile-worker';
-import { jobLogger } from '../src/lib/logger.js';
 import { Type } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
 import {
   addLabelCounts,
   categoryChoices,
@@ -12,8 +10,8 @@ import {
 import { LIVE_PRIORITY } from '../src/db/queries/jobs.js';
 import { classificationLag, classifierDuration, classifierFailures, threadsLabelled } from '../src/lib/metrics.js';
 import { Uuid } from '../src/schemas/common.js';
-import '../src/schemas/formats.js';
 import type { TaskDeps } from './index.js';
+import { task } from './task.js';
 
 const Payload = Type.Object({
   project_id: Uuid(),
@@ -28,11 +26,7 @@ const Payload = Type.Object({
  */
 export function classifyThreads({ db, classifier, log }: TaskDeps): Task {
   const countLabels = labelCounter(db, log);
-  return async (payload, helpers) => {
-    if (!Value.Check(Payload, payload)) {
-      jobLogger(log, helpers).error({ payload }, 'threads__classify: invalid payload, dropped');
-      return;
-    }
+  return task(Payload, log, async (payload, { helpers }) => {
     const projectId = payload.project_id;
     const threads = await loadUnlabelledThreads(db, { projectId, threadIds: payload.thread_ids });
     if (threads.length === 0) return;
@@ -55,7 +49,7 @@ export function classifyThreads({ db, classifier, log }: TaskDeps): Task {
         stop();
       }
     };
-    const results = await Promise.allSettled(threads.map((t) => classify(t.first_question)));
+    const results = await Promise.allSettled(threads.map((t) => classify(t.firstQuestion)));
     const labels = threads.flatMap((t, i) => {
       const r = results[i]!;
       return r.status === 'fulfilled' ? [{ threadId: t.id, categoryId: r.value.id }] : [];
@@ -69,7 +63,7 @@ export function classifyThreads({ db, classifier, log }: TaskDeps): Task {
     if (failures.length > 0) {
       throw new Error(`${failures.length} of ${threads.length} classifications failed: ${String(failures[0]!.reason)}`);
     }
-  };
+  });
 }
 
 /**

@@ -1,7 +1,6 @@
 // npm run admin -- <resource> <action> [--options]: the back office from a shell, over the same code as /admin/v1.
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
 import { loadConfigOrExit } from '../config.js';
 import { closeDb, createDb, type Db } from '../db/client.js';
@@ -11,12 +10,15 @@ import { createApiKey, listApiKeys, revokeApiKey } from '../db/queries/api-keys.
 import { createProject, listProjects } from '../db/queries/projects.js';
 import { createTeam, listTeams } from '../db/queries/teams.js';
 import { createUser, listUsers, updateUser } from '../db/queries/users.js';
-import { sendReportsNow } from './reports-send.js';
+
 import { parseDay, utcDay } from '../reports/schedule.js';
 import * as S from '../schemas/admin.js';
-import '../schemas/formats.js';
+import type { DigestInterval } from '../db/schema/index.js';
 import { Uuid } from '../schemas/common.js';
-import { AppError } from '../errors.js';
+import { check } from '../schemas/validation.js';
+import { constraintError } from '../db/pg-errors.js';
+import { AppError, ErrorCode, notFound } from '../errors.js';
+import { sendReportsNow } from './reports-send.js';
 
 type Opts = Record<string, string | undefined>;
 
@@ -35,19 +37,26 @@ const USAGE = `usage: npm run admin -- <command> [options]
 
 class UsageError extends Error {}
 
+const found = <T>(what: string, value: T | null): T => {
+  if (value === null) throw notFound(what);
+  return value;
+};
+
 /** The option, checked against the same TypeBox schema the HTTP API uses. */
 function opt(o: Opts, name: string, schema: TSchema = S.Name): string {
   const value = o[name];
   if (value === undefined) throw new UsageError(`missing --${name}`);
-  if (!Value.Check(schema, value)) throw new UsageError(`invalid --${name}: ${[...Value.Errors(schema, value)][0]?.message}`);
+  const result = check(schema, value);
+  if (!result.ok) throw new UsageError(`invalid --${name}: ${result.errors[0]!.message}`);
   return value;
 }
-const id = (o: Opts, name: string) => opt(o, name, Uuid());
+const Id = Uuid();
+const id = (o: Opts, name: string) => opt(o, name, Id);
 const optional = (o: Opts, name: string) => (o[name] === undefined ? undefined : opt(o, name));
 const digest = (o: Opts) => {
   if (o.digest === undefined) return undefined;
   if (o.digest === 'none') return null;
-  return opt(o, 'digest', S.DigestInterval) as S.DigestIntervalValue;
+  return opt(o, 'digest', S.DigestInterval) as DigestInterval;
 };
 
 const day = (o: Opts) => {
@@ -76,31 +85,29 @@ const COMMANDS: Record<string, (db: Db, o: Opts) => Promise<unknown>> = {
   'users list': async (db, o) => (await listUsers(db, { teamId: id(o, 'team') })).map(S.toUser),
   'users update': async (db, o) =>
     S.toUser(
-      await updateUser(db, {
-        userId: id(o, 'id'),
-        firstName: optional(o, 'first-name'),
-        lastName: optional(o, 'last-name'),
-        digestInterval: digest(o),
-      }),
+      found(
+        'user',
+        await updateUser(db, { userId: id(o, 'id'), firstName: optional(o, 'first-name'), lastName: optional(o, 'last-name'), digestInterval: digest(o) }),
+      ),
     ),
   'projects create': async (db, o) =>
     S.toProject(
       await createProject(db, { teamId: id(o, 'team'), projectName: opt(o, 'name'), productName: opt(o, 'product') }),
     ),
-  'projects list': async (db, o) => (await listProjects(db, { teamId: id(o, 'team') })).map(S.toProject),
+  'projects list': async (db, o) => found('team', await listProjects(db, { teamId: id(o, 'team') })).map(S.toProject),
   'keys create': async (db, o) => {
     const created = await createApiKey(db, { projectId: id(o, 'project'), name: opt(o, 'name') });
     return { ...S.toApiKey(created), key: created.key };
   },
   'keys list': async (db, o) => (await listApiKeys(db, { projectId: id(o, 'project') })).map(S.toApiKey),
-  'keys revoke': async (db, o) => S.toApiKey(await revokeApiKey(db, { keyId: id(o, 'id') })),
+  'keys revoke': async (db, o) => S.toApiKey(found('API key', await revokeApiKey(db, { keyId: id(o, 'id') }))),
   'reports send': async (db, o) => {
     // Logs (where each message went, SMTP errors) on stderr: stdout stays the JSON summary.
     const log = pino({ level: config.LOG_LEVEL }, pino.destination({ dest: 2, sync: true }));
     const result = await sendReportsNow({ config, db, log, databaseUrl: database.url, day: day(o) });
     if (result.failed > 0) {
       console.log(JSON.stringify(result, null, 2));
-      throw new AppError(503, 'REPORTS_FAILED', `${result.failed} report(s) could not be sent (the log says why): a running worker retries them with backoff, or run this command again`);
+      throw new AppError(503, ErrorCode.REPORTS_FAILED, `${result.failed} report(s) could not be sent (the log says why): a running worker retries them with backoff, or run this command again`);
     }
     return result;
   },
@@ -125,7 +132,9 @@ const db = createDb(database.url, { max: 1 });
 try {
   await migrateDatabase(database.url);
   console.log(JSON.stringify(await command(db, values as Opts), null, 2));
-} catch (err) {
+} catch (thrown) {
+  // A constraint the input ran into (a duplicate email, an unknown team) reads as the API says it.
+  const err = constraintError(thrown) ?? thrown;
   console.error(`error: ${err instanceof Error ? err.message : err}`);
   if (err instanceof UsageError) console.error(USAGE);
   exitCode = err instanceof UsageError ? 2 : 1;

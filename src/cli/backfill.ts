@@ -9,11 +9,13 @@ import { openDevDatabase } from '../db/dev-database.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { kickSweep } from '../db/queries/jobs.js';
 import { classificationProgress, type Progress } from '../db/queries/progress.js';
+import { Uuid } from '../schemas/common.js';
+import { check } from '../schemas/validation.js';
 
 const { values } = parseArgs({
   options: { project: { type: 'string' }, now: { type: 'boolean' }, once: { type: 'boolean' } },
 });
-if (values.project !== undefined && !/^[0-9a-f-]{36}$/i.test(values.project)) {
+if (values.project !== undefined && !check(Uuid(), values.project).ok) {
   console.error('usage: npm run backfill -- [--project <project_id>] [--now] [--once]');
   process.exit(2);
 }

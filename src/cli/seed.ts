@@ -6,10 +6,8 @@ import { loadConfigOrExit } from '../config.js';
 import { closeDb, createDb } from '../db/client.js';
 import { openDevDatabase } from '../db/dev-database.js';
 import { migrateDatabase } from '../db/migrate.js';
-import { seedThreads } from '../db/queries/seed.js';
+import { seedManyThreads } from '../db/queries/seed.js';
 import { projects } from '../db/schema/index.js';
-
-const CHUNK = 50_000;
 
 const { values } = parseArgs({ options: { project: { type: 'string' }, threads: { type: 'string' } } });
 const count = Number(values.threads);
@@ -27,20 +25,14 @@ try {
   const [project] = await db.select({ id: projects.id }).from(projects).where(eq(projects.id, values.project));
   if (!project) throw new Error(`project ${values.project} not found`);
   const started = Date.now();
-  let queued = 0;
-  let done = 0;
-  // Two chunks at a time: one per core.
-  const lane = async () => {
-    while (queued < count) {
-      const n = Math.min(CHUNK, count - queued);
-      queued += n;
-      await seedThreads(db, { projectId: project.id, count: n });
-      done += n;
+  await seedManyThreads(db, {
+    projectId: project.id,
+    count,
+    onProgress: (done) => {
       const rate = Math.round(done / ((Date.now() - started) / 1000));
       process.stdout.write(`\r${done.toLocaleString('en')} / ${count.toLocaleString('en')} threads, ${rate.toLocaleString('en')}/s   `);
-    }
-  };
-  await Promise.all([lane(), lane()]);
+    },
+  });
   console.log(`\nseeded ${count} threads in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 } catch (err) {
   console.error(`seed failed: ${err instanceof Error ? err.message : err}`);

@@ -4,6 +4,7 @@ import postgres from 'postgres';
 import pg from 'pg';
 import { Logger, runMigrations } from 'graphile-worker';
 import { projectFile } from '../lib/paths.js';
+import { MIGRATION_LOCK } from './locks.js';
 
 const silentLogger = new Logger(() => () => {});
 
@@ -18,7 +19,7 @@ export async function migrateDatabase(url: string): Promise<void> {
   pool.on('connect', (c) => c.on('error', () => {}));
   try {
     // Two processes starting at once must not both migrate: serialise on an advisory lock.
-    await client`select pg_advisory_lock(7262001)`;
+    await client`select pg_advisory_lock(${MIGRATION_LOCK})`;
     await migrate(drizzle(client), { migrationsFolder: projectFile('drizzle') });
     await runMigrations({ pgPool: pool, logger: silentLogger });
   } finally {

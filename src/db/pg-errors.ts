@@ -1,19 +1,37 @@
 import postgres from 'postgres';
-import { notFound } from '../errors.js';
+import { AppError, conflict, notFound } from '../errors.js';
 
 /** The error itself and its causes (drizzle wraps the driver's error as `cause`). */
 function* causes(err: unknown): Generator<unknown> {
   for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) yield e;
 }
 
-/** SQLSTATE of an error raised by PostgreSQL, if it is one. */
-export function pgCode(err: unknown): string | undefined {
-  for (const e of causes(err)) if (e instanceof postgres.PostgresError) return e.code;
+function postgresError(err: unknown): postgres.PostgresError | undefined {
+  for (const e of causes(err)) if (e instanceof postgres.PostgresError) return e;
   return undefined;
 }
 
-export const UNIQUE_VIOLATION = '23505';
-export const FOREIGN_KEY_VIOLATION = '23503';
+/** SQLSTATE of an error raised by PostgreSQL, if it is one. */
+export const pgCode = (err: unknown): string | undefined => postgresError(err)?.code;
+
+// The constraints a client's request can run into, and what they mean to that client. The query layer lets
+// these violations through; the routes (one error handler) and the CLI translate them here.
+export const CONSTRAINTS: Record<string, () => AppError> = {
+  categories_project_name_key: () => conflict('a category with this name already exists in this project'),
+  users_email_lower_key: () => conflict('a user with this email already exists'),
+  threads_project_category_fk: () => notFound('category'),
+  projects_team_id_teams_id_fk: () => notFound('team'),
+  users_team_id_teams_id_fk: () => notFound('team'),
+  api_keys_project_id_projects_id_fk: () => notFound('project'),
+  categories_project_id_projects_id_fk: () => notFound('project'),
+};
+
+/** The client-facing error of a known constraint violation, or null. */
+export function constraintError(err: unknown): AppError | null {
+  const name = postgresError(err)?.constraint_name;
+  return (name && CONSTRAINTS[name]?.()) || null;
+}
+
 const QUERY_CANCELED = '57014'; // statement_timeout
 
 // The driver's and the socket's codes for a server that cannot be reached or went away.
@@ -49,14 +67,4 @@ export function databaseFault(err: unknown): 'unavailable' | 'timeout' | null {
     if (typeof code === 'string' && CONNECTION_CODES.has(code)) return 'unavailable';
   }
   return null;
-}
-
-/** Runs an insert whose foreign key names its parent: a missing parent becomes a 404 "<parent> not found". */
-export async function insertUnder<T>(parent: string, insert: () => Promise<T>): Promise<T> {
-  try {
-    return await insert();
-  } catch (err) {
-    if (pgCode(err) === FOREIGN_KEY_VIOLATION) throw notFound(parent);
-    throw err;
-  }
 }

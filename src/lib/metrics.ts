@@ -1,7 +1,6 @@
 import client from 'prom-client';
-import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { backlogByProject, classificationRates } from '../db/queries/progress.js';
+import { backlogByProject, backlogSummary, classificationRates } from '../db/queries/progress.js';
 
 /** One registry per process: /metrics on the API, and the worker's own port when it runs alone. */
 export const registry = new client.Registry();
@@ -68,20 +67,12 @@ async function refreshBacklog(): Promise<void> {
   if (!backlogDb || Date.now() - refreshedAt < CACHE_MS) return;
   const db = backlogDb;
   refreshing ??= (async () => {
-    const [[row], projects, rates] = await Promise.all([
-      db.execute<{ waiting: number; parked: number; oldest: number | null }>(sql`
-        select count(*) filter (where classification_due_at <> 'infinity')::int as waiting,
-               count(*) filter (where classification_due_at = 'infinity')::int as parked,
-               extract(epoch from now() - min(created_at) filter (where classification_due_at <> 'infinity'))::float8 as oldest
-        from threads where category_id is null`),
-      backlogByProject(db),
-      classificationRates(db),
-    ]);
-    backlog.set({ state: 'waiting' }, row!.waiting);
-    backlog.set({ state: 'parked' }, row!.parked);
-    oldest.set(row!.oldest ?? 0);
+    const [summary, projects, rates] = await Promise.all([backlogSummary(db), backlogByProject(db), classificationRates(db)]);
+    backlog.set({ state: 'waiting' }, summary.waiting);
+    backlog.set({ state: 'parked' }, summary.parked);
+    oldest.set(summary.oldestSeconds ?? 0);
     projectBacklog.reset();
-    for (const p of projects) projectBacklog.set({ project: p.project_id }, p.unlabelled);
+    for (const p of projects) projectBacklog.set({ project: p.projectId }, p.unlabelled);
     rate.set(rates.total);
     refreshedAt = Date.now();
   })()

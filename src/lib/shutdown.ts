@@ -1,24 +1,12 @@
 import { pathToFileURL } from 'node:url';
 import closeWithGrace from 'close-with-grace';
+import { withDeadline } from './deadline.js';
 import type { Logger } from 'pino';
 
 // SPEC §8: a process exits within 10 s of SIGTERM/SIGINT. The steps share this budget; close-with-grace
 // exits (with 1) at the hard limit if a step ignores its deadline.
 const BUDGET_MS = 9500;
 const HARD_LIMIT_MS = 10_000;
-
-/** True if `work` settled within `ms`; false if the deadline came first (the work is left to run). */
-export async function withDeadline(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), Math.max(0, ms)).unref();
-  });
-  try {
-    return await Promise.race([work.then(() => true, () => true), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export type ShutdownStep = [name: string, stop: () => Promise<void>];
 

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import PQueue from 'p-queue';
 
 export type CategoryChoice = {
   id: string;
@@ -52,31 +53,24 @@ export class StaticClassifier implements Classifier {
 
 /**
  * At most `limit` classifier calls in flight in this process (the model provider's budget); when calls
- * wait, live ones go first, so a backfill never delays the labelling of new threads by more than one call.
+ * wait, live ones go first (p-queue's priorities), so a backfill never delays the labelling of new
+ * threads by more than one call.
  */
 export class LimitedClassifier implements Classifier {
-  private active = 0;
-  private readonly waiting: Record<Lane, (() => void)[]> = { live: [], backfill: [] };
+  private readonly queue: PQueue;
 
   constructor(
     private readonly inner: Classifier,
     readonly limit: number,
-  ) {}
+  ) {
+    this.queue = new PQueue({ concurrency: limit });
+  }
 
   get inFlight() {
-    return this.active;
+    return this.queue.pending;
   }
 
   async classify(question: string, categories: CategoryChoice[], lane: Lane = 'live'): Promise<CategoryChoice> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting[lane].push(resolve));
-    else this.active++;
-    try {
-      return await this.inner.classify(question, categories, lane);
-    } finally {
-      // Hand the slot straight to the next waiter (live first) instead of releasing it.
-      const next = this.waiting.live.shift() ?? this.waiting.backfill.shift();
-      if (next) next();
-      else this.active--;
-    }
+    return this.queue.add(() => this.inner.classify(question, categories, lane), { priority: lane === 'live' ? 1 : 0 });
   }
 }

@@ -1,6 +1,6 @@
 // When usage reports are due and which period they cover. Days are UTC calendar days as 'YYYY-MM-DD';
 // a period is [start, end): `end` is the day the report goes out, never part of the period.
-import type { DigestInterval } from '../db/queries/users.js';
+import type { DigestInterval } from '../db/schema/index.js';
 
 export interface Period {
   start: string;

@@ -45,11 +45,11 @@ const classificationStatus: FastifyPluginAsyncTypebox = async (app) => {
         queued_backfill_threads: queued,
         rate_per_second: rates.total,
         projects: projects.map((p) => ({
-          project: p.project_id,
-          project_name: p.project_name,
+          project: p.projectId,
+          project_name: p.projectName,
           unlabelled: p.unlabelled,
           parked: p.parked,
-          rate_per_second: rates.byProject.get(p.project_id) ?? 0,
+          rate_per_second: rates.byProject.get(p.projectId) ?? 0,
         })),
       };
     },

@@ -7,7 +7,7 @@ import { createUser, listUsers, updateUser } from '../db/queries/users.js';
 import { errors, Uuid } from '../schemas/common.js';
 import classificationStatus from './admin-classification.js';
 import * as S from '../schemas/admin.js';
-import { AppError, ErrorCode, unauthorized } from '../errors.js';
+import { AppError, ErrorCode, notFound, unauthorized } from '../errors.js';
 
 const list = <T extends Parameters<typeof Type.Array>[0]>(item: T) => Type.Object({ results: Type.Array(item) });
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
@@ -95,6 +95,7 @@ const admin: FastifyPluginAsyncTypebox<{ adminToken?: string }> = async (app, op
         lastName: b.last_name,
         digestInterval: b.digest_interval,
       });
+      if (!user) throw notFound('user');
       return S.toUser(user);
     },
   );
@@ -127,7 +128,11 @@ const admin: FastifyPluginAsyncTypebox<{ adminToken?: string }> = async (app, op
         response: { 200: list(S.Project), ...errors(404) },
       },
     },
-    async (request) => ({ results: (await listProjects(app.db, { teamId: request.params.team_id })).map(S.toProject) }),
+    async (request) => {
+      const projects = await listProjects(app.db, { teamId: request.params.team_id });
+      if (!projects) throw notFound('team');
+      return { results: projects.map(S.toProject) };
+    },
   );
 
   app.post(
@@ -171,7 +176,7 @@ const admin: FastifyPluginAsyncTypebox<{ adminToken?: string }> = async (app, op
       },
     },
     async (request, reply) => {
-      await revokeApiKey(app.db, { keyId: request.params.key_id });
+      if (!(await revokeApiKey(app.db, { keyId: request.params.key_id }))) throw notFound('API key');
       return reply.code(204).send(null);
     },
   );

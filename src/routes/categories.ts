@@ -5,8 +5,10 @@ import {
   deleteCategory,
   getCategory,
   listCategories,
+  MAX_CATEGORIES,
   updateCategory,
 } from '../db/queries/categories.js';
+import { conflict, notFound } from '../errors.js';
 import { Category, CategoryChanges, CategoryStats, NewCategory, toCategory } from '../schemas/categories.js';
 import { DateWindow, errors, ProjectParams, Uuid } from '../schemas/common.js';
 
@@ -40,12 +42,13 @@ const categories: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const row = await createCategory(app.db, {
+      const created = await createCategory(app.db, {
         projectId: request.project.id,
         name: request.body.name.trim(),
         description: request.body.description ?? '',
       });
-      return reply.code(201).send(toCategory(row));
+      if (created === 'limit') throw conflict(`a project has at most ${MAX_CATEGORIES} categories`);
+      return reply.code(201).send(toCategory(created));
     },
   );
 
@@ -61,14 +64,14 @@ const categories: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const rows = await categoryStats(app.db, {
+      const counts = await categoryStats(app.db, {
         projectId: request.project.id,
         createdAfter: request.query.created_after,
         createdBefore: request.query.created_before,
       });
       return {
-        results: rows.map((r) => ({ category: r.id ? { id: r.id, name: r.name! } : null, count: r.count })),
-        total: rows.reduce((sum, r) => sum + r.count, 0),
+        results: counts.map((r) => ({ category: r.id ? { id: r.id, name: r.name! } : null, count: r.count })),
+        total: counts.reduce((sum, r) => sum + r.count, 0),
       };
     },
   );
@@ -83,8 +86,11 @@ const categories: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Category, ...errors(404) },
       },
     },
-    async (request) =>
-      toCategory(await getCategory(app.db, { projectId: request.project.id, categoryId: request.params.category_id })),
+    async (request) => {
+      const category = await getCategory(app.db, { projectId: request.project.id, categoryId: request.params.category_id });
+      if (!category) throw notFound('category');
+      return toCategory(category);
+    },
   );
 
   app.patch(
@@ -100,13 +106,14 @@ const categories: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { name, description } = request.body;
-      const row = await updateCategory(app.db, {
+      const category = await updateCategory(app.db, {
         projectId: request.project.id,
         categoryId: request.params.category_id,
         name: name?.trim(),
         description,
       });
-      return toCategory(row);
+      if (!category) throw notFound('category');
+      return toCategory(category);
     },
   );
 
@@ -121,7 +128,7 @@ const categories: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await deleteCategory(app.db, { projectId: request.project.id, categoryId: request.params.category_id });
+      if (!(await deleteCategory(app.db, { projectId: request.project.id, categoryId: request.params.category_id }))) throw notFound('category');
       return reply.code(204).send(null);
     },
   );

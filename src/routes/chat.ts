@@ -1,12 +1,12 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { appendQuestionAnswer, createThread, getConversation } from '../db/queries/threads.js';
 import { buildPrompt } from '../models/rag.js';
-import { errors, ProjectParams, Uuid } from '../schemas/common.js';
+import { errors, NotBlank, ProjectParams, Uuid } from '../schemas/common.js';
 import { notFound } from '../errors.js';
 
 const ChatBody = Type.Object(
   {
-    question: Type.String({ minLength: 1, maxLength: 10_000, pattern: '\\S', description: 'not blank, at most 10,000 characters' }),
+    question: NotBlank({ maxLength: 10_000, description: 'not blank, at most 10,000 characters' }),
     thread_id: Type.Optional(Uuid('continue this thread (a follow-up); omit to start a new thread')),
   },
   { additionalProperties: false },

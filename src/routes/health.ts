@@ -1,8 +1,9 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { sql } from 'drizzle-orm';
+import { rows } from '../db/client.js';
 import { errors } from '../schemas/common.js';
 import { ErrorCode, unavailable } from '../errors.js';
-import { withDeadline } from '../lib/shutdown.js';
+import { withDeadline } from '../lib/deadline.js';
 import { registry } from '../lib/metrics.js';
 
 const Status = Type.Object({ status: Type.String() });
@@ -42,7 +43,7 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const probe = app.db.execute(sql`select 1`);
+      const probe = rows(app.db, sql`select 1`);
       let failure: unknown = new Error(`no answer within ${READY_TIMEOUT_MS} ms`);
       const answered = await withDeadline(probe.then(() => (failure = null), (err) => (failure = err)), READY_TIMEOUT_MS);
       if (answered && failure === null) return { status: 'ready' };

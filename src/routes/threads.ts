@@ -1,27 +1,10 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { setUserLabel } from '../db/queries/classification.js';
-import { getThread, listThreads, type ThreadRow } from '../db/queries/threads.js';
+import { getThread, listThreads } from '../db/queries/threads.js';
 import { decodeCursor, encodeCursor } from '../lib/cursor.js';
 import { DateWindow, errors, ProjectParams, Uuid } from '../schemas/common.js';
-import { ThreadDetail, ThreadPage } from '../schemas/threads.js';
+import { CategorySource, ThreadDetail, ThreadPage, toThread, toThreadDetail } from '../schemas/threads.js';
 import { notFound } from '../errors.js';
-
-const iso = (ts: string) => new Date(ts).toISOString();
-
-export function toThread(row: ThreadRow) {
-  return {
-    id: row.id,
-    project: row.project_id,
-    created_at: iso(row.created_at),
-    first_question: row.first_question,
-    total_questions: row.total_questions,
-    category: row.category_id
-      ? { id: row.category_id, name: row.category_name!, description: row.category_description! }
-      : null,
-    category_source: row.category_source,
-    categorized_at: row.categorized_at && iso(row.categorized_at),
-  };
-}
 
 const ListQuery = Type.Composite(
   [
@@ -32,7 +15,7 @@ const ListQuery = Type.Composite(
       category_id: Type.Optional(
         Type.Union([Uuid(), Type.Literal('none')], { description: 'a category id, or `none` for unlabelled threads' }),
       ),
-      category_source: Type.Optional(Type.Union([Type.Literal('classifier'), Type.Literal('user')])),
+      category_source: Type.Optional(CategorySource),
     }),
   ],
   { additionalProperties: false },
@@ -43,9 +26,9 @@ const base = { tags: ['threads'], security: [{ apiKey: [] }] };
 
 const threads: FastifyPluginAsyncTypebox = async (app) => {
   const findThread = async (projectId: string, threadId: string) => {
-    const row = await getThread(app.db, { projectId, threadId });
-    if (!row) throw notFound('thread');
-    return { ...toThread(row), question_answers: row.question_answers.map((qa) => ({ ...qa, created_at: iso(qa.created_at) })) };
+    const thread = await getThread(app.db, { projectId, threadId });
+    if (!thread) throw notFound('thread');
+    return toThreadDetail(thread);
   };
 
   app.get(
@@ -70,7 +53,7 @@ const threads: FastifyPluginAsyncTypebox = async (app) => {
         categoryId: q.category_id === 'none' ? null : q.category_id,
         categorySource: q.category_source,
       });
-      return { results: page.rows.map(toThread), next: page.next && encodeCursor(page.next) };
+      return { results: page.threads.map(toThread), next: page.next && encodeCursor(page.next) };
     },
   );
 

@@ -1,14 +1,14 @@
-import { Type, type Static } from '@sinclair/typebox';
-import { Nullable, Timestamp, Uuid } from './common.js';
+import { Type } from '@sinclair/typebox';
+import { digestInterval, type DigestInterval as DigestIntervalValue } from '../db/schema/index.js';
+import { NotBlank, Nullable, Text, Timestamp, Uuid } from './common.js';
 
-export const DigestInterval = Type.Union([Type.Literal('WEEKLY'), Type.Literal('BIWEEKLY'), Type.Literal('MONTHLY')], {
+/** The values of the database enum. */
+export const DigestInterval = Type.Union(digestInterval.enumValues.map((v) => Type.Literal(v)), {
   description: 'how often the user gets the usage report; null = never',
 });
 
 /** A display name: 1 to 200 characters, not blank. */
-export const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
-
-export type DigestIntervalValue = Static<typeof DigestInterval>;
+export const Name = NotBlank({ maxLength: 200 });
 
 export const Team = Type.Object({ id: Uuid(), name: Type.String(), created_at: Timestamp() });
 export const NewTeam = Type.Object({ name: Name }, { additionalProperties: false });
@@ -23,8 +23,8 @@ export const User = Type.Object({
   created_at: Timestamp(),
 });
 const UserFields = {
-  first_name: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
-  last_name: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+  first_name: Type.Optional(Nullable(Text({ maxLength: 200 }))),
+  last_name: Type.Optional(Nullable(Text({ maxLength: 200 }))),
   digest_interval: Type.Optional(Nullable(DigestInterval)),
 };
 export const NewUser = Type.Object(
@@ -66,14 +66,14 @@ type Row<T> = T & { id: string; createdAt: Date };
 export const toTeam = (t: Row<{ name: string }>) => ({ id: t.id, name: t.name, created_at: t.createdAt.toISOString() });
 
 export const toUser = (
-  u: Row<{ teamId: string; email: string; firstName: string | null; lastName: string | null; digestInterval: string | null }>,
+  u: Row<{ teamId: string; email: string; firstName: string | null; lastName: string | null; digestInterval: DigestIntervalValue | null }>,
 ) => ({
   id: u.id,
   team: u.teamId,
   email: u.email,
   first_name: u.firstName,
   last_name: u.lastName,
-  digest_interval: u.digestInterval as DigestIntervalValue | null,
+  digest_interval: u.digestInterval,
   created_at: u.createdAt.toISOString(),
 });
 

@@ -1,6 +1,6 @@
-import { Type } from '@sinclair/typebox';
-import type { CategoryRow } from '../db/queries/categories.js';
-import { Timestamp, Uuid } from './common.js';
+import { Type, type Static } from '@sinclair/typebox';
+import type { CategoryRecord } from '../db/queries/categories.js';
+import { Text, Timestamp, Trimmed, Uuid } from './common.js';
 
 export const Category = Type.Object({
   id: Uuid(),
@@ -11,12 +11,8 @@ export const Category = Type.Object({
 });
 
 // 1 to 100 characters once trimmed (the stored name is trimmed): the pattern says so to every client.
-const Name = Type.String({
-  maxLength: 1000,
-  pattern: '^\\s*\\S(?:[\\s\\S]{0,98}\\S)?\\s*$',
-  description: '1 to 100 characters after trimming; unique in the project regardless of case',
-});
-const Description = Type.String({ maxLength: 1000, description: 'at most 1,000 characters' });
+const Name = Trimmed(100, { maxLength: 1000, description: '1 to 100 characters after trimming; unique in the project regardless of case' });
+const Description = Text({ maxLength: 1000, description: 'at most 1,000 characters' });
 
 export const NewCategory = Type.Object({ name: Name, description: Type.Optional(Description) }, { additionalProperties: false });
 export const CategoryChanges = Type.Object(
@@ -36,12 +32,11 @@ export const CategoryStats = Type.Object({
   total: Type.Integer({ minimum: 0, description: 'threads of the project in the window; the counts add up to it' }),
 });
 
-const iso = (ts: string) => new Date(ts).toISOString();
-
-export const toCategory = (c: CategoryRow) => ({
+/** A category as the API shows it: the one place its rows become JSON. */
+export const toCategory = (c: CategoryRecord): Static<typeof Category> => ({
   id: c.id,
   name: c.name,
   description: c.description,
-  created_at: iso(c.created_at),
-  updated_at: iso(c.updated_at),
+  created_at: c.createdAt.toISOString(),
+  updated_at: c.updatedAt.toISOString(),
 });

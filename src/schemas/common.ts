@@ -5,6 +5,19 @@ export const Uuid = (description?: string) => Type.String({ format: 'uuid', desc
 export const Timestamp = (description?: string) => Type.String({ format: 'date-time', description });
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
+// Text from a client never holds a NUL character: PostgreSQL's text type cannot store one.
+const NO_NUL = '[^\\u0000]';
+const VISIBLE = '[^\\s\\u0000]';
+type TextOptions = { maxLength: number; description?: string };
+
+/** Any text up to `maxLength` characters. */
+export const Text = (o: TextOptions) => Type.String({ ...o, pattern: `^${NO_NUL}*$` });
+/** Text that is not blank: at least one character that is not white space. */
+export const NotBlank = (o: TextOptions) => Type.String({ ...o, minLength: 1, pattern: `^${NO_NUL}*${VISIBLE}${NO_NUL}*$` });
+/** Text of 1 to `max` characters once trimmed (stored trimmed); `maxLength` bounds what may be sent. */
+export const Trimmed = (max: number, o: TextOptions) =>
+  Type.String({ ...o, minLength: 1, pattern: `^\\s*${VISIBLE}(?:${NO_NUL}{0,${max - 2}}${VISIBLE})?\\s*$` });
+
 export const ErrorSchema = Type.Object(
   {
     statusCode: Type.Integer({ examples: [404] }),

@@ -1,5 +1,10 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
+import type { getThread, ThreadRecord } from '../db/queries/threads.js';
+import { categorySource } from '../db/schema/index.js';
 import { Nullable, Timestamp, Uuid } from './common.js';
+
+/** Who set a thread's label: the values of the database enum. */
+export const CategorySource = Type.Union(categorySource.enumValues.map((v) => Type.Literal(v)), { description: 'who set the label' });
 
 export const QuestionAnswer = Type.Object({
   id: Uuid(),
@@ -15,9 +20,7 @@ export const Thread = Type.Object({
   first_question: Type.String(),
   total_questions: Type.Integer({ minimum: 1 }),
   category: Nullable(Type.Object({ id: Uuid(), name: Type.String(), description: Type.String() })),
-  category_source: Nullable(
-    Type.Union([Type.Literal('classifier'), Type.Literal('user')], { description: 'who set the label' }),
-  ),
+  category_source: Nullable(CategorySource),
   categorized_at: Nullable(Timestamp()),
 });
 
@@ -26,4 +29,23 @@ export const ThreadDetail = Type.Composite([Thread, Type.Object({ question_answe
 export const ThreadPage = Type.Object({
   results: Type.Array(Thread),
   next: Type.Union([Type.String(), Type.Null()], { description: 'cursor of the next page; null on the last page' }),
+});
+
+type ThreadRow = Omit<ThreadRecord, 'cursorAt'>;
+
+/** A thread as the API shows it: the one place its rows become JSON. */
+export const toThread = (t: ThreadRow): Static<typeof Thread> => ({
+  id: t.id,
+  project: t.projectId,
+  created_at: t.createdAt.toISOString(),
+  first_question: t.firstQuestion,
+  total_questions: t.totalQuestions,
+  category: t.category,
+  category_source: t.categorySource,
+  categorized_at: t.categorizedAt?.toISOString() ?? null,
+});
+
+export const toThreadDetail = (t: NonNullable<Awaited<ReturnType<typeof getThread>>>): Static<typeof ThreadDetail> => ({
+  ...toThread(t),
+  question_answers: t.questionAnswers.map((qa) => ({ id: qa.id, question: qa.question, answer: qa.answer, created_at: qa.createdAt.toISOString() })),
 });

@@ -1,10 +1,7 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
-import type { DbOrTx } from '../client.js';
-import { insertUnder } from '../pg-errors.js';
+import { run, type DbOrTx } from '../client.js';
 import { apiKeys } from '../schema/index.js';
 import { generateApiKey } from '../../lib/api-keys.js';
-import { notFound } from '../../errors.js';
-
 
 const publicColumns = {
   id: apiKeys.id,
@@ -19,40 +16,37 @@ const publicColumns = {
 /** Creates a key and returns its secret: the only time the secret exists outside the client. */
 export async function createApiKey(db: DbOrTx, p: { projectId: string; name: string }) {
   const { key, prefix, hash } = generateApiKey();
-  const [row] = await insertUnder('project', () =>
-    db.insert(apiKeys).values({ projectId: p.projectId, name: p.name, prefix, keyHash: hash }).returning(publicColumns),
-  );
+  const [row] = await run(db.insert(apiKeys).values({ projectId: p.projectId, name: p.name, prefix, keyHash: hash }).returning(publicColumns));
   return { ...row!, key };
 }
 
 export async function listApiKeys(db: DbOrTx, p: { projectId: string }) {
-  return db
-    .select(publicColumns)
-    .from(apiKeys)
-    .where(eq(apiKeys.projectId, p.projectId))
-    .orderBy(asc(apiKeys.createdAt), asc(apiKeys.id));
+  return run(db.select(publicColumns).from(apiKeys).where(eq(apiKeys.projectId, p.projectId)).orderBy(asc(apiKeys.createdAt), asc(apiKeys.id)));
 }
 
-/** Revokes at once: the next request with the key is refused. Revoking twice keeps the first time. */
+/** Revokes at once: the next request with the key is refused. Revoking twice keeps the first time. Null if unknown. */
 export async function revokeApiKey(db: DbOrTx, p: { keyId: string }) {
-  const [row] = await db
-    .update(apiKeys)
-    .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, now())` })
-    .where(eq(apiKeys.id, p.keyId))
-    .returning(publicColumns);
-  if (!row) throw notFound('API key');
-  return row;
+  const [row] = await run(
+    db
+      .update(apiKeys)
+      .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, now())` })
+      .where(eq(apiKeys.id, p.keyId))
+      .returning(publicColumns),
+  );
+  return row ?? null;
 }
 
 /** The live (not revoked) key with this public prefix. */
 export async function findLiveApiKey(db: DbOrTx, prefix: string) {
-  const [row] = await db
-    .select({ id: apiKeys.id, projectId: apiKeys.projectId, keyHash: apiKeys.keyHash })
-    .from(apiKeys)
-    .where(and(eq(apiKeys.prefix, prefix), isNull(apiKeys.revokedAt)));
+  const [row] = await run(
+    db
+      .select({ id: apiKeys.id, projectId: apiKeys.projectId, keyHash: apiKeys.keyHash })
+      .from(apiKeys)
+      .where(and(eq(apiKeys.prefix, prefix), isNull(apiKeys.revokedAt))),
+  );
   return row ?? null;
 }
 
 export async function touchApiKey(db: DbOrTx, keyId: string): Promise<void> {
-  await db.update(apiKeys).set({ lastUsedAt: sql`now()` }).where(eq(apiKeys.id, keyId));
+  await run(db.update(apiKeys).set({ lastUsedAt: sql`now()` }).where(eq(apiKeys.id, keyId)));
 }

@@ -1,114 +1,88 @@
-import { sql } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../client.js';
-import { pgCode, UNIQUE_VIOLATION } from '../pg-errors.js';
-import { DEFAULT_CATEGORIES } from '../schema/index.js';
-import { conflict, notFound } from '../../errors.js';
+import { and, asc, count, eq, sql } from 'drizzle-orm';
+import { rows, run, type Db, type DbOrTx } from '../client.js';
+import { categories, projects, threads } from '../schema/index.js';
 import { kickSweep } from './jobs.js';
 
 export const MAX_CATEGORIES = 50;
 
-export type CategoryRow = {
-  id: string;
-  project_id: string;
-  name: string;
-  description: string;
-  created_at: string;
-  updated_at: string;
-};
+const thisProjects = (p: { projectId: string; categoryId: string }) =>
+  and(eq(categories.id, p.categoryId), eq(categories.projectId, p.projectId));
 
-const COLUMNS = sql`id, project_id, name, description, created_at, updated_at`;
+export type CategoryRecord = typeof categories.$inferSelect;
 
-async function uniqueName<T>(name: string, write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (err) {
-    if (pgCode(err) === UNIQUE_VIOLATION) throw conflict(`a category named "${name}" already exists in this project`);
-    throw err;
-  }
+export async function listCategories(db: DbOrTx, p: { projectId: string }): Promise<CategoryRecord[]> {
+  return run(db.select().from(categories).where(eq(categories.projectId, p.projectId)).orderBy(asc(categories.createdAt), asc(categories.name), asc(categories.id)));
 }
 
-export async function listCategories(db: DbOrTx, p: { projectId: string }): Promise<CategoryRow[]> {
-  return [
-    ...(await db.execute<CategoryRow>(sql`
-      select ${COLUMNS} from categories where project_id = ${p.projectId} order by created_at, name, id`)),
-  ];
-}
-
-export async function getCategory(db: DbOrTx, p: { projectId: string; categoryId: string }): Promise<CategoryRow> {
-  const [row] = await db.execute<CategoryRow>(sql`
-    select ${COLUMNS} from categories where id = ${p.categoryId} and project_id = ${p.projectId}`);
-  if (!row) throw notFound('category');
-  return row;
-}
-
-export async function createDefaultCategories(db: DbOrTx, p: { projectId: string }): Promise<void> {
-  for (const c of DEFAULT_CATEGORIES) {
-    await db.execute(sql`insert into categories (project_id, name, description) values (${p.projectId}, ${c.name}, ${c.description})`);
-  }
+/** One category of the project; null when it is not one of the project's. */
+export async function getCategory(db: DbOrTx, p: { projectId: string; categoryId: string }): Promise<CategoryRecord | null> {
+  const [row] = await run(db.select().from(categories).where(thisProjects(p)));
+  return row ?? null;
 }
 
 /**
- * Adds a category. The project row is locked so that concurrent creations count correctly against the
- * limit. The first category of a project wakes the threads that waited for one.
+ * Adds a category: `limit` when the project has MAX_CATEGORIES already. The project row is locked so that
+ * concurrent creations count correctly against the limit. The first category of a project wakes the
+ * threads that waited for one. A name taken in the project (regardless of case) violates
+ * categories_project_name_key.
  */
-export async function createCategory(db: Db, p: { projectId: string; name: string; description: string }) {
+export async function createCategory(
+  db: Db,
+  p: { projectId: string; name: string; description: string },
+): Promise<CategoryRecord | 'limit'> {
   return db.transaction(async (tx) => {
-    const [project] = await tx.execute(sql`select id from projects where id = ${p.projectId} for update`);
-    if (!project) throw notFound('project');
+    await run(tx.select({ id: projects.id }).from(projects).where(eq(projects.id, p.projectId)).for('update'));
     // A statement of its own after the lock: its snapshot sees every category committed before it.
-    const [count] = await tx.execute<{ n: number }>(sql`
-      select count(*)::int as n from categories where project_id = ${p.projectId}`);
-    const n = count!.n;
-    if (n >= MAX_CATEGORIES) throw conflict(`a project has at most ${MAX_CATEGORIES} categories`);
-    const [row] = await uniqueName(p.name, () =>
-      tx.execute<CategoryRow>(sql`
-        insert into categories (project_id, name, description) values (${p.projectId}, ${p.name}, ${p.description})
-        returning ${COLUMNS}`),
-    );
+    const [{ n }] = (await run(tx.select({ n: count() }).from(categories).where(eq(categories.projectId, p.projectId)))) as [{ n: number }];
+    if (n >= MAX_CATEGORIES) return 'limit';
+    const [row] = await run(tx.insert(categories).values({ projectId: p.projectId, name: p.name, description: p.description }).returning());
     if (n === 0) {
-      await tx.execute(sql`
-        update threads set classification_due_at = '-infinity'
-        where project_id = ${p.projectId} and category_id is null and classification_due_at = 'infinity'`);
+      await run(
+        tx
+          .update(threads)
+          .set({ classificationDueAt: sql`'-infinity'` })
+          .where(and(eq(threads.projectId, p.projectId), sql`${threads.categoryId} is null and ${threads.classificationDueAt} = 'infinity'`)),
+      );
       await kickSweep(tx);
     }
     return row!;
   });
 }
 
-/** Renames or re-describes; labels point at the id, so every thread keeps its category. */
+/** Renames or re-describes; labels point at the id, so every thread keeps its category. Null if not the project's. */
 export async function updateCategory(
   db: DbOrTx,
   p: { projectId: string; categoryId: string; name?: string; description?: string },
-) {
-  const [row] = await uniqueName(p.name ?? '', () =>
-    db.execute<CategoryRow>(sql`
-      update categories set
-        name = coalesce(${p.name ?? null}, name),
-        description = coalesce(${p.description ?? null}, description),
-        updated_at = now()
-      where id = ${p.categoryId} and project_id = ${p.projectId}
-      returning ${COLUMNS}`),
+): Promise<CategoryRecord | null> {
+  const [row] = await run(
+    db
+      .update(categories)
+      .set({ name: p.name, description: p.description, updatedAt: sql`now()` })
+      .where(thisProjects(p))
+      .returning(),
   );
-  if (!row) throw notFound('category');
-  return row;
+  return row ?? null;
 }
 
 /**
- * Deletes a category. Its threads lose their label (whoever set it) and go back to automatic
- * classification against the remaining categories. Locking the category first makes a classifier write
- * racing with the delete either land before (and be cleared here) or fail its foreign key and retry.
+ * Deletes a category; false when it is not one of the project's. Its threads lose their label (whoever
+ * set it) and go back to automatic classification against the remaining categories. Locking the category
+ * first makes a classifier write racing with the delete either land before (and be cleared here) or fail
+ * its foreign key and retry.
  */
-export async function deleteCategory(db: Db, p: { projectId: string; categoryId: string }): Promise<void> {
-  await db.transaction(async (tx) => {
-    const [row] = await tx.execute(sql`
-      select id from categories where id = ${p.categoryId} and project_id = ${p.projectId} for update`);
-    if (!row) throw notFound('category');
-    await tx.execute(sql`
-      update threads set category_id = null, category_source = null, categorized_at = null,
-        classification_due_at = '-infinity'
-      where project_id = ${p.projectId} and category_id = ${p.categoryId}`);
-    await tx.execute(sql`delete from categories where id = ${p.categoryId} and project_id = ${p.projectId}`);
+export async function deleteCategory(db: Db, p: { projectId: string; categoryId: string }): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [row] = await run(tx.select({ id: categories.id }).from(categories).where(thisProjects(p)).for('update'));
+    if (!row) return false;
+    await run(
+      tx
+        .update(threads)
+        .set({ categoryId: null, categorySource: null, categorizedAt: null, classificationDueAt: sql`'-infinity'` })
+        .where(and(eq(threads.projectId, p.projectId), eq(threads.categoryId, p.categoryId))),
+    );
+    await run(tx.delete(categories).where(thisProjects(p)));
     await kickSweep(tx);
+    return true;
   });
 }
 
@@ -128,16 +102,14 @@ export async function categoryStats(
     sql` and `,
   );
   // One index-only count per category over (project_id, category_id, created_at), and one for unlabelled.
-  return [
-    ...(await db.execute<CategoryCount>(sql`
-      select id, name, count from (
-        select c.id, c.name, c.created_at,
-          (select count(*)::int from threads t where t.project_id = c.project_id and t.category_id = c.id and ${window}) as count
-        from categories c where c.project_id = ${p.projectId}
-        union all
-        select null, null, null,
-          (select count(*)::int from threads t where t.project_id = ${p.projectId} and t.category_id is null and ${window})
-      ) s
-      order by created_at nulls last, name, id`)),
-  ];
+  return rows<CategoryCount>(db, sql`
+    select id, name, count from (
+      select c.id, c.name, c.created_at,
+        (select count(*)::int from threads t where t.project_id = c.project_id and t.category_id = c.id and ${window}) as count
+      from categories c where c.project_id = ${p.projectId}
+      union all
+      select null, null, null,
+        (select count(*)::int from threads t where t.project_id = ${p.projectId} and t.category_id is null and ${window})
+    ) s
+    order by created_at nulls last, name, id`);
 }

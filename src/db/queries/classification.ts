@@ -1,62 +1,62 @@
-import { sql } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../client.js';
-import { FOREIGN_KEY_VIOLATION, pgCode } from '../pg-errors.js';
-import { notFound } from '../../errors.js';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { rows, run, type Db, type DbOrTx } from '../client.js';
+import { SWEEP_LOCK } from '../locks.js';
+import { categories, classificationMinutes, threads } from '../schema/index.js';
 import type { CategoryChoice } from '../../models/classifier.js';
 import { BACKFILL_PRIORITY, CLASSIFY_TASK, classifyJob, LIVE_PRIORITY } from './jobs.js';
 
-/** A PostgreSQL array literal of uuids, passed as one text parameter. */
+/** A PostgreSQL array literal of uuids, passed as one text parameter: one statement text whatever the count. */
 const uuidArray = (ids: string[]) => sql`${`{${ids.join(',')}}`}::uuid[]`;
 
 /**
  * The user's label (C9, C10): set it, or with null hand the thread back to the classifier, which gets a
- * live job in the same statement. Null when the thread is not one of this project's.
+ * live job in the same statement. False when the thread is not one of this project's. A category of
+ * another project, or none, violates threads_project_category_fk.
  */
 export async function setUserLabel(
-  db: Db,
+  db: DbOrTx,
   p: { projectId: string; threadId: string; categoryId: string | null; timeoutSeconds: number },
 ): Promise<boolean> {
-  try {
-    if (p.categoryId) {
-      const [row] = await db.execute(sql`
-        update threads set category_id = ${p.categoryId}, category_source = 'user', categorized_at = now()
-        where id = ${p.threadId} and project_id = ${p.projectId}
-        returning id`);
-      return row !== undefined;
-    }
-    const [row] = await db.execute(sql`
-      with t as (
-        update threads set category_id = null, category_source = null, categorized_at = null,
-          classification_due_at = now() + make_interval(secs => ${p.timeoutSeconds}::int)
-        where id = ${p.threadId} and project_id = ${p.projectId}
-        returning id
-      )
-      select t.id, (${classifyJob(sql`${p.projectId}::uuid`, sql`json_build_array(t.id)`, LIVE_PRIORITY)}).id as job
-      from t`);
-    return row !== undefined;
-  } catch (err) {
-    // The composite foreign key (project_id, category_id): another project's or an unknown category.
-    if (pgCode(err) === FOREIGN_KEY_VIOLATION) throw notFound('category');
-    throw err;
+  if (p.categoryId) {
+    const updated = await run(
+      db
+        .update(threads)
+        .set({ categoryId: p.categoryId, categorySource: 'user', categorizedAt: sql`now()` })
+        .where(and(eq(threads.id, p.threadId), eq(threads.projectId, p.projectId)))
+        .returning({ id: threads.id }),
+    );
+    return updated.length > 0;
   }
+  const handedBack = await rows<{ id: string }>(db, sql`
+    with t as (
+      update threads set category_id = null, category_source = null, categorized_at = null,
+        classification_due_at = now() + make_interval(secs => ${p.timeoutSeconds}::int)
+      where id = ${p.threadId} and project_id = ${p.projectId}
+      returning id
+    )
+    select t.id, (${classifyJob(sql`${p.projectId}::uuid`, sql`json_build_array(t.id)`, LIVE_PRIORITY)}).id as job
+    from t`);
+  return handedBack.length > 0;
 }
-
-export type ThreadToClassify = { id: string; first_question: string };
 
 /** The given threads of the project that are still unlabelled (labelled ones are done: repeats are harmless). */
 export async function loadUnlabelledThreads(db: DbOrTx, p: { projectId: string; threadIds: string[] }) {
-  return [
-    ...(await db.execute<ThreadToClassify>(sql`
-      select id, first_question from threads
-      where project_id = ${p.projectId} and id = any(${uuidArray(p.threadIds)}) and category_id is null`)),
-  ];
+  return run(
+    db
+      .select({ id: threads.id, firstQuestion: threads.firstQuestion })
+      .from(threads)
+      .where(and(eq(threads.projectId, p.projectId), sql`${threads.id} = any(${uuidArray(p.threadIds)})`, isNull(threads.categoryId))),
+  );
 }
 
 export async function categoryChoices(db: DbOrTx, p: { projectId: string }): Promise<CategoryChoice[]> {
-  return [
-    ...(await db.execute<CategoryChoice>(sql`
-      select id, name, description from categories where project_id = ${p.projectId} order by created_at, name, id`)),
-  ];
+  return run(
+    db
+      .select({ id: categories.id, name: categories.name, description: categories.description })
+      .from(categories)
+      .where(eq(categories.projectId, p.projectId))
+      .orderBy(asc(categories.createdAt), asc(categories.name), asc(categories.id)),
+  );
 }
 
 /**
@@ -69,31 +69,39 @@ export async function saveClassifierLabels(
   p: { projectId: string; labels: { threadId: string; categoryId: string }[] },
 ): Promise<number[]> {
   if (p.labels.length === 0) return [];
-  const rows = await db.execute<{ lag: number }>(sql`
+  const labelled = await rows<{ lag: number }>(db, sql`
     update threads t set category_id = v.category_id, category_source = 'classifier', categorized_at = now()
     from unnest(${uuidArray(p.labels.map((l) => l.threadId))}, ${uuidArray(p.labels.map((l) => l.categoryId))})
       as v(thread_id, category_id)
     where t.id = v.thread_id and t.project_id = ${p.projectId} and t.category_id is null
       and exists (select 1 from categories c where c.id = v.category_id and c.project_id = ${p.projectId})
     returning extract(epoch from now() - t.created_at)::float8 as lag`);
-  return rows.map((r) => r.lag);
+  return labelled.map((r) => r.lag);
 }
 
 /** Adds labels to the per-minute counts (flushed by each worker about once a second, see countLabels). */
 export async function addLabelCounts(db: DbOrTx, counts: Map<string, number>): Promise<void> {
   for (const [projectId, n] of counts) {
-    await db.execute(sql`
-      insert into classification_minutes (project_id, minute, labelled)
-      values (${projectId}, date_trunc('minute', now()), ${n})
-      on conflict (project_id, minute) do update set labelled = classification_minutes.labelled + excluded.labelled`);
+    await run(
+      db
+        .insert(classificationMinutes)
+        .values({ projectId, minute: sql`date_trunc('minute', now())`, labelled: n })
+        .onConflictDoUpdate({
+          target: [classificationMinutes.projectId, classificationMinutes.minute],
+          set: { labelled: sql`${classificationMinutes.labelled} + excluded.labelled` },
+        }),
+    );
   }
 }
 
 /** Threads of a project without categories wait, out of the sweep's way, until a category exists. */
 export async function parkThreads(db: DbOrTx, p: { projectId: string; threadIds: string[] }): Promise<void> {
-  await db.execute(sql`
-    update threads set classification_due_at = 'infinity'
-    where project_id = ${p.projectId} and id = any(${uuidArray(p.threadIds)}) and category_id is null`);
+  await run(
+    db
+      .update(threads)
+      .set({ classificationDueAt: sql`'infinity'` })
+      .where(and(eq(threads.projectId, p.projectId), sql`${threads.id} = any(${uuidArray(p.threadIds)})`, isNull(threads.categoryId))),
+  );
 }
 
 /**
@@ -108,7 +116,7 @@ const liveBackfillJobs = (timeoutSeconds: number) => sql`
 
 /** Threads in live backfill jobs. */
 export async function queuedBackfillThreads(db: DbOrTx, p: { timeoutSeconds: number }): Promise<number> {
-  const [row] = await db.execute<{ n: number }>(sql`
+  const [row] = await rows<{ n: number }>(db, sql`
     select coalesce(sum(json_array_length(payload->'thread_ids')), 0)::int as n from (${liveBackfillJobs(p.timeoutSeconds)}) j`);
   return row!.n;
 }
@@ -132,12 +140,12 @@ export async function claimDueThreads(
   p: { limit: number; batchSize: number; timeoutSeconds: number; after?: SweepMark | null },
 ): Promise<{ claimed: number; parked: number; next: SweepMark | null }> {
   return db.transaction(async (tx) => {
-    const [lock] = await tx.execute<{ ok: boolean }>(sql`select pg_try_advisory_xact_lock(7262002) as ok`);
+    const [lock] = await rows<{ ok: boolean }>(tx, sql`select pg_try_advisory_xact_lock(${SWEEP_LOCK}) as ok`);
     if (!lock!.ok) return { claimed: 0, parked: 0, next: p.after ?? null };
     const after = p.after
       ? sql`and (t.classification_due_at, t.id) > (${p.after.dueAt}::timestamptz, ${p.after.id}::uuid)`
       : sql``;
-    const rows = await tx.execute<{ project_id: string; ids: string[]; parked: boolean; last_due: string; last_id: string }>(sql`
+    const batches = await rows<{ project_id: string; ids: string[]; parked: boolean; last_due: string; last_id: string }>(tx, sql`
       with picked as (
         select t.id, t.project_id, t.classification_due_at as due,
           not exists (select 1 from categories c where c.project_id = t.project_id) as parked
@@ -162,15 +170,15 @@ export async function claimDueThreads(
       from numbered cross join last group by project_id, parked, batch`);
     let claimed = 0;
     let parked = 0;
-    for (const batch of rows) {
+    for (const batch of batches) {
       if (batch.parked) {
         parked += batch.ids.length;
         continue;
       }
       claimed += batch.ids.length;
-      await tx.execute(sql`select ${classifyJob(sql`${batch.project_id}::uuid`, sql`${JSON.stringify(batch.ids)}::json`, BACKFILL_PRIORITY)}`);
+      await rows(tx, sql`select ${classifyJob(sql`${batch.project_id}::uuid`, sql`${JSON.stringify(batch.ids)}::json`, BACKFILL_PRIORITY)}`);
     }
     const full = claimed + parked >= p.limit;
-    return { claimed, parked, next: full ? { dueAt: rows[0]!.last_due, id: rows[0]!.last_id } : null };
+    return { claimed, parked, next: full ? { dueAt: batches[0]!.last_due, id: batches[0]!.last_id } : null };
   });
 }

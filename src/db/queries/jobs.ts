@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { DbOrTx } from '../client.js';
+import { rows, type DbOrTx } from '../client.js';
 
 // graphile-worker jobs added from SQL, inside the caller's statement or transaction: they commit with the
 // data they are about, or not at all.
@@ -24,7 +24,7 @@ export function classifyJob(projectId: SQL | string, threadIds: SQL, priority: n
  * (preserve_run_at keeps the earlier schedule); a kick during a running sweep queues one more.
  */
 export async function kickSweep(db: DbOrTx, delayMs = 0): Promise<void> {
-  await db.execute(sql`select graphile_worker.add_job(${SWEEP_TASK}, '{}'::json,
+  await rows(db, sql`select graphile_worker.add_job(${SWEEP_TASK}, '{}'::json,
     run_at := now() + make_interval(secs => ${delayMs / 1000}::float8), job_key := 'classification_sweep_kick',
     job_key_mode := 'preserve_run_at')`);
 }
@@ -34,7 +34,7 @@ export async function kickSweep(db: DbOrTx, delayMs = 0): Promise<void> {
  * (preserve_run_at), so every worker and every sweep can call this without shifting the schedule.
  */
 export async function scheduleSweep(db: DbOrTx, seconds: number): Promise<void> {
-  await db.execute(sql`select graphile_worker.add_job(${SWEEP_TASK}, '{"periodic": true}'::json,
+  await rows(db, sql`select graphile_worker.add_job(${SWEEP_TASK}, '{"periodic": true}'::json,
     run_at := now() + make_interval(secs => ${seconds}::int), job_key := 'classification_sweep_periodic',
     job_key_mode := 'preserve_run_at')`);
 }

@@ -1,32 +1,55 @@
-import { sql } from 'drizzle-orm';
-import type { DbOrTx } from '../client.js';
+import { and, count, desc, eq, gte, isNull, lt, sql } from 'drizzle-orm';
+import { rows, run, type DbOrTx } from '../client.js';
+import { classificationMinutes, projects, threads } from '../schema/index.js';
 
 export type Progress = { total: number; unlabelled: number; parked: number };
 
+const parked = sql`${threads.classificationDueAt} = 'infinity'`;
+
 /** Threads in all, still unlabelled, and parked (their project has no category); for one project or all. */
 export async function classificationProgress(db: DbOrTx, p: { projectId?: string } = {}): Promise<Progress> {
-  const project = p.projectId ? sql`and project_id = ${p.projectId}` : sql``;
-  const [row] = await db.execute<Progress>(sql`
-    select (select count(*)::int from threads where true ${project}) as total,
-           (select count(*)::int from threads where category_id is null ${project}) as unlabelled,
-           (select count(*)::int from threads where category_id is null and classification_due_at = 'infinity' ${project}) as parked`);
+  const project = p.projectId ? eq(threads.projectId, p.projectId) : undefined;
+  const [row] = await rows<Progress>(db, sql`
+    select (select count(*)::int from ${threads} where ${project ?? sql`true`}) as total,
+           (select count(*)::int from ${threads} where ${and(isNull(threads.categoryId), project)}) as unlabelled,
+           (select count(*)::int from ${threads} where ${and(isNull(threads.categoryId), parked, project)}) as parked`);
   return row!;
 }
 
-export type ProjectBacklog = { project_id: string; project_name: string; unlabelled: number; parked: number };
-
 /** Unlabelled threads per project, largest backlog first. */
-export async function backlogByProject(db: DbOrTx): Promise<ProjectBacklog[]> {
-  return [
-    ...(await db.execute<ProjectBacklog>(sql`
-      select p.id as project_id, p.project_name, b.unlabelled, b.parked
-      from (
-        select project_id, count(*)::int as unlabelled,
-               count(*) filter (where classification_due_at = 'infinity')::int as parked
-        from threads where category_id is null group by project_id
-      ) b join projects p on p.id = b.project_id
-      order by b.unlabelled desc, p.id`)),
-  ];
+export async function backlogByProject(db: DbOrTx) {
+  const backlog = db
+    .select({
+      projectId: threads.projectId,
+      unlabelled: count().as('unlabelled'),
+      parked: sql<number>`(count(*) filter (where ${parked}))::int`.as('parked'),
+    })
+    .from(threads)
+    .where(isNull(threads.categoryId))
+    .groupBy(threads.projectId)
+    .as('b');
+  return run(
+    db
+      .select({ projectId: projects.id, projectName: projects.projectName, unlabelled: backlog.unlabelled, parked: backlog.parked })
+      .from(backlog)
+      .innerJoin(projects, eq(projects.id, backlog.projectId))
+      .orderBy(desc(backlog.unlabelled), projects.id),
+  );
+}
+
+/** Waiting (due or in a job) and parked unlabelled threads, and the age of the oldest waiting one (s). */
+export async function backlogSummary(db: DbOrTx) {
+  const [row] = await run(
+    db
+      .select({
+        waiting: sql<number>`(count(*) filter (where not ${parked}))::int`,
+        parked: sql<number>`(count(*) filter (where ${parked}))::int`,
+        oldestSeconds: sql<number | null>`extract(epoch from now() - min(${threads.createdAt}) filter (where not ${parked}))::float8`,
+      })
+      .from(threads)
+      .where(isNull(threads.categoryId)),
+  );
+  return row!;
 }
 
 /**
@@ -34,16 +57,21 @@ export async function backlogByProject(db: DbOrTx): Promise<ProjectBacklog[]> {
  * (from classification_minutes, so across every worker process).
  */
 export async function classificationRates(db: DbOrTx): Promise<{ total: number; byProject: Map<string, number> }> {
-  const rows = await db.execute<{ project_id: string; rate: number }>(sql`
-    select project_id,
-      sum(labelled)::float8 / greatest(extract(epoch from now() - (date_trunc('minute', now()) - interval '1 minute')), 1) as rate
-    from classification_minutes
-    where minute >= date_trunc('minute', now()) - interval '1 minute'
-    group by project_id`);
-  const byProject = new Map(rows.map((r) => [r.project_id, r.rate]));
-  return { total: rows.reduce((sum, r) => sum + r.rate, 0), byProject };
+  const since = sql`date_trunc('minute', now()) - interval '1 minute'`;
+  const perProject = await run(
+    db
+      .select({
+        projectId: classificationMinutes.projectId,
+        rate: sql<number>`sum(${classificationMinutes.labelled})::float8 / greatest(extract(epoch from now() - ${since}), 1)`,
+      })
+      .from(classificationMinutes)
+      .where(gte(classificationMinutes.minute, since))
+      .groupBy(classificationMinutes.projectId),
+  );
+  const byProject = new Map(perProject.map((r) => [r.projectId, r.rate]));
+  return { total: perProject.reduce((sum, r) => sum + r.rate, 0), byProject };
 }
 
 export async function forgetOldRates(db: DbOrTx): Promise<void> {
-  await db.execute(sql`delete from classification_minutes where minute < now() - interval '1 day'`);
+  await run(db.delete(classificationMinutes).where(lt(classificationMinutes.minute, sql`now() - interval '1 day'`)));
 }

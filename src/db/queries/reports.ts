@@ -1,8 +1,8 @@
-import { sql, type SQL } from 'drizzle-orm';
-import type { DbOrTx, Tx } from '../client.js';
+import { and, asc, eq, isNull, sql, type SQL } from 'drizzle-orm';
+import { rows, run, type DbOrTx, type Tx } from '../client.js';
+import { projects, sentReports, teams, users } from '../schema/index.js';
 import { dayStart, type DuePeriod, type Period } from '../../reports/schedule.js';
 import { categoryStats } from './categories.js';
-import type { DigestInterval } from './users.js';
 
 export const FAN_OUT_TASK = 'reports__fan_out';
 export const SEND_REPORT_TASK = 'reports__send';
@@ -28,7 +28,7 @@ const duePeriodsTable = (periods: DuePeriod[]) =>
  */
 export async function queueDueReports(db: DbOrTx, p: { periods: DuePeriod[] }): Promise<number> {
   if (p.periods.length === 0) return 0;
-  const rows = await db.execute<{ id: string }>(sql`
+  const created = await rows<{ id: string }>(db, sql`
     with created as (
       insert into sent_reports (user_id, digest_interval, period_start, period_end)
       select u.id, due.digest_interval, due.period_start, due.period_end
@@ -37,7 +37,7 @@ export async function queueDueReports(db: DbOrTx, p: { periods: DuePeriod[] }): 
       returning id
     )
     select created.id, (${sendJob(sql`created.id`)}).id as job from created`);
-  return rows.length;
+  return created.length;
 }
 
 /**
@@ -46,7 +46,7 @@ export async function queueDueReports(db: DbOrTx, p: { periods: DuePeriod[] }): 
  */
 export async function requeuePendingReports(db: DbOrTx, p: { periods: DuePeriod[] }): Promise<number> {
   if (p.periods.length === 0) return 0;
-  const rows = await db.execute<{ id: string }>(sql`
+  const requeued = await rows<{ id: string }>(db, sql`
     select r.id, (${sendJob(sql`r.id`)}).id as job
     from sent_reports r
     join ${duePeriodsTable(p.periods)}
@@ -54,7 +54,7 @@ export async function requeuePendingReports(db: DbOrTx, p: { periods: DuePeriod[
     where r.sent_at is null
       and not exists (select 1 from graphile_worker.jobs j
                       where j.key = ${`${SEND_REPORT_TASK}:`} || r.id and j.locked_at is not null)`);
-  return rows.length;
+  return requeued.length;
 }
 
 /**
@@ -66,7 +66,7 @@ export async function reportStatus(
   p: { periods: DuePeriod[] },
 ): Promise<{ sent: number; pending: number; failed: number }> {
   if (p.periods.length === 0) return { sent: 0, pending: 0, failed: 0 };
-  const [row] = await db.execute<{ sent: number; pending: number; failed: number }>(sql`
+  const [row] = await rows<{ sent: number; pending: number; failed: number }>(db, sql`
     select count(r.sent_at)::int as sent, (count(*) - count(r.sent_at))::int as pending,
       count(*) filter (where r.sent_at is null and (j.id is null or (j.last_error is not null and j.locked_at is null)))::int as failed
     from sent_reports r
@@ -76,34 +76,38 @@ export async function reportStatus(
   return row!;
 }
 
-export type ReportRow = {
-  id: string;
-  user_id: string;
-  digest_interval: DigestInterval;
-  period_start: string;
-  period_end: string;
-  sent_at: string | null;
-  email: string;
-  first_name: string | null;
-  last_name: string | null;
-  user_interval: DigestInterval | null;
-  team_id: string;
-  team_name: string;
-};
-
 /** A report with its recipient and team, or null when it is gone (the user was deleted). */
-export async function getReport(db: DbOrTx, p: { reportId: string }): Promise<ReportRow | null> {
-  const [row] = await db.execute<ReportRow>(sql`
-    select r.id, r.user_id, r.digest_interval, r.period_start::text, r.period_end::text, r.sent_at,
-      u.email, u.first_name, u.last_name, u.digest_interval as user_interval, u.team_id, t.name as team_name
-    from sent_reports r join users u on u.id = r.user_id join teams t on t.id = u.team_id
-    where r.id = ${p.reportId}`);
+export async function getReport(db: DbOrTx, p: { reportId: string }) {
+  const [row] = await run(
+    db
+      .select({
+        id: sentReports.id,
+        userId: sentReports.userId,
+        interval: sentReports.digestInterval,
+        periodStart: sentReports.periodStart,
+        periodEnd: sentReports.periodEnd,
+        sentAt: sentReports.sentAt,
+        email: users.email,
+        firstName: users.firstName,
+        lastName: users.lastName,
+        userInterval: users.digestInterval,
+        teamId: teams.id,
+        teamName: teams.name,
+      })
+      .from(sentReports)
+      .innerJoin(users, eq(users.id, sentReports.userId))
+      .innerJoin(teams, eq(teams.id, users.teamId))
+      .where(eq(sentReports.id, p.reportId)),
+  );
   return row ?? null;
 }
+export type Report = NonNullable<Awaited<ReturnType<typeof getReport>>>;
+
+const pending = (reportId: string) => and(eq(sentReports.id, reportId), isNull(sentReports.sentAt));
 
 /** Drops a report not sent yet (its user opted out since the fan-out). */
 export async function deletePendingReport(db: DbOrTx, p: { reportId: string }): Promise<void> {
-  await db.execute(sql`delete from sent_reports where id = ${p.reportId} and sent_at is null`);
+  await run(db.delete(sentReports).where(pending(p.reportId)));
 }
 
 /**
@@ -111,19 +115,22 @@ export async function deletePendingReport(db: DbOrTx, p: { reportId: string }): 
  * same report waits here, then finds it sent: the lock, not a check before it, is what stops a duplicate.
  */
 export async function lockPendingReport(tx: Tx, p: { reportId: string }): Promise<boolean> {
-  const rows = await tx.execute(sql`select id from sent_reports where id = ${p.reportId} and sent_at is null for update`);
-  return rows.length > 0;
+  const locked = await run(tx.select({ id: sentReports.id }).from(sentReports).where(pending(p.reportId)).for('update'));
+  return locked.length > 0;
 }
 
 export async function markReportSent(tx: Tx, p: { reportId: string; messageId: string }): Promise<void> {
-  await tx.execute(sql`update sent_reports set sent_at = now(), message_id = ${p.messageId} where id = ${p.reportId}`);
+  await run(tx.update(sentReports).set({ sentAt: sql`now()`, messageId: p.messageId }).where(eq(sentReports.id, p.reportId)));
 }
 
 export async function teamProjects(db: DbOrTx, p: { teamId: string }) {
-  return [
-    ...(await db.execute<{ id: string; project_name: string; product_name: string }>(sql`
-      select id, project_name, product_name from projects where team_id = ${p.teamId} order by created_at, id`)),
-  ];
+  return run(
+    db
+      .select({ id: projects.id, projectName: projects.projectName, productName: projects.productName })
+      .from(projects)
+      .where(eq(projects.teamId, p.teamId))
+      .orderBy(asc(projects.createdAt), asc(projects.id)),
+  );
 }
 
 export interface Counts {
@@ -151,7 +158,7 @@ export async function projectUsage(
   p: { projectId: string; period: Period; previous: Period },
 ): Promise<ProjectUsage> {
   const [from, split, to] = [p.previous.start, p.period.start, p.period.end].map(dayStart);
-  const [row] = await db.execute<Record<string, number>>(sql`
+  const [row] = await rows<Record<string, number>>(db, sql`
     select q.*, t.* from
       (select count(*) filter (where created_at >= ${split}::timestamptz)::int as questions,
               count(*) filter (where created_at < ${split}::timestamptz)::int as previous_questions

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { DbOrTx } from '../client.js';
+import { rows, type Db, type DbOrTx } from '../client.js';
 
 // Questions are built as template x subject, so a million threads read like varied real traffic.
 const TEMPLATES = [
@@ -54,7 +54,7 @@ const textArray = (items: string[]) => sql`array[${sql.join(items.map((i) => sql
  * statement, generated inside PostgreSQL. Adds no jobs: this is data as it was before categorisation.
  */
 export async function seedThreads(db: DbOrTx, p: { projectId: string; count: number }): Promise<void> {
-  await db.execute(sql`
+  await rows(db, sql`
     with words as (
       select ${textArray(TEMPLATES)} as tpl, ${textArray(SUBJECTS)} as subj,
              ${textArray(FOLLOW_UPS)} as fup, ${textArray(ANSWERS)} as ans
@@ -74,4 +74,29 @@ export async function seedThreads(db: DbOrTx, p: { projectId: string; count: num
            ans[1 + floor(random() * cardinality(ans))::int],
            t.created_at + (pos - 1) * interval '2 minutes'
     from new_threads t cross join lateral generate_series(1, t.total_questions) pos, words`);
+}
+
+const CHUNK = 50_000;
+
+/**
+ * Inserts `count` historical threads as seedThreads does, in statements of 50,000 threads, two at a time (one per
+ * core: each statement is generated and run inside PostgreSQL). `onProgress` is called after every statement with
+ * the threads inserted so far. This is what `npm run seed` and the benchmarks use.
+ */
+export async function seedManyThreads(
+  db: Db,
+  p: { projectId: string; count: number; onProgress?: (done: number, count: number) => void },
+): Promise<void> {
+  let queued = 0;
+  let done = 0;
+  const lane = async () => {
+    while (queued < p.count) {
+      const n = Math.min(CHUNK, p.count - queued);
+      queued += n;
+      await seedThreads(db, { projectId: p.projectId, count: n });
+      done += n;
+      p.onProgress?.(done, p.count);
+    }
+  };
+  await Promise.all([lane(), lane()]);
 }

@@ -1,31 +1,23 @@
-import { sql, type SQL } from 'drizzle-orm';
-import type { DbOrTx } from '../client.js';
+import { and, asc, desc, eq, gte, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { rows, run, type DbOrTx } from '../client.js';
+import { categories, questionAnswers, threads } from '../schema/index.js';
 import type { Turn } from '../../models/rag.js';
 import { classifyJob, LIVE_PRIORITY } from './jobs.js';
 
-export type ThreadRow = {
-  id: string;
-  project_id: string;
-  created_at: string;
-  first_question: string;
-  total_questions: number;
-  category_id: string | null;
-  category_name: string | null;
-  category_description: string | null;
-  category_source: 'classifier' | 'user' | null;
-  categorized_at: string | null;
+/** A thread as the API shows it, with its category (null while unlabelled). */
+const threadColumns = {
+  id: threads.id,
+  projectId: threads.projectId,
+  createdAt: threads.createdAt,
+  firstQuestion: threads.firstQuestion,
+  totalQuestions: threads.totalQuestions,
+  categorySource: threads.categorySource,
+  categorizedAt: threads.categorizedAt,
+  category: { id: categories.id, name: categories.name, description: categories.description },
 };
 
-export type QuestionAnswerRow = {
-  id: string;
-  question: string;
-  answer: string;
-  created_at: string;
-};
-
-const THREAD_COLUMNS = sql`t.id, t.project_id, t.created_at, t.first_question, t.total_questions,
-  t.category_id, c.name as category_name, c.description as category_description, t.category_source, t.categorized_at`;
-const THREADS_WITH_CATEGORY = sql`threads t left join categories c on c.id = t.category_id and c.project_id = t.project_id`;
+// The label's category is one of the thread's own project's (a composite foreign key): the join says so too.
+const withCategory = and(eq(categories.id, threads.categoryId), eq(categories.projectId, threads.projectId));
 
 /**
  * Thread, first question-answer and its classification job, in one statement: one round trip, and all
@@ -37,14 +29,12 @@ export async function createThread(
   p: { projectId: string; question: string; answer: string; classifyTimeoutSeconds: number | null },
 ): Promise<{ threadId: string; questionAnswerId: string }> {
   const classify = p.classifyTimeoutSeconds !== null;
-  const due = classify
-    ? sql`now() + make_interval(secs => ${p.classifyTimeoutSeconds}::int)`
-    : sql`'-infinity'::timestamptz`;
+  const due = classify ? sql`now() + make_interval(secs => ${p.classifyTimeoutSeconds}::int)` : sql`'-infinity'::timestamptz`;
   const job = classify
     ? sql`, job as (select ${classifyJob(sql`${p.projectId}::uuid`, sql`json_build_array(t.id)`, LIVE_PRIORITY)} from t)`
     : sql``;
   // A CTE that only selects runs only if referenced: the final select joins `job` so the job is added.
-  const [row] = await db.execute<{ thread_id: string; id: string }>(sql`
+  const [row] = await rows<{ threadId: string; questionAnswerId: string }>(db, sql`
     with t as (
       insert into threads (project_id, first_question, classification_due_at)
       values (${p.projectId}, ${p.question}, ${due}) returning id
@@ -54,28 +44,28 @@ export async function createThread(
       select t.id, ${p.projectId}, 1, ${p.question}, ${p.answer} from t
       returning thread_id, id
     )${job}
-    select qa.thread_id, qa.id from qa${classify ? sql` cross join job` : sql``}`);
-  return { threadId: row!.thread_id, questionAnswerId: row!.id };
+    select qa.thread_id as "threadId", qa.id as "questionAnswerId" from qa${classify ? sql` cross join job` : sql``}`);
+  return row!;
 }
 
 /** The conversation so far, oldest first; null when the thread is not one of this project's. */
-export async function getConversation(
-  db: DbOrTx,
-  p: { projectId: string; threadId: string },
-): Promise<Turn[] | null> {
-  const rows = await db.execute<Turn>(sql`
-    select question, answer from question_answers
-    where thread_id = ${p.threadId} and project_id = ${p.projectId}
-    order by position`);
-  return rows.length > 0 ? [...rows] : null;
+export async function getConversation(db: DbOrTx, p: { projectId: string; threadId: string }): Promise<Turn[] | null> {
+  const turns = await run(
+    db
+      .select({ question: questionAnswers.question, answer: questionAnswers.answer })
+      .from(questionAnswers)
+      .where(and(eq(questionAnswers.threadId, p.threadId), eq(questionAnswers.projectId, p.projectId)))
+      .orderBy(asc(questionAnswers.position)),
+  );
+  return turns.length > 0 ? turns : null;
 }
 
-/** Appends a follow-up; null when the thread is not one of this project's. */
+/** Appends a follow-up in one statement; null when the thread is not one of this project's. */
 export async function appendQuestionAnswer(
   db: DbOrTx,
   p: { projectId: string; threadId: string; question: string; answer: string },
 ): Promise<string | null> {
-  const [row] = await db.execute<{ id: string }>(sql`
+  const [row] = await rows<{ id: string }>(db, sql`
     with t as (
       update threads set total_questions = total_questions + 1
       where id = ${p.threadId} and project_id = ${p.projectId}
@@ -104,38 +94,50 @@ export interface ListThreadsParams {
 }
 
 /** Newest first, keyset-paginated on (created_at, id): every page is one index range scan. */
-export async function listThreads(
-  db: DbOrTx,
-  p: ListThreadsParams,
-): Promise<{ rows: ThreadRow[]; next: ThreadCursor | null }> {
-  const where: SQL[] = [sql`t.project_id = ${p.projectId}`];
-  if (p.createdAfter) where.push(sql`t.created_at >= ${p.createdAfter}::timestamptz`);
-  if (p.createdBefore) where.push(sql`t.created_at < ${p.createdBefore}::timestamptz`);
-  if (p.categoryId === null) where.push(sql`t.category_id is null`);
-  else if (p.categoryId) where.push(sql`t.category_id = ${p.categoryId}`);
-  if (p.categorySource) where.push(sql`t.category_source = ${p.categorySource}`);
-  if (p.cursor) where.push(sql`(t.created_at, t.id) < (${p.cursor.createdAt}::timestamptz, ${p.cursor.id}::uuid)`);
-  const rows = await db.execute<ThreadRow>(sql`
-    select ${THREAD_COLUMNS} from ${THREADS_WITH_CATEGORY}
-    where ${sql.join(where, sql` and `)}
-    order by t.created_at desc, t.id desc
-    limit ${p.limit + 1}`);
-  const page = rows.slice(0, p.limit);
+export async function listThreads(db: DbOrTx, p: ListThreadsParams) {
+  const where: (SQL | undefined)[] = [
+    eq(threads.projectId, p.projectId),
+    // Bounds as the client wrote them (a JS Date would drop microseconds).
+    p.createdAfter ? gte(threads.createdAt, sql`${p.createdAfter}::timestamptz`) : undefined,
+    p.createdBefore ? lt(threads.createdAt, sql`${p.createdBefore}::timestamptz`) : undefined,
+    p.categoryId === null ? isNull(threads.categoryId) : p.categoryId ? eq(threads.categoryId, p.categoryId) : undefined,
+    p.categorySource ? eq(threads.categorySource, p.categorySource) : undefined,
+    // The cursor's timestamp as text: a JS Date would drop the microseconds and skip or repeat rows.
+    p.cursor ? sql`(${threads.createdAt}, ${threads.id}) < (${p.cursor.createdAt}::timestamptz, ${p.cursor.id}::uuid)` : undefined,
+  ];
+  const page = await run(
+    db
+      .select({ ...threadColumns, cursorAt: sql<string>`${threads.createdAt}::text` })
+      .from(threads)
+      .leftJoin(categories, withCategory)
+      .where(and(...where))
+      .orderBy(desc(threads.createdAt), desc(threads.id))
+      .limit(p.limit + 1),
+  );
+  const more = page.length > p.limit;
+  if (more) page.pop();
   const last = page.at(-1);
-  return { rows: page, next: rows.length > p.limit && last ? { createdAt: last.created_at, id: last.id } : null };
+  return { threads: page, next: more && last ? { createdAt: last.cursorAt, id: last.id } : null };
 }
 
-export async function getThread(
-  db: DbOrTx,
-  p: { projectId: string; threadId: string },
-): Promise<(ThreadRow & { question_answers: QuestionAnswerRow[] }) | null> {
-  const [row] = await db.execute<ThreadRow & { question_answers: QuestionAnswerRow[] }>(sql`
-    select ${THREAD_COLUMNS},
-      (select coalesce(json_agg(json_build_object(
-          'id', qa.id, 'question', qa.question, 'answer', qa.answer, 'created_at', qa.created_at
-        ) order by qa.position), '[]'::json)
-       from question_answers qa where qa.thread_id = t.id and qa.project_id = t.project_id) as question_answers
-    from ${THREADS_WITH_CATEGORY}
-    where t.id = ${p.threadId} and t.project_id = ${p.projectId}`);
-  return row ?? null;
+export type ThreadRecord = Awaited<ReturnType<typeof listThreads>>['threads'][number];
+
+/** One thread with its question-answers in order; null when it is not one of this project's. */
+export async function getThread(db: DbOrTx, p: { projectId: string; threadId: string }) {
+  const [thread] = await run(
+    db
+      .select(threadColumns)
+      .from(threads)
+      .leftJoin(categories, withCategory)
+      .where(and(eq(threads.id, p.threadId), eq(threads.projectId, p.projectId))),
+  );
+  if (!thread) return null;
+  const qas = await run(
+    db
+      .select({ id: questionAnswers.id, question: questionAnswers.question, answer: questionAnswers.answer, createdAt: questionAnswers.createdAt })
+      .from(questionAnswers)
+      .where(and(eq(questionAnswers.threadId, p.threadId), eq(questionAnswers.projectId, p.projectId)))
+      .orderBy(asc(questionAnswers.position)),
+  );
+  return { ...thread, questionAnswers: qas };
 }

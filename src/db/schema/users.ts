@@ -3,6 +3,7 @@ import { index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'driz
 import { teams } from './teams.js';
 
 export const digestInterval = pgEnum('digest_interval', ['WEEKLY', 'BIWEEKLY', 'MONTHLY']);
+export type DigestInterval = (typeof digestInterval.enumValues)[number];
 
 export const users = pgTable(
   'users',

@@ -1,0 +1,26 @@
+import type { JobHelpers, Task } from 'graphile-worker';
+import type { Static, TSchema } from '@sinclair/typebox';
+import type { Logger } from 'pino';
+import { jobLogger } from '../src/lib/logger.js';
+import { check } from '../src/schemas/validation.js';
+
+/**
+ * A graphile-worker task whose payload is checked first: an invalid one can never succeed, so it is logged
+ * and dropped rather than retried. The handler gets the typed payload and a logger that names the job; a
+ * throw means "retry with backoff".
+ */
+export function task<T extends TSchema>(
+  payloadSchema: T,
+  log: Logger,
+  handle: (payload: Static<T>, job: { helpers: JobHelpers; log: Logger }) => Promise<void>,
+): Task {
+  return async (payload, helpers) => {
+    const jobLog = jobLogger(log, helpers);
+    const result = check(payloadSchema, payload);
+    if (!result.ok) {
+      jobLog.error({ payload, errors: result.errors }, 'invalid payload, dropped');
+      return;
+    }
+    await handle(result.value, { helpers, log: jobLog });
+  };
+}
