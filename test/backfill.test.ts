@@ -70,7 +70,9 @@ t.test('a seeded backlog is labelled by a worker with no manual step; user label
   const runner = await startWorker({ config: ctx.config, db: ctx.db, log: silent, databaseUrl: ctx.url, classifier });
   t.teardown(() => runner.stop());
   await allLabelled(t, ctx.db);
-  const after = await status();
+  // Workers add their counts to the rate table about once a second.
+  let after = await status();
+  for (let i = 0; i < 30 && after.rate_per_second === 0; i++) after = await new Promise((r) => setTimeout(r, 100)).then(status);
   t.match(after, { unlabelled: 0, projects: [] });
   t.ok(after.rate_per_second > 0, 'a rate is reported');
   const metrics = (await ctx.app.inject('/metrics')).body;

@@ -1,4 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
+import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
 import { build } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
 
@@ -73,12 +76,33 @@ t.test('category names and descriptions are validated', async (t) => {
 });
 
 t.test('a project has at most 50 categories, even when created concurrently', async (t) => {
-  const { app, db } = await build(t);
+  // A connection for every request: with the helper's pool of 5, at most 5 creations would race.
+  const attempts = 20;
+  const { app, db, url } = await build(t, { env: { DATABASE_POOL_SIZE: String(attempts) } });
   const a = await projectWithKey(db);
   const api = projectClient(app, a.projectId, a.key);
-  // 2 defaults + 60 attempts at once: exactly 48 succeed.
-  const results = await Promise.all(Array.from({ length: 60 }, (_, i) => api.post('/categories/', { name: `c${i}` })));
-  t.equal(results.filter((r) => r.statusCode === 201).length, 48);
+  // 2 defaults + 46 = 48: two places left for the requests racing for them.
+  await db.execute(sql`insert into categories (project_id, name) select ${a.projectId}, 'existing ' || i from generate_series(1, 46) i`);
+
+  // Another session holds the categories table until every creation waits at the database, so that all
+  // go at once when it lets go: without the project-row lock, each would count 48 and insert.
+  const other = postgres(url, { max: 1, onnotice: () => {} });
+  t.teardown(() => other.end());
+  await other`begin`;
+  await other`lock table categories`;
+  const requests = Promise.all(Array.from({ length: attempts }, (_, i) => api.post('/categories/', { name: `c${i}` })));
+  let waiting = 0;
+  for (let i = 0; i < 200 && waiting < attempts; i++) {
+    await sleep(50);
+    // pg_stat_activity is read once per transaction unless told otherwise.
+    await other`select pg_stat_clear_snapshot()`;
+    [{ waiting }] = await other<[{ waiting: number }]>`
+      select count(*)::int as waiting from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`;
+  }
+  await other`commit`;
+  const results = await requests;
+  t.equal(waiting, attempts, 'every creation was at the database at once');
+  t.equal(results.filter((r) => r.statusCode === 201).length, 2);
   const refused = results.filter((r) => r.statusCode !== 201);
   t.ok(refused.every((r) => r.statusCode === 409 && /at most 50/.test(r.json().message)));
   t.equal((await api.get('/categories/')).json().results.length, 50);

@@ -97,7 +97,7 @@ t.test('C10: the user label wins over a classification in flight', async (t) => 
   // The classifier will answer Discovery, but only after the user has set Troubleshooting.
   const classifier = new ControlledClassifier((cats) => cats.find((c) => c.id === discovery!.id)!);
   const inFlight = classifier.hold();
-  const worker = drain(ctx, classifier);
+  const worker = drain(ctx, { classifier });
   await inFlight;
   const patched = await api.patch(`/threads/${thread_id}/`, { category_id: troubleshooting!.id });
   t.equal(patched.statusCode, 200);
@@ -111,7 +111,7 @@ t.test('C10: the user label wins over a classification in flight', async (t) => 
 
   // A repeat of the same job (graphile-worker may run a job twice) changes nothing.
   await ctx.db.execute(sql`select graphile_worker.add_job('threads__classify', json_build_object('project_id', ${a.projectId}::uuid, 'thread_ids', json_build_array(${thread_id}::uuid)))`);
-  await drain(ctx, classifier);
+  await drain(ctx, { classifier });
   t.match((await api.get(`/threads/${thread_id}/`)).json(), { category: { id: troubleshooting!.id }, category_source: 'user' });
 });
 
@@ -160,14 +160,14 @@ t.test('C2: classification uses the first question only; follow-ups never trigge
   const { thread_id } = await api.chat('What are the system requirements for running the software?');
   await api.chat('My computer runs out of memory, what can I do?', thread_id);
   t.equal(await jobs(ctx.db), 1, 'the follow-up added no job');
-  await drain(ctx, classifier);
+  await drain(ctx, { classifier });
   t.same(classifier.questions, ['What are the system requirements for running the software?']);
   const labelled = (await api.get(`/threads/${thread_id}/`)).json();
   t.equal(labelled.category.name, 'Discovery');
 
   await api.chat('It crashes with an error, I need help with this problem', thread_id);
   t.equal(await jobs(ctx.db), 0);
-  await drain(ctx, classifier);
+  await drain(ctx, { classifier });
   const after = (await api.get(`/threads/${thread_id}/`)).json();
   t.same([after.category, after.categorized_at], [labelled.category, labelled.categorized_at], 'label unchanged');
   t.equal(classifier.questions.length, 1);
@@ -255,7 +255,7 @@ t.test('a classifier failure is retried with backoff and never blocks other thre
   };
   const unlucky = await api.chat('An unlucky question about webhooks');
   const lucky = await api.chat('A question about backups');
-  await drain(ctx, flaky);
+  await drain(ctx, { classifier: flaky });
   t.equal((await api.get(`/threads/${unlucky.thread_id}/`)).json().category, null, 'still null after a failure');
   t.not((await api.get(`/threads/${lucky.thread_id}/`)).json().category, null, 'the other thread is labelled');
   const [job] = await ctx.db.execute<{ attempts: number; last_error: string; later: boolean }>(
@@ -265,7 +265,7 @@ t.test('a classifier failure is retried with backoff and never blocks other thre
 
   // Let the backoff elapse.
   await ctx.db.execute(sql`update graphile_worker._private_jobs set run_at = now()`);
-  await drain(ctx, flaky);
+  await drain(ctx, { classifier: flaky });
   t.match((await api.get(`/threads/${unlucky.thread_id}/`)).json(), { category: { name: String }, category_source: 'classifier' });
 });
 

@@ -6,11 +6,12 @@ import { loadConfig } from '../src/config.js';
 import { closeDb } from '../src/db/client.js';
 import { apiDb } from '../src/server.js';
 import type { LlmClient } from '../src/models/llm.js';
-import { Logger as WorkerLogger, runOnce } from 'graphile-worker';
-import { pino } from 'pino';
+import { runOnce } from 'graphile-worker';
+import { pino, type Logger } from 'pino';
 import type { Config } from '../src/config.js';
 import type { Db } from '../src/db/client.js';
 import { StaticClassifier, type Classifier } from '../src/models/classifier.js';
+import { workerLogger } from '../src/lib/logger.js';
 import { createTaskList } from '../tasks/index.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -36,11 +37,22 @@ export async function testDatabase(t: Test, opts: { empty?: boolean } = {}): Pro
   return url.toString();
 }
 
-/** The app on its own database, as production builds it; model latencies 0. Closed in teardown. */
+/**
+ * The app on its own database, as production builds it; model latencies 0. Closed in teardown.
+ * A pool of 5 unless `env` says otherwise: test files run in parallel against one PostgreSQL.
+ */
 export async function build(t: Test, opts: { env?: Record<string, string>; llm?: LlmClient } = {}) {
   const url = await testDatabase(t);
-  const config = loadConfig({ DATABASE_URL: url, LLM_LATENCY_MS: '0', CLASSIFIER_LATENCY_MS: '0', ADMIN_TOKEN, LOG_LEVEL: 'silent', ...opts.env });
-  const db = apiDb(url, { ...config, DATABASE_POOL_SIZE: 5 });
+  const config = loadConfig({
+    DATABASE_URL: url,
+    DATABASE_POOL_SIZE: '5',
+    LLM_LATENCY_MS: '0',
+    CLASSIFIER_LATENCY_MS: '0',
+    ADMIN_TOKEN,
+    LOG_LEVEL: 'silent',
+    ...opts.env,
+  });
+  const db = apiDb(url, config);
   const app = await buildApp({ config, db, llm: opts.llm });
   t.teardown(async () => {
     await app.close();
@@ -49,17 +61,22 @@ export async function build(t: Test, opts: { env?: Record<string, string>; llm?:
   return { app, db, config, url };
 }
 
-const silent = pino({ level: 'silent' });
-
 /**
  * Runs every job that is due until none is left, as a worker process would (graphile-worker's runOnce),
- * with the stand-in classifier at latency 0 unless the test brings its own.
+ * with the stand-in classifier at latency 0 unless the test brings its own. Returns only once
+ * graphile-worker has recorded each job's success or failure: batched, those writes are flushed at
+ * shutdown; unbatched (its default), they may land after runOnce returns.
  */
-export async function drain(ctx: { url: string; config: Config; db: Db }, classifier: Classifier = new StaticClassifier(0)) {
+export async function drain(
+  ctx: { url: string; config: Config; db: Db },
+  opts: { classifier?: Classifier; log?: Logger } = {},
+) {
+  const log = opts.log ?? pino({ level: 'silent' });
   await runOnce({
     connectionString: ctx.url,
     concurrency: 4,
-    logger: new WorkerLogger(() => () => {}),
-    taskList: createTaskList({ config: ctx.config, db: ctx.db, log: silent, classifier }),
+    logger: workerLogger(log),
+    preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+    taskList: createTaskList({ config: ctx.config, db: ctx.db, log, classifier: opts.classifier ?? new StaticClassifier(0) }),
   });
 }

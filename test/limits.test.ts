@@ -2,17 +2,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
-import { runOnce } from 'graphile-worker';
 import postgres from 'postgres';
 import { pino } from 'pino';
 import t from 'tap';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { closeDb, createDb } from '../src/db/client.js';
-import { StaticClassifier } from '../src/models/classifier.js';
-import { workerLogger } from '../src/lib/logger.js';
-import { createTaskList } from '../tasks/index.js';
-import { ADMIN_TOKEN, build, testDatabase } from './helper.js';
+import { ADMIN_TOKEN, build, drain, testDatabase } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
 
 const errorShape = (statusCode: number, code: string) => ({ statusCode, error: String, message: String, code });
@@ -138,11 +134,7 @@ t.test("a worker's log lines about a job name the job", async (t) => {
   const lines: Record<string, unknown>[] = [];
   const log = pino(new Writable({ write: (chunk, _enc, done) => done(void lines.push(JSON.parse(String(chunk)))) }));
   const [job] = await ctx.db.execute<{ id: string }>(sql`select (graphile_worker.add_job('threads__classify', '{"thread_ids": "not a list"}'::json)).id`);
-  await runOnce({
-    connectionString: ctx.url,
-    logger: workerLogger(log),
-    taskList: createTaskList({ config: ctx.config, db: ctx.db, log, classifier: new StaticClassifier(0) }),
-  });
+  await drain(ctx, { log });
   const dropped = lines.find((l) => String(l.msg).includes('invalid payload'));
   t.ok(dropped, 'the task logged the invalid payload');
   t.match(dropped, { job: { id: job!.id, task: 'threads__classify', attempt: 1 } }, 'naming the job, its task and attempt');

@@ -7,9 +7,9 @@ import { queueDueReports } from '../src/db/queries/reports.js';
 import { createTeam } from '../src/db/queries/teams.js';
 import { createUser } from '../src/db/queries/users.js';
 import { duePeriods } from '../src/reports/schedule.js';
-import { build } from './helper.js';
+import { build, drain } from './helper.js';
 import { startSmtpServer } from './smtp.js';
-import { count, cronFanOut, MONDAY, runJobs, sendJobs } from './smtp-worker.js';
+import { count, cronFanOut, MONDAY, sendJobs } from './smtp-worker.js';
 
 t.test('an SMTP outage, then recovery: the report is kept, retried with backoff, delivered once', async (t) => {
   const smtp = await startSmtpServer(t);
@@ -19,18 +19,18 @@ t.test('an SMTP outage, then recovery: the report is kept, retried with backoff,
 
   smtp.failing = true;
   await cronFanOut(ctx.db, MONDAY);
-  await runJobs(ctx);
+  await drain(ctx);
   t.equal(smtp.received.length, 0);
   const [job] = await ctx.db.execute<{ id: string; attempts: number; last_error: string; later: boolean }>(sql`
     select id, attempts, last_error, run_at > now() as later from graphile_worker.jobs where task_identifier = 'reports__send'`);
   t.match(job, { attempts: 1, last_error: /451/, later: true }, 'failed, and waits out a backoff');
   t.equal(await count(ctx.db, sql`select count(*)::int as n from sent_reports where sent_at is null`), 1, 'the report stays pending');
-  await runJobs(ctx);
+  await drain(ctx);
   t.equal(smtp.received.length, 0, 'not retried before its backoff is over');
 
   smtp.failing = false;
   await ctx.db.execute(sql`select graphile_worker.reschedule_jobs(array[${job!.id}::bigint], run_at := now())`);
-  await runJobs(ctx);
+  await drain(ctx);
   t.equal(smtp.received.length, 1, 'delivered after the recovery');
   t.equal(await sendJobs(ctx.db), 0);
   t.equal(await count(ctx.db, sql`select count(*)::int as n from sent_reports where sent_at is not null`), 1);
@@ -38,7 +38,7 @@ t.test('an SMTP outage, then recovery: the report is kept, retried with backoff,
   // A worker that died after the commit but before graphile-worker recorded the success runs the job again.
   const [report] = await ctx.db.execute<{ id: string }>(sql`select id from sent_reports`);
   await ctx.db.execute(sql`select graphile_worker.add_job('reports__send', json_build_object('report_id', ${report!.id}::uuid))`);
-  await runJobs(ctx);
+  await drain(ctx);
   t.equal(smtp.received.length, 1, 'a repeat of a job whose report is sent sends nothing');
 });
 
@@ -52,7 +52,7 @@ t.test('two jobs for one report at the same time: the row lock lets exactly one 
   await ctx.db.execute(sql`select graphile_worker.add_job('reports__send', json_build_object('report_id', id)) from sent_reports`);
 
   const held = smtp.hold();
-  const worker = runJobs(ctx);
+  const worker = drain(ctx);
   await held.entered;
   // The other job waits on the row lock while the first one is in the middle of its SMTP transaction.
   let waiting = 0;
@@ -84,10 +84,10 @@ t.test('logs say what was sent and where, never the credentials or the body', as
 
   smtp.failing = true;
   await cronFanOut(ctx.db, MONDAY);
-  await runJobs(ctx, log);
+  await drain(ctx, { log });
   smtp.failing = false;
   await ctx.db.execute(sql`select graphile_worker.reschedule_jobs(array(select id from graphile_worker.jobs), run_at := now())`);
-  await runJobs(ctx, log);
+  await drain(ctx, { log });
 
   t.equal(smtp.received.length, 1, 'authenticated with the credentials of SMTP_URL');
   const all = lines.join('');
@@ -112,7 +112,7 @@ t.test('a user who turns the digest off before the report goes out gets nothing'
     payload: { digest_interval: null },
   });
   t.equal(res.statusCode, 200);
-  await runJobs(ctx);
+  await drain(ctx);
   t.equal(smtp.received.length, 0);
   t.equal(await count(ctx.db, sql`select count(*)::int as n from sent_reports`), 0, 'its record is dropped');
 });

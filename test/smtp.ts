@@ -1,6 +1,7 @@
-// A real SMTP server in the test process (the `smtp-server` package) on 127.0.0.1, and just enough MIME
-// parsing to read what it received.
+// A real SMTP server in the test process (the `smtp-server` package) on 127.0.0.1, and `mailparser` to read
+// what it received.
 import type { AddressInfo } from 'node:net';
+import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import type { Test } from 'tap';
 
@@ -61,40 +62,14 @@ export async function startSmtpServer(t: Test, opts: { auth?: { user: string; pa
   };
 }
 
-export interface ParsedMail {
-  headers: Record<string, string>;
-  text: string;
-  html: string;
-}
-
-const splitHead = (s: string) => {
-  const at = s.indexOf('\n\n');
-  const headers: Record<string, string> = {};
-  for (const line of s.slice(0, at).replace(/\n[ \t]+/g, ' ').split('\n')) {
-    const colon = line.indexOf(':');
-    headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  return { headers, body: s.slice(at + 2) };
-};
-
-const decode = (body: string, encoding = '7bit') => {
-  if (/base64/i.test(encoding)) return Buffer.from(body, 'base64').toString('utf8');
-  if (!/quoted-printable/i.test(encoding)) return body;
-  return body
-    .replace(/=\n/g, '')
-    .replace(/(=[0-9A-F]{2})+/g, (m) => Buffer.from(m.replaceAll('=', ''), 'hex').toString('utf8'));
-};
-
-/** Headers (lower-case names) and the decoded text/plain and text/html parts of a multipart message. */
-export function parseMail(raw: string): ParsedMail {
-  const { headers, body } = splitHead(raw.replace(/\r\n/g, '\n'));
-  const boundary = /boundary="?([^";]+)"?/.exec(headers['content-type'] ?? '')?.[1];
-  if (!boundary) throw new Error('not a multipart message');
-  const parts = body.split(`--${boundary}`).slice(1, -1).map((p) => splitHead(p.replace(/^\n/, '')));
-  const part = (type: string) => {
-    const found = parts.find((p) => p.headers['content-type']?.startsWith(type));
-    if (!found) throw new Error(`no ${type} part`);
-    return decode(found.body.replace(/\n$/, ''), found.headers['content-transfer-encoding']);
-  };
-  return { headers, text: part('text/plain'), html: part('text/html') };
+/**
+ * A message parsed by mailparser (decoded headers, `to`, `from`, `subject`, `messageId`) with its own
+ * text/plain and text/html parts decoded. Neither is made up from the other (mailparser would), so a
+ * message without both throws.
+ */
+export async function parseMail(raw: string) {
+  const mail = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true });
+  if (!mail.text) throw new Error('no text/plain part');
+  if (!mail.html) throw new Error('no text/html part');
+  return { ...mail, text: mail.text, html: mail.html };
 }
