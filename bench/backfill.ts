@@ -6,11 +6,12 @@
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createDb, closeDb } from '../src/db/client.js';
-import { anyUnlabelled, labelLags, pacedChats, seed, startWorkerProcess, unlabelled } from './classification.js';
-import {
-  banner, createTenant, describeCode, int, migrate, ms, numberArg, onCleanup, openBenchDatabase, percentile,
-  runMain, startApiServer, step, summarize, table,
-} from './lib.js';
+import { anyUnlabelled, labelLags, pacedChats, seedBacklog, unlabelled } from './lib/classification.js';
+import { onCleanup, runMain } from './lib/cleanup.js';
+import { describeCode } from './lib/code.js';
+import { createTenant, migrate, openBenchDatabase } from './lib/database.js';
+import { startApiServer, startWorker } from './lib/processes.js';
+import { banner, int, ms, numberArg, percentile, step, summarize, table } from './lib/report.js';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -32,10 +33,10 @@ runMain(async () => {
 
   // 1. Throughput of the pipeline itself: latency-0 classifier.
   step(`seeding ${int(size)} threads`);
-  await seed(db, backlog.projectId, size);
+  await seedBacklog(db, backlog.projectId, size);
   // From the worker's launch: its start-up is part of "end to end".
   const started = Date.now();
-  const fast = await startWorkerProcess(db, database.url, { CLASSIFIER_LATENCY_MS: '0', CLASSIFIER_CONCURRENCY: '1000' });
+  const fast = await startWorker({ db, databaseUrl: database.url, env: { CLASSIFIER_LATENCY_MS: '0', CLASSIFIER_CONCURRENCY: '1000' } });
   // Done is polled cheaply every 100 ms; the count (a scan of the backlog) only every 10 s, so that
   // measuring does not take CPU from what is measured.
   for (let lastCount = Date.now(); await anyUnlabelled(db, backlog.projectId); await sleep(100)) {
@@ -48,13 +49,13 @@ runMain(async () => {
 
   // 2. The 2 s classifier at 1,000 in flight, with live traffic.
   step(`seeding ${int(slowSize)} more threads for the 2 s classifier`);
-  await seed(db, backlog.projectId, slowSize);
+  await seedBacklog(db, backlog.projectId, slowSize);
   const api = await startApiServer({ databaseUrl: database.url });
   // The warm-up's threads get live jobs too: few enough (200) that the worker clears them in its first seconds.
   step('warming the API server up (200 chats in 5 s), then its latency on an idle system (a chat every 250 ms)');
   await pacedChats(api.baseUrl, live, 5, 25);
   const idle = await pacedChats(api.baseUrl, live, 20, 250);
-  const slow = await startWorkerProcess(db, database.url, { CLASSIFIER_LATENCY_MS: '2000', CLASSIFIER_CONCURRENCY: '1000' });
+  const slow = await startWorker({ db, databaseUrl: database.url, env: { CLASSIFIER_LATENCY_MS: '2000', CLASSIFIER_CONCURRENCY: '1000' } });
   step('warming up: 15 s for the first thousand classifications to be in flight');
   await sleep(15_000);
   const before = await unlabelled(db, backlog.projectId);

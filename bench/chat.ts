@@ -8,10 +8,15 @@
 // before each measurement, wait up to N seconds for other processes on the machine to go quiet).
 import { parseArgs } from 'node:util';
 import { closeDb, createDb } from '../src/db/client.js';
+import { onCleanup, runMain } from './lib/cleanup.js';
+import { describeCode } from './lib/code.js';
+import { waitIdle } from './lib/cpu.js';
+import { createTenant, migrate, openBenchDatabase, serverVersion } from './lib/database.js';
+import { loadTest, newQuestions, sequentialLatency, type Target } from './lib/http.js';
+import { startApiServer } from './lib/processes.js';
 import {
-  banner, cores, createTenant, describeCode, int, loadTest, machine, migrate, ms, numberArg, onCleanup, openBenchDatabase, passFail, runMain,
-  sequentialLatency, serverVersion, startApiServer, step, summarize, table, waitIdle, type Target,
-} from './lib.js';
+  banner, cores, cpuColumnsNote, int, ms, numberArg, passFail, printResultsHeader, step, summarize, table, warnIfDisturbed,
+} from './lib/report.js';
 
 const { values } = parseArgs({
   options: {
@@ -34,13 +39,7 @@ const SUBJECTS = [
   'the CLI', 'the REST API', 'webhooks', 'the Docker image', 'the Python SDK', 'SSO', 'rate limiting',
   'the search index', 'backups', 'the scheduler', 'audit logs', 'the config file', 'TLS certificates',
 ];
-let questionNo = 0;
-/** A new question every call: template x subject, plus a number so that no two are equal. */
-function nextQuestion(): string {
-  const n = questionNo++;
-  const q = TEMPLATES[n % TEMPLATES.length]!.replace('%s', SUBJECTS[Math.floor(n / TEMPLATES.length) % SUBJECTS.length]!);
-  return JSON.stringify({ question: `${q} (case ${n})` });
-}
+const nextQuestion = newQuestions(TEMPLATES, SUBJECTS);
 
 type Mode = 'off' | 'on';
 interface Round {
@@ -137,7 +136,6 @@ runMain(async () => {
   }
 
   const [{ threads }] = await db.$client<[{ threads: number }]>`select count(*)::int as threads from threads`;
-  const codeChange = code.changedSince();
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const stats = (mode: Mode) => ({
     seq: summarize(pooled[mode].seq),
@@ -151,10 +149,7 @@ runMain(async () => {
   const on = stats('on');
   const ratio = on.seq.median / off.seq.median;
 
-  console.log(`\n== bench:chat results ==`);
-  console.log(`machine: ${machine()}, PostgreSQL ${pgVersion}`);
-  console.log(`code: ${code.text}`);
-  if (codeChange) console.log(`note: ${codeChange}`);
+  printResultsHeader('bench:chat', { pgVersion, code });
   console.log(`threads created during the run: ${int(threads)}\n`);
   console.log('Per round (each a fresh server process):\n');
   console.log(
@@ -190,21 +185,10 @@ runMain(async () => {
     ),
   );
   console.log(`\n(${connections}-connection median on / off: ${(on.load.median / off.load.median).toFixed(3)})`);
-  console.log(
-    `\nCPU bench / other: average cores used during the ${connections}-connection measurement by this benchmark's ` +
-      `processes (load generator, API server, embedded PostgreSQL) / by other processes on the machine (max of both phases;` +
-      ` a PostgreSQL given with DATABASE_URL that runs on this machine counts as other).`,
-  );
-  console.log(
-    `server CPU/req: CPU time (user + system) of the API server process per request at ${connections} connections; ` +
-      `one Node process uses at most one core, so 1 / this is its throughput ceiling.`,
-  );
+  console.log(`\n${cpuColumnsNote(connections)}`);
   console.log(
     `jobs queued: graphile-worker jobs waiting at the end of the round; no worker runs during the benchmark and each ` +
       `round starts with an empty queue.`,
   );
-  const busiest = Math.max(...rounds.flatMap((r) => r.other));
-  if (busiest > 0.15) {
-    console.log(`WARNING: other processes used up to ${cores(busiest)} cores during a measurement: the figures are disturbed, re-run on an idle machine.`);
-  }
+  warnIfDisturbed(Math.max(...rounds.flatMap((r) => r.other)));
 });

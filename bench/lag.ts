@@ -3,8 +3,12 @@
 // server and a worker as production runs them, new threads at a steady pace, lags read from PostgreSQL.
 import { parseArgs } from 'node:util';
 import { createDb, closeDb } from '../src/db/client.js';
-import { labelLags, pacedChats, startWorkerProcess } from './classification.js';
-import { banner, createTenant, describeCode, migrate, numberArg, onCleanup, openBenchDatabase, percentile, runMain, startApiServer, step, table } from './lib.js';
+import { labelLags, pacedChats } from './lib/classification.js';
+import { onCleanup, runMain } from './lib/cleanup.js';
+import { describeCode } from './lib/code.js';
+import { createTenant, migrate, openBenchDatabase } from './lib/database.js';
+import { startApiServer, startWorker } from './lib/processes.js';
+import { banner, numberArg, percentile, step, table } from './lib/report.js';
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { every: { type: 'string' } } });
 
@@ -20,7 +24,7 @@ runMain(async () => {
   const tenant = await createTenant(db, 'bench-lag');
 
   const api = await startApiServer({ databaseUrl: database.url });
-  await startWorkerProcess(db, database.url, { CLASSIFIER_LATENCY_MS: '2000', CLASSIFIER_CONCURRENCY: '100' });
+  await startWorker({ db, databaseUrl: database.url, env: { CLASSIFIER_LATENCY_MS: '2000', CLASSIFIER_CONCURRENCY: '100' } });
   step(`chatting every ${everyMs} ms for ${seconds} s`);
   const { threadIds } = await pacedChats(api.baseUrl, tenant, seconds, everyMs);
   const { lags, missing } = await labelLags(db, threadIds, 20);

@@ -13,11 +13,14 @@ import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
 import { closeDb, createDb } from '../src/db/client.js';
 import { encodeCursor } from '../src/lib/cursor.js';
-import { anyUnlabelled, seed, startWorkerProcess } from './classification.js';
-import {
-  banner, cores, cpuProbe, createTenant, describeCode, fetchOnce, int, machine, migrate, ms, numberArg, onCleanup, openBenchDatabase, runMain,
-  serverVersion, startApiServer, step, summarize, table,
-} from './lib.js';
+import { anyUnlabelled, seedBacklog } from './lib/classification.js';
+import { onCleanup, runMain } from './lib/cleanup.js';
+import { describeCode } from './lib/code.js';
+import { cpuProbe } from './lib/cpu.js';
+import { createTenant, migrate, openBenchDatabase, serverVersion } from './lib/database.js';
+import { autocannonRun, fetchOnce, newQuestions, type LoadRun } from './lib/http.js';
+import { startApiServer, startWorker } from './lib/processes.js';
+import { banner, cores, int, ms, numberArg, printResultsHeader, step, summarize, table } from './lib/report.js';
 
 const args = process.argv.slice(2);
 const { values } = parseArgs({
@@ -35,47 +38,29 @@ const command = process.env.npm_lifecycle_event === 'bench:load'
   ? `npm run bench:load${args.length ? ` -- ${args.map(quote).join(' ')}` : ''}`
   : `tsx bench/load.ts ${args.map(quote).join(' ')}`.trim();
 
-
 const TEMPLATES = ['How do I configure %s?', 'Why does %s fail with a timeout?', 'Does %s support Windows?', 'How do I back up %s?', 'What permissions does %s need?'];
 const SUBJECTS = ['the CLI', 'the REST API', 'webhooks', 'the Docker image', 'SSO', 'rate limiting', 'the scheduler', 'audit logs'];
-let questionNo = 0;
 /** A new question every call (a new thread each chat), as bench/chat.ts does. */
-function nextQuestion(): string {
-  const n = questionNo++;
-  const q = TEMPLATES[n % TEMPLATES.length]!.replace('%s', SUBJECTS[Math.floor(n / TEMPLATES.length) % SUBJECTS.length]!);
-  return JSON.stringify({ question: `${q} (case ${n})` });
-}
+const nextQuestion = newQuestions(TEMPLATES, SUBJECTS);
 
-interface Outcome {
+/** One endpoint's autocannon run; its errors (non-2xx, timeouts, connection errors) are counted, not thrown. */
+interface Outcome extends LoadRun {
   name: string;
   connections: number;
-  latencies: number[]; // 2xx responses, fractional ms
-  seconds: number;
-  statuses: Map<number, number>; // non-2xx responses by status code
-  timeouts: number;
-  connErrors: number;
 }
 
-/** One autocannon instance for `seconds`; every response timed, non-2xx, timeouts and connection errors counted. */
-async function run(name: string, baseUrl: string, request: autocannon.Request, connections: number, seconds: number): Promise<Outcome> {
-  const out: Outcome = { name, connections, latencies: [], seconds: 0, statuses: new Map(), timeouts: 0, connErrors: 0 };
-  const t0 = process.hrtime.bigint();
-  const instance = autocannon({ url: baseUrl, connections, duration: seconds, timeout: 10, requests: [request] });
-  instance.on('response', (_client: unknown, status: number, _bytes: number, time: number) => {
-    if (status >= 200 && status < 300) out.latencies.push(time);
-    else out.statuses.set(status, (out.statuses.get(status) ?? 0) + 1);
-  });
-  const result = await instance;
-  out.seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  out.timeouts = result.timeouts;
-  out.connErrors = result.errors - result.timeouts; // autocannon counts timeouts among its errors
-  return out;
-}
+const run = async (name: string, baseUrl: string, request: autocannon.Request, connections: number, seconds: number): Promise<Outcome> => ({
+  name,
+  connections,
+  ...(await autocannonRun(baseUrl, request, connections, seconds)),
+});
 
-const errorCount = (o: Outcome) => [...o.statuses.values()].reduce((a, b) => a + b, 0) + o.timeouts + o.connErrors;
+// autocannon counts timeouts among its errors.
+const connErrors = (o: Outcome) => o.result.errors - o.result.timeouts;
+const errorCount = (o: Outcome) => [...o.statuses.values()].reduce((a, b) => a + b, 0) + o.result.errors;
 function errorDetail(o: Outcome): string {
   const statuses = [...o.statuses].sort(([a], [b]) => a - b).map(([s, n]) => `HTTP ${s} x ${int(n)}`);
-  return [...statuses, `timeouts ${int(o.timeouts)}`, `connection errors ${int(o.connErrors)}`].join(', ');
+  return [...statuses, `timeouts ${int(o.result.timeouts)}`, `connection errors ${int(connErrors(o))}`].join(', ');
 }
 
 runMain(async () => {
@@ -104,9 +89,8 @@ runMain(async () => {
   const tenant = await createTenant(db, 'bench-load');
 
   step(`seeding ${int(threads)} threads`);
-  await seed(db, tenant.projectId, threads);
-  // The worker runs the code of the working tree (bench/classification.ts), the API server the snapshot.
-  const worker = await startWorkerProcess(db, database.url, { CATEGORISATION: 'on', CLASSIFIER_LATENCY_MS: '0' });
+  await seedBacklog(db, tenant.projectId, threads);
+  const worker = await startWorker({ db, databaseUrl: database.url, env: { CATEGORISATION: 'on', CLASSIFIER_LATENCY_MS: '0' } });
   step(`worker pid ${worker.pid}: labelling the seeded threads before the load`);
   const labelStart = Date.now();
   while ((await anyUnlabelled(db, tenant.projectId)) && Date.now() - labelStart < 600_000) await sleep(500);
@@ -174,12 +158,7 @@ runMain(async () => {
   const total = outcomes.reduce((a, o) => a + errorCount(o), 0);
   rows.push(row('total', connections, outcomes.flatMap((o) => o.latencies), wall, total));
 
-  console.log(`\n== bench:load results ==`);
-  console.log(`command: ${command}`);
-  console.log(`machine: ${machine()}, PostgreSQL ${pgVersion}`);
-  console.log(`code: ${code.text}`);
-  const codeChange = code.changedSince();
-  if (codeChange) console.log(`note: ${codeChange}`);
+  printResultsHeader('bench:load', { pgVersion, code, command });
   console.log(`${int(threads)} seeded threads; ${duration} s measured after ${warmup} s of warm-up; LLM_LATENCY_MS=${llmLatency}\n`);
   console.log(table(['endpoint', 'connections', 'requests (2xx)', 'req/s (2xx)', 'p50', 'p99', 'errors'], rows));
   console.log(`\nerrors: ${total === 0 ? 'none' : 'by kind:'}`);

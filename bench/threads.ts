@@ -6,16 +6,22 @@
 // Also EXPLAIN (ANALYZE, BUFFERS) of the deep page's query. Seeding 1,000,000 threads takes 40-90 s, the
 // whole run about 3 minutes (plus waiting, with --wait-idle N: see bench/chat.ts).
 import { parseArgs } from 'node:util';
-import { sql, type SQL } from 'drizzle-orm';
-import { PgDialect } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/postgres-js';
 import { closeDb, createDb, type Db } from '../src/db/client.js';
-import { seedThreads } from '../src/db/queries/seed.js';
+import { seedManyThreads } from '../src/db/queries/seed.js';
 import { listThreads, type ListThreadsParams } from '../src/db/queries/threads.js';
+import * as schema from '../src/db/schema/index.js';
 import { encodeCursor } from '../src/lib/cursor.js';
+import { onCleanup, runMain } from './lib/cleanup.js';
+import { describeCode } from './lib/code.js';
+import { waitIdle } from './lib/cpu.js';
+import { createTenant, migrate, openBenchDatabase, serverVersion } from './lib/database.js';
+import { fetchOnce, loadTest, sequentialLatency, type Target } from './lib/http.js';
+import { startApiServer } from './lib/processes.js';
 import {
-  banner, cores, createTenant, fetchOnce, int, loadTest, machine, migrate, ms, numberArg, onCleanup, openBenchDatabase,
-  describeCode, passFail, runMain, sequentialLatency, serverVersion, startApiServer, step, summarize, table, waitIdle, type Target,
-} from './lib.js';
+  banner, cores, cpuColumnsNote, int, ms, numberArg, passFail, printResultsHeader, step, summarize, table, warnIfDisturbed,
+} from './lib/report.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -29,40 +35,33 @@ const { values, positionals } = parseArgs({
   },
 });
 
-const CHUNK = 50_000;
-
-/** The SQL text and parameters listThreads sends to PostgreSQL for these parameters. */
+/**
+ * The SQL text and parameters listThreads sends to PostgreSQL for these parameters, captured where every drizzle
+ * statement ends (the postgres.js client's unsafe()) from a stand-in db that answers with no rows: however
+ * listThreads builds and runs its query, it is captured, and not run (EXPLAIN ANALYZE below is its first run).
+ */
 async function capturedListThreadsSql(p: ListThreadsParams): Promise<{ sql: string; params: unknown[] }> {
-  let captured: SQL | undefined;
-  const recorder = {
-    execute: async (query: SQL) => {
-      captured = query;
-      return [];
-    },
-  } as unknown as Db;
-  await listThreads(recorder, p);
-  if (!captured) throw new Error('listThreads no longer runs its query through db.execute(): update bench/threads.ts');
-  return new PgDialect({ casing: 'snake_case' }).sqlToQuery(captured);
+  const sent: { sql: string; params: unknown[] }[] = [];
+  const recorder = drizzle.mock({ schema, casing: 'snake_case' });
+  const noRows = () => Object.assign(Promise.resolve([]), { values: () => Promise.resolve([]) });
+  Object.assign(recorder.$client, { unsafe: (text: string, params: unknown[] = []) => (sent.push({ sql: text, params }), noRows()) });
+  await listThreads(recorder as unknown as Db, p);
+  if (sent.length !== 1) throw new Error(`listThreads sent ${sent.length} statements instead of 1: update bench/threads.ts`);
+  return sent[0]!;
 }
 
-/** Two chunks of CHUNK threads at a time (one per core), as `npm run seed` does. */
+/** Seeds as `npm run seed` does (seedManyThreads), with a progress line every 10 s. */
 async function seed(db: Db, projectId: string, count: number, label: string): Promise<void> {
-  let queued = 0;
-  let done = 0;
   let lastReport = Date.now();
-  const lane = async () => {
-    while (queued < count) {
-      const n = Math.min(CHUNK, count - queued);
-      queued += n;
-      await seedThreads(db, { projectId, count: n });
-      done += n;
-      if (Date.now() - lastReport > 10_000) {
-        lastReport = Date.now();
-        step(`  ${label}: ${int(done)} / ${int(count)}`);
-      }
-    }
-  };
-  await Promise.all([lane(), lane()]);
+  await seedManyThreads(db, {
+    projectId,
+    count,
+    onProgress: (done) => {
+      if (Date.now() - lastReport <= 10_000) return;
+      lastReport = Date.now();
+      step(`  ${label}: ${int(done)} / ${int(count)}`);
+    },
+  });
 }
 
 runMain(async () => {
@@ -108,7 +107,7 @@ runMain(async () => {
   const cursor = encodeCursor({ createdAt: deepRow!.created_at, id: deepRow!.id });
 
   // EXPLAIN the very statement listThreads (src/db/queries/threads.ts) sends for that page: captured from a
-  // stand-in db whose execute() records the SQL, so this follows the query as it changes.
+  // stand-in db that records the SQL, so this follows the query as it changes.
   const deepQuery = await capturedListThreadsSql({
     projectId: tenant.projectId,
     limit: 20,
@@ -172,11 +171,7 @@ runMain(async () => {
   }
   await server.stop();
 
-  console.log(`\n== bench:threads results ==`);
-  console.log(`machine: ${machine()}, PostgreSQL ${pgVersion}`);
-  const codeChange = code.changedSince();
-  console.log(`code: ${code.text}`);
-  if (codeChange) console.log(`note: ${codeChange}`);
+  printResultsHeader('bench:threads', { pgVersion, code });
   console.log(`${int(size)} threads in the measured project, ${int(other)} in a second one; page size 20\n`);
   console.log(
     table(
@@ -200,17 +195,6 @@ runMain(async () => {
     ),
   );
   console.log(`\n(for comparison: the same row found with OFFSET ${int(depth - 1)} took ${ms(offsetMs)} in PostgreSQL alone)`);
-  console.log(
-    `CPU bench / other: average cores used during the ${connections}-connection measurement by this benchmark's ` +
-      `processes (load generator, API server, embedded PostgreSQL) / by other processes on the machine (max of both phases;` +
-      ` a PostgreSQL given with DATABASE_URL that runs on this machine counts as other).`,
-  );
-  console.log(
-    `server CPU/req: CPU time (user + system) of the API server process per request at ${connections} connections; ` +
-      `one Node process uses at most one core, so 1 / this is its throughput ceiling.`,
-  );
-  const busiest = Math.max(...rows.flatMap((r) => [r.seq.cpu.other, r.load.cpu.other]));
-  if (busiest > 0.15) {
-    console.log(`WARNING: other processes used up to ${cores(busiest)} cores during a measurement: the figures are disturbed, re-run on an idle machine.`);
-  }
+  console.log(cpuColumnsNote(connections));
+  warnIfDisturbed(Math.max(...rows.flatMap((r) => [r.seq.cpu.other, r.load.cpu.other])));
 });

@@ -1,48 +1,15 @@
-// Helpers of bench:backfill and bench:lag: a worker process, paced chats, label lags read from the database.
-import { spawn } from 'node:child_process';
+// Helpers of bench:backfill, bench:lag and bench:load: a backlog of unlabelled threads, paced chats, label lags
+// read from the database.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
-import type { Db } from '../src/db/client.js';
-import { seedThreads } from '../src/db/queries/seed.js';
-import { fetchOnce, onCleanup, REPO_ROOT, type Tenant } from './lib.js';
+import type { Db } from '../../src/db/client.js';
+import { seedManyThreads } from '../../src/db/queries/seed.js';
+import type { Tenant } from './database.js';
+import { fetchOnce } from './http.js';
 
-/**
- * `src/worker.ts` as a child process, as production runs it (npm run start:worker); resolves once the
- * worker has run its first sweep (which schedules the periodic one).
- */
-export async function startWorkerProcess(db: Db, databaseUrl: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', METRICS_PORT: '0', ...env },
-    stdio: 'ignore',
-  });
-  const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill(signal);
-    await Promise.race([exit, sleep(15_000)]);
-    child.kill('SIGKILL');
-  };
-  onCleanup(`stop worker pid ${child.pid}`, () => stop('SIGKILL'));
-  const ready = sql`select 1 from graphile_worker._private_jobs where key = 'classification_sweep_periodic'`;
-  for (let i = 0; (await db.execute(ready)).length === 0; i++) {
-    if (i > 600 || child.exitCode !== null) throw new Error('the worker did not start');
-    await sleep(100);
-  }
-  return { pid: child.pid!, stop };
-}
-
-/** Seeds `count` unlabelled threads, two chunks of 50,000 at a time (as npm run seed does). */
-export async function seed(db: Db, projectId: string, count: number): Promise<void> {
-  let queued = 0;
-  const lane = async () => {
-    while (queued < count) {
-      const n = Math.min(50_000, count - queued);
-      queued += n;
-      await seedThreads(db, { projectId, count: n });
-    }
-  };
-  await Promise.all([lane(), lane()]);
+/** Seeds `count` unlabelled threads as `npm run seed` does, then VACUUM ANALYZE threads. */
+export async function seedBacklog(db: Db, projectId: string, count: number): Promise<void> {
+  await seedManyThreads(db, { projectId, count });
   await db.execute(sql`vacuum analyze threads`);
 }
 
