@@ -1,5 +1,5 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
-import { run, type DbOrTx } from '../client.js';
+import { run, statement, type Db, type DbOrTx } from '../client.js';
 import { apiKeys } from '../schema/index.js';
 import { generateApiKey } from '../../lib/api-keys.js';
 
@@ -36,14 +36,16 @@ export async function revokeApiKey(db: DbOrTx, p: { keyId: string }) {
   return row ?? null;
 }
 
-/** The live (not revoked) key with this public prefix. */
-export async function findLiveApiKey(db: DbOrTx, prefix: string) {
-  const [row] = await run(
-    db
-      .select({ id: apiKeys.id, projectId: apiKeys.projectId, keyHash: apiKeys.keyHash })
-      .from(apiKeys)
-      .where(and(eq(apiKeys.prefix, prefix), isNull(apiKeys.revokedAt))),
-  );
+const liveKey = statement((db: Db) =>
+  db
+    .select({ id: apiKeys.id, projectId: apiKeys.projectId, keyHash: apiKeys.keyHash })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.prefix, sql.placeholder('prefix')), isNull(apiKeys.revokedAt))),
+);
+
+/** The live (not revoked) key with this public prefix: asked on every authenticated request. */
+export async function findLiveApiKey(db: Db, prefix: string) {
+  const [row] = await liveKey(db, { prefix });
   return row ?? null;
 }
 

@@ -1,5 +1,5 @@
-import { and, asc, desc, eq, gte, isNull, lt, sql, type SQL } from 'drizzle-orm';
-import { rows, run, type DbOrTx } from '../client.js';
+import { and, asc, desc, eq, gte, isNull, lt, sql } from 'drizzle-orm';
+import { rows, statement, type Db, type DbOrTx } from '../client.js';
 import { categories, questionAnswers, threads } from '../schema/index.js';
 import type { Turn } from '../../models/rag.js';
 import { classifyJob, LIVE_PRIORITY } from './jobs.js';
@@ -48,15 +48,17 @@ export async function createThread(
   return row!;
 }
 
+const conversation = statement((db: Db) =>
+  db
+    .select({ question: questionAnswers.question, answer: questionAnswers.answer })
+    .from(questionAnswers)
+    .where(and(eq(questionAnswers.threadId, sql.placeholder('threadId')), eq(questionAnswers.projectId, sql.placeholder('projectId'))))
+    .orderBy(asc(questionAnswers.position)),
+);
+
 /** The conversation so far, oldest first; null when the thread is not one of this project's. */
-export async function getConversation(db: DbOrTx, p: { projectId: string; threadId: string }): Promise<Turn[] | null> {
-  const turns = await run(
-    db
-      .select({ question: questionAnswers.question, answer: questionAnswers.answer })
-      .from(questionAnswers)
-      .where(and(eq(questionAnswers.threadId, p.threadId), eq(questionAnswers.projectId, p.projectId)))
-      .orderBy(asc(questionAnswers.position)),
-  );
+export async function getConversation(db: Db, p: { projectId: string; threadId: string }): Promise<Turn[] | null> {
+  const turns = await conversation(db, p);
   return turns.length > 0 ? turns : null;
 }
 
@@ -93,27 +95,47 @@ export interface ListThreadsParams {
   categorySource?: 'classifier' | 'user';
 }
 
-/** Newest first, keyset-paginated on (created_at, id): every page is one index range scan. */
-export async function listThreads(db: DbOrTx, p: ListThreadsParams) {
-  const where: (SQL | undefined)[] = [
-    eq(threads.projectId, p.projectId),
-    // Bounds as the client wrote them (a JS Date would drop microseconds).
-    p.createdAfter ? gte(threads.createdAt, sql`${p.createdAfter}::timestamptz`) : undefined,
-    p.createdBefore ? lt(threads.createdAt, sql`${p.createdBefore}::timestamptz`) : undefined,
-    p.categoryId === null ? isNull(threads.categoryId) : p.categoryId ? eq(threads.categoryId, p.categoryId) : undefined,
-    p.categorySource ? eq(threads.categorySource, p.categorySource) : undefined,
-    // The cursor's timestamp as text: a JS Date would drop the microseconds and skip or repeat rows.
-    p.cursor ? sql`(${threads.createdAt}, ${threads.id}) < (${p.cursor.createdAt}::timestamptz, ${p.cursor.id}::uuid)` : undefined,
-  ];
-  const page = await run(
+const v = sql.placeholder;
+type Filters = Omit<ListThreadsParams, 'projectId' | 'limit'>;
+
+/** The list statement for one combination of filters, values bound at each call. */
+const listStatement = (f: Filters) =>
+  statement((db: Db) =>
     db
       .select({ ...threadColumns, cursorAt: sql<string>`${threads.createdAt}::text` })
       .from(threads)
       .leftJoin(categories, withCategory)
-      .where(and(...where))
+      .where(
+        and(
+          eq(threads.projectId, v('projectId')),
+          // Bounds and cursor as text: a JS Date would drop the microseconds and skip or repeat rows.
+          f.createdAfter ? gte(threads.createdAt, sql`${v('createdAfter')}::timestamptz`) : undefined,
+          f.createdBefore ? lt(threads.createdAt, sql`${v('createdBefore')}::timestamptz`) : undefined,
+          f.categoryId === null ? isNull(threads.categoryId) : f.categoryId ? eq(threads.categoryId, v('categoryId')) : undefined,
+          f.categorySource ? eq(threads.categorySource, v('categorySource')) : undefined,
+          f.cursor ? sql`(${threads.createdAt}, ${threads.id}) < (${v('cursorAt')}::timestamptz, ${v('cursorId')}::uuid)` : undefined,
+        ),
+      )
       .orderBy(desc(threads.createdAt), desc(threads.id))
-      .limit(p.limit + 1),
+      .limit(v('limit')),
   );
+const listStatements = new Map<string, ReturnType<typeof listStatement>>();
+
+/** Newest first, keyset-paginated on (created_at, id): every page is one index range scan. */
+export async function listThreads(db: Db, p: ListThreadsParams) {
+  const shape = [p.createdAfter, p.createdBefore, p.categoryId === null ? 'none' : p.categoryId, p.categorySource, p.cursor].map((x) => (x === undefined ? '-' : x === 'none' ? 'n' : '+')).join('');
+  let list = listStatements.get(shape);
+  if (!list) listStatements.set(shape, (list = listStatement(p)));
+  const page = await list(db, {
+    projectId: p.projectId,
+    createdAfter: p.createdAfter,
+    createdBefore: p.createdBefore,
+    categoryId: p.categoryId,
+    categorySource: p.categorySource,
+    cursorAt: p.cursor?.createdAt,
+    cursorId: p.cursor?.id,
+    limit: p.limit + 1,
+  });
   const more = page.length > p.limit;
   if (more) page.pop();
   const last = page.at(-1);
@@ -122,22 +144,19 @@ export async function listThreads(db: DbOrTx, p: ListThreadsParams) {
 
 export type ThreadRecord = Awaited<ReturnType<typeof listThreads>>['threads'][number];
 
+const thisProjects = and(eq(threads.id, v('threadId')), eq(threads.projectId, v('projectId')));
+const threadStatement = statement((db: Db) => db.select(threadColumns).from(threads).leftJoin(categories, withCategory).where(thisProjects));
+const questionAnswersStatement = statement((db: Db) =>
+  db
+    .select({ id: questionAnswers.id, question: questionAnswers.question, answer: questionAnswers.answer, createdAt: questionAnswers.createdAt })
+    .from(questionAnswers)
+    .where(and(eq(questionAnswers.threadId, v('threadId')), eq(questionAnswers.projectId, v('projectId'))))
+    .orderBy(asc(questionAnswers.position)),
+);
+
 /** One thread with its question-answers in order; null when it is not one of this project's. */
-export async function getThread(db: DbOrTx, p: { projectId: string; threadId: string }) {
-  const [thread] = await run(
-    db
-      .select(threadColumns)
-      .from(threads)
-      .leftJoin(categories, withCategory)
-      .where(and(eq(threads.id, p.threadId), eq(threads.projectId, p.projectId))),
-  );
+export async function getThread(db: Db, p: { projectId: string; threadId: string }) {
+  const [thread] = await threadStatement(db, p);
   if (!thread) return null;
-  const qas = await run(
-    db
-      .select({ id: questionAnswers.id, question: questionAnswers.question, answer: questionAnswers.answer, createdAt: questionAnswers.createdAt })
-      .from(questionAnswers)
-      .where(and(eq(questionAnswers.threadId, p.threadId), eq(questionAnswers.projectId, p.projectId)))
-      .orderBy(asc(questionAnswers.position)),
-  );
-  return { ...thread, questionAnswers: qas };
+  return { ...thread, questionAnswers: await questionAnswersStatement(db, p) };
 }
