@@ -14,6 +14,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import { constraintError, databaseFault, pgCode } from './db/pg-errors.js';
+import { threadWrites } from './db/queries/threads.js';
 import { StaticLlm, type LlmClient } from './models/llm.js';
 import { httpDuration, observeBacklog } from './lib/metrics.js';
 import { StaticRetriever, type Retriever } from './models/retriever.js';
@@ -33,6 +34,8 @@ declare module 'fastify' {
     db: Db;
     config: Config;
     rag: { retriever: Retriever; llm: LlmClient };
+    /** New threads of chats, group-committed with their classification jobs. */
+    threadWrites: ReturnType<typeof threadWrites>;
   }
 }
 
@@ -78,6 +81,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
     retriever: opts.retriever ?? new StaticRetriever(),
     llm: opts.llm ?? new StaticLlm(config.LLM_LATENCY_MS),
   });
+  fastify.decorate('threadWrites', threadWrites(opts.db, config.CATEGORISATION === 'on' ? config.CLASSIFICATION_TIMEOUT_SECONDS : null));
   observeBacklog(opts.db);
 
   // Once the server is closing, every answer also closes its keep-alive connection, so the close does

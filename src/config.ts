@@ -40,7 +40,18 @@ export const ConfigSchema = Type.Object({
   OVERLOAD_HEAP_USED_MB: Type.Optional(
     Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'heap in use beyond which the API sheds requests with 503; default 90% of the heap limit' }),
   ),
-  WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1000, default: 200, description: 'graphile-worker jobs run at once per process' }),
+  WORKER_CONCURRENCY: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 200,
+    description: 'live classification jobs run at once per worker process (each holds its slot for the classifier latency)',
+  }),
+  BACKGROUND_CONCURRENCY: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 20,
+    description: 'backfill batches, sweeps and report jobs run at once per worker process',
+  }),
   CATEGORISATION: Type.Union([Type.Literal('on'), Type.Literal('off')], {
     default: 'on',
     description: 'off: chat enqueues no classification and workers classify nothing (e.g. while the model provider is down)',
@@ -57,7 +68,6 @@ export const ConfigSchema = Type.Object({
     default: 300,
     description: 'an unlabelled thread whose job has not finished after this long is enqueued again',
   }),
-  SWEEP_INTERVAL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 60, description: 'period of the classification sweep' }),
   EMBEDDED_PG_DIR: Type.String({ minLength: 1, default: '.data/postgres', description: 'data folder of the embedded PostgreSQL' }),
   EMBEDDED_PG_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 5433, description: 'port of the embedded PostgreSQL' }),
   SMTP_URL: Type.Optional(

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
-import { run, type Runner, type WorkerEvents, type WorkerPool } from 'graphile-worker';
+import { run, type Runner, type TaskList, type WorkerEvents, type WorkerPool } from 'graphile-worker';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { loadConfigOrExit, type Config } from './config.js';
@@ -13,7 +13,7 @@ import { createLogger, workerLogger } from './lib/logger.js';
 import { projectFile } from './lib/paths.js';
 import { withDeadline } from './lib/deadline.js';
 import { closeGracefully, isMain } from './lib/shutdown.js';
-import { createTaskList } from '../tasks/index.js';
+import { createTaskLists } from '../tasks/index.js';
 import { kickSweep } from './db/queries/jobs.js';
 import { LimitedClassifier, StaticClassifier, type Classifier } from './models/classifier.js';
 import { jobsProcessed, observeBacklog, registry } from './lib/metrics.js';
@@ -33,14 +33,9 @@ export interface Worker {
 
 /**
  * Starts graphile-worker with our tasks and crontab, and keeps it running. Any number of these may run
- * against one database.
- *
- * graphile-worker shuts its pool down when it cannot record a job's outcome (the database went away
- * mid-job), and that shutdown can itself wait minutes on retries; the pool's jobs stay locked meanwhile.
- * So when a pool starts shutting down without our asking, we leave it to finish in the background and
- * start a new one as soon as the database answers, releasing the old pool's jobs at once
- * (force_unlock_workers) rather than after graphile-worker's 4-hour lock timeout. Every task is
- * idempotent, so a job that runs again is harmless.
+ * against one database. Two job pools: the live lane (new threads' classifications, WORKER_CONCURRENCY at
+ * once) and the background lane (backfill batches, the sweep, reports: BACKGROUND_CONCURRENCY), so a new
+ * thread's job never waits for a slot a backfill batch holds.
  */
 export async function startWorker(deps: {
   config: Config;
@@ -50,13 +45,61 @@ export async function startWorker(deps: {
   classifier?: Classifier;
 }): Promise<Worker> {
   const { config, log } = deps;
-  const taskList = createTaskList({ ...deps, classifier: deps.classifier ?? defaultClassifier(config) });
+  const tasks = createTaskLists({ ...deps, classifier: deps.classifier ?? defaultClassifier(config) });
   // Our pool, kept across restarts, with handlers that live as long as it does: a connection that dies
   // while idle or checked out (the database went away) is logged, never an unhandled error.
   const pgPool = new pg.Pool({ connectionString: deps.databaseUrl, max: 20 });
   pgPool.on('error', (err) => log.warn({ err: err.message }, 'worker: database connection lost'));
   pgPool.on('connect', (client) => client.on('error', () => {}));
+  const lane = { log, db: deps.db, pgPool };
+  const lanes = [
+    await supervise({ ...lane, name: 'live', taskList: tasks.live, concurrency: config.WORKER_CONCURRENCY }),
+    await supervise({
+      ...lane,
+      name: 'background',
+      taskList: tasks.background,
+      concurrency: config.BACKGROUND_CONCURRENCY,
+      // A fresh deployment on top of unlabelled threads starts labelling them with no manual step.
+      onLaunch: async () => {
+        if (config.CATEGORISATION === 'on') await kickSweep(deps.db);
+      },
+    }),
+  ];
+  return {
+    async stop(graceMs = config.SHUTDOWN_TIMEOUT_MS) {
+      await Promise.all(lanes.map((l) => l.stop(graceMs)));
+      await withDeadline(pgPool.end(), 500);
+    },
+  };
+}
 
+/** The crontab lines whose task this lane runs. */
+const crontabFor = (taskList: TaskList) =>
+  crontab
+    .split('\n')
+    .filter((line) => !/^\s*[^#\s]/.test(line) || line.trim().split(/\s+/)[5]! in taskList)
+    .join('\n');
+
+/**
+ * One graphile-worker job pool, kept running.
+ *
+ * graphile-worker shuts its pool down when it cannot record a job's outcome (the database went away
+ * mid-job), and that shutdown can itself wait minutes on retries; the pool's jobs stay locked meanwhile.
+ * So when a pool starts shutting down without our asking, we leave it to finish in the background and
+ * start a new one as soon as the database answers, releasing the old pool's jobs at once
+ * (force_unlock_workers) rather than after graphile-worker's 4-hour lock timeout. Every task is
+ * idempotent, so a job that runs again is harmless.
+ */
+async function supervise(opts: {
+  name: string;
+  log: Logger;
+  db: Db;
+  pgPool: pg.Pool;
+  taskList: TaskList;
+  concurrency: number;
+  onLaunch?: () => Promise<void>;
+}): Promise<Worker> {
+  const log = opts.log.child({ lane: opts.name });
   let stopping = false;
   let current: { runner: Runner; pool: WorkerPool } | null = null;
   let restarting: Promise<void> | null = null;
@@ -67,12 +110,11 @@ export async function startWorker(deps: {
 
   const launch = async (): Promise<void> => {
     if (unreleased.length > 0) {
-      await rows(deps.db, sql`select graphile_worker.force_unlock_workers(${`{${unreleased.join(',')}}`}::text[])`);
+      await rows(opts.db, sql`select graphile_worker.force_unlock_workers(${`{${unreleased.join(',')}}`}::text[])`);
       log.info({ pools: unreleased }, 'worker: released the jobs of the stopped pool');
       unreleased = [];
     }
-    // A fresh deployment on top of unlabelled threads starts labelling them with no manual step.
-    if (config.CATEGORISATION === 'on') await kickSweep(deps.db);
+    await opts.onLaunch?.();
     const events: WorkerEvents = new EventEmitter();
     let pool: WorkerPool | undefined;
     events.on('pool:create', ({ workerPool }) => (pool = workerPool));
@@ -80,14 +122,14 @@ export async function startWorker(deps: {
     events.on('job:success', ({ job }) => jobsProcessed.inc({ task: job.task_identifier, outcome: 'success' }));
     events.on('job:error', ({ job }) => jobsProcessed.inc({ task: job.task_identifier, outcome: 'error' }));
     const runner = await run({
-      pgPool,
-      concurrency: config.WORKER_CONCURRENCY,
+      pgPool: opts.pgPool,
+      concurrency: opts.concurrency,
       noHandleSignals: true,
       pollInterval: 1000,
       logger: workerLogger(log),
       events,
-      taskList,
-      crontab,
+      taskList: opts.taskList,
+      crontab: crontabFor(opts.taskList),
       // Batched completion: a completion that fails shuts the pool down (handled here) instead of being
       // an unhandled rejection that ends the process.
       preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
@@ -123,18 +165,17 @@ export async function startWorker(deps: {
 
   await launch();
   return {
-    async stop(graceMs = config.SHUTDOWN_TIMEOUT_MS) {
+    async stop(graceMs) {
       stopping = true;
       await withDeadline(restarting ?? Promise.resolve(), 500);
       const stopped = current
-        ? await withDeadline(current.runner.stop().catch((err) => log.warn({ err }, 'worker: stop failed')), graceMs)
+        ? await withDeadline(current.runner.stop().catch((err) => log.warn({ err }, 'worker: stop failed')), graceMs!)
         : true;
       if (!stopped) log.warn({ graceMs }, 'worker: jobs still running at the deadline are released for another worker');
       // Jobs still running (and those of pools an outage stopped) are failed with backoff: another
       // worker runs them again.
       const unfinished = [...pools].filter((p) => p !== current?.pool || !stopped);
       await withDeadline(Promise.all(unfinished.map((p) => p.forcefulShutdown('shutdown deadline reached'))), 1000);
-      await withDeadline(pgPool.end(), 500);
     },
   };
 }

@@ -1,23 +1,24 @@
 import type { Task } from 'graphile-worker';
 import { Type } from '@sinclair/typebox';
-import { claimDueThreads, queuedBackfillThreads, type SweepMark } from '../src/db/queries/classification.js';
-import { kickSweep, scheduleSweep } from '../src/db/queries/jobs.js';
+import { claimDueThreads, heldBackfillThreads, nextBatchExpiry, releaseExpiredBatches, type SweepMark } from '../src/db/queries/backfill.js';
+import { kickSweep, sweepAt } from '../src/db/queries/jobs.js';
 import { forgetOldRates } from '../src/db/queries/progress.js';
 import type { TaskDeps } from './index.js';
 import { task } from './task.js';
 
-const Payload = Type.Object({ periodic: Type.Optional(Type.Boolean()) });
+// graphile-worker's cron adds `_cron`; a kick (kickSweep) has an empty payload.
+const Payload = Type.Object({ _cron: Type.Optional(Type.Object({})) });
 
 // While a backlog lasts, the sweep runs again at once when it had room for a batch, or after this pause
 // when the queue was full: one sweep at a time keeps the queue topped up, with no kick per finished batch.
 const FULL_QUEUE_PAUSE_MS = 250;
 
 /**
- * Finds unlabelled threads that no job is working on (never enqueued, handed back, category deleted, or
- * held past the timeout by a worker that died) and enqueues them in batch jobs, only as many as keep the
- * classifiers busy: the job table stays small however large the backlog. Runs every
- * SWEEP_INTERVAL_SECONDS, at once when work appears (a worker starts, a category is created or deleted),
- * and again and again while a backlog lasts.
+ * Finds unlabelled threads that nothing is working on (never enqueued, handed back, category deleted, or
+ * held past the timeout by a worker that died) and enqueues them as batches, only as many as keep the
+ * classifiers busy: the job table stays small however large the backlog. Runs from the crontab every
+ * minute, at once when work appears (a worker starts, a category is created or deleted), and again and
+ * again while a backlog lasts.
  */
 export function sweep({ db, config, log }: TaskDeps): Task {
   const target = config.BACKFILL_QUEUE_THREADS ?? 4 * config.CLASSIFIER_CONCURRENCY;
@@ -25,7 +26,8 @@ export function sweep({ db, config, log }: TaskDeps): Task {
   // Where this process's last slice ended: an optimisation only (see claimDueThreads).
   let mark: SweepMark | null = null;
   return task(Payload, log, async (payload, job) => {
-    const room = target - (await queuedBackfillThreads(db, { timeoutSeconds: config.CLASSIFICATION_TIMEOUT_SECONDS }));
+    await releaseExpiredBatches(db);
+    const room = target - (await heldBackfillThreads(db));
     if (room < batch) {
       // Full queue: a whole batch must fit, so the backlog is not cut into tiny jobs.
       await kickSweep(db, FULL_QUEUE_PAUSE_MS);
@@ -38,10 +40,12 @@ export function sweep({ db, config, log }: TaskDeps): Task {
       });
       mark = next;
       if (claimed + parked > 0) job.log.debug({ claimed, parked }, 'classification sweep');
-      // A full slice means more is waiting; otherwise the pass is over until the next period or kick.
+      // A full slice means more is waiting; otherwise the pass is over until the next minute or kick.
       if (next) await kickSweep(db);
     }
-    if (payload.periodic) await forgetOldRates(db);
-    await scheduleSweep(db, config.SWEEP_INTERVAL_SECONDS);
+    // A batch whose worker died is released the moment its time is up, not a sweep interval later.
+    const expiry = await nextBatchExpiry(db);
+    if (expiry) await sweepAt(db, expiry);
+    if (payload._cron) await forgetOldRates(db);
   });
 }

@@ -1,16 +1,8 @@
 import type { Task } from 'graphile-worker';
 import { Type } from '@sinclair/typebox';
-import {
-  addLabelCounts,
-  categoryChoices,
-  loadUnlabelledThreads,
-  parkThreads,
-  saveClassifierLabels,
-} from '../src/db/queries/classification.js';
-import { LIVE_PRIORITY } from '../src/db/queries/jobs.js';
-import { classificationLag, classifierDuration, classifierFailures, threadsLabelled } from '../src/lib/metrics.js';
 import { Uuid } from '../src/schemas/common.js';
 import type { TaskDeps } from './index.js';
+import type { labeller } from './label.js';
 import { task } from './task.js';
 
 const Payload = Type.Object({
@@ -19,69 +11,11 @@ const Payload = Type.Object({
 });
 
 /**
- * Classifies threads of one project from their first question, against the project's categories as they
- * are now. One thread (a live job, added by the chat) or a batch (added by the sweep). Labels are written
- * in one conditional statement; a thread whose classifier call failed makes the job throw, so graphile-worker
- * retries it with backoff, and the retry only sees the threads that are still unlabelled.
+ * The live lane: a new thread's classification (added by the chat in the statement that writes the thread),
+ * or a thread a user handed back. Run by the worker's live pool, which backfill batches never occupy.
  */
-export function classifyThreads({ db, classifier, log }: TaskDeps): Task {
-  const countLabels = labelCounter(db, log);
-  return task(Payload, log, async (payload, { helpers }) => {
-    const projectId = payload.project_id;
-    const threads = await loadUnlabelledThreads(db, { projectId, threadIds: payload.thread_ids });
-    if (threads.length === 0) return;
-    const categories = await categoryChoices(db, { projectId });
-    if (categories.length === 0) {
-      // No storm of failing jobs: the threads wait until the project has a category again.
-      await parkThreads(db, { projectId, threadIds: threads.map((t) => t.id) });
-      return;
-    }
-
-    const lane = helpers.job.priority === LIVE_PRIORITY ? 'live' : 'backfill';
-    const classify = async (question: string) => {
-      const stop = classifierDuration.startTimer({ lane });
-      try {
-        return await classifier.classify(question, categories, lane);
-      } catch (err) {
-        classifierFailures.inc({ lane });
-        throw err;
-      } finally {
-        stop();
-      }
-    };
-    const results = await Promise.allSettled(threads.map((t) => classify(t.firstQuestion)));
-    const labels = threads.flatMap((t, i) => {
-      const r = results[i]!;
-      return r.status === 'fulfilled' ? [{ threadId: t.id, categoryId: r.value.id }] : [];
-    });
-    const lags = await saveClassifierLabels(db, { projectId, labels });
-    threadsLabelled.inc({ lane }, lags.length);
-    countLabels(projectId, lags.length);
-    for (const seconds of lags) classificationLag.observe({ lane }, seconds);
-
-    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failures.length > 0) {
-      throw new Error(`${failures.length} of ${threads.length} classifications failed: ${String(failures[0]!.reason)}`);
-    }
+export function classifyThreads({ log }: TaskDeps, label: ReturnType<typeof labeller>): Task {
+  return task(Payload, log, async (payload) => {
+    await label({ projectId: payload.project_id, threadIds: payload.thread_ids, lane: 'live' });
   });
-}
-
-/**
- * Counts labels per project in memory and adds them to classification_minutes about once a second: one
- * row per project and minute updated by every batch would serialise the batches on its lock.
- */
-function labelCounter(db: TaskDeps['db'], log: TaskDeps['log']) {
-  let pending = new Map<string, number>();
-  let timer: NodeJS.Timeout | null = null;
-  const flush = () => {
-    const counts = pending;
-    pending = new Map();
-    timer = null;
-    addLabelCounts(db, counts).catch((err) => log.warn({ err }, 'could not record the classification rate'));
-  };
-  return (projectId: string, n: number) => {
-    if (n === 0) return;
-    pending.set(projectId, (pending.get(projectId) ?? 0) + n);
-    timer ??= setTimeout(flush, 1000).unref();
-  };
 }

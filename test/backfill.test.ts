@@ -4,7 +4,7 @@ import t, { type Test } from "tap";
 import { sql } from 'drizzle-orm';
 import { pino } from 'pino';
 import { seedThreads } from '../src/db/queries/seed.js';
-import { claimDueThreads } from '../src/db/queries/classification.js';
+import { claimDueThreads } from '../src/db/queries/backfill.js';
 import { kickSweep } from '../src/db/queries/jobs.js';
 import { StaticClassifier, type CategoryChoice, type Classifier } from '../src/models/classifier.js';
 import { startWorker } from '../src/worker.js';
@@ -13,7 +13,7 @@ import { ADMIN_TOKEN, build } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
 
 const silent = pino({ level: 'silent' });
-const FAST = { CLASSIFY_BATCH_SIZE: '50', BACKFILL_QUEUE_THREADS: '200', SWEEP_INTERVAL_SECONDS: '1' };
+const FAST = { CLASSIFY_BATCH_SIZE: '50', BACKFILL_QUEUE_THREADS: '200' };
 
 /** The stand-in classifier at latency 0, counting its calls per thread question. */
 class CountingClassifier implements Classifier {
@@ -83,8 +83,8 @@ t.test('a seeded backlog is labelled by a worker with no manual step; user label
   const [users] = await ctx.db.execute<{ n: number }>(sql`
     select count(*)::int as n from threads where category_source = 'user' and category_id = ${troubleshooting.id}`);
   t.equal(users!.n, 25, "the users' labels stayed");
-  const [jobs] = await ctx.db.execute<{ max: number }>(sql`select coalesce(max(json_array_length(payload->'thread_ids')), 0)::int as max from graphile_worker._private_jobs`);
-  t.ok(jobs!.max <= 50, 'batches are bounded');
+  const [batches] = await ctx.db.execute<{ n: number }>(sql`select count(*)::int as n from classification_batches`);
+  t.equal(batches!.n, 0, 'every batch released once done');
 });
 
 t.test("a simulated dead worker's in-flight threads are picked up after the timeout", async (t) => {
@@ -94,6 +94,8 @@ t.test("a simulated dead worker's in-flight threads are picked up after the time
   // A worker claims a slice and dies: its jobs stay locked (graphile-worker would wait 4 hours).
   const { claimed } = await claimDueThreads(ctx.db, { limit: 120, batchSize: 50, timeoutSeconds: 2 });
   t.equal(claimed, 120);
+  const sizes = await ctx.db.execute<{ n: number }>(sql`select cardinality(thread_ids) as n from classification_batches order by n desc`);
+  t.same(sizes.map((r) => r.n), [50, 50, 20], 'batches of at most batchSize threads of one project');
   await ctx.db.execute(sql`update graphile_worker._private_jobs set locked_at = now(), locked_by = 'dead-worker'`);
 
   const started = Date.now();

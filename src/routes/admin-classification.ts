@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { queuedBackfillThreads } from '../db/queries/classification.js';
+import { heldBackfillThreads } from '../db/queries/backfill.js';
 import { backlogByProject, classificationProgress, classificationRates } from '../db/queries/progress.js';
 import { errors, Uuid } from '../schemas/common.js';
 
@@ -10,7 +10,7 @@ const ClassificationStatus = Type.Object({
   total_threads: Type.Integer(),
   unlabelled: Type.Integer({ description: 'threads without a label, parked ones included' }),
   parked: Type.Integer({ description: 'unlabelled threads of projects without categories' }),
-  queued_backfill_threads: Type.Integer({ description: 'threads in backfill jobs, queued or running' }),
+  queued_backfill_threads: Type.Integer({ description: 'threads held by backfill batches, queued or running' }),
   rate_per_second: Rate,
   projects: Type.Array(
     Type.Object({ project: Uuid(), project_name: Type.String(), unlabelled: Type.Integer(), parked: Type.Integer(), rate_per_second: Rate }),
@@ -35,7 +35,7 @@ const classificationStatus: FastifyPluginAsyncTypebox = async (app) => {
         classificationProgress(app.db),
         backlogByProject(app.db),
         classificationRates(app.db),
-        queuedBackfillThreads(app.db, { timeoutSeconds: app.config.CLASSIFICATION_TIMEOUT_SECONDS }),
+        heldBackfillThreads(app.db),
       ]);
       return {
         categorisation: app.config.CATEGORISATION,

@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { appendQuestionAnswer, createThread, getConversation } from '../db/queries/threads.js';
+import { appendQuestionAnswer, getConversation } from '../db/queries/threads.js';
 import { buildPrompt } from '../models/rag.js';
 import { errors, NotBlank, ProjectParams, Uuid } from '../schemas/common.js';
 import { notFound } from '../errors.js';
@@ -42,12 +42,7 @@ const chat: FastifyPluginAsyncTypebox = async (app) => {
       const answer = await app.rag.llm.complete(buildPrompt(question, chunks, history));
 
       if (!threadId) {
-        const created = await createThread(app.db, {
-          projectId,
-          question,
-          answer,
-          classifyTimeoutSeconds: app.config.CATEGORISATION === 'on' ? app.config.CLASSIFICATION_TIMEOUT_SECONDS : null,
-        });
+        const created = await app.threadWrites.add({ projectId, question, answer });
         return { question, answer, question_answer_id: created.questionAnswerId, thread_id: created.threadId };
       }
       const questionAnswerId = await appendQuestionAnswer(app.db, { projectId, threadId, question, answer });

@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, gte, isNull, lt, sql } from 'drizzle-orm';
 import { rows, statement, type Db, type DbOrTx } from '../client.js';
 import { categories, questionAnswers, threads } from '../schema/index.js';
 import type { Turn } from '../../models/rag.js';
-import { classifyJob, LIVE_PRIORITY } from './jobs.js';
+import { newThreadJob } from './jobs.js';
+import { databaseFault } from '../pg-errors.js';
+import { GroupWrites } from '../../lib/group-writes.js';
 
 /** A thread as the API shows it, with its category (null while unlabelled). */
 const threadColumns = {
@@ -19,33 +22,66 @@ const threadColumns = {
 // The label's category is one of the thread's own project's (a composite foreign key): the join says so too.
 const withCategory = and(eq(categories.id, threads.categoryId), eq(categories.projectId, threads.projectId));
 
+export interface NewThread {
+  projectId: string;
+  question: string;
+  answer: string;
+}
+export interface CreatedThread {
+  threadId: string;
+  questionAnswerId: string;
+}
+
 /**
- * Thread, first question-answer and its classification job, in one statement: one round trip, and all
- * three are written or none (C4). The job holds the thread for `classifyTimeoutSeconds`; with null
- * (categorisation off) no job is added and the thread is left for the sweep.
+ * Threads, their first question-answers and their classification jobs, in one statement: all written or
+ * none (C4). Each job holds its thread for `classifyTimeoutSeconds`; with null (categorisation off) no job
+ * is added and the threads are left for the sweep.
  */
-export async function createThread(
-  db: DbOrTx,
-  p: { projectId: string; question: string; answer: string; classifyTimeoutSeconds: number | null },
-): Promise<{ threadId: string; questionAnswerId: string }> {
-  const classify = p.classifyTimeoutSeconds !== null;
-  const due = classify ? sql`now() + make_interval(secs => ${p.classifyTimeoutSeconds}::int)` : sql`'-infinity'::timestamptz`;
-  const job = classify
-    ? sql`, job as (select ${classifyJob(sql`${p.projectId}::uuid`, sql`json_build_array(t.id)`, LIVE_PRIORITY)} from t)`
-    : sql``;
-  // A CTE that only selects runs only if referenced: the final select joins `job` so the job is added.
-  const [row] = await rows<{ threadId: string; questionAnswerId: string }>(db, sql`
-    with t as (
-      insert into threads (project_id, first_question, classification_due_at)
-      values (${p.projectId}, ${p.question}, ${due}) returning id
+export async function createThreads(db: DbOrTx, items: NewThread[], classifyTimeoutSeconds: number | null): Promise<CreatedThread[]> {
+  const created = items.map(() => ({ threadId: randomUUID(), questionAnswerId: randomUUID() }));
+  const input = JSON.stringify(items.map((item, i) => ({ id: created[i]!.threadId, qa_id: created[i]!.questionAnswerId, project_id: item.projectId, question: item.question, answer: item.answer })));
+  const classify = classifyTimeoutSeconds !== null;
+  const due = classify ? sql`now() + make_interval(secs => ${classifyTimeoutSeconds}::int)` : sql`'-infinity'::timestamptz`;
+  // A CTE that only selects runs only if referenced: the final select counts `job` so every job is added.
+  await rows(db, sql`
+    with input as (
+      select * from json_to_recordset(${input}::json) as i(id uuid, qa_id uuid, project_id uuid, question text, answer text)
+    ),
+    t as (
+      insert into threads (id, project_id, first_question, classification_due_at)
+      select id, project_id, question, ${due} from input returning id, project_id
     ),
     qa as (
-      insert into question_answers (thread_id, project_id, position, question, answer)
-      select t.id, ${p.projectId}, 1, ${p.question}, ${p.answer} from t
-      returning thread_id, id
-    )${job}
-    select qa.thread_id as "threadId", qa.id as "questionAnswerId" from qa${classify ? sql` cross join job` : sql``}`);
-  return row!;
+      insert into question_answers (id, thread_id, project_id, position, question, answer)
+      select qa_id, id, project_id, 1, question, answer from input returning id
+    )${classify ? sql`, job as (select ${newThreadJob(sql`t.project_id`, sql`t.id`)} from t)` : sql``}
+    select (select count(*) from qa) as written${classify ? sql`, (select count(*) from job) as jobs` : sql``}`);
+  return created;
+}
+
+/** One new thread (createThreads of one). */
+export async function createThread(db: DbOrTx, p: NewThread & { classifyTimeoutSeconds: number | null }): Promise<CreatedThread> {
+  const [created] = await createThreads(db, [p], p.classifyTimeoutSeconds);
+  return created!;
+}
+
+/**
+ * The chat's new threads, group-committed (GroupWrites): under load one statement carries the threads of
+ * many requests, so notifying commits no longer cap the chat. If a group fails for a reason other than
+ * the database's availability, each thread is written on its own, so that one bad item fails alone.
+ */
+export function threadWrites(db: Db, classifyTimeoutSeconds: number | null) {
+  return new GroupWrites<NewThread, CreatedThread>(
+    async (items) => {
+      try {
+        return (await createThreads(db, items, classifyTimeoutSeconds)).map((value) => ({ status: 'fulfilled', value }) as const);
+      } catch (err) {
+        if (items.length === 1 || databaseFault(err)) throw err;
+        return Promise.allSettled(items.map((item) => createThreads(db, [item], classifyTimeoutSeconds).then(([c]) => c!)));
+      }
+    },
+    { concurrency: 2, maxItems: 100 },
+  );
 }
 
 const conversation = statement((db: Db) =>

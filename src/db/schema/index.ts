@@ -7,3 +7,4 @@ export * from './threads.js';
 export * from './question-answers.js';
 export * from './sent-reports.js';
 export * from './classification-minutes.js';
+export * from './classification-batches.js';

@@ -1,0 +1,70 @@
+import { addLabelCounts, categoryChoices, loadUnlabelledThreads, parkThreads, saveClassifierLabels } from '../src/db/queries/classification.js';
+import { classificationLag, classifierDuration, classifierFailures, threadsLabelled } from '../src/lib/metrics.js';
+import type { Lane } from '../src/models/classifier.js';
+import type { TaskDeps } from './index.js';
+
+/**
+ * Labels threads of one project from their first question, against the project's categories as they are
+ * now: what threads__classify (live) and classification__batch (backfill) share. Labels are written in one
+ * conditional statement (a user's label always wins); if any classifier call failed it throws, so the job
+ * is retried with backoff and the retry only sees the threads still unlabelled.
+ */
+export function labeller({ db, classifier, log }: TaskDeps) {
+  const countLabels = labelCounter(db, log);
+  return async (p: { projectId: string; threadIds: string[]; lane: Lane }): Promise<void> => {
+    const { projectId, lane } = p;
+    const threads = await loadUnlabelledThreads(db, { projectId, threadIds: p.threadIds });
+    if (threads.length === 0) return;
+    const categories = await categoryChoices(db, { projectId });
+    if (categories.length === 0) {
+      // No storm of failing jobs: the threads wait until the project has a category again.
+      await parkThreads(db, { projectId, threadIds: threads.map((t) => t.id) });
+      return;
+    }
+    const classify = async (question: string) => {
+      const stop = classifierDuration.startTimer({ lane });
+      try {
+        return await classifier.classify(question, categories, lane);
+      } catch (err) {
+        classifierFailures.inc({ lane });
+        throw err;
+      } finally {
+        stop();
+      }
+    };
+    const results = await Promise.allSettled(threads.map((t) => classify(t.firstQuestion)));
+    const labels = threads.flatMap((t, i) => {
+      const r = results[i]!;
+      return r.status === 'fulfilled' ? [{ threadId: t.id, categoryId: r.value.id }] : [];
+    });
+    const lags = await saveClassifierLabels(db, { projectId, labels });
+    threadsLabelled.inc({ lane }, lags.length);
+    countLabels(projectId, lags.length);
+    for (const seconds of lags) classificationLag.observe({ lane }, seconds);
+
+    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failures.length > 0) {
+      throw new Error(`${failures.length} of ${threads.length} classifications failed: ${String(failures[0]!.reason)}`);
+    }
+  };
+}
+
+/**
+ * Counts labels per project in memory and adds them to classification_minutes about once a second: one
+ * row per project and minute updated by every batch would serialise the batches on its lock.
+ */
+function labelCounter(db: TaskDeps['db'], log: TaskDeps['log']) {
+  let pending = new Map<string, number>();
+  let timer: NodeJS.Timeout | null = null;
+  const flush = () => {
+    const counts = pending;
+    pending = new Map();
+    timer = null;
+    addLabelCounts(db, counts).catch((err) => log.warn({ err }, 'could not record the classification rate'));
+  };
+  return (projectId: string, n: number) => {
+    if (n === 0) return;
+    pending.set(projectId, (pending.get(projectId) ?? 0) + n);
+    timer ??= setTimeout(flush, 1000).unref();
+  };
+}
