@@ -152,7 +152,11 @@ const listStatement = (f: Filters) =>
           f.cursor ? sql`(${threads.createdAt}, ${threads.id}) < (${v('cursorAt')}::timestamptz, ${v('cursorId')}::uuid)` : undefined,
         ),
       )
-      .orderBy(desc(threads.createdAt), desc(threads.id))
+      // With a category filter, ordering by the category too (a no-op: it is one value) is what lets the
+      // planner read (project_id, category_id, created_at, id) in order: for `category_id IS NULL`, which
+      // it does not treat as a constant, it otherwise walked the whole project newest first, filtering
+      // (1.35 s at 1,000,000 threads when none is unlabelled).
+      .orderBy(...(f.categoryId !== undefined ? [asc(threads.categoryId)] : []), desc(threads.createdAt), desc(threads.id))
       .limit(v('limit')),
   );
 const listStatements = new Map<string, ReturnType<typeof listStatement>>();
