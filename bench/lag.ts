@@ -24,7 +24,7 @@ runMain(async () => {
   const tenant = await createTenant(db, 'bench-lag');
 
   const api = await startApiServer({ databaseUrl: database.url });
-  await startWorker({ db, databaseUrl: database.url, env: { CLASSIFIER_LATENCY_MS: '2000', CLASSIFIER_CONCURRENCY: '100' } });
+  await startWorker({ databaseUrl: database.url, env: { CLASSIFIER_LATENCY_MS: '2000', CLASSIFIER_CONCURRENCY: '100' } });
   step(`chatting every ${everyMs} ms for ${seconds} s`);
   const { threadIds } = await pacedChats(api.baseUrl, tenant, seconds, everyMs);
   const { lags, missing } = await labelLags(db, threadIds, 20);

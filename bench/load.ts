@@ -90,7 +90,7 @@ runMain(async () => {
 
   step(`seeding ${int(threads)} threads`);
   await seedBacklog(db, tenant.projectId, threads);
-  const worker = await startWorker({ db, databaseUrl: database.url, env: { CATEGORISATION: 'on', CLASSIFIER_LATENCY_MS: '0' } });
+  const worker = await startWorker({ databaseUrl: database.url, env: { CATEGORISATION: 'on', CLASSIFIER_LATENCY_MS: '0' } });
   step(`worker pid ${worker.pid}: labelling the seeded threads before the load`);
   const labelStart = Date.now();
   while ((await anyUnlabelled(db, tenant.projectId)) && Date.now() - labelStart < 600_000) await sleep(500);

@@ -1,17 +1,18 @@
-// npm run bench:threads -- [size=1000000] [--other N] [--warmup 2] [--seq 8] [--load 8] [--connections 32] [--wait-idle 0]
+// npm run bench:threads -- [size=1000000] [--other N] [--warmup 2] [--seq 8] [--filter-seq 3] [--load 8] [--connections 32] [--wait-idle 0]
 //
 // GET /query/v1/projects/:id/threads/ at `size` threads in one project (plus `other` threads in a second
-// project, so the tenant filter matters): the first page and a page 900,000 rows deep (90% of `size` when
-// smaller), at 1 connection (sequential, sub-ms timing) and at `connections` connections (autocannon).
-// Also EXPLAIN (ANALYZE, BUFFERS) of the deep page's query. Seeding 1,000,000 threads takes 40-90 s, the
-// whole run about 3 minutes (plus waiting, with --wait-idle N: see bench/chat.ts).
+// project, unlabelled, so the tenant filter matters), the project's threads labelled as after a finished
+// backfill (every one labelled, a category "Rare" on 5 threads, 55 labels by users): the first page and a page
+// 900,000 rows deep (90% of `size` when smaller), at 1 connection (sequential, sub-ms timing, `seq` s each) and
+// at `connections` connections (autocannon); and the first page of each filter (category_id = a category, a
+// rare one, none; category_source; a 30-day created_after/created_before window; a combination) at 1
+// connection, `filter-seq` s each. Also EXPLAIN (ANALYZE, BUFFERS) of the deep page's and category_id=none's
+// queries. Seeding 1,000,000 threads takes 40-90 s, the whole run about 3-4 minutes (plus waiting, with
+// --wait-idle N: see bench/chat.ts).
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/postgres-js';
 import { closeDb, createDb, type Db } from '../src/db/client.js';
 import { seedManyThreads } from '../src/db/queries/seed.js';
-import { listThreads, type ListThreadsParams } from '../src/db/queries/threads.js';
-import * as schema from '../src/db/schema/index.js';
 import { encodeCursor } from '../src/lib/cursor.js';
 import { onCleanup, runMain } from './lib/cleanup.js';
 import { describeCode } from './lib/code.js';
@@ -19,6 +20,7 @@ import { waitIdle } from './lib/cpu.js';
 import { createTenant, migrate, openBenchDatabase, serverVersion } from './lib/database.js';
 import { fetchOnce, loadTest, sequentialLatency, type Target } from './lib/http.js';
 import { startApiServer } from './lib/processes.js';
+import { expectedPage, explainListThreads, labelAsAfterBackfill, listFilters, middleWindow, threadsAccess } from './lib/threads-list.js';
 import {
   banner, cores, cpuColumnsNote, int, ms, numberArg, passFail, printResultsHeader, step, summarize, table, warnIfDisturbed,
 } from './lib/report.js';
@@ -29,26 +31,12 @@ const { values, positionals } = parseArgs({
     other: { type: 'string' },
     warmup: { type: 'string' },
     seq: { type: 'string' },
+    'filter-seq': { type: 'string' },
     load: { type: 'string' },
     connections: { type: 'string' },
     'wait-idle': { type: 'string' },
   },
 });
-
-/**
- * The SQL text and parameters listThreads sends to PostgreSQL for these parameters, captured where every drizzle
- * statement ends (the postgres.js client's unsafe()) from a stand-in db that answers with no rows: however
- * listThreads builds and runs its query, it is captured, and not run (EXPLAIN ANALYZE below is its first run).
- */
-async function capturedListThreadsSql(p: ListThreadsParams): Promise<{ sql: string; params: unknown[] }> {
-  const sent: { sql: string; params: unknown[] }[] = [];
-  const recorder = drizzle.mock({ schema, casing: 'snake_case' });
-  const noRows = () => Object.assign(Promise.resolve([]), { values: () => Promise.resolve([]) });
-  Object.assign(recorder.$client, { unsafe: (text: string, params: unknown[] = []) => (sent.push({ sql: text, params }), noRows()) });
-  await listThreads(recorder as unknown as Db, p);
-  if (sent.length !== 1) throw new Error(`listThreads sent ${sent.length} statements instead of 1: update bench/threads.ts`);
-  return sent[0]!;
-}
 
 /** Seeds as `npm run seed` does (seedManyThreads), with a progress line every 10 s. */
 async function seed(db: Db, projectId: string, count: number, label: string): Promise<void> {
@@ -69,13 +57,14 @@ runMain(async () => {
   const other = Math.floor(numberArg(values.other, Math.max(1000, Math.round(size / 10)), 'other'));
   const warmup = numberArg(values.warmup, 2, 'warmup');
   const seqSeconds = numberArg(values.seq, 8, 'seq');
+  const filterSeconds = numberArg(values['filter-seq'], 3, 'filter-seq');
   const loadSeconds = numberArg(values.load, 8, 'load');
   const connections = numberArg(values.connections, 32, 'connections');
   const idleWait = numberArg(values['wait-idle'], 0, 'wait-idle', true);
   if (size < 2) throw new Error('size (first argument) must be at least 2');
   const depth = Math.max(1, Math.min(900_000, Math.floor(size * 0.9)));
   const code = await describeCode();
-  banner('bench:threads', code.text, { size, other, depth, warmup, seq: seqSeconds, load: loadSeconds, connections, 'wait-idle': idleWait });
+  banner('bench:threads', code.text, { size, other, depth, warmup, seq: seqSeconds, 'filter-seq': filterSeconds, load: loadSeconds, connections, 'wait-idle': idleWait });
 
   const database = await openBenchDatabase();
   step(`database: ${database.where}`);
@@ -90,7 +79,11 @@ runMain(async () => {
   const seedStart = Date.now();
   await seed(db, tenant.projectId, size, 'measured project');
   await seed(db, neighbour.projectId, other, 'second project');
-  step(`seeded in ${((Date.now() - seedStart) / 1000).toFixed(1)} s; VACUUM ANALYZE`);
+  step(`seeded in ${((Date.now() - seedStart) / 1000).toFixed(1)} s; labelling the measured project's threads as after a backfill`);
+  const labelStart = Date.now();
+  const labels = await labelAsAfterBackfill(db, tenant.projectId);
+  const labelCounts = [...labels.counts].map(([k, n]) => `${k} ${int(n)}`).join(', ');
+  step(`labelled in ${((Date.now() - labelStart) / 1000).toFixed(1)} s (${labelCounts}; the second project unlabelled); VACUUM ANALYZE`);
   await db.execute(sql`vacuum (analyze) threads, question_answers`);
 
   // The cursor of the page `depth` rows deep: the depth-th row, newest first (what OFFSET pagination would scan).
@@ -106,22 +99,22 @@ runMain(async () => {
     select id from threads where project_id = ${tenant.projectId} order by created_at desc, id desc limit 1`);
   const cursor = encodeCursor({ createdAt: deepRow!.created_at, id: deepRow!.id });
 
-  // EXPLAIN the very statement listThreads (src/db/queries/threads.ts) sends for that page: captured from a
-  // stand-in db that records the SQL, so this follows the query as it changes.
-  const deepQuery = await capturedListThreadsSql({
-    projectId: tenant.projectId,
-    limit: 20,
-    cursor: { createdAt: deepRow!.created_at, id: deepRow!.id },
-  });
-  const plan = await db.$client.unsafe<{ 'QUERY PLAN': string }[]>(`explain (analyze, buffers) ${deepQuery.sql}`, deepQuery.params as never[]);
-  const planText = plan.map((r) => r['QUERY PLAN']).join('\n');
-  // The threads table must be read by a range scan of its (project_id, created_at, id) index, with no sort
-  // (a join to a small table, e.g. categories, may scan that table).
-  const indexScan =
-    /Index (Only )?Scan (Backward )?using threads_project_created_idx on threads/.test(planText) &&
-    !/(Seq|Bitmap Heap) Scan on threads|\bSort\b/.test(planText);
+  // EXPLAIN the very statements listThreads (src/db/queries/threads.ts) sends for the deep page and for
+  // category_id=none (captured from a stand-in db that records the SQL, so this follows the query as it changes).
+  const planText = await explainListThreads(db, { projectId: tenant.projectId, limit: 20, cursor: { createdAt: deepRow!.created_at, id: deepRow!.id } });
+  // The threads table must be read by a range scan of its (project_id, created_at, id) index, with no sort.
+  const deep = threadsAccess(planText);
+  const indexScan = deep.rangeScanOnly && deep.index === 'threads_project_created_idx';
   console.log(`\nEXPLAIN (ANALYZE, BUFFERS) of the deep page (cursor at row ${int(depth)}):\n${planText}\n`);
   step(`deep page plan: ${indexScan ? 'index scan on threads_project_created_idx, no sort' : 'NOT an index range scan of threads_project_created_idx'}`);
+  // category_id=none when no thread of the project is unlabelled: `category_id IS NULL` must be an index
+  // condition (an empty range), not a filter over the project's threads read newest first.
+  const nonePlan = await explainListThreads(db, { projectId: tenant.projectId, limit: 20, categoryId: null });
+  const none = threadsAccess(nonePlan);
+  const noneIndexed = none.rangeScanOnly && /Index Cond: .*category_id IS NULL/.test(nonePlan);
+  console.log(`\nEXPLAIN (ANALYZE, BUFFERS) of category_id=none:\n${nonePlan}\n`);
+  const noneSummary = `${nonePlan.split('\n')[0]!.trim()}; ${none.index ? `index ${none.index}` : 'no index on threads'}${noneIndexed ? ', category_id IS NULL in its Index Cond, no sort' : ''}`;
+  step(`category_id=none plan: ${noneSummary}`);
 
   const headers = { 'x-api-key': tenant.key };
   const base = `/query/v1/projects/${tenant.projectId}/threads/?limit=20`;
@@ -134,6 +127,13 @@ runMain(async () => {
       expectCount: Math.min(20, size - depth),
     },
   ];
+  // The first page of each filter, and the ids it must return.
+  const window = await middleWindow(db, tenant.projectId, 30);
+  const filters = [];
+  for (const f of listFilters(labels, window)) {
+    filters.push({ ...f, target: { method: 'GET', path: `${base}${f.query}`, headers } as Target, expected: await expectedPage(db, tenant.projectId, f) });
+  }
+  step(`filters: ${filters.map((f) => `${f.name} (${int(f.expected.matching)} threads)`).join(', ')}`);
 
   const server = await startApiServer({ databaseUrl: database.url });
   step(`API server pid ${server.pid} at ${server.baseUrl}`);
@@ -148,18 +148,32 @@ runMain(async () => {
       page.results.length === t.expectCount;
     if (!ok) throw new Error(`${t.name}: unexpected response ${res.status} ${res.body.slice(0, 300)}`);
   }
+  for (const f of filters) {
+    const res = await fetchOnce(server.baseUrl, f.target);
+    const ids = res.status === 200 ? (JSON.parse(res.body) as { results: { id: string }[] }).results.map((r) => r.id) : [];
+    if (res.status !== 200 || ids.join() !== f.expected.ids.join()) throw new Error(`${f.name}: unexpected response ${res.status} ${res.body.slice(0, 300)}`);
+  }
 
   const results = [];
   for (const t of targets) {
     await loadTest(server.baseUrl, t.target, connections, warmup);
     await sequentialLatency(server.baseUrl, t.target, 1);
   }
+  for (const f of filters) await sequentialLatency(server.baseUrl, f.target, Math.min(1, warmup));
   for (const t of targets) {
     await waitIdle(idleWait);
     const seq = await sequentialLatency(server.baseUrl, t.target, seqSeconds);
     const s = summarize(seq.latencies);
     step(`${t.name}, 1 conn: median ${ms(s.median)}, p99 ${ms(s.p99)}, ${int(seq.requestsPerSecond)} req/s (other processes ${cores(seq.cpu.other)} cores)`);
     results.push({ name: t.name, target: t.target, seq, s });
+  }
+  const filterRows = [];
+  for (const f of filters) {
+    await waitIdle(idleWait);
+    const seq = await sequentialLatency(server.baseUrl, f.target, filterSeconds);
+    const s = summarize(seq.latencies);
+    step(`${f.name}, 1 conn: median ${ms(s.median)}, p99 ${ms(s.p99)}, ${int(seq.requestsPerSecond)} req/s (other processes ${cores(seq.cpu.other)} cores)`);
+    filterRows.push({ name: f.name, matching: f.expected.matching, seq, s });
   }
   const rows = [];
   for (const r of results) {
@@ -172,7 +186,7 @@ runMain(async () => {
   await server.stop();
 
   printResultsHeader('bench:threads', { pgVersion, code });
-  console.log(`${int(size)} threads in the measured project, ${int(other)} in a second one; page size 20\n`);
+  console.log(`${int(size)} threads in the measured project (labelled: ${labelCounts}), ${int(other)} in a second one (unlabelled); page size 20\n`);
   console.log(
     table(
       ['page', '1 conn median', '1 conn p99', '1 conn req/s', `${connections} conn req/s`, `${connections} conn median`, `${connections} conn p99`, 'server CPU/req', 'CPU bench / other'],
@@ -183,6 +197,16 @@ runMain(async () => {
       ]),
     ),
   );
+  console.log(`\nFirst page of each filter at 1 connection (${filterSeconds} s each; no filter: ${seqSeconds} s, above):\n`);
+  const allFilters = [{ name: 'no filter', matching: size, seq: results[0]!.seq, s: results[0]!.s }, ...filterRows];
+  console.log(
+    table(
+      ['filter', 'threads matching', '1 conn median', '1 conn p99', '1 conn req/s', 'median <= 5 ms'],
+      allFilters.map((f) => [f.name, int(f.matching), ms(f.s.median), ms(f.s.p99), int(f.seq.requestsPerSecond), passFail(f.s.median <= 5)]),
+    ),
+  );
+  const slowest = allFilters.reduce((a, b) => (b.s.median > a.s.median ? b : a));
+  console.log(`\ncategory_id=none plan: ${noneSummary}`);
   console.log(`\nTargets:\n`);
   console.log(
     table(
@@ -190,11 +214,13 @@ runMain(async () => {
       [
         ...rows.map((r) => [`${r.name}: median <= 5 ms at 1 connection`, ms(r.s.median), passFail(r.s.median <= 5)]),
         ...rows.map((r) => [`${r.name}: >= 2,000 req/s at ${connections} connections`, `${int(r.load.requestsPerSecond)} req/s`, passFail(r.load.requestsPerSecond >= 2000)]),
+        [`every filter: median <= 5 ms at 1 connection`, `${ms(slowest.s.median)} (${slowest.name})`, passFail(allFilters.every((f) => f.s.median <= 5))],
         ['deep page query is an index scan', indexScan ? 'index scan, no sort' : 'no', passFail(indexScan)],
+        ['category_id=none query: an index range, no sort', noneIndexed ? `${none.index}, category_id IS NULL in Index Cond` : 'no', passFail(noneIndexed)],
       ],
     ),
   );
   console.log(`\n(for comparison: the same row found with OFFSET ${int(depth - 1)} took ${ms(offsetMs)} in PostgreSQL alone)`);
   console.log(cpuColumnsNote(connections));
-  warnIfDisturbed(Math.max(...rows.flatMap((r) => [r.seq.cpu.other, r.load.cpu.other])));
+  warnIfDisturbed(Math.max(...rows.flatMap((r) => [r.seq.cpu.other, r.load.cpu.other]), ...filterRows.map((f) => f.seq.cpu.other)));
 });

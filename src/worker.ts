@@ -21,6 +21,20 @@ import { jobsProcessed, observeBacklog, registry } from './lib/metrics.js';
 const crontab = readFileSync(projectFile('crontab'), 'utf8');
 // After a pool stopped because the database went away, a new one is tried this often until it answers.
 const RESTART_DELAY_MS = 1000;
+// Connections of each lane's job pool and of the live lane's task queries.
+const LANE_POOL_SIZE = 10;
+
+/**
+ * graphile-worker's pool of a lane: ours, kept across restarts, with handlers that live as long as it does,
+ * so a connection that dies while idle or checked out (the database went away) is logged, never an
+ * unhandled error.
+ */
+function lanePool(databaseUrl: string, log: Logger): pg.Pool {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: LANE_POOL_SIZE });
+  pool.on('error', (err) => log.warn({ err: err.message }, 'worker: database connection lost'));
+  pool.on('connect', (client) => client.on('error', () => {}));
+  return pool;
+}
 
 export function defaultClassifier(config: Config): Classifier {
   return new LimitedClassifier(new StaticClassifier(config.CLASSIFIER_LATENCY_MS), config.CLASSIFIER_CONCURRENCY);
@@ -45,17 +59,17 @@ export async function startWorker(deps: {
   classifier?: Classifier;
 }): Promise<Worker> {
   const { config, log } = deps;
-  const tasks = createTaskLists({ ...deps, classifier: deps.classifier ?? defaultClassifier(config) });
-  // Our pool, kept across restarts, with handlers that live as long as it does: a connection that dies
-  // while idle or checked out (the database went away) is logged, never an unhandled error.
-  const pgPool = new pg.Pool({ connectionString: deps.databaseUrl, max: 20 });
-  pgPool.on('error', (err) => log.warn({ err: err.message }, 'worker: database connection lost'));
-  pgPool.on('connect', (client) => client.on('error', () => {}));
-  const lane = { log, db: deps.db, pgPool };
+  // Each lane has its own connections, for its jobs (graphile-worker's pool) and for its tasks' queries,
+  // so a live job never waits for a connection that twenty backfill batches hold.
+  const liveDb = createDb(deps.databaseUrl, { max: LANE_POOL_SIZE });
+  const tasks = createTaskLists({ ...deps, classifier: deps.classifier ?? defaultClassifier(config) }, liveDb);
+  const pgPools = [lanePool(deps.databaseUrl, log), lanePool(deps.databaseUrl, log)] as const;
   const lanes = [
-    await supervise({ ...lane, name: 'live', taskList: tasks.live, concurrency: config.WORKER_CONCURRENCY }),
+    await supervise({ log, db: liveDb, pgPool: pgPools[0], name: 'live', taskList: tasks.live, concurrency: config.WORKER_CONCURRENCY }),
     await supervise({
-      ...lane,
+      log,
+      db: deps.db,
+      pgPool: pgPools[1],
       name: 'background',
       taskList: tasks.background,
       concurrency: config.BACKGROUND_CONCURRENCY,
@@ -68,7 +82,7 @@ export async function startWorker(deps: {
   return {
     async stop(graceMs = config.SHUTDOWN_TIMEOUT_MS) {
       await Promise.all(lanes.map((l) => l.stop(graceMs)));
-      await withDeadline(pgPool.end(), 500);
+      await withDeadline(Promise.all([...pgPools.map((pool) => pool.end()), closeDb(liveDb)]), 500);
     },
   };
 }

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { seedThreads } from '../src/db/queries/seed.js';
 import { claimDueThreads } from '../src/db/queries/backfill.js';
 import { kickSweep } from '../src/db/queries/jobs.js';
-import { StaticClassifier, type CategoryChoice, type Classifier } from '../src/models/classifier.js';
+import { LimitedClassifier, StaticClassifier, type CategoryChoice, type Classifier } from '../src/models/classifier.js';
 import { startWorker } from '../src/worker.js';
 import type { Db } from '../src/db/client.js';
 import { ADMIN_TOKEN, build } from './helper.js';
@@ -103,6 +103,44 @@ t.test("a simulated dead worker's in-flight threads are picked up after the time
   t.teardown(() => runner.stop());
   await allLabelled(t, ctx.db, 30);
   t.ok(Date.now() - started >= 1000, 'not before the timeout: the claimed threads were not taken twice at once');
+});
+
+t.test("a new thread is labelled at once while backfill batches hold every background slot and the classifier's budget", async (t) => {
+  const ctx = await build(t, { env: { ...FAST, BACKGROUND_CONCURRENCY: '2', WORKER_CONCURRENCY: '2' } });
+  const a = await projectWithKey(ctx.db);
+  await seedThreads(ctx.db, { projectId: a.projectId, count: 300 });
+  // Backfill calls hang until the gate opens; live calls answer at once. 20 calls at most in flight.
+  let openGate!: () => void;
+  const gate = new Promise<void>((r) => (openGate = r));
+  let backfillInFlight = 0;
+  const inner = new StaticClassifier(0);
+  const gated: Classifier = {
+    async classify(question, categories, lane) {
+      if (lane === 'backfill') {
+        backfillInFlight++;
+        await gate;
+        backfillInFlight--;
+      }
+      return inner.classify(question, categories);
+    },
+  };
+  const runner = await startWorker({ config: ctx.config, db: ctx.db, log: silent, databaseUrl: ctx.url, classifier: new LimitedClassifier(gated, 20) });
+  t.teardown(() => {
+    openGate();
+    return runner.stop();
+  });
+  // Two batches of 50 run (both background slots), 19 of their calls in flight (the 20th slot is kept).
+  for (let i = 0; i < 100 && backfillInFlight < 19; i++) await new Promise((r) => setTimeout(r, 50));
+  t.equal(backfillInFlight, 19, 'the backfill holds all it may');
+
+  const { thread_id } = await projectClient(ctx.app, a.projectId, a.key).chat('How do I configure SSO?');
+  const labelled = async () =>
+    (await ctx.db.execute<{ n: number }>(sql`select count(*)::int as n from threads where id = ${thread_id} and category_id is not null`))[0]!.n;
+  for (let i = 0; i < 100 && (await labelled()) === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  t.equal(await labelled(), 1, 'the new thread is labelled');
+  t.equal(await unlabelled(ctx.db), 300, 'while no backfilled thread is');
+  openGate();
+  await allLabelled(t, ctx.db);
 });
 
 t.test('two workers share a backlog without classifying a thread twice', async (t) => {

@@ -17,7 +17,7 @@ t.test('the stand-in is deterministic, follows the words, and refuses an empty l
   await t.rejects(c.classify('anything', []), { message: /empty list of categories/ });
 });
 
-t.test('LimitedClassifier: at most N calls in flight; waiting live calls go before backfill', async (t) => {
+t.test('LimitedClassifier: at most N calls in flight; a slot kept for live calls; waiting live calls go first', async (t) => {
   let inFlight = 0;
   let peak = 0;
   const order: string[] = [];
@@ -32,21 +32,28 @@ t.test('LimitedClassifier: at most N calls in flight; waiting live calls go befo
       return categories[0]!;
     },
   };
-  const limited = new LimitedClassifier(slow, 2);
-  const calls = [
-    limited.classify('b1', cats, 'backfill'),
-    limited.classify('b2', cats, 'backfill'),
-    limited.classify('b3', cats, 'backfill'),
-    limited.classify('live', cats, 'live'),
-  ];
-  await new Promise((r) => setImmediate(r));
-  t.equal(inFlight, 2, 'two in flight, two waiting');
-  while (order.length < 4) {
+  const tick = () => new Promise((r) => setImmediate(r));
+  const limited = new LimitedClassifier(slow, 20); // one slot kept for live calls
+  const calls = Array.from({ length: 21 }, (_, i) => limited.classify(`b${i}`, cats, 'backfill'));
+  await tick();
+  t.equal(inFlight, 19, 'backfill calls leave the last slot free');
+  calls.push(limited.classify('live1', cats, 'live'));
+  await tick();
+  t.equal(inFlight, 20, 'a live call starts at once during a backfill');
+  calls.push(limited.classify('live2', cats, 'live'));
+  await tick();
+  t.equal(inFlight, 20, 'never more than the limit');
+  releases.shift()!(); // b0 ends: a slot frees
+  await tick();
+  await tick();
+  t.equal(order[0], 'b0');
+  t.ok(inFlight === 20 && peak === 20, 'the freed slot is taken');
+  while (order.length < 23) {
     releases.shift()?.();
-    await new Promise((r) => setImmediate(r));
+    await tick();
   }
   await Promise.all(calls);
-  t.equal(peak, 2);
-  t.same(order, ['b1', 'b2', 'live', 'b3'], 'the live call overtook the waiting backfill call');
+  t.equal(peak, 20);
+  t.ok(order.indexOf('live2') < order.indexOf('b19'), 'the waiting live call overtook the waiting backfill calls');
   t.equal(limited.inFlight, 0);
 });

@@ -58,15 +58,27 @@ export async function sequentialLatency(
   target: Target,
   seconds: number,
 ): Promise<{ latencies: number[]; requestsPerSecond: number; cpu: CpuUse }> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const url = new URL(target.path, baseUrl);
-  const latencies: number[] = [];
-  const one = () =>
+  const { latencies, elapsed, cpu } = await interleavedLatency([baseUrl], target, seconds);
+  return { latencies: latencies[0]!, requestsPerSecond: latencies[0]!.length / elapsed, cpu };
+}
+
+/**
+ * sequentialLatency against several servers at once, one request at a time in turn (A B, B A, A B, ...: each
+ * goes first as often), one connection each: what drifts during the run (the machine, the database) falls on
+ * every server alike, so their medians compare within a fraction of the drift of separate runs.
+ */
+export async function interleavedLatency(baseUrls: string[], target: Target, seconds: number): Promise<{ latencies: number[][]; elapsed: number; cpu: CpuUse }> {
+  const servers = baseUrls.map((baseUrl) => ({
+    agent: new http.Agent({ keepAlive: true, maxSockets: 1 }),
+    url: new URL(target.path, baseUrl),
+    latencies: [] as number[],
+  }));
+  const one = (server: (typeof servers)[number]) =>
     new Promise<void>((resolve, reject) => {
       const body = target.body?.();
       const headers = body === undefined ? target.headers : { ...target.headers, 'content-length': String(Buffer.byteLength(body)) };
       const t0 = process.hrtime.bigint();
-      const req = http.request(url, { method: target.method, headers, agent }, (res) => {
+      const req = http.request(server.url, { method: target.method, headers, agent: server.agent }, (res) => {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (text += c));
@@ -74,7 +86,7 @@ export async function sequentialLatency(
           const ms = Number(process.hrtime.bigint() - t0) / 1e6;
           if (res.statusCode !== 200) reject(new Error(`${target.method} ${target.path}: HTTP ${res.statusCode} ${text.slice(0, 300)}`));
           else {
-            latencies.push(ms);
+            server.latencies.push(ms);
             resolve();
           }
         });
@@ -86,12 +98,14 @@ export async function sequentialLatency(
   const t0 = process.hrtime.bigint();
   const end = t0 + BigInt(Math.round(seconds * 1e9));
   try {
-    while (process.hrtime.bigint() < end && !isStopping()) await one();
+    for (let turn = 0; process.hrtime.bigint() < end && !isStopping(); turn++) {
+      for (const server of turn % 2 === 0 ? servers : [...servers].reverse()) await one(server);
+    }
   } finally {
-    agent.destroy();
+    for (const server of servers) server.agent.destroy();
   }
   const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { latencies, requestsPerSecond: latencies.length / elapsed, cpu: cpu() };
+  return { latencies: servers.map((server) => server.latencies), elapsed, cpu: cpu() };
 }
 
 export interface LoadRun {

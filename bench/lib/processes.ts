@@ -3,8 +3,6 @@
 // caller's env over each one's defaults, ready when it answers, stopped at the end, on error and on Ctrl-C.
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sql } from 'drizzle-orm';
-import type { Db } from '../../src/db/client.js';
 import { freePort } from '../../src/db/local.js';
 import { onCleanup, onExit } from './cleanup.js';
 import { codeRoot } from './code.js';
@@ -96,17 +94,19 @@ export async function startApiServer(opts: { databaseUrl: string; env?: Record<s
 }
 
 /**
- * `src/worker.ts` (npm run start:worker) with LOG_LEVEL=warn and no metrics port, unless `env` says otherwise;
- * ready once it has run its first sweep (which schedules the periodic one). Its grace time covers running jobs
- * (SHUTDOWN_TIMEOUT_MS).
+ * `src/worker.ts` (npm run start:worker) with LOG_LEVEL=warn, unless `env` says otherwise; ready once it serves
+ * its metrics (on a free port), which it does after its job pools have started. Its grace time covers running
+ * jobs (SHUTDOWN_TIMEOUT_MS).
  */
-export async function startWorker(opts: { db: Db; databaseUrl: string; env?: Record<string, string> }): Promise<ChildProcessHandle> {
-  const swept = sql`select 1 from graphile_worker._private_jobs where key = 'classification_sweep_periodic'`;
-  return startChild({
+export async function startWorker(opts: { databaseUrl: string; env?: Record<string, string> }): Promise<ChildProcessHandle & { metricsUrl: string }> {
+  const metricsPort = await freePort();
+  const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+  const worker = await startChild({
     name: 'worker',
     script: 'src/worker.ts',
-    env: { DATABASE_URL: opts.databaseUrl, LOG_LEVEL: 'warn', METRICS_PORT: '0', ...opts.env },
+    env: { DATABASE_URL: opts.databaseUrl, LOG_LEVEL: 'warn', METRICS_PORT: String(metricsPort), HOST: '127.0.0.1', ...opts.env },
     graceMs: 15_000,
-    ready: async () => (await opts.db.execute(swept)).length > 0,
+    ready: async () => (await getStatus(metricsUrl)) === 200,
   });
+  return { ...worker, metricsUrl };
 }

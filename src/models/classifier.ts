@@ -52,18 +52,22 @@ export class StaticClassifier implements Classifier {
 }
 
 /**
- * At most `limit` classifier calls in flight in this process (the model provider's budget); when calls
- * wait, live ones go first (p-queue's priorities), so a backfill never delays the labelling of new
- * threads by more than one call.
+ * At most `limit` classifier calls in flight in this process (the model provider's budget). Backfill calls
+ * never take the last twentieth of it (at least one slot): a backfill batch starts its calls together and
+ * they end together, so without a reserve a new thread's call would wait for the next batch to end (up to a
+ * classifier latency). Live calls may use every slot, and when calls wait, live ones go first (p-queue's
+ * priorities).
  */
 export class LimitedClassifier implements Classifier {
   private readonly queue: PQueue;
+  private readonly backfill: PQueue;
 
   constructor(
     private readonly inner: Classifier,
     readonly limit: number,
   ) {
     this.queue = new PQueue({ concurrency: limit });
+    this.backfill = new PQueue({ concurrency: Math.max(1, limit - Math.ceil(limit / 20)) });
   }
 
   get inFlight() {
@@ -71,6 +75,7 @@ export class LimitedClassifier implements Classifier {
   }
 
   async classify(question: string, categories: CategoryChoice[], lane: Lane = 'live'): Promise<CategoryChoice> {
-    return this.queue.add(() => this.inner.classify(question, categories, lane), { priority: lane === 'live' ? 1 : 0 });
+    const call = () => this.queue.add(() => this.inner.classify(question, categories, lane), { priority: lane === 'live' ? 1 : 0 });
+    return lane === 'live' ? call() : this.backfill.add(call);
   }
 }
