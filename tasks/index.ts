@@ -22,16 +22,16 @@ export interface TaskDeps {
 /**
  * Every graphile-worker task, by identifier (resource__action), in two lanes that run in separate job
  * pools of a worker: `live` (a new thread's classification, never waiting for a slot a backfill batch
- * holds; its queries go through `liveDb`) and `background` (backfill batches, the sweep, reports). With categorisation off, a worker takes
+ * holds) and `background` (backfill batches, the sweep, reports). With categorisation off, a worker takes
  * no classification job: they wait in the queue.
  */
-export function createTaskLists(deps: TaskDeps, liveDb: Db = deps.db): { live: TaskList; background: TaskList } {
+export function createTaskLists(deps: TaskDeps): { live: TaskList; background: TaskList } {
   const reports: TaskList = { [FAN_OUT_TASK]: fanOutReports(deps), [SEND_REPORT_TASK]: sendReport(deps) };
   if (deps.config.CATEGORISATION === 'off') return { live: {}, background: reports };
-  const live = { ...deps, db: liveDb };
+  const label = labeller(deps);
   return {
-    live: { [CLASSIFY_TASK]: classifyThreads(live, labeller(live)) },
-    background: { [BATCH_TASK]: classifyBatch(deps, labeller(deps)), [SWEEP_TASK]: sweep(deps), ...reports },
+    live: { [CLASSIFY_TASK]: classifyThreads(deps, label) },
+    background: { [BATCH_TASK]: classifyBatch(deps, label), [SWEEP_TASK]: sweep(deps), ...reports },
   };
 }
 
