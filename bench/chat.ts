@@ -106,7 +106,8 @@ runMain(async () => {
   onCleanup('close statement pool', () => closeDb(statementDb));
   const statementRound = async (seconds: number) => {
     const times = pooled();
-    const item = () => ({ projectId: tenant.projectId, question: nextQuestion(), answer: 'An answer.' });
+    const usage = { model: 'stand-in', promptTokens: 0, completionTokens: 0, latencyMs: 0 };
+    const item = () => ({ projectId: tenant.projectId, question: nextQuestion(), answer: 'An answer.', usage });
     const end = Date.now() + seconds * 1000;
     for (let turn = 0; Date.now() < end; turn++) {
       for (const mode of turn % 2 === 0 ? MODES : [...MODES].reverse()) {

@@ -15,7 +15,9 @@ import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import { constraintError, databaseFault, pgCode } from './db/pg-errors.js';
 import { threadWrites } from './db/queries/threads.js';
-import { StaticLlm, type LlmClient } from './models/llm.js';
+import type { LlmClient } from './models/llm.js';
+import { answerModel } from './models/index.js';
+import { ModelUnavailableError } from './models/openai.js';
 import { httpDuration, observeBacklog } from './lib/metrics.js';
 import { StaticRetriever, type Retriever } from './models/retriever.js';
 import { apiKeyAuth, authFailureGuard } from './plugins/auth.js';
@@ -48,6 +50,8 @@ export interface AppOptions {
 
 // Seconds a client is told to wait after a 503: the API recovers within 5 s of the database's return.
 const DATABASE_RETRY_AFTER_S = 5;
+// The provider failed after its retries (SPEC §9): a client may try again shortly.
+const MODEL_RETRY_AFTER_S = 5;
 const OVERLOAD_RETRY_AFTER_S = 10;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -65,6 +69,10 @@ function toErrorReply(err: FastifyError, request: FastifyRequest): { body: Retur
     const code = fault === 'timeout' ? ErrorCode.DATABASE_TIMEOUT : ErrorCode.DATABASE_UNAVAILABLE;
     return { body: errorBody(503, message, code), retryAfter: DATABASE_RETRY_AFTER_S };
   }
+  if (err instanceof ModelUnavailableError) {
+    request.log.warn({ err: { message: err.message } }, 'model unavailable');
+    return { body: errorBody(503, 'model unavailable', ErrorCode.MODEL_UNAVAILABLE), retryAfter: MODEL_RETRY_AFTER_S };
+  }
   const violation = constraintError(err);
   if (violation) return { body: errorBody(violation.statusCode, violation.message, violation.code) };
   // Anything else, SQL errors included, is our fault: logged with its cause, answered without it.
@@ -79,7 +87,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   fastify.decorate('config', config);
   fastify.decorate('rag', {
     retriever: opts.retriever ?? new StaticRetriever(),
-    llm: opts.llm ?? new StaticLlm(config.LLM_LATENCY_MS),
+    llm: opts.llm ?? answerModel(config),
   });
   fastify.decorate('threadWrites', threadWrites(opts.db, config.CATEGORISATION === 'on' ? config.CLASSIFICATION_TIMEOUT_SECONDS : null));
   observeBacklog(opts.db);

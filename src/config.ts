@@ -12,6 +12,19 @@ export const ConfigSchema = Type.Object({
   ADMIN_TOKEN: Type.Optional(
     Type.String({ minLength: 16, description: 'Bearer token of the admin API; unset disables /admin/v1' }),
   ),
+  MODEL_PROVIDER: Type.Union([Type.Literal('stand-in'), Type.Literal('openai')], {
+    default: 'stand-in',
+    description: 'stand-in (no network) or openai: any server that speaks the OpenAI chat-completions API',
+  }),
+  OPENAI_BASE_URL: Type.String({
+    pattern: '^https?://',
+    default: 'https://api.openai.com/v1',
+    description: 'base URL of the provider, up to and including /v1 (Ollama: http://localhost:11434/v1)',
+  }),
+  OPENAI_API_KEY: Type.Optional(Type.String({ description: 'sent as Authorization: Bearer; never logged; empty for local servers' })),
+  LLM_MODEL: Type.String({ minLength: 1, default: 'gpt-4o-mini', description: 'model of the answers (MODEL_PROVIDER=openai)' }),
+  CLASSIFIER_MODEL: Type.String({ minLength: 1, default: 'gpt-4o-mini', description: 'model of the classification (MODEL_PROVIDER=openai)' }),
+  MODEL_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 60_000, description: 'deadline of one provider call' }),
   LLM_LATENCY_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 1000, description: 'stand-in LLM latency' }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
@@ -84,7 +97,7 @@ export const ConfigSchema = Type.Object({
 export type Config = Static<typeof ConfigSchema>;
 
 // Values that may hold a password or a token are never echoed in an error message.
-const SECRETS = new Set(['DATABASE_URL', 'SMTP_URL', 'ADMIN_TOKEN']);
+const SECRETS = new Set(['DATABASE_URL', 'SMTP_URL', 'ADMIN_TOKEN', 'OPENAI_API_KEY']);
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -111,10 +124,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return config as Config;
 }
 
-/** loadConfig() for entry points: a bad environment prints what is wrong and exits, no stack trace. */
+/** Settings that are valid but do nothing (SPEC §9: OPENAI_* without MODEL_PROVIDER=openai). */
+export function configWarnings(config: Config, env: Record<string, string | undefined> = process.env): string[] {
+  const unused = Object.keys(env).filter((name) => name.startsWith('OPENAI_') && name in ConfigSchema.properties && env[name]);
+  return config.MODEL_PROVIDER === 'openai' || unused.length === 0 ? [] : [`${unused.join(', ')} ignored: MODEL_PROVIDER is ${config.MODEL_PROVIDER}`];
+}
+
+/**
+ * loadConfig() for entry points: a bad environment prints what is wrong and exits, no stack trace; settings
+ * that do nothing are named on stderr.
+ */
 export function loadConfigOrExit(): Config {
   try {
-    return loadConfig();
+    const config = loadConfig();
+    for (const warning of configWarnings(config)) console.error(`warning: ${warning}`);
+    return config;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     console.error(err.message);

@@ -15,30 +15,25 @@ import { withDeadline } from './lib/deadline.js';
 import { closeGracefully, isMain } from './lib/shutdown.js';
 import { createTaskLists } from '../tasks/index.js';
 import { kickSweep } from './db/queries/jobs.js';
-import { LimitedClassifier, StaticClassifier, type Classifier } from './models/classifier.js';
+import type { Classifier } from './models/classifier.js';
+import { classifierModel } from './models/index.js';
 import { jobsProcessed, observeBacklog, registry } from './lib/metrics.js';
 
 const crontab = readFileSync(projectFile('crontab'), 'utf8');
 // After a pool stopped because the database went away, a new one is tried this often until it answers.
 const RESTART_DELAY_MS = 1000;
-// Connections of each lane's job pool and of the live lane's task queries.
-const LANE_POOL_SIZE = 10;
-
 /**
- * graphile-worker's pool of a lane: ours, kept across restarts, with handlers that live as long as it does,
- * so a connection that dies while idle or checked out (the database went away) is logged, never an
- * unhandled error.
+ * graphile-worker's pool: ours, kept across restarts, with handlers that live as long as it does, so a
+ * connection that dies while idle or checked out (the database went away) is logged, never an unhandled
+ * error.
  */
-function lanePool(databaseUrl: string, log: Logger): pg.Pool {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: LANE_POOL_SIZE });
+function jobPool(databaseUrl: string, log: Logger): pg.Pool {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 20 });
   pool.on('error', (err) => log.warn({ err: err.message }, 'worker: database connection lost'));
   pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 
-export function defaultClassifier(config: Config): Classifier {
-  return new LimitedClassifier(new StaticClassifier(config.CLASSIFIER_LATENCY_MS), config.CLASSIFIER_CONCURRENCY);
-}
 
 export interface Worker {
   /** Stops taking jobs and waits up to `graceMs` for the running ones; those still running are then released. */
@@ -59,17 +54,14 @@ export async function startWorker(deps: {
   classifier?: Classifier;
 }): Promise<Worker> {
   const { config, log } = deps;
-  // Each lane has its own connections, for its jobs (graphile-worker's pool) and for its tasks' queries,
-  // so a live job never waits for a connection that twenty backfill batches hold.
-  const liveDb = createDb(deps.databaseUrl, { max: LANE_POOL_SIZE });
-  const tasks = createTaskLists({ ...deps, classifier: deps.classifier ?? defaultClassifier(config) }, liveDb);
-  const pgPools = [lanePool(deps.databaseUrl, log), lanePool(deps.databaseUrl, log)] as const;
+  const tasks = createTaskLists({ ...deps, classifier: deps.classifier ?? classifierModel(config) });
+  const pgPool = jobPool(deps.databaseUrl, log);
   const lanes = [
-    await supervise({ log, db: liveDb, pgPool: pgPools[0], name: 'live', taskList: tasks.live, concurrency: config.WORKER_CONCURRENCY }),
+    await supervise({ log, db: deps.db, pgPool, name: 'live', taskList: tasks.live, concurrency: config.WORKER_CONCURRENCY }),
     await supervise({
       log,
       db: deps.db,
-      pgPool: pgPools[1],
+      pgPool,
       name: 'background',
       taskList: tasks.background,
       concurrency: config.BACKGROUND_CONCURRENCY,
@@ -82,7 +74,7 @@ export async function startWorker(deps: {
   return {
     async stop(graceMs = config.SHUTDOWN_TIMEOUT_MS) {
       await Promise.all(lanes.map((l) => l.stop(graceMs)));
-      await withDeadline(Promise.all([...pgPools.map((pool) => pool.end()), closeDb(liveDb)]), 500);
+      await withDeadline(pgPool.end(), 500);
     },
   };
 }

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { StaticLlm, type LlmClient } from '../src/models/llm.js';
+import { StaticLlm, type LlmClient, type Message } from '../src/models/llm.js';
 import { build } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
 
@@ -7,9 +7,9 @@ import { projectClient, projectWithKey } from './factories.js';
 class RecordingLlm implements LlmClient {
   prompts: string[] = [];
   private inner = new StaticLlm(0);
-  complete(prompt: string) {
-    this.prompts.push(prompt);
-    return this.inner.complete(prompt);
+  complete(messages: Message[]) {
+    this.prompts.push(messages.map((m) => `${m.role}: ${m.content}`).join('\n'));
+    return this.inner.complete(messages);
   }
 }
 
@@ -26,16 +26,16 @@ t.test('a first question starts a thread; a follow-up continues it with the hist
   t.match(first.thread_id, /^[0-9a-f-]{36}$/);
   t.match(first.question_answer_id, /^[0-9a-f-]{36}$/);
   t.match(llm.prompts[0], /requirements\.md/, 'the prompt carries the retrieved chunks');
-  t.notMatch(llm.prompts[0], /Conversation so far/);
+  t.match(llm.prompts[0], /^system: .*\nuser: What are the system requirements\?$/s, 'the system message, then the question');
+  t.equal(llm.prompts[0]!.match(/^(user|assistant): /gm)?.length, 1, 'no history');
 
   const second = await api.chat('Does that include Windows?', first.thread_id);
   t.equal(second.thread_id, first.thread_id);
   t.not(second.question_answer_id, first.question_answer_id);
-  t.match(llm.prompts[1], `User: What are the system requirements?\nAssistant: ${first.answer}`);
-  t.match(llm.prompts[1], /Question: Does that include Windows\?/);
+  t.match(llm.prompts[1], `user: What are the system requirements?\nassistant: ${first.answer}\nuser: Does that include Windows?`);
 
   const third = await api.chat('And macOS?', first.thread_id);
-  t.match(llm.prompts[2], `User: Does that include Windows?\nAssistant: ${second.answer}`);
+  t.match(llm.prompts[2], `user: Does that include Windows?\nassistant: ${second.answer}`);
 
   const detail = (await api.get(`/threads/${first.thread_id}/`)).json();
   t.equal(detail.total_questions, 3);

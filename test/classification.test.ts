@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { createThread } from '../src/db/queries/threads.js';
 import { StaticClassifier, type CategoryChoice, type Classifier } from '../src/models/classifier.js';
 import { build, drain } from './helper.js';
-import { projectClient, projectWithKey } from './factories.js';
+import { projectClient, projectWithKey, standInUsage } from './factories.js';
 
 type Category = { id: string; name: string };
 type Thread = { id: string; category: { id: string; name: string; description: string } | null; category_source: string | null; categorized_at: string | null };
@@ -178,14 +178,14 @@ t.test('C4: a rolled-back chat leaves no thread and no job; a committed one alwa
   const a = await projectWithKey(ctx.db);
   await t.rejects(
     ctx.db.transaction(async (tx) => {
-      await createThread(tx, { projectId: a.projectId, question: 'q', answer: 'a', classifyTimeoutSeconds: 300 });
+      await createThread(tx, { projectId: a.projectId, question: 'q', answer: 'a', usage: standInUsage, classifyTimeoutSeconds: 300 });
       throw new Error('the request failed after the insert');
     }),
   );
   t.equal(await jobs(ctx.db), 0);
   t.equal((await ctx.db.execute<{ n: number }>(sql`select count(*)::int as n from threads`))[0]!.n, 0);
 
-  const { threadId } = await createThread(ctx.db, { projectId: a.projectId, question: 'q', answer: 'a', classifyTimeoutSeconds: 300 });
+  const { threadId } = await createThread(ctx.db, { projectId: a.projectId, question: 'q', answer: 'a', usage: standInUsage, classifyTimeoutSeconds: 300 });
   const [job] = await ctx.db.execute<{ payload: { thread_ids: string[] }; priority: number }>(
     sql`select payload, priority from graphile_worker._private_jobs`,
   );

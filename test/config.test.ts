@@ -1,5 +1,5 @@
 import t from 'tap';
-import { loadConfig } from '../src/config.js';
+import { configWarnings, loadConfig } from '../src/config.js';
 
 t.test('defaults', async (t) => {
   const c = loadConfig({});
@@ -31,4 +31,17 @@ t.test('a bad value is refused with a message naming it', async (t) => {
   t.notMatch(message, /mysql/);
   t.match(message, /LOG_LEVEL="loud": expected one of fatal, error, warn, info, debug, trace, silent/);
   t.match(message, /ADMIN_TOKEN=<hidden>: /);
+});
+
+t.test('model provider settings: validated, the key never echoed, OPENAI_* without the provider named as ignored', async (t) => {
+  const c = loadConfig({});
+  t.equal(c.MODEL_PROVIDER, 'stand-in');
+  t.equal(c.MODEL_TIMEOUT_MS, 60_000);
+  t.throws(() => loadConfig({ MODEL_PROVIDER: 'anthropic' }), { message: /MODEL_PROVIDER="anthropic": expected one of stand-in, openai/ });
+  t.throws(() => loadConfig({ OPENAI_BASE_URL: 'localhost:11434' }), { message: /OPENAI_BASE_URL="localhost:11434"/ });
+  t.throws(() => loadConfig({ MODEL_TIMEOUT_MS: '0' }), { message: /MODEL_TIMEOUT_MS="0"/ });
+  const env = { OPENAI_API_KEY: 'sk-secret-value', OPENAI_BASE_URL: 'http://localhost:11434/v1' };
+  t.same(configWarnings(loadConfig(env), env), ['OPENAI_API_KEY, OPENAI_BASE_URL ignored: MODEL_PROVIDER is stand-in']);
+  t.same(configWarnings(loadConfig({ ...env, MODEL_PROVIDER: 'openai' }), { ...env, MODEL_PROVIDER: 'openai' }), []);
+  t.same(configWarnings(loadConfig({}), {}), []);
 });

@@ -6,7 +6,7 @@ import { closeDb, createDb, rows } from '../src/db/client.js';
 import { CONSTRAINTS } from '../src/db/pg-errors.js';
 import { createCategory } from '../src/db/queries/categories.js';
 import { createThread, listThreads } from '../src/db/queries/threads.js';
-import { projectWithKey } from './factories.js';
+import { projectWithKey, standInUsage } from './factories.js';
 import { testDatabase } from './helper.js';
 
 t.test('every statement is prepared, in a transaction too', async (t) => {
@@ -15,7 +15,7 @@ t.test('every statement is prepared, in a transaction too', async (t) => {
   t.teardown(() => closeDb(db));
   const a = await projectWithKey(db);
   await createCategory(db, { projectId: a.projectId, name: 'Billing', description: '' }); // a transaction
-  await createThread(db, { projectId: a.projectId, question: 'q', answer: 'a', classifyTimeoutSeconds: 60 }); // raw SQL
+  await createThread(db, { projectId: a.projectId, question: 'q', answer: 'a', usage: standInUsage, classifyTimeoutSeconds: 60 }); // raw SQL
   await listThreads(db, { projectId: a.projectId, limit: 20 }); // the query builder
   await db.execute(sql`select 1 as not_prepared`); // drizzle's own execute: what the helpers are for
 

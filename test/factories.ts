@@ -14,6 +14,9 @@ export async function projectWithKey(db: Db, name = `team ${++n}`) {
   return { team, project, projectId: project.id, key, keyId };
 }
 
+/** The usage the stand-in LLM reports: what tests pass when they write a question-answer themselves. */
+export const standInUsage = { model: 'stand-in', promptTokens: 0, completionTokens: 0, latencyMs: 0 };
+
 /** Requests against one project with its key: `api.chat('question')`, `api.get('/threads/')`. */
 export function projectClient(app: FastifyInstance, projectId: string, key: string) {
   const base = `/query/v1/projects/${projectId}`;

@@ -6,7 +6,7 @@ import { rows } from '../src/db/client.js';
 import { threadWrites } from '../src/db/queries/threads.js';
 import { GroupWrites } from '../src/lib/group-writes.js';
 import { build } from './helper.js';
-import { projectWithKey } from './factories.js';
+import { projectWithKey, standInUsage } from './factories.js';
 
 t.test('items that arrive while a write is in flight go together in the next one', async (t) => {
   const groups: number[][] = [];
@@ -31,6 +31,7 @@ t.test("concurrent chats' threads are written together with their jobs; a bad on
     projectId: i === 13 ? '00000000-0000-4000-8000-000000000000' : a.projectId, // no such project: a foreign-key violation
     question: `question ${i}`,
     answer: 'answer',
+    usage: standInUsage,
   }));
   const results = await Promise.allSettled(items.map((item) => writes.add(item)));
   t.equal(results[13]!.status, 'rejected', 'the thread of an unknown project is refused');

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { buildPrompt } from '../src/models/rag.js';
+import { buildMessages } from '../src/models/rag.js';
 import { StaticRetriever } from '../src/models/retriever.js';
 import { StaticLlm } from '../src/models/llm.js';
 
@@ -9,29 +9,38 @@ t.test('retriever returns the 5 most relevant chunks', async (t) => {
   t.equal(chunks[0]!.source, 'requirements.md');
 });
 
-t.test('prompt for a first question: instructions, chunks, question; no history', async (t) => {
+t.test('messages for a first question: instructions and chunks as the system message, then the question', async (t) => {
   const chunks = [{ source: 'a.md', text: 'alpha' }, { source: 'b.md', text: 'beta' }];
-  const prompt = buildPrompt('How?', chunks);
-  t.match(prompt, /documentation assistant/);
-  t.match(prompt, /\[1\] \(a\.md\) alpha/);
-  t.match(prompt, /\[2\] \(b\.md\) beta/);
-  t.match(prompt, /Question: How\?\nAnswer:$/);
-  t.notMatch(prompt, /Conversation so far/);
+  const messages = buildMessages('How?', chunks);
+  t.equal(messages.length, 2);
+  t.equal(messages[0]!.role, 'system');
+  t.match(messages[0]!.content, /documentation assistant/);
+  t.match(messages[0]!.content, /\[1\] \(a\.md\) alpha\n\[2\] \(b\.md\) beta$/);
+  t.same(messages[1], { role: 'user', content: 'How?' });
 });
 
-t.test('prompt for a follow-up carries the conversation in order before the question', async (t) => {
-  const prompt = buildPrompt('And then?', [], [
+t.test('messages for a follow-up carry the conversation in order before the question', async (t) => {
+  const messages = buildMessages('And then?', [], [
     { question: 'Q1', answer: 'A1' },
     { question: 'Q2', answer: 'A2' },
   ]);
-  t.match(prompt, /Conversation so far:\nUser: Q1\nAssistant: A1\nUser: Q2\nAssistant: A2\n\nQuestion: And then\?/);
+  t.same(messages.slice(1), [
+    { role: 'user', content: 'Q1' },
+    { role: 'assistant', content: 'A1' },
+    { role: 'user', content: 'Q2' },
+    { role: 'assistant', content: 'A2' },
+    { role: 'user', content: 'And then?' },
+  ]);
 });
 
 t.test('LLM stand-in answers deterministically after its latency', async (t) => {
   const llm = new StaticLlm(30);
   const started = Date.now();
-  const a = await llm.complete('prompt one');
+  const prompt = [{ role: 'user' as const, content: 'prompt one' }];
+  const a = await llm.complete(prompt);
   t.ok(Date.now() - started >= 25, 'waited about LLM_LATENCY_MS');
-  t.equal(await new StaticLlm(0).complete('prompt one'), a);
-  t.type(a, 'string');
+  t.equal((await new StaticLlm(0).complete(prompt)).text, a.text);
+  t.type(a.text, 'string');
+  t.match(a.usage, { model: 'stand-in', promptTokens: 0, completionTokens: 0 });
+  t.ok(a.usage.latencyMs >= 25, 'the latency is the whole call');
 });

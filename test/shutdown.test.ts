@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import t, { type Test } from 'tap';
 import { closeDb, createDb, type Db } from '../src/db/client.js';
 import { createThread } from '../src/db/queries/threads.js';
-import { projectWithKey } from './factories.js';
+import { projectWithKey, standInUsage } from './factories.js';
 import { testDatabase } from './helper.js';
 import { startService, type Service } from './processes.js';
 
@@ -87,7 +87,7 @@ t.test('SIGTERM under load: every answered request was stored, the API exits 0 w
 async function threadsWithJobs(db: Db, projectId: string, n: number) {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
-    const { threadId } = await createThread(db, { projectId, question: `My build fails ${i}`, answer: 'a', classifyTimeoutSeconds: 300 });
+    const { threadId } = await createThread(db, { projectId, question: `My build fails ${i}`, answer: 'a', usage: standInUsage, classifyTimeoutSeconds: 300 });
     ids.push(threadId);
   }
   return ids;

@@ -1,8 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** Generates an answer from a prompt. The production one calls a hosted model. */
+export type Message = { role: 'system' | 'user' | 'assistant'; content: string };
+
+/** What one answer cost: stored with its question-answer. */
+export type Usage = { model: string; promptTokens: number; completionTokens: number; latencyMs: number };
+
+export type Completion = { text: string; usage: Usage };
+
+/** Generates an answer from chat messages (MODEL_PROVIDER: the stand-in, or an OpenAI-compatible API). */
 export interface LlmClient {
-  complete(prompt: string): Promise<string>;
+  complete(messages: Message[]): Promise<Completion>;
 }
 
 const ANSWERS = [
@@ -16,14 +23,17 @@ const ANSWERS = [
   'Check for a stale `.acme/lock` file and run the command with `--verbose` to see where it stops.',
 ];
 
-/** Stand-in: waits LLM_LATENCY_MS, then answers from a fixed list, chosen by the prompt. */
+/** Stand-in: waits LLM_LATENCY_MS, then answers from a fixed list, chosen by the messages; no tokens counted. */
 export class StaticLlm implements LlmClient {
   constructor(private readonly latencyMs: number) {}
 
-  async complete(prompt: string): Promise<string> {
+  async complete(messages: Message[]): Promise<Completion> {
+    const started = performance.now();
     if (this.latencyMs > 0) await sleep(this.latencyMs);
+    const prompt = messages.map((m) => m.content).join('\n');
     let h = 0;
     for (let i = 0; i < prompt.length; i += 7) h = (h * 31 + prompt.charCodeAt(i)) >>> 0;
-    return ANSWERS[h % ANSWERS.length]!;
+    const latencyMs = Math.round(performance.now() - started);
+    return { text: ANSWERS[h % ANSWERS.length]!, usage: { model: 'stand-in', promptTokens: 0, completionTokens: 0, latencyMs } };
   }
 }

@@ -1,3 +1,4 @@
+import type { Message } from './llm.js';
 import type { Chunk } from './retriever.js';
 
 export type Turn = {
@@ -9,14 +10,18 @@ const INSTRUCTIONS =
   'You are a documentation assistant. Answer the question using only the documentation excerpts below. ' +
   'If they do not contain the answer, say so. Be concise and include commands or settings where useful.';
 
-/** One prompt: instructions, the retrieved chunks and, for a follow-up, the conversation so far. */
-export function buildPrompt(question: string, chunks: Chunk[], history: Turn[] = []): string {
-  const parts = [INSTRUCTIONS, '', 'Documentation:'];
-  chunks.forEach((c, i) => parts.push(`[${i + 1}] (${c.source}) ${c.text}`));
-  if (history.length > 0) {
-    parts.push('', 'Conversation so far:');
-    for (const turn of history) parts.push(`User: ${turn.question}`, `Assistant: ${turn.answer}`);
-  }
-  parts.push('', `Question: ${question}`, 'Answer:');
-  return parts.join('\n');
+/**
+ * The RAG prompt as chat messages: the instructions and the retrieved chunks (system), the conversation so
+ * far for a follow-up (user and assistant turns), then the question.
+ */
+export function buildMessages(question: string, chunks: Chunk[], history: Turn[] = []): Message[] {
+  const documentation = chunks.map((c, i) => `[${i + 1}] (${c.source}) ${c.text}`).join('\n');
+  return [
+    { role: 'system', content: `${INSTRUCTIONS}\n\nDocumentation:\n${documentation}` },
+    ...history.flatMap((turn): Message[] => [
+      { role: 'user', content: turn.question },
+      { role: 'assistant', content: turn.answer },
+    ]),
+    { role: 'user', content: question },
+  ];
 }

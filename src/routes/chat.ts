@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { appendQuestionAnswer, getConversation } from '../db/queries/threads.js';
-import { buildPrompt } from '../models/rag.js';
+import { buildMessages } from '../models/rag.js';
 import { errors, NotBlank, ProjectParams, Uuid } from '../schemas/common.js';
 import { notFound } from '../errors.js';
 
@@ -29,7 +29,7 @@ const chat: FastifyPluginAsyncTypebox = async (app) => {
         security: [{ apiKey: [] }],
         params: ProjectParams,
         body: ChatBody,
-        response: { 200: ChatResponse, ...errors(404) },
+        response: { 200: ChatResponse, ...errors(404, 503) },
       },
     },
     async (request) => {
@@ -39,13 +39,13 @@ const chat: FastifyPluginAsyncTypebox = async (app) => {
       const history = threadId ? await getConversation(app.db, { projectId, threadId }) : [];
       if (!history) throw notFound('thread');
       const chunks = await app.rag.retriever.retrieve(projectId, question);
-      const answer = await app.rag.llm.complete(buildPrompt(question, chunks, history));
+      const { text: answer, usage } = await app.rag.llm.complete(buildMessages(question, chunks, history));
 
       if (!threadId) {
-        const created = await app.threadWrites.add({ projectId, question, answer });
+        const created = await app.threadWrites.add({ projectId, question, answer, usage });
         return { question, answer, question_answer_id: created.questionAnswerId, thread_id: created.threadId };
       }
-      const questionAnswerId = await appendQuestionAnswer(app.db, { projectId, threadId, question, answer });
+      const questionAnswerId = await appendQuestionAnswer(app.db, { projectId, threadId, question, answer, usage });
       if (!questionAnswerId) throw notFound('thread');
       return { question, answer, question_answer_id: questionAnswerId, thread_id: threadId };
     },

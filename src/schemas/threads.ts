@@ -6,11 +6,22 @@ import { Nullable, Timestamp, Uuid } from './common.js';
 /** Who set a thread's label: the values of the database enum. */
 export const CategorySource = Type.Union(categorySource.enumValues.map((v) => Type.Literal(v)), { description: 'who set the label' });
 
+export const Usage = Type.Object(
+  {
+    model: Type.String({ description: 'the model that answered (stand-in: "stand-in")' }),
+    prompt_tokens: Type.Integer({ minimum: 0 }),
+    completion_tokens: Type.Integer({ minimum: 0 }),
+    latency_ms: Type.Integer({ minimum: 0, description: 'the whole model call, retries included' }),
+  },
+  { description: 'what the answer cost; null for answers stored before usage was recorded' },
+);
+
 export const QuestionAnswer = Type.Object({
   id: Uuid(),
   question: Type.String(),
   answer: Type.String(),
   created_at: Timestamp(),
+  usage: Type.Union([Usage, Type.Null()]),
 });
 
 export const Thread = Type.Object({
@@ -47,5 +58,14 @@ export const toThread = (t: ThreadRow): Static<typeof Thread> => ({
 
 export const toThreadDetail = (t: NonNullable<Awaited<ReturnType<typeof getThread>>>): Static<typeof ThreadDetail> => ({
   ...toThread(t),
-  question_answers: t.questionAnswers.map((qa) => ({ id: qa.id, question: qa.question, answer: qa.answer, created_at: qa.createdAt.toISOString() })),
+  question_answers: t.questionAnswers.map((qa) => ({
+    id: qa.id,
+    question: qa.question,
+    answer: qa.answer,
+    created_at: qa.createdAt.toISOString(),
+    usage:
+      qa.model === null
+        ? null
+        : { model: qa.model, prompt_tokens: qa.promptTokens ?? 0, completion_tokens: qa.completionTokens ?? 0, latency_ms: qa.latencyMs ?? 0 },
+  })),
 });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, gte, isNull, lt, sql } from 'drizzle-orm';
 import { rows, statement, type Db, type DbOrTx } from '../client.js';
 import { categories, questionAnswers, threads } from '../schema/index.js';
+import type { Usage } from '../../models/llm.js';
 import type { Turn } from '../../models/rag.js';
 import { newThreadJob } from './jobs.js';
 import { databaseFault } from '../pg-errors.js';
@@ -26,7 +27,11 @@ export interface NewThread {
   projectId: string;
   question: string;
   answer: string;
+  usage: Usage;
 }
+
+/** A question-answer's usage columns as json_to_recordset reads them. */
+const usageJson = (u: Usage) => ({ model: u.model, prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, latency_ms: u.latencyMs });
 export interface CreatedThread {
   threadId: string;
   questionAnswerId: string;
@@ -39,21 +44,31 @@ export interface CreatedThread {
  */
 export async function createThreads(db: DbOrTx, items: NewThread[], classifyTimeoutSeconds: number | null): Promise<CreatedThread[]> {
   const created = items.map(() => ({ threadId: randomUUID(), questionAnswerId: randomUUID() }));
-  const input = JSON.stringify(items.map((item, i) => ({ id: created[i]!.threadId, qa_id: created[i]!.questionAnswerId, project_id: item.projectId, question: item.question, answer: item.answer })));
+  const input = JSON.stringify(
+    items.map((item, i) => ({
+      id: created[i]!.threadId,
+      qa_id: created[i]!.questionAnswerId,
+      project_id: item.projectId,
+      question: item.question,
+      answer: item.answer,
+      ...usageJson(item.usage),
+    })),
+  );
   const classify = classifyTimeoutSeconds !== null;
   const due = classify ? sql`now() + make_interval(secs => ${classifyTimeoutSeconds}::int)` : sql`'-infinity'::timestamptz`;
   // A CTE that only selects runs only if referenced: the final select counts `job` so every job is added.
   await rows(db, sql`
     with input as (
-      select * from json_to_recordset(${input}::json) as i(id uuid, qa_id uuid, project_id uuid, question text, answer text)
+      select * from json_to_recordset(${input}::json)
+        as i(id uuid, qa_id uuid, project_id uuid, question text, answer text, model text, prompt_tokens int, completion_tokens int, latency_ms int)
     ),
     t as (
       insert into threads (id, project_id, first_question, classification_due_at)
       select id, project_id, question, ${due} from input returning id, project_id
     ),
     qa as (
-      insert into question_answers (id, thread_id, project_id, position, question, answer)
-      select qa_id, id, project_id, 1, question, answer from input returning id
+      insert into question_answers (id, thread_id, project_id, position, question, answer, model, prompt_tokens, completion_tokens, latency_ms)
+      select qa_id, id, project_id, 1, question, answer, model, prompt_tokens, completion_tokens, latency_ms from input returning id
     )${classify ? sql`, job as (select ${newThreadJob(sql`t.project_id`, sql`t.id`)} from t)` : sql``}
     select (select count(*) from qa) as written${classify ? sql`, (select count(*) from job) as jobs` : sql``}`);
   return created;
@@ -101,7 +116,7 @@ export async function getConversation(db: Db, p: { projectId: string; threadId: 
 /** Appends a follow-up in one statement; null when the thread is not one of this project's. */
 export async function appendQuestionAnswer(
   db: DbOrTx,
-  p: { projectId: string; threadId: string; question: string; answer: string },
+  p: { projectId: string; threadId: string; question: string; answer: string; usage: Usage },
 ): Promise<string | null> {
   const [row] = await rows<{ id: string }>(db, sql`
     with t as (
@@ -109,8 +124,9 @@ export async function appendQuestionAnswer(
       where id = ${p.threadId} and project_id = ${p.projectId}
       returning id, total_questions
     )
-    insert into question_answers (thread_id, project_id, position, question, answer)
-    select t.id, ${p.projectId}, t.total_questions, ${p.question}, ${p.answer} from t
+    insert into question_answers (thread_id, project_id, position, question, answer, model, prompt_tokens, completion_tokens, latency_ms)
+    select t.id, ${p.projectId}, t.total_questions, ${p.question}, ${p.answer},
+      ${p.usage.model}, ${p.usage.promptTokens}::int, ${p.usage.completionTokens}::int, ${p.usage.latencyMs}::int from t
     returning id`);
   return row?.id ?? null;
 }
@@ -188,7 +204,16 @@ const thisProjects = and(eq(threads.id, v('threadId')), eq(threads.projectId, v(
 const threadStatement = statement((db: Db) => db.select(threadColumns).from(threads).leftJoin(categories, withCategory).where(thisProjects));
 const questionAnswersStatement = statement((db: Db) =>
   db
-    .select({ id: questionAnswers.id, question: questionAnswers.question, answer: questionAnswers.answer, createdAt: questionAnswers.createdAt })
+    .select({
+      id: questionAnswers.id,
+      question: questionAnswers.question,
+      answer: questionAnswers.answer,
+      createdAt: questionAnswers.createdAt,
+      model: questionAnswers.model,
+      promptTokens: questionAnswers.promptTokens,
+      completionTokens: questionAnswers.completionTokens,
+      latencyMs: questionAnswers.latencyMs,
+    })
     .from(questionAnswers)
     .where(and(eq(questionAnswers.threadId, v('threadId')), eq(questionAnswers.projectId, v('projectId'))))
     .orderBy(asc(questionAnswers.position)),

@@ -17,6 +17,11 @@ export const questionAnswers = pgTable(
     position: integer().notNull(),
     question: text().notNull(),
     answer: text().notNull(),
+    // What the answer cost (SPEC §9); null on rows written before usage was recorded.
+    model: text(),
+    promptTokens: integer(),
+    completionTokens: integer(),
+    latencyMs: integer(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

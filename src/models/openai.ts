@@ -1,0 +1,137 @@
+import OpenAI from 'openai';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CategoryChoice, Classifier } from './classifier.js';
+import type { Completion, LlmClient, Message } from './llm.js';
+
+export type ProviderSettings = { baseURL: string; apiKey: string; timeoutMs: number };
+
+/** The provider failed after its retries (or cannot be retried): the chat answers 503 "model unavailable". */
+export class ModelUnavailableError extends Error {}
+
+/** A reply that is not what was asked for (no text, not the schema, an unknown category): a failed call. */
+export class InvalidReplyError extends Error {}
+
+// SPEC §9: at most 3 retries; a Retry-After longer than this ends them.
+const MAX_RETRIES = 3;
+const MAX_RETRY_AFTER_MS = 10_000;
+const BASE_DELAY_MS = 250;
+
+/** The official client against any base URL, with its own retries off (ours honour SPEC §9's limits). */
+export function providerClient(s: ProviderSettings): OpenAI {
+  // A local server (Ollama, vLLM) needs no key; the client insists on a non-empty one.
+  return new OpenAI({ baseURL: s.baseURL, apiKey: s.apiKey || 'none', timeout: s.timeoutMs, maxRetries: 0 });
+}
+
+/** Seconds or an HTTP date, as Retry-After carries them; null if absent or unreadable. */
+function retryAfterMs(err: unknown): number | null {
+  const value = err instanceof OpenAI.APIError ? err.headers?.get('retry-after') : null;
+  if (!value) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
+}
+
+const retryable = (err: unknown) =>
+  err instanceof OpenAI.APIConnectionError || // timeouts included
+  (err instanceof OpenAI.APIError && (err.status === 429 || (err.status ?? 0) >= 500));
+
+/**
+ * One provider call with SPEC §9's retries: 429, 5xx and timeouts again after exponential backoff with full
+ * jitter, or after Retry-After when the provider sends one (more than 10 s ends the retries), at most 3
+ * retries. Written here rather than with the client's own retries (which wait up to 60 s of Retry-After and
+ * have no such cut-off) or p-retry (whose delays cannot follow a header).
+ */
+export async function withRetries<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (!retryable(err) || attempt >= MAX_RETRIES) throw err;
+      const after = retryAfterMs(err);
+      if (after !== null && after > MAX_RETRY_AFTER_MS) throw err;
+      await sleep(after ?? Math.random() * BASE_DELAY_MS * 2 ** attempt);
+    }
+  }
+}
+
+/** Answers through an OpenAI-compatible chat-completions API. */
+export class OpenAiLlm implements LlmClient {
+  constructor(
+    private readonly client: OpenAI,
+    private readonly model: string,
+  ) {}
+
+  async complete(messages: Message[]): Promise<Completion> {
+    const started = performance.now();
+    try {
+      const res = await withRetries(() => this.client.chat.completions.create({ model: this.model, messages }));
+      const text = res.choices?.[0]?.message?.content;
+      if (typeof text !== 'string' || text.length === 0) throw new InvalidReplyError('the model returned no answer');
+      return {
+        text,
+        usage: {
+          model: res.model || this.model,
+          promptTokens: res.usage?.prompt_tokens ?? 0,
+          completionTokens: res.usage?.completion_tokens ?? 0,
+          latencyMs: Math.round(performance.now() - started),
+        },
+      };
+    } catch (err) {
+      throw new ModelUnavailableError(`model call failed: ${describe(err)}`, { cause: err });
+    }
+  }
+}
+
+const CLASSIFY_INSTRUCTIONS =
+  'Classify the first question of a user of a documentation chat bot into exactly one of the categories below. ' +
+  'Reply with the id of the category that fits best.';
+
+/**
+ * Classifies through an OpenAI-compatible API with a structured output naming one of the project's category
+ * ids. Every reply is validated: one that is not a known id is a failed call (the job retries), never a label.
+ */
+export class OpenAiClassifier implements Classifier {
+  constructor(
+    private readonly client: OpenAI,
+    private readonly model: string,
+  ) {}
+
+  async classify(question: string, categories: CategoryChoice[]): Promise<CategoryChoice> {
+    const ids = categories.map((c) => c.id);
+    const res = await withRetries(() =>
+      this.client.chat.completions.create({
+        model: this.model,
+        messages: [
+          { role: 'system', content: `${CLASSIFY_INSTRUCTIONS}\n\n${categories.map((c) => `- ${c.id}: ${c.name}: ${c.description}`).join('\n')}` },
+          { role: 'user', content: question },
+        ],
+        response_format: {
+          type: 'json_schema',
+          json_schema: {
+            name: 'category',
+            strict: true,
+            schema: { type: 'object', properties: { category_id: { type: 'string', enum: ids } }, required: ['category_id'], additionalProperties: false },
+          },
+        },
+      }),
+    );
+    const content = res.choices?.[0]?.message?.content;
+    let reply: unknown;
+    try {
+      reply = JSON.parse(content ?? '');
+    } catch {
+      throw new InvalidReplyError('the classifier did not reply with JSON');
+    }
+    const id = (reply as { category_id?: unknown } | null)?.category_id;
+    const chosen = categories.find((c) => c.id === id);
+    if (!chosen) throw new InvalidReplyError(`the classifier named no category of the project (${JSON.stringify(id)?.slice(0, 80)})`);
+    return chosen;
+  }
+}
+
+/** The error without anything the provider echoed of the request (the key never leaves this process). */
+function describe(err: unknown): string {
+  if (err instanceof OpenAI.APIError) return err.status ? `HTTP ${err.status}` : err.constructor.name;
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,76 @@
+// A real HTTP server in the test process that speaks OpenAI's chat-completions API (POST /v1/chat/completions),
+// as a hosted provider, Ollama or vLLM would. Each request takes the next scripted behaviour (then `ok`):
+// an answer with usage, a structured classification, 429 with Retry-After, 500, garbage, or no answer at all.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Test } from 'tap';
+
+export type Behaviour =
+  | { kind: 'ok' }
+  | { kind: 'content'; content: string } // the message content as given (a classification reply, say)
+  | { kind: 'status'; status: number; retryAfter?: string }
+  | { kind: 'garbage' }
+  | { kind: 'hang' };
+
+export interface ProviderRequest {
+  at: number;
+  authorization: string | undefined;
+  body: {
+    model: string;
+    messages: { role: string; content: string }[];
+    response_format?: { type: string; json_schema: { name: string; strict: boolean; schema: { properties: { category_id: { enum: string[] } } } } };
+  };
+}
+
+export const FAKE_USAGE = { prompt_tokens: 42, completion_tokens: 7 };
+
+export async function fakeProvider(t: Test) {
+  const script: Behaviour[] = [];
+  const requests: ProviderRequest[] = [];
+  const hanging = new Set<ServerResponse>();
+  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    let raw = '';
+    for await (const chunk of req) raw += chunk;
+    if (req.method !== 'POST' || req.url !== '/v1/chat/completions') return res.writeHead(404).end();
+    const body = JSON.parse(raw) as ProviderRequest['body'];
+    requests.push({ at: Date.now(), authorization: req.headers.authorization, body });
+    const behaviour = script.shift() ?? { kind: 'ok' };
+    if (behaviour.kind === 'hang') return void hanging.add(res);
+    if (behaviour.kind === 'garbage') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"choices": [tru');
+    if (behaviour.kind === 'status') {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (behaviour.retryAfter) headers['retry-after'] = behaviour.retryAfter;
+      return res.writeHead(behaviour.status, headers).end(JSON.stringify({ error: { message: `fake ${behaviour.status}`, type: 'fake' } }));
+    }
+    // ok: a classification names the first category offered; an answer echoes the question.
+    const question = body.messages.at(-1)?.content ?? '';
+    const content =
+      behaviour.kind === 'content'
+        ? behaviour.content
+        : body.response_format
+          ? JSON.stringify({ category_id: body.response_format.json_schema.schema.properties.category_id.enum[0] })
+          : `Fake answer to: ${question}`;
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        id: 'chatcmpl-fake',
+        object: 'chat.completion',
+        created: Math.floor(Date.now() / 1000),
+        model: `${body.model}-served`,
+        choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+        usage: { ...FAKE_USAGE, total_tokens: FAKE_USAGE.prompt_tokens + FAKE_USAGE.completion_tokens },
+      }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(async () => {
+    for (const res of hanging) res.destroy();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return {
+    baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    requests,
+    /** The next requests' behaviours, in order; afterwards every request is answered normally. */
+    next: (...behaviours: Behaviour[]) => script.push(...behaviours),
+  };
+}
