@@ -1,6 +1,6 @@
 import { addLabelCounts, categoryChoices, loadUnlabelledThreads, parkThreads, saveClassifierLabels } from '../src/db/queries/classification.js';
 import { classificationLag, classifierDuration, classifierFailures, threadsLabelled } from '../src/lib/metrics.js';
-import type { Lane } from '../src/models/classifier.js';
+import type { CategoryChoice, Lane } from '../src/models/classifier.js';
 import type { TaskDeps } from './index.js';
 
 /**
@@ -9,7 +9,7 @@ import type { TaskDeps } from './index.js';
  * conditional statement (a user's label always wins); if any classifier call failed it throws, so the job
  * is retried with backoff and the retry only sees the threads still unlabelled.
  */
-export function labeller({ db, classifier, log }: TaskDeps) {
+export function labeller({ db, classifier, config, log }: TaskDeps) {
   const countLabels = labelCounter(db, log);
   return async (p: { projectId: string; threadIds: string[]; lane: Lane }): Promise<void> => {
     const { projectId, lane } = p;
@@ -21,10 +21,10 @@ export function labeller({ db, classifier, log }: TaskDeps) {
       await parkThreads(db, { projectId, threadIds: threads.map((t) => t.id) });
       return;
     }
-    const classify = async (question: string) => {
+    const call = async <T>(fn: () => Promise<T>) => {
       const stop = classifierDuration.startTimer({ lane });
       try {
-        return await classifier.classify(question, categories, lane);
+        return await fn();
       } catch (err) {
         classifierFailures.inc({ lane });
         throw err;
@@ -32,7 +32,18 @@ export function labeller({ db, classifier, log }: TaskDeps) {
         stop();
       }
     };
-    const results = await Promise.allSettled(threads.map((t) => classify(t.firstQuestion)));
+    // Backfill batches send CLASSIFIER_BATCH_SIZE questions per call when the classifier can; new threads one.
+    const many = lane === 'backfill' && config.CLASSIFIER_BATCH_SIZE > 1 ? classifier.classifyMany : undefined;
+    const results: PromiseSettledResult<CategoryChoice>[] = many
+      ? (
+          await Promise.all(
+            chunks(threads, config.CLASSIFIER_BATCH_SIZE).map(async (chunk) => {
+              const outcomes = await call(() => many(chunk.map((t) => t.firstQuestion), categories, lane)).catch((err: Error) => chunk.map(() => err));
+              return outcomes.map((o) => (o instanceof Error ? { status: 'rejected' as const, reason: o } : { status: 'fulfilled' as const, value: o }));
+            }),
+          )
+        ).flat()
+      : await Promise.allSettled(threads.map((t) => call(() => classifier.classify(t.firstQuestion, categories, lane))));
     const labels = threads.flatMap((t, i) => {
       const r = results[i]!;
       return r.status === 'fulfilled' ? [{ threadId: t.id, categoryId: r.value.id }] : [];
@@ -68,3 +79,6 @@ function labelCounter(db: TaskDeps['db'], log: TaskDeps['log']) {
     timer ??= setTimeout(flush, 1000).unref();
   };
 }
+
+const chunks = <T>(items: T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));

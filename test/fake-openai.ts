@@ -18,7 +18,7 @@ export interface ProviderRequest {
   body: {
     model: string;
     messages: { role: string; content: string }[];
-    response_format?: { type: string; json_schema: { name: string; strict: boolean; schema: { properties: { category_id: { enum: string[] } } } } };
+    response_format?: { type: string; json_schema: { name: string; strict: boolean; schema: Record<string, any> } };
   };
 }
 
@@ -42,14 +42,20 @@ export async function fakeProvider(t: Test) {
       if (behaviour.retryAfter) headers['retry-after'] = behaviour.retryAfter;
       return res.writeHead(behaviour.status, headers).end(JSON.stringify({ error: { message: `fake ${behaviour.status}`, type: 'fake' } }));
     }
-    // ok: a classification names the first category offered; an answer echoes the question.
+    // ok: a classification names the first category offered (for each numbered question of a batch); an
+    // answer echoes the question.
     const question = body.messages.at(-1)?.content ?? '';
+    const schema = body.response_format?.json_schema.schema;
     const content =
       behaviour.kind === 'content'
         ? behaviour.content
-        : body.response_format
-          ? JSON.stringify({ category_id: body.response_format.json_schema.schema.properties.category_id.enum[0] })
-          : `Fake answer to: ${question}`;
+        : schema?.properties.labels
+          ? JSON.stringify({
+              labels: question.split('\n').map((_, i) => ({ n: i + 1, category_id: schema.properties.labels.items.properties.category_id.enum[0] })),
+            })
+          : schema
+            ? JSON.stringify({ category_id: schema.properties.category_id.enum[0] })
+            : `Fake answer to: ${question}`;
     res.writeHead(200, { 'content-type': 'application/json' }).end(
       JSON.stringify({
         id: 'chatcmpl-fake',

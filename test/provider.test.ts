@@ -1,6 +1,8 @@
 import t, { type Test } from 'tap';
 import { sql } from 'drizzle-orm';
 import { classifierModel } from '../src/models/index.js';
+import { kickSweep } from '../src/db/queries/jobs.js';
+import { seedThreads } from '../src/db/queries/seed.js';
 import { drain, build } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
 import { FAKE_USAGE, fakeProvider } from './fake-openai.js';
@@ -137,4 +139,31 @@ t.test('the provider key never reaches a log line (API process, provider failing
   await new Promise((r) => setTimeout(r, 200));
   t.match(api.output(), /model unavailable/, 'the failure is logged');
   t.notMatch(api.output(), KEY, 'without the key');
+});
+
+t.test('backfill batches: CLASSIFIER_BATCH_SIZE questions per call, each label validated on its own', async (t) => {
+  const { fake, ctx, a, api } = await setup(t, { CLASSIFIER_BATCH_SIZE: '20', CLASSIFY_BATCH_SIZE: '50' });
+  const [first] = (await api.get('/categories/')).json().results as { id: string }[];
+  await seedThreads(ctx.db, { projectId: a.projectId, count: 50 });
+  // The first call's reply: question 1 gets a category of no project, question 2 none at all, 3-20 the first category.
+  fake.next({
+    kind: 'content',
+    content: JSON.stringify({
+      labels: [{ n: 1, category_id: '00000000-0000-4000-8000-000000000000' }, ...Array.from({ length: 18 }, (_, i) => ({ n: i + 3, category_id: first!.id }))],
+    }),
+  });
+  await kickSweep(ctx.db);
+  await drain(ctx, { classifier: classifierModel(ctx.config) });
+  const calls = fake.requests.filter((r) => r.body.response_format);
+  t.equal(calls.length, 3, '50 threads in calls of 20, 20 and 10');
+  t.match(calls[0]!.body.response_format, { json_schema: { name: 'labels', strict: true, schema: { properties: { labels: { minItems: 20, maxItems: 20 } } } } });
+  t.match(calls[2]!.body.messages.at(-1)!.content, /^1\. .*\n(.*\n){8}10\. /, 'the questions numbered from 1');
+  const unlabelled = async () => (await ctx.db.execute<{ n: number }>(sql`select count(*)::int as n from threads where category_id is null`))[0]!.n;
+  t.equal(await unlabelled(), 2, 'the two invalid labels stored nothing; the other 48 are stored');
+
+  // The batch job failed for those two: run again, they are labelled.
+  await ctx.db.execute(sql`update graphile_worker._private_jobs set run_at = now()`);
+  await drain(ctx, { classifier: classifierModel(ctx.config) });
+  t.equal(await unlabelled(), 0);
+  t.equal(fake.requests.filter((r) => r.body.response_format).length, 4, 'one more call, for the two');
 });

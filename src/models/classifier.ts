@@ -12,6 +12,11 @@ export type Lane = 'live' | 'backfill';
 /** Picks the category of a question. The production one calls a hosted model (about 2 s, I/O-bound). */
 export interface Classifier {
   classify(question: string, categories: CategoryChoice[], lane?: Lane): Promise<CategoryChoice>;
+  /**
+   * Several questions in one call (backfill batches, CLASSIFIER_BATCH_SIZE): one outcome per question, in
+   * order, each a category or the error that question's label failed with.
+   */
+  classifyMany?(questions: string[], categories: CategoryChoice[], lane?: Lane): Promise<(CategoryChoice | Error)[]>;
 }
 
 export class EmptyCategoriesError extends Error {
@@ -68,6 +73,8 @@ export class LimitedClassifier implements Classifier {
   ) {
     this.queue = new PQueue({ concurrency: limit });
     this.backfill = new PQueue({ concurrency: Math.max(1, limit - Math.ceil(limit / 20)) });
+    const many = inner.classifyMany?.bind(inner);
+    if (many) this.classifyMany = (questions, categories, lane = 'backfill') => this.limited(lane, () => many(questions, categories, lane));
   }
 
   get inFlight() {
@@ -75,7 +82,14 @@ export class LimitedClassifier implements Classifier {
   }
 
   async classify(question: string, categories: CategoryChoice[], lane: Lane = 'live'): Promise<CategoryChoice> {
-    const call = () => this.queue.add(() => this.inner.classify(question, categories, lane), { priority: lane === 'live' ? 1 : 0 });
-    return lane === 'live' ? call() : this.backfill.add(call);
+    return this.limited(lane, () => this.inner.classify(question, categories, lane));
+  }
+
+  /** One call for several questions: it takes one slot, as it is one call to the provider. */
+  readonly classifyMany?: Classifier['classifyMany'];
+
+  private limited<T>(lane: Lane, fn: () => Promise<T>): Promise<T> {
+    const call = () => this.queue.add(fn, { priority: lane === 'live' ? 1 : 0 }) as Promise<T>;
+    return lane === 'live' ? call() : this.backfill.add(call) as Promise<T>;
   }
 }
