@@ -24,7 +24,15 @@ export interface ProviderRequest {
 
 export const FAKE_USAGE = { prompt_tokens: 42, completion_tokens: 7 };
 
-export async function fakeProvider(t: Test) {
+/** The fake in a test: closed at the test's end. */
+export async function fakeProvider(t: Test, opts: { latencyMs?: number } = {}) {
+  const fake = await startFakeProvider(opts);
+  t.teardown(fake.close);
+  return fake;
+}
+
+/** The fake on its own (benchmarks): `latencyMs` before each normal answer, as a hosted model takes. */
+export async function startFakeProvider(opts: { latencyMs?: number } = {}) {
   const script: Behaviour[] = [];
   const requests: ProviderRequest[] = [];
   const hanging = new Set<ServerResponse>();
@@ -32,6 +40,7 @@ export async function fakeProvider(t: Test) {
     let raw = '';
     for await (const chunk of req) raw += chunk;
     if (req.method !== 'POST' || req.url !== '/v1/chat/completions') return res.writeHead(404).end();
+    if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
     const body = JSON.parse(raw) as ProviderRequest['body'];
     requests.push({ at: Date.now(), authorization: req.headers.authorization, body });
     const behaviour = script.shift() ?? { kind: 'ok' };
@@ -68,12 +77,12 @@ export async function fakeProvider(t: Test) {
     );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(async () => {
-    for (const res of hanging) res.destroy();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
   return {
+    close: async () => {
+      for (const res of hanging) res.destroy();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
     baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
     requests,
     /** The next requests' behaviours, in order; afterwards every request is answered normally. */
