@@ -34,16 +34,18 @@ export function labeller({ db, classifier, config, log }: TaskDeps) {
     };
     // Backfill batches send CLASSIFIER_BATCH_SIZE questions per call when the classifier can; new threads one.
     const many = lane === 'backfill' && config.CLASSIFIER_BATCH_SIZE > 1 ? classifier.classifyMany : undefined;
-    const results: PromiseSettledResult<CategoryChoice>[] = many
-      ? (
-          await Promise.all(
-            chunks(threads, config.CLASSIFIER_BATCH_SIZE).map(async (chunk) => {
-              const outcomes = await call(() => many(chunk.map((t) => t.firstQuestion), categories, lane)).catch((err: Error) => chunk.map(() => err));
-              return outcomes.map((o) => (o instanceof Error ? { status: 'rejected' as const, reason: o } : { status: 'fulfilled' as const, value: o }));
-            }),
-          )
-        ).flat()
-      : await Promise.allSettled(threads.map((t) => call(() => classifier.classify(t.firstQuestion, categories, lane))));
+    const size = many ? config.CLASSIFIER_BATCH_SIZE : 1;
+    const classifyChunk = (questions: string[]): Promise<(CategoryChoice | Error)[]> =>
+      many ? many(questions, categories, lane) : classifier.classify(questions[0]!, categories, lane).then((c) => [c]);
+    const results = (
+      await Promise.all(
+        chunks(threads, size).map(async (chunk) => {
+          // A call that fails fails each of its questions; otherwise each question has its own outcome.
+          const outcomes = await call(() => classifyChunk(chunk.map((t) => t.firstQuestion))).catch((err: unknown) => chunk.map(() => (err instanceof Error ? err : new Error(String(err)))));
+          return outcomes.map((o): PromiseSettledResult<CategoryChoice> => (o instanceof Error ? { status: 'rejected', reason: o } : { status: 'fulfilled', value: o }));
+        }),
+      )
+    ).flat();
     const labels = threads.flatMap((t, i) => {
       const r = results[i]!;
       return r.status === 'fulfilled' ? [{ threadId: t.id, categoryId: r.value.id }] : [];
