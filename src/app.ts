@@ -13,11 +13,9 @@ import underPressure from '@fastify/under-pressure';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
-import { constraintError, databaseFault, pgCode } from './db/pg-errors.js';
 import { threadWrites } from './db/queries/threads.js';
 import type { LlmClient } from './models/llm.js';
 import { answerModel } from './models/index.js';
-import { ModelUnavailableError } from './models/openai.js';
 import { httpDuration, observeBacklog } from './lib/metrics.js';
 import { StaticRetriever, type Retriever } from './models/retriever.js';
 import { apiKeyAuth, authFailureGuard } from './plugins/auth.js';
@@ -28,7 +26,8 @@ import categories from './routes/categories.js';
 import chat from './routes/chat.js';
 import health from './routes/health.js';
 import threads from './routes/threads.js';
-import { AppError, ErrorCode, errorBody, unavailable } from './errors.js';
+import { ErrorCode, errorBody, unavailable } from './errors.js';
+import { toErrorReply } from './error-reply.js';
 import { documentCommonErrors } from './schemas/common.js';
 
 declare module 'fastify' {
@@ -48,37 +47,8 @@ export interface AppOptions {
   llm?: LlmClient;
 }
 
-// Seconds a client is told to wait after a 503: the API recovers within 5 s of the database's return.
-const DATABASE_RETRY_AFTER_S = 5;
-// The provider failed after its retries (SPEC §9): a client may try again shortly.
-const MODEL_RETRY_AFTER_S = 5;
 const OVERLOAD_RETRY_AFTER_S = 10;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/** The status, body and Retry-After of any error a request can end with. */
-function toErrorReply(err: FastifyError, request: FastifyRequest): { body: ReturnType<typeof errorBody>; retryAfter?: number } {
-  if (err instanceof AppError) return { body: errorBody(err.statusCode, err.message, err.code), retryAfter: err.retryAfterSeconds };
-  if (err.validation) return { body: errorBody(400, err.message, ErrorCode.VALIDATION_FAILED) };
-  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { body: errorBody(413, err.message, ErrorCode.PAYLOAD_TOO_LARGE) };
-  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return { body: errorBody(415, err.message, ErrorCode.UNSUPPORTED_MEDIA_TYPE) };
-  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return { body: errorBody(err.statusCode, err.message, ErrorCode.BAD_REQUEST) };
-  const fault = databaseFault(err);
-  if (fault) {
-    request.log.warn({ err: { message: err.message, code: pgCode(err) ?? (err as { code?: string }).code } }, 'database fault');
-    const message = fault === 'timeout' ? 'database statement timed out' : 'database unavailable';
-    const code = fault === 'timeout' ? ErrorCode.DATABASE_TIMEOUT : ErrorCode.DATABASE_UNAVAILABLE;
-    return { body: errorBody(503, message, code), retryAfter: DATABASE_RETRY_AFTER_S };
-  }
-  if (err instanceof ModelUnavailableError) {
-    request.log.warn({ err: { message: err.message } }, 'model unavailable');
-    return { body: errorBody(503, 'model unavailable', ErrorCode.MODEL_UNAVAILABLE), retryAfter: MODEL_RETRY_AFTER_S };
-  }
-  const violation = constraintError(err);
-  if (violation) return { body: errorBody(violation.statusCode, violation.message, violation.code) };
-  // Anything else, SQL errors included, is our fault: logged with its cause, answered without it.
-  request.log.error({ err }, 'request failed');
-  return { body: errorBody(500, 'internal error', ErrorCode.INTERNAL) };
-}
 
 /** The whole HTTP API as one plugin: server.ts listens with it, tests inject into it. */
 export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
@@ -108,7 +78,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   });
 
   fastify.setErrorHandler((err: FastifyError, request, reply) => {
-    const { body, retryAfter } = toErrorReply(err, request);
+    const { body, retryAfter } = toErrorReply(err, request.log);
     if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
     return reply.code(body.statusCode).send(body);
   });

@@ -1,15 +1,17 @@
 import t from 'tap';
-import { StaticLlm, type LlmClient, type Message } from '../src/models/llm.js';
+import { StaticLlm, type Message } from '../src/models/llm.js';
 import { build } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
 
 /** The stand-in LLM, recording every prompt it is sent. */
-class RecordingLlm implements LlmClient {
+class RecordingLlm extends StaticLlm {
   prompts: string[] = [];
-  private inner = new StaticLlm(0);
-  complete(messages: Message[]) {
+  constructor() {
+    super(0);
+  }
+  override complete(messages: Message[]) {
     this.prompts.push(messages.map((m) => `${m.role}: ${m.content}`).join('\n'));
-    return this.inner.complete(messages);
+    return super.complete(messages);
   }
 }
 

@@ -1,6 +1,7 @@
 // A real HTTP server in the test process that speaks OpenAI's chat-completions API (POST /v1/chat/completions),
 // as a hosted provider, Ollama or vLLM would. Each request takes the next scripted behaviour (then `ok`):
 // an answer with usage, a structured classification, 429 with Retry-After, 500, garbage, or no answer at all.
+// A request with `stream: true` gets the answer as server-sent chunks (usage last when asked for), as the API sends it.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Test } from 'tap';
@@ -10,7 +11,8 @@ export type Behaviour =
   | { kind: 'content'; content: string } // the message content as given (a classification reply, say)
   | { kind: 'status'; status: number; retryAfter?: string }
   | { kind: 'garbage' }
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  | { kind: 'stall'; after: number }; // a stream that sends this many pieces, then nothing more
 
 export interface ProviderRequest {
   at: number;
@@ -19,20 +21,31 @@ export interface ProviderRequest {
     model: string;
     messages: { role: string; content: string }[];
     response_format?: { type: string; json_schema: { name: string; strict: boolean; schema: Record<string, any> } };
+    stream?: boolean;
+    stream_options?: { include_usage?: boolean };
   };
+  /** A stream whose client closed the connection before its end. */
+  abandoned?: boolean;
 }
 
 export const FAKE_USAGE = { prompt_tokens: 42, completion_tokens: 7 };
 
+type Options = {
+  /** Before each normal answer, as a hosted model takes. */
+  latencyMs?: number;
+  /** Between the pieces of a streamed answer. */
+  pieceDelayMs?: number;
+};
+
 /** The fake in a test: closed at the test's end. */
-export async function fakeProvider(t: Test, opts: { latencyMs?: number } = {}) {
+export async function fakeProvider(t: Test, opts: Options = {}) {
   const fake = await startFakeProvider(opts);
   t.teardown(fake.close);
   return fake;
 }
 
-/** The fake on its own (benchmarks): `latencyMs` before each normal answer, as a hosted model takes. */
-export async function startFakeProvider(opts: { latencyMs?: number } = {}) {
+/** The fake on its own (benchmarks). */
+export async function startFakeProvider(opts: Options = {}) {
   const script: Behaviour[] = [];
   const requests: ProviderRequest[] = [];
   const hanging = new Set<ServerResponse>();
@@ -42,7 +55,8 @@ export async function startFakeProvider(opts: { latencyMs?: number } = {}) {
     if (req.method !== 'POST' || req.url !== '/v1/chat/completions') return res.writeHead(404).end();
     if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
     const body = JSON.parse(raw) as ProviderRequest['body'];
-    requests.push({ at: Date.now(), authorization: req.headers.authorization, body });
+    const request: ProviderRequest = { at: Date.now(), authorization: req.headers.authorization, body };
+    requests.push(request);
     const behaviour = script.shift() ?? { kind: 'ok' };
     if (behaviour.kind === 'hang') return void hanging.add(res);
     if (behaviour.kind === 'garbage') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"choices": [tru');
@@ -65,16 +79,37 @@ export async function startFakeProvider(opts: { latencyMs?: number } = {}) {
           : schema
             ? JSON.stringify({ category_id: schema.properties.category_id.enum[0] })
             : `Fake answer to: ${question}`;
-    res.writeHead(200, { 'content-type': 'application/json' }).end(
-      JSON.stringify({
-        id: 'chatcmpl-fake',
-        object: 'chat.completion',
-        created: Math.floor(Date.now() / 1000),
-        model: `${body.model}-served`,
-        choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
-        usage: { ...FAKE_USAGE, total_tokens: FAKE_USAGE.prompt_tokens + FAKE_USAGE.completion_tokens },
-      }),
-    );
+    const model = `${body.model}-served`;
+    const usage = { ...FAKE_USAGE, total_tokens: FAKE_USAGE.prompt_tokens + FAKE_USAGE.completion_tokens };
+    const created = Math.floor(Date.now() / 1000);
+    if (!body.stream) {
+      return res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          id: 'chatcmpl-fake',
+          object: 'chat.completion',
+          created,
+          model,
+          choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+          usage,
+        }),
+      );
+    }
+    const chunk = (fields: object) => `data: ${JSON.stringify({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', created, model, ...fields })}\n\n`;
+    const delta = (d: object, finish: string | null = null) => chunk({ choices: [{ index: 0, delta: d, finish_reason: finish }] });
+    let ended = false;
+    res.on('close', () => (request.abandoned = !ended));
+    res.writeHead(200, { 'content-type': 'text/event-stream' }).write(delta({ role: 'assistant', content: '' }));
+    const pieces = content.split(/(?<= )/);
+    for (const [i, piece] of pieces.entries()) {
+      if (behaviour.kind === 'stall' && i === behaviour.after) return void hanging.add(res);
+      if (opts.pieceDelayMs) await new Promise((r) => setTimeout(r, opts.pieceDelayMs));
+      if (res.destroyed) return;
+      res.write(delta({ content: piece }));
+    }
+    res.write(delta({}, 'stop'));
+    if (body.stream_options?.include_usage) res.write(chunk({ choices: [], usage }));
+    ended = true;
+    res.end('data: [DONE]\n\n');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

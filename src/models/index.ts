@@ -1,10 +1,10 @@
 import type { Config } from '../config.js';
 import { LimitedClassifier, StaticClassifier, type Classifier } from './classifier.js';
 import { StaticLlm, type LlmClient } from './llm.js';
-import { OpenAiClassifier, OpenAiLlm, providerClient } from './openai.js';
+import { OpenAiClassifier, OpenAiLlm, provider as openAi } from './openai.js';
 
 const provider = (config: Config) =>
-  providerClient({ baseURL: config.OPENAI_BASE_URL, apiKey: config.OPENAI_API_KEY ?? '', timeoutMs: config.MODEL_TIMEOUT_MS });
+  openAi({ baseURL: config.OPENAI_BASE_URL, apiKey: config.OPENAI_API_KEY ?? '', timeoutMs: config.MODEL_TIMEOUT_MS });
 
 /** The language model of the answers, as MODEL_PROVIDER says. */
 export function answerModel(config: Config): LlmClient {

@@ -1,9 +1,12 @@
 import OpenAI from 'openai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CategoryChoice, Classifier } from './classifier.js';
-import type { Completion, LlmClient, Message } from './llm.js';
+import type { AnswerStream, Completion, LlmClient, Message, Usage } from './llm.js';
 
 export type ProviderSettings = { baseURL: string; apiKey: string; timeoutMs: number };
+
+/** The client, and MODEL_TIMEOUT_MS: what bounds a whole call, and for a stream the wait for each piece. */
+export type Provider = { client: OpenAI; timeoutMs: number };
 
 /** The provider failed after its retries (or cannot be retried): the chat answers 503 "model unavailable". */
 export class ModelUnavailableError extends Error {}
@@ -16,10 +19,57 @@ const MAX_RETRIES = 3;
 const MAX_RETRY_AFTER_MS = 10_000;
 const BASE_DELAY_MS = 250;
 
-/** The official client against any base URL, with its own retries off (ours honour SPEC §9's limits). */
-export function providerClient(s: ProviderSettings): OpenAI {
+/** The official client against any base URL, with its own retries and timeout off (ours follow SPEC §9). */
+export function provider(s: ProviderSettings): Provider {
   // A local server (Ollama, vLLM) needs no key; the client insists on a non-empty one.
-  return new OpenAI({ baseURL: s.baseURL, apiKey: s.apiKey || 'none', timeout: s.timeoutMs, maxRetries: 0 });
+  return { client: new OpenAI({ baseURL: s.baseURL, apiKey: s.apiKey || 'none', maxRetries: 0 }), timeoutMs: s.timeoutMs };
+}
+
+/**
+ * Aborts its signal once `ms` pass without a `reset()`, or when `outer` aborts. The client's own timeout
+ * ends when the headers arrive, so it bounds neither a slow body nor the pieces of a stream.
+ */
+class Watchdog {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private timedOut = false;
+  readonly signal: AbortSignal;
+
+  constructor(
+    private readonly ms: number,
+    outer?: AbortSignal,
+  ) {
+    this.signal = outer ? AbortSignal.any([outer, this.controller.signal]) : this.controller.signal;
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.controller.abort();
+    }, ms);
+  }
+
+  reset(): void {
+    this.timer.refresh();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  /** What a failure under this watchdog is: a timeout (retried) if it fired, else `err` itself. */
+  fault(err: unknown): unknown {
+    return this.timedOut ? new OpenAI.APIConnectionTimeoutError({ message: `no reply within ${this.ms} ms` }) : err;
+  }
+}
+
+/** One attempt of a call, aborted if it takes longer than `ms` in all. */
+async function timed<T>(ms: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const watchdog = new Watchdog(ms);
+  try {
+    return await call(watchdog.signal);
+  } catch (err) {
+    throw watchdog.fault(err);
+  } finally {
+    watchdog.stop();
+  }
 }
 
 /** Seconds or an HTTP date, as Retry-After carries them; null if absent or unreadable. */
@@ -58,30 +108,91 @@ export async function withRetries<T>(call: () => Promise<T>): Promise<T> {
 /** Answers through an OpenAI-compatible chat-completions API. */
 export class OpenAiLlm implements LlmClient {
   constructor(
-    private readonly client: OpenAI,
+    private readonly provider: Provider,
     private readonly model: string,
   ) {}
 
   async complete(messages: Message[]): Promise<Completion> {
     const started = performance.now();
+    const { client, timeoutMs } = this.provider;
     try {
-      const res = await withRetries(() => this.client.chat.completions.create({ model: this.model, messages }));
+      const res = await withRetries(() => timed(timeoutMs, (signal) => client.chat.completions.create({ model: this.model, messages }, { signal })));
       const text = res.choices?.[0]?.message?.content;
       if (typeof text !== 'string' || text.length === 0) throw new InvalidReplyError('the model returned no answer');
-      return {
-        text,
-        usage: {
-          model: res.model || this.model,
-          promptTokens: res.usage?.prompt_tokens ?? 0,
-          completionTokens: res.usage?.completion_tokens ?? 0,
-          latencyMs: Math.round(performance.now() - started),
-        },
-      };
+      return { text, usage: usage(res, this.model, started) };
     } catch (err) {
-      throw new ModelUnavailableError(`model call failed: ${describe(err)}`, { cause: err });
+      throw unavailable(err);
     }
   }
+
+  /**
+   * The answer as the provider streams it, with its usage (`stream_options.include_usage`). Retried (SPEC
+   * §9) until the first piece arrives, never after: a client has seen the pieces before. Each piece must
+   * come within MODEL_TIMEOUT_MS; a stream given up, or abandoned by its reader, is aborted.
+   */
+  async stream(messages: Message[], signal: AbortSignal): Promise<AnswerStream> {
+    const started = performance.now();
+    const { client, timeoutMs } = this.provider;
+    // The model that answered and the usage, as the chunks tell them (usage comes in the last).
+    const seen: { model?: string; usage?: OpenAI.CompletionUsage | null } = {};
+    // The next piece of text, or null at the end of the answer.
+    const next = async (chunks: AsyncIterator<OpenAI.ChatCompletionChunk>, watchdog: Watchdog): Promise<string | null> => {
+      for (;;) {
+        const chunk = await chunks.next();
+        watchdog.reset();
+        // The client's stream ends quietly when aborted: a cut-off answer is a failure, not the answer.
+        if (watchdog.signal.aborted) throw new OpenAI.APIUserAbortError();
+        if (chunk.done) return null;
+        seen.model ||= chunk.value.model;
+        seen.usage ??= chunk.value.usage;
+        const text = chunk.value.choices?.[0]?.delta?.content;
+        if (text) return text;
+      }
+    };
+    const open = async () => {
+      const watchdog = new Watchdog(timeoutMs, signal);
+      try {
+        const chunks = (
+          await client.chat.completions.create(
+            { model: this.model, messages, stream: true, stream_options: { include_usage: true } },
+            { signal: watchdog.signal },
+          )
+        )[Symbol.asyncIterator]();
+        const first = await next(chunks, watchdog);
+        if (first === null) throw new InvalidReplyError('the model returned no answer');
+        return { chunks, watchdog, first };
+      } catch (err) {
+        watchdog.stop();
+        throw watchdog.fault(err);
+      }
+    };
+    const { chunks, watchdog, first } = await withRetries(open).catch((err: unknown) => {
+      throw unavailable(err);
+    });
+    const model = this.model;
+    return (async function* () {
+      try {
+        yield first;
+        for (let text; (text = await next(chunks, watchdog)) !== null; ) yield text;
+        return usage(seen, model, started);
+      } catch (err) {
+        throw unavailable(watchdog.fault(err));
+      } finally {
+        watchdog.stop();
+        await chunks.return?.();
+      }
+    })();
+  }
 }
+
+const usage = (res: { model?: string; usage?: OpenAI.CompletionUsage | null }, model: string, started: number): Usage => ({
+  model: res.model || model,
+  promptTokens: res.usage?.prompt_tokens ?? 0,
+  completionTokens: res.usage?.completion_tokens ?? 0,
+  latencyMs: Math.round(performance.now() - started),
+});
+
+const unavailable = (err: unknown) => new ModelUnavailableError(`model call failed: ${describe(err)}`, { cause: err });
 
 const CLASSIFY_INSTRUCTIONS =
   'Classify the first question of a user of a documentation chat bot into exactly one of the categories below. ' +
@@ -97,7 +208,7 @@ const CLASSIFY_MANY_INSTRUCTIONS =
  */
 export class OpenAiClassifier implements Classifier {
   constructor(
-    private readonly client: OpenAI,
+    private readonly provider: Provider,
     private readonly model: string,
   ) {}
 
@@ -134,15 +245,21 @@ export class OpenAiClassifier implements Classifier {
   }
 
   private async ask(instructions: string, categories: CategoryChoice[], user: string, name: string, schema: Record<string, unknown>): Promise<unknown> {
+    const { client, timeoutMs } = this.provider;
     const res = await withRetries(() =>
-      this.client.chat.completions.create({
-        model: this.model,
-        messages: [
-          { role: 'system', content: `${instructions}\n\n${categories.map((c) => `- ${c.id}: ${c.name}: ${c.description}`).join('\n')}` },
-          { role: 'user', content: user },
-        ],
-        response_format: { type: 'json_schema', json_schema: { name, strict: true, schema } },
-      }),
+      timed(timeoutMs, (signal) =>
+        client.chat.completions.create(
+          {
+            model: this.model,
+            messages: [
+              { role: 'system', content: `${instructions}\n\n${categories.map((c) => `- ${c.id}: ${c.name}: ${c.description}`).join('\n')}` },
+              { role: 'user', content: user },
+            ],
+            response_format: { type: 'json_schema', json_schema: { name, strict: true, schema } },
+          },
+          { signal },
+        ),
+      ),
     );
     try {
       return JSON.parse(res.choices?.[0]?.message?.content ?? '');

@@ -1,5 +1,9 @@
+import { Readable } from 'node:stream';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
 import { appendQuestionAnswer, getConversation } from '../db/queries/threads.js';
+import { toErrorReply } from '../error-reply.js';
+import type { AnswerStream, Message, Usage } from '../models/llm.js';
 import { buildMessages } from '../models/rag.js';
 import { errors, NotBlank, ProjectParams, Uuid } from '../schemas/common.js';
 import { notFound } from '../errors.js';
@@ -19,37 +23,109 @@ const ChatResponse = Type.Object({
   thread_id: Uuid(),
 });
 
+const EVENTS = `Server-sent events: \`event: delta\` with \`data: {"text": "..."}\` for each piece of the answer, then one
+\`event: done\` with the /chat answer's body once the question-answer is stored, or one \`event: error\` with the error shape
+(nothing stored). A client that disconnects aborts the model call; nothing is stored.`;
+
+/** A question of a project, in a new thread or a follow-up. */
+type Ask = { projectId: string; question: string; threadId?: string };
+
 const chat: FastifyPluginAsyncTypebox = async (app) => {
+  const schema = {
+    tags: ['chat'],
+    security: [{ apiKey: [] }],
+    params: ProjectParams,
+    body: ChatBody,
+  };
+
   app.post(
     '/chat',
     {
       schema: {
-        tags: ['chat'],
+        ...schema,
         summary: 'Ask a question; starts a thread, or continues one with thread_id',
-        security: [{ apiKey: [] }],
-        params: ProjectParams,
-        body: ChatBody,
         response: { 200: ChatResponse, ...errors(404, 503) },
       },
     },
     async (request) => {
-      const { question, thread_id: threadId } = request.body;
-      const projectId = request.project.id;
+      const ask = { projectId: request.project.id, question: request.body.question, threadId: request.body.thread_id };
+      const { text, usage } = await app.rag.llm.complete(await conversation(app, ask));
+      return save(app, ask, text, usage);
+    },
+  );
 
-      const history = threadId ? await getConversation(app.db, { projectId, threadId }) : [];
-      if (!history) throw notFound('thread');
-      const chunks = await app.rag.retriever.retrieve(projectId, question);
-      const { text: answer, usage } = await app.rag.llm.complete(buildMessages(question, chunks, history));
-
-      if (!threadId) {
-        const created = await app.threadWrites.add({ projectId, question, answer, usage });
-        return { question, answer, question_answer_id: created.questionAnswerId, thread_id: created.threadId };
+  app.post(
+    '/chat/stream',
+    {
+      schema: {
+        ...schema,
+        summary: 'Ask a question and receive the answer as it is written (server-sent events)',
+        description: `${EVENTS} Errors found before the model answers (a model that fails before its first piece included) are JSON errors.`,
+        response: {
+          200: { description: EVENTS, content: { 'text/event-stream': { schema: Type.Unsafe<Readable>({ type: 'string' }) } } },
+          ...errors(404, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const ask = { projectId: request.project.id, question: request.body.question, threadId: request.body.thread_id };
+      const messages = await conversation(app, ask);
+      const disconnected = new AbortController();
+      reply.raw.once('close', () => reply.raw.writableFinished || disconnected.abort());
+      let pieces: AnswerStream;
+      try {
+        pieces = await app.rag.llm.stream(messages, disconnected.signal);
+      } catch (err) {
+        if (!disconnected.signal.aborted) throw err;
+        // Gone before the first piece: nobody to answer, nothing to store.
+        request.log.info('client disconnected before the answer began');
+        return reply.hijack();
       }
-      const questionAnswerId = await appendQuestionAnswer(app.db, { projectId, threadId, question, answer, usage });
-      if (!questionAnswerId) throw notFound('thread');
-      return { question, answer, question_answer_id: questionAnswerId, thread_id: threadId };
+      reply.header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache');
+      return reply.send(Readable.from(events(app, ask, pieces, disconnected.signal, request.log)));
     },
   );
 };
+
+/** The RAG prompt of a chat: throws 404 for a thread_id the project does not have. */
+async function conversation(app: FastifyInstance, { projectId, question, threadId }: Ask): Promise<Message[]> {
+  const history = threadId ? await getConversation(app.db, { projectId, threadId }) : [];
+  if (!history) throw notFound('thread');
+  const chunks = await app.rag.retriever.retrieve(projectId, question);
+  return buildMessages(question, chunks, history);
+}
+
+/** Stores the question-answer (a new thread with its classification job, or a follow-up) in one transaction. */
+async function save(app: FastifyInstance, { projectId, question, threadId }: Ask, answer: string, usage: Usage) {
+  if (!threadId) {
+    const created = await app.threadWrites.add({ projectId, question, answer, usage });
+    return { question, answer, question_answer_id: created.questionAnswerId, thread_id: created.threadId };
+  }
+  const questionAnswerId = await appendQuestionAnswer(app.db, { projectId, threadId, question, answer, usage });
+  if (!questionAnswerId) throw notFound('thread');
+  return { question, answer, question_answer_id: questionAnswerId, thread_id: threadId };
+}
+
+const event = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+
+/** The answer's pieces as delta events, then done once stored, or error; nothing at all once the client has gone. */
+async function* events(app: FastifyInstance, ask: Ask, pieces: AnswerStream, disconnected: AbortSignal, log: FastifyBaseLogger) {
+  let answer = '';
+  try {
+    for (;;) {
+      const piece = await pieces.next();
+      if (piece.done) {
+        if (disconnected.aborted) return;
+        yield event('done', await save(app, ask, answer, piece.value));
+        return;
+      }
+      answer += piece.value;
+      yield event('delta', { text: piece.value });
+    }
+  } catch (err) {
+    if (disconnected.aborted) return;
+    yield event('error', toErrorReply(err as FastifyError, log).body);
+  }
+}
 
 export default chat;

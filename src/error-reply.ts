@@ -1,0 +1,34 @@
+import type { FastifyBaseLogger, FastifyError } from 'fastify';
+import { constraintError, databaseFault, pgCode } from './db/pg-errors.js';
+import { AppError, ErrorCode, errorBody } from './errors.js';
+import { ModelUnavailableError } from './models/openai.js';
+
+// Seconds a client is told to wait after a 503: the API recovers within 5 s of the database's return.
+const DATABASE_RETRY_AFTER_S = 5;
+// The provider failed after its retries (SPEC §9): a client may try again shortly.
+const MODEL_RETRY_AFTER_S = 5;
+
+/** The status, body and Retry-After of any error a request can end with. */
+export function toErrorReply(err: FastifyError, log: FastifyBaseLogger): { body: ReturnType<typeof errorBody>; retryAfter?: number } {
+  if (err instanceof AppError) return { body: errorBody(err.statusCode, err.message, err.code), retryAfter: err.retryAfterSeconds };
+  if (err.validation) return { body: errorBody(400, err.message, ErrorCode.VALIDATION_FAILED) };
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { body: errorBody(413, err.message, ErrorCode.PAYLOAD_TOO_LARGE) };
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return { body: errorBody(415, err.message, ErrorCode.UNSUPPORTED_MEDIA_TYPE) };
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return { body: errorBody(err.statusCode, err.message, ErrorCode.BAD_REQUEST) };
+  const fault = databaseFault(err);
+  if (fault) {
+    log.warn({ err: { message: err.message, code: pgCode(err) ?? (err as { code?: string }).code } }, 'database fault');
+    const message = fault === 'timeout' ? 'database statement timed out' : 'database unavailable';
+    const code = fault === 'timeout' ? ErrorCode.DATABASE_TIMEOUT : ErrorCode.DATABASE_UNAVAILABLE;
+    return { body: errorBody(503, message, code), retryAfter: DATABASE_RETRY_AFTER_S };
+  }
+  if (err instanceof ModelUnavailableError) {
+    log.warn({ err: { message: err.message } }, 'model unavailable');
+    return { body: errorBody(503, 'model unavailable', ErrorCode.MODEL_UNAVAILABLE), retryAfter: MODEL_RETRY_AFTER_S };
+  }
+  const violation = constraintError(err);
+  if (violation) return { body: errorBody(violation.statusCode, violation.message, violation.code) };
+  // Anything else, SQL errors included, is our fault: logged with its cause, answered without it.
+  log.error({ err }, 'request failed');
+  return { body: errorBody(500, 'internal error', ErrorCode.INTERNAL) };
+}
