@@ -32,8 +32,10 @@ async function outage(t: Test, start: (t: Test, env: Record<string, string>) => 
       method,
       headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
-    }).catch((err) => {
-      throw new Error(`${method} ${path}: ${err.cause ?? err}\n${service.output()}`);
+    }).catch(async (err) => {
+      const exit = await Promise.race([service.exited, sleep(3000).then(() => null)]);
+      const state = exit ? `exited with ${exit.code ?? exit.signal}` : 'still running';
+      throw new Error(`${method} ${path}: ${err.cause ?? err} (the process: ${state})\n${service.output()}`);
     });
     const text = await res.text();
     return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : null, ms: Date.now() - started };

@@ -29,6 +29,11 @@ export function createDb(url: string, opts: DbOptions = {}): Db {
     // after failed connection attempts, so during an outage answers would come late, and after it the
     // pool would stay away. A refused connection costs one round trip.
     backoff: () => 0,
+    // postgres.js 3.4.9 reads the server's array types as the first statement of each new connection and
+    // drops that promise: a connection lost during it (a database outage) is an unhandled rejection, which
+    // ends the process (porsager/postgres#1192, #1223; no release fixes it). Our array parameters are text
+    // literals cast in SQL, and drizzle parses the one array column we read, so the types are not needed.
+    fetch_types: false,
     onnotice: () => {},
     connection: {
       // Sessions run in UTC so timestamps read back as text (cursors) are unambiguous.
