@@ -20,7 +20,7 @@ import { waitIdle } from './lib/cpu.js';
 import { createTenant, migrate, openBenchDatabase, serverVersion } from './lib/database.js';
 import { fetchOnce, loadTest, sequentialLatency, type Target } from './lib/http.js';
 import { startApiServer } from './lib/processes.js';
-import { expectedPage, explainListThreads, labelAsAfterBackfill, listFilters, middleWindow, threadsAccess } from './lib/threads-list.js';
+import { expectedPage, explainListThreads, labelAsAfterBackfill, listFilters, medianChange, middleWindow, threadsAccess } from './lib/threads-list.js';
 import {
   banner, cores, cpuColumnsNote, int, ms, numberArg, passFail, printResultsHeader, step, summarize, table, warnIfDisturbed,
 } from './lib/report.js';
@@ -97,11 +97,11 @@ runMain(async () => {
     order by created_at desc, id desc offset ${depth} limit 1`);
   const [newest] = await db.execute<{ id: string }>(sql`
     select id from threads where project_id = ${tenant.projectId} order by created_at desc, id desc limit 1`);
-  const cursor = encodeCursor({ createdAt: deepRow!.created_at, id: deepRow!.id });
+  const cursor = encodeCursor({ at: deepRow!.created_at, id: deepRow!.id });
 
   // EXPLAIN the very statements listThreads (src/db/queries/threads.ts) sends for the deep page and for
   // category_id=none (captured from a stand-in db that records the SQL, so this follows the query as it changes).
-  const planText = await explainListThreads(db, { projectId: tenant.projectId, limit: 20, cursor: { createdAt: deepRow!.created_at, id: deepRow!.id } });
+  const planText = await explainListThreads(db, { projectId: tenant.projectId, limit: 20, cursor: { at: deepRow!.created_at, id: deepRow!.id } });
   // The threads table must be read by a range scan of its (project_id, created_at, id) index, with no sort.
   const deep = threadsAccess(planText);
   const indexScan = deep.rangeScanOnly && deep.index === 'threads_project_created_idx';
@@ -130,7 +130,7 @@ runMain(async () => {
   // The first page of each filter, and the ids it must return.
   const window = await middleWindow(db, tenant.projectId, 30);
   const filters = [];
-  for (const f of listFilters(labels, window)) {
+  for (const f of listFilters(labels, window, await medianChange(db, tenant.projectId))) {
     filters.push({ ...f, target: { method: 'GET', path: `${base}${f.query}`, headers } as Target, expected: await expectedPage(db, tenant.projectId, f) });
   }
   step(`filters: ${filters.map((f) => `${f.name} (${int(f.expected.matching)} threads)`).join(', ')}`);

@@ -24,6 +24,7 @@ import { validatorCompiler } from './schemas/validation.js';
 import admin from './routes/admin.js';
 import categories from './routes/categories.js';
 import chat from './routes/chat.js';
+import feedback from './routes/feedback.js';
 import health from './routes/health.js';
 import threads from './routes/threads.js';
 import { ErrorCode, errorBody, unavailable } from './errors.js';
@@ -112,6 +113,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
       async (project) => {
         project.addHook('onRequest', apiKeyAuth(fastify));
         await project.register(chat);
+        await project.register(feedback);
         await project.register(threads);
         await project.register(categories);
       },

@@ -65,6 +65,7 @@ async function fixtures(t: Test, app: FastifyInstance, db: Db, config: Config) {
   const thread = await api.chat('How do I install the CLI?');
   await api.chat('Why does my build fail?'); // two threads: a page of one has a `next` cursor
   const { next: cursor } = await expect(200, api.get('/threads/?limit=1'));
+  const { next: syncCursor } = await expect(200, api.get('/threads/?limit=1&updated_since=2000-01-01T00:00:00Z'));
   let n = 0;
   const category = async () => (await expect(201, api.post('/categories/', { name: `fixture ${++n}` }))).id as string;
   const apiKey = async () => expect(201, admin('POST', `/admin/v1/projects/${a.projectId}/api-keys`, { name: 'spare' }));
@@ -75,6 +76,7 @@ async function fixtures(t: Test, app: FastifyInstance, db: Db, config: Config) {
     project_id: a.projectId,
     team_id: a.team.id,
     thread_id: thread.thread_id,
+    question_answer_id: thread.question_answer_id,
     category_id: await category(),
     user_id: user.id,
     key_id: (await apiKey()).id,
@@ -93,6 +95,8 @@ async function fixtures(t: Test, app: FastifyInstance, db: Db, config: Config) {
     id: (name: string) => ids[name] ?? (() => { throw new Error(`no fixture for path parameter ${name}`); })(),
     // What a DELETE removes is created for it, so the fixture stays for every other request.
     fresh: async (name: string) => (name === 'category_id' ? category() : name === 'key_id' ? (await apiKey()).id as string : ids[name]!),
+    // A cursor belongs to its order: with updated_since, the `next` of a sync page.
+    cursorFor: (query: Record<string, unknown>) => ('updated_since' in query ? syncCursor : cursor) as string,
     key: a.key,
     otherKey: b.key,
     wrongSecret: a.key.slice(0, -1) + (a.key.endsWith('A') ? 'B' : 'A'),
@@ -128,7 +132,11 @@ async function casesFor(op: Operation, fx: Fixtures): Promise<Case[]> {
     for (const p of params('path')) values[p.name] = p.name === deleted ? await fx.fresh(p.name) : fx.id(p.name);
     Object.assign(values, o.params);
     const path = op.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(values[name]!));
-    const qs = new URLSearchParams(asText(o.query ?? plainQuery()) as Record<string, string>).toString();
+    let query = o.query ?? plainQuery();
+    if (query && typeof query === 'object' && (query as { cursor?: unknown }).cursor === fx.id('cursor')) {
+      query = { ...query, cursor: fx.cursorFor(query as Record<string, unknown>) };
+    }
+    const qs = new URLSearchParams(asText(query) as Record<string, string>).toString();
     const body = o.raw ?? (o.noBody ? undefined : json('body' in o ? o.body : plainBody()));
     const headers = { ...(o.headers ?? auth), ...(body && { 'content-type': body.type }) };
     return { name, expect, inject: { method: op.method as 'GET', url: qs ? `${path}?${qs}` : path, headers, payload: body?.payload } };

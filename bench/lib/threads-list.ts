@@ -99,10 +99,12 @@ export interface ListFilter {
   where: SQL;
   /** Filtered on the category: listThreads orders by category_id first (one value), so does the expected page. */
   byCategory: boolean;
+  /** The sync order (updated_since): oldest change first. */
+  sync?: boolean;
 }
 
 /** The filters of the threads list measured, each on its own or combined. */
-export function listFilters(labels: Labels, window: { after: string; before: string }): ListFilter[] {
+export function listFilters(labels: Labels, window: { after: string; before: string }, updatedSince: string): ListFilter[] {
   const category = (name: string, id: string | null): ListFilter => ({
     name: `category_id=${name}`,
     query: `&category_id=${id ?? 'none'}`,
@@ -132,6 +134,14 @@ export function listFilters(labels: Labels, window: { after: string; before: str
       byCategory: false,
     },
     {
+      name: 'updated_since (the median change)',
+      query: `&updated_since=${encodeURIComponent(updatedSince)}`,
+      params: { updatedSince },
+      where: sql`updated_at >= ${updatedSince}::timestamptz`,
+      byCategory: false,
+      sync: true,
+    },
+    {
       name: 'category_id=Rare&category_source=user',
       query: `&category_id=${labels.rare}&category_source=user`,
       params: { categoryId: labels.rare, categorySource: 'user' },
@@ -151,9 +161,17 @@ export async function middleWindow(db: Db, projectId: string, days: number): Pro
   return { after: new Date(middle - half).toISOString(), before: new Date(middle + half).toISOString() };
 }
 
+/** The updated_at half of the project's threads have reached, as an ISO 8601 instant with microseconds. */
+export async function medianChange(db: Db, projectId: string): Promise<string> {
+  const [row] = await db.execute<{ at: string }>(sql`
+    select to_char(percentile_disc(0.5) within group (order by updated_at) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at
+    from threads where project_id = ${projectId}`);
+  return row!.at;
+}
+
 /** The ids of the first page (20 threads) the filter must return, and how many threads of the project match it. */
 export async function expectedPage(db: Db, projectId: string, f: ListFilter): Promise<{ ids: string[]; matching: number }> {
-  const order = f.byCategory ? sql`category_id, created_at desc, id desc` : sql`created_at desc, id desc`;
+  const order = f.sync ? sql`updated_at, id` : f.byCategory ? sql`category_id, created_at desc, id desc` : sql`created_at desc, id desc`;
   const page = await db.execute<{ id: string }>(sql`select id from threads where project_id = ${projectId} and ${f.where} order by ${order} limit 20`);
   const [count] = await db.execute<{ n: number }>(sql`select count(*)::int as n from threads where project_id = ${projectId} and ${f.where}`);
   return { ids: page.map((r) => r.id), matching: count!.n };

@@ -2,7 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { setUserLabel } from '../db/queries/classification.js';
 import { getThread, listThreads } from '../db/queries/threads.js';
 import { decodeCursor, encodeCursor } from '../lib/cursor.js';
-import { DateWindow, errors, ProjectParams, Uuid } from '../schemas/common.js';
+import { DateTimeFilter, DateWindow, errors, ProjectParams, Uuid } from '../schemas/common.js';
 import { CategorySource, ThreadDetail, ThreadPage, toThread, toThreadDetail } from '../schemas/threads.js';
 import { notFound } from '../errors.js';
 
@@ -16,6 +16,11 @@ const ListQuery = Type.Composite(
         Type.Union([Uuid(), Type.Literal('none')], { description: 'a category id, or `none` for unlabelled threads' }),
       ),
       category_source: Type.Optional(CategorySource),
+      updated_since: Type.Optional(
+        DateTimeFilter(
+          'threads changed at or after this time, oldest change first (incremental sync: ask again from the largest updated_at seen; the bound is inclusive)',
+        ),
+      ),
     }),
   ],
   { additionalProperties: false },
@@ -36,7 +41,7 @@ const threads: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         ...base,
-        summary: 'Threads of the project, newest first, cursor-paginated, with their category',
+        summary: 'Threads of the project, newest first (with updated_since: oldest change first), cursor-paginated, with their category',
         params: ProjectParams,
         querystring: ListQuery,
         response: { 200: ThreadPage },
@@ -44,16 +49,18 @@ const threads: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const q = request.query;
+      const sync = q.updated_since !== undefined;
       const page = await listThreads(app.db, {
         projectId: request.project.id,
         limit: q.limit ?? 20,
-        cursor: q.cursor === undefined ? undefined : decodeCursor(q.cursor),
+        cursor: q.cursor === undefined ? undefined : decodeCursor(q.cursor, sync),
         createdAfter: q.created_after,
         createdBefore: q.created_before,
+        updatedSince: q.updated_since,
         categoryId: q.category_id === 'none' ? null : q.category_id,
         categorySource: q.category_source,
       });
-      return { results: page.threads.map(toThread), next: page.next && encodeCursor(page.next) };
+      return { results: page.threads.map(toThread), next: page.next && encodeCursor(page.next, sync) };
     },
   );
 

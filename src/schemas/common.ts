@@ -65,7 +65,7 @@ export function documentCommonErrors(route: RouteOptions): void {
 
 export const ProjectParams = Type.Object({ project_id: Uuid('project id') });
 
-const DateTimeFilter = (description: string) =>
+export const DateTimeFilter = (description: string) =>
   Type.String({ format: 'date-time', description: `${description} (ISO 8601 date-time with offset)` });
 
 /** ?created_after= (inclusive) and ?created_before= (exclusive). */

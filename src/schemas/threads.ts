@@ -16,18 +16,25 @@ export const Usage = Type.Object(
   { description: 'what the answer cost; null for answers stored before usage was recorded' },
 );
 
+export const FeedbackCounts = Type.Object(
+  { upvotes: Type.Integer({ minimum: 0 }), downvotes: Type.Integer({ minimum: 0 }) },
+  { description: 'reactions to the answer: the latest of each identified user, and every anonymous one' },
+);
+
 export const QuestionAnswer = Type.Object({
   id: Uuid(),
   question: Type.String(),
   answer: Type.String(),
   created_at: Timestamp(),
   usage: Type.Union([Usage, Type.Null()]),
+  feedback: FeedbackCounts,
 });
 
 export const Thread = Type.Object({
   id: Uuid(),
   project: Uuid('id of the project'),
   created_at: Timestamp(),
+  updated_at: Timestamp('the last change: a follow-up, a label set, changed or cleared, feedback'),
   first_question: Type.String(),
   total_questions: Type.Integer({ minimum: 1 }),
   category: Nullable(Type.Object({ id: Uuid(), name: Type.String(), description: Type.String() })),
@@ -49,6 +56,7 @@ export const toThread = (t: ThreadRow): Static<typeof Thread> => ({
   id: t.id,
   project: t.projectId,
   created_at: t.createdAt.toISOString(),
+  updated_at: t.updatedAt.toISOString(),
   first_question: t.firstQuestion,
   total_questions: t.totalQuestions,
   category: t.category,
@@ -67,5 +75,6 @@ export const toThreadDetail = (t: NonNullable<Awaited<ReturnType<typeof getThrea
       qa.model === null
         ? null
         : { model: qa.model, prompt_tokens: qa.promptTokens ?? 0, completion_tokens: qa.completionTokens ?? 0, latency_ms: qa.latencyMs ?? 0 },
+    feedback: { upvotes: qa.upvotes, downvotes: qa.downvotes },
   })),
 });

@@ -77,7 +77,7 @@ export async function deleteCategory(db: Db, p: { projectId: string; categoryId:
     await run(
       tx
         .update(threads)
-        .set({ categoryId: null, categorySource: null, categorizedAt: null, classificationDueAt: sql`'-infinity'` })
+        .set({ categoryId: null, categorySource: null, categorizedAt: null, updatedAt: sql`now()`, classificationDueAt: sql`'-infinity'` })
         .where(and(eq(threads.projectId, p.projectId), eq(threads.categoryId, p.categoryId))),
     );
     await run(tx.delete(categories).where(thisProjects(p)));

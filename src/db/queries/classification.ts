@@ -20,7 +20,7 @@ export async function setUserLabel(
     const updated = await run(
       db
         .update(threads)
-        .set({ categoryId: p.categoryId, categorySource: 'user', categorizedAt: sql`now()` })
+        .set({ categoryId: p.categoryId, categorySource: 'user', categorizedAt: sql`now()`, updatedAt: sql`now()` })
         .where(and(eq(threads.id, p.threadId), eq(threads.projectId, p.projectId)))
         .returning({ id: threads.id }),
     );
@@ -28,7 +28,7 @@ export async function setUserLabel(
   }
   const handedBack = await rows<{ id: string }>(db, sql`
     with t as (
-      update threads set category_id = null, category_source = null, categorized_at = null,
+      update threads set category_id = null, category_source = null, categorized_at = null, updated_at = now(),
         classification_due_at = now() + make_interval(secs => ${p.timeoutSeconds}::int)
       where id = ${p.threadId} and project_id = ${p.projectId}
       returning id
@@ -69,7 +69,7 @@ export async function saveClassifierLabels(
 ): Promise<number[]> {
   if (p.labels.length === 0) return [];
   const labelled = await rows<{ lag: number }>(db, sql`
-    update threads t set category_id = v.category_id, category_source = 'classifier', categorized_at = now()
+    update threads t set category_id = v.category_id, category_source = 'classifier', categorized_at = now(), updated_at = now()
     from unnest(${uuidArray(p.labels.map((l) => l.threadId))}, ${uuidArray(p.labels.map((l) => l.categoryId))})
       as v(thread_id, category_id)
     where t.id = v.thread_id and t.project_id = ${p.projectId} and t.category_id is null

@@ -60,12 +60,15 @@ export async function seedThreads(db: DbOrTx, p: { projectId: string; count: num
              ${textArray(FOLLOW_UPS)} as fup, ${textArray(ANSWERS)} as ans
     ),
     new_threads as (
-      insert into threads (project_id, created_at, first_question, total_questions)
-      select ${p.projectId}::uuid,
-             now() - random() * interval '365 days',
-             format(tpl[1 + floor(random() * cardinality(tpl))::int], subj[1 + floor(random() * cardinality(subj))::int]),
-             1 + floor(random() * 3)::int
-      from generate_series(1, ${p.count}), words
+      -- Last changed by its last follow-up, two minutes apart.
+      insert into threads (project_id, created_at, updated_at, first_question, total_questions)
+      select ${p.projectId}::uuid, created_at, least(now(), created_at + (total_questions - 1) * interval '2 minutes'), first_question, total_questions
+      from (
+        select now() - random() * interval '365 days' as created_at,
+               format(tpl[1 + floor(random() * cardinality(tpl))::int], subj[1 + floor(random() * cardinality(subj))::int]) as first_question,
+               1 + floor(random() * 3)::int as total_questions
+        from generate_series(1, ${p.count}), words
+      ) s
       returning id, created_at, first_question, total_questions
     )
     insert into question_answers (thread_id, project_id, position, question, answer, created_at)

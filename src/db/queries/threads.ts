@@ -13,6 +13,7 @@ const threadColumns = {
   id: threads.id,
   projectId: threads.projectId,
   createdAt: threads.createdAt,
+  updatedAt: threads.updatedAt,
   firstQuestion: threads.firstQuestion,
   totalQuestions: threads.totalQuestions,
   categorySource: threads.categorySource,
@@ -120,7 +121,7 @@ export async function appendQuestionAnswer(
 ): Promise<string | null> {
   const [row] = await rows<{ id: string }>(db, sql`
     with t as (
-      update threads set total_questions = total_questions + 1
+      update threads set total_questions = total_questions + 1, updated_at = now()
       where id = ${p.threadId} and project_id = ${p.projectId}
       returning id, total_questions
     )
@@ -132,7 +133,7 @@ export async function appendQuestionAnswer(
 }
 
 export interface ThreadCursor {
-  createdAt: string; // timestamptz as PostgreSQL prints it in UTC, microseconds included
+  at: string; // created_at, or updated_at with updatedSince: as PostgreSQL prints it in UTC, microseconds included
   id: string;
 }
 
@@ -142,6 +143,8 @@ export interface ListThreadsParams {
   cursor?: ThreadCursor;
   createdAfter?: string;
   createdBefore?: string;
+  /** Changed at or after this instant: the sync order, oldest change first. */
+  updatedSince?: string;
   /** A category id, or null for unlabelled threads. */
   categoryId?: string | null;
   categorySource?: 'classifier' | 'user';
@@ -151,10 +154,12 @@ const v = sql.placeholder;
 type Filters = Omit<ListThreadsParams, 'projectId' | 'limit'>;
 
 /** The list statement for one combination of filters, values bound at each call. */
-const listStatement = (f: Filters) =>
-  statement((db: Db) =>
+const listStatement = (f: Filters) => {
+  const sync = f.updatedSince !== undefined;
+  const at = sync ? threads.updatedAt : threads.createdAt;
+  return statement((db: Db) =>
     db
-      .select({ ...threadColumns, cursorAt: sql<string>`${threads.createdAt}::text` })
+      .select({ ...threadColumns, cursorAt: sql<string>`${at}::text` })
       .from(threads)
       .leftJoin(categories, withCategory)
       .where(
@@ -163,39 +168,68 @@ const listStatement = (f: Filters) =>
           // Bounds and cursor as text: a JS Date would drop the microseconds and skip or repeat rows.
           f.createdAfter ? gte(threads.createdAt, sql`${v('createdAfter')}::timestamptz`) : undefined,
           f.createdBefore ? lt(threads.createdAt, sql`${v('createdBefore')}::timestamptz`) : undefined,
+          sync ? gte(threads.updatedAt, sql`${v('updatedSince')}::timestamptz`) : undefined,
+          sync ? lt(threads.updatedAt, sql`${v('horizon')}::timestamptz`) : undefined,
           f.categoryId === null ? isNull(threads.categoryId) : f.categoryId ? eq(threads.categoryId, v('categoryId')) : undefined,
           f.categorySource ? eq(threads.categorySource, v('categorySource')) : undefined,
-          f.cursor ? sql`(${threads.createdAt}, ${threads.id}) < (${v('cursorAt')}::timestamptz, ${v('cursorId')}::uuid)` : undefined,
+          f.cursor ? sql`(${at}, ${threads.id}) ${sql.raw(sync ? '>' : '<')} (${v('cursorAt')}::timestamptz, ${v('cursorId')}::uuid)` : undefined,
         ),
       )
       // With a category filter, ordering by the category too (a no-op: it is one value) is what lets the
       // planner read (project_id, category_id, created_at, id) in order: for `category_id IS NULL`, which
       // it does not treat as a constant, it otherwise walked the whole project newest first, filtering
       // (1.35 s at 1,000,000 threads when none is unlabelled).
-      .orderBy(...(f.categoryId !== undefined ? [asc(threads.categoryId)] : []), desc(threads.createdAt), desc(threads.id))
+      .orderBy(
+        ...(sync
+          ? [asc(threads.updatedAt), asc(threads.id)]
+          : [...(f.categoryId !== undefined ? [asc(threads.categoryId)] : []), desc(threads.createdAt), desc(threads.id)]),
+      )
       .limit(v('limit')),
   );
+};
 const listStatements = new Map<string, ReturnType<typeof listStatement>>();
 
-/** Newest first, keyset-paginated on (created_at, id): every page is one index range scan. */
+/**
+ * Where the sync order may safely end: the start of the oldest transaction still running on this database.
+ * updated_at is its transaction's start (now()), and transactions commit in any order: a change written by
+ * one that began earlier may still commit. Only changes older than every running transaction are final, so
+ * a client that pages up to here and asks again from its largest updated_at never misses one. Read in a
+ * statement of its own, before the page's: every transaction that began before the horizon has ended
+ * by the time the page's snapshot is taken. (It sees the sessions of our own database role: every writer.)
+ */
+async function syncHorizon(db: Db): Promise<string> {
+  const [row] = await rows<{ at: string }>(db, sql`
+    select coalesce(min(xact_start), now())::text as at from pg_stat_activity
+    where datname = current_database() and pid <> pg_backend_pid() and xact_start is not null and backend_type = 'client backend'`);
+  return row!.at;
+}
+
+/**
+ * Newest first, keyset-paginated on (created_at, id): every page is one index range scan. With
+ * updatedSince, oldest change first on (updated_at, id), up to the sync horizon.
+ */
 export async function listThreads(db: Db, p: ListThreadsParams) {
-  const shape = [p.createdAfter, p.createdBefore, p.categoryId === null ? 'none' : p.categoryId, p.categorySource, p.cursor].map((x) => (x === undefined ? '-' : x === 'none' ? 'n' : '+')).join('');
+  const shape = [p.createdAfter, p.createdBefore, p.updatedSince, p.categoryId === null ? 'none' : p.categoryId, p.categorySource, p.cursor]
+    .map((x) => (x === undefined ? '-' : x === 'none' ? 'n' : '+'))
+    .join('');
   let list = listStatements.get(shape);
   if (!list) listStatements.set(shape, (list = listStatement(p)));
   const page = await list(db, {
     projectId: p.projectId,
     createdAfter: p.createdAfter,
     createdBefore: p.createdBefore,
+    updatedSince: p.updatedSince,
+    horizon: p.updatedSince === undefined ? undefined : await syncHorizon(db),
     categoryId: p.categoryId,
     categorySource: p.categorySource,
-    cursorAt: p.cursor?.createdAt,
+    cursorAt: p.cursor?.at,
     cursorId: p.cursor?.id,
     limit: p.limit + 1,
   });
   const more = page.length > p.limit;
   if (more) page.pop();
   const last = page.at(-1);
-  return { threads: page, next: more && last ? { createdAt: last.cursorAt, id: last.id } : null };
+  return { threads: page, next: more && last ? { at: last.cursorAt, id: last.id } : null };
 }
 
 export type ThreadRecord = Awaited<ReturnType<typeof listThreads>>['threads'][number];
@@ -213,6 +247,8 @@ const questionAnswersStatement = statement((db: Db) =>
       promptTokens: questionAnswers.promptTokens,
       completionTokens: questionAnswers.completionTokens,
       latencyMs: questionAnswers.latencyMs,
+      upvotes: questionAnswers.upvotes,
+      downvotes: questionAnswers.downvotes,
     })
     .from(questionAnswers)
     .where(and(eq(questionAnswers.threadId, v('threadId')), eq(questionAnswers.projectId, v('projectId'))))

@@ -1,4 +1,4 @@
-import { index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { projects } from './projects.js';
 import { threads } from './threads.js';
 
@@ -22,6 +22,9 @@ export const questionAnswers = pgTable(
     promptTokens: integer(),
     completionTokens: integer(),
     latencyMs: integer(),
+    // Feedback counts (SPEC §10), kept in the transaction that records each reaction.
+    upvotes: integer().notNull().default(0),
+    downvotes: integer().notNull().default(0),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -29,4 +32,27 @@ export const questionAnswers = pgTable(
     // Questions asked per project and period (usage reports).
     index('question_answers_project_created_idx').on(t.projectId, t.createdAt),
   ],
+);
+
+export const reaction = pgEnum('reaction', ['upvote', 'downvote']);
+
+/** Reactions to answers: one row per identified user and question-answer, one per call without an identifier. */
+export const feedback = pgTable(
+  'feedback',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    questionAnswerId: uuid()
+      .notNull()
+      .references(() => questionAnswers.id, { onDelete: 'cascade' }),
+    projectId: uuid()
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    reaction: reaction().notNull(),
+    comment: text(),
+    userIdentifier: text(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  // Anonymous rows (a null identifier) never conflict: nulls are distinct.
+  (t) => [uniqueIndex('feedback_question_answer_user_key').on(t.questionAnswerId, t.userIdentifier)],
 );

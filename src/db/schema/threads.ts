@@ -20,6 +20,9 @@ export const threads = pgTable(
     categoryId: uuid(),
     categorySource: categorySource(),
     categorizedAt: timestamp({ withTimezone: true }),
+    // Moved by every change a client can see (SPEC §10): a follow-up, a label set, changed or cleared,
+    // feedback. Threads that existed before this column count as changed when it was added.
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     // For an unlabelled thread, when the sweep may (re)enqueue it: -infinity = now, a time = a job holds
     // it until then (so a dead worker's threads come back), infinity = parked (its project has no categories).
     classificationDueAt: timestamp({ withTimezone: true }).notNull().default(sql`'-infinity'`),
@@ -34,6 +37,8 @@ export const threads = pgTable(
     index('threads_project_created_idx').on(t.projectId, sql`${t.createdAt} desc`, sql`${t.id} desc`),
     index('threads_project_category_created_idx').on(t.projectId, t.categoryId, sql`${t.createdAt} desc`, sql`${t.id} desc`),
     index('threads_project_source_created_idx').on(t.projectId, t.categorySource, sql`${t.createdAt} desc`, sql`${t.id} desc`),
+    // Incremental sync: oldest change first within one project.
+    index('threads_project_updated_idx').on(t.projectId, t.updatedAt, t.id),
     // The sweep's work list: only unlabelled threads, in the order they fall due.
     index('threads_unlabelled_due_idx').on(t.classificationDueAt, t.id).where(sql`${t.categoryId} is null`),
   ],
