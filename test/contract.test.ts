@@ -81,6 +81,10 @@ async function fixtures(t: Test, app: FastifyInstance, db: Db, config: Config) {
     user_id: user.id,
     key_id: (await apiKey()).id,
     cursor,
+    // Values a schema cannot tell from invalid ones: a time zone PostgreSQL knows, and a window start
+    // recent enough for the time series' 1,000 daily buckets.
+    timezone: 'America/New_York',
+    created_after: new Date(Date.now() - 30 * 86_400_000).toISOString(),
   };
   // One address spends its budget of failed authentications: from it, every secured operation owes a 429.
   const blockedAddress = '10.255.255.1';

@@ -9,7 +9,8 @@ import {
   updateCategory,
 } from '../db/queries/categories.js';
 import { conflict, notFound } from '../errors.js';
-import { Category, CategoryChanges, CategoryStats, NewCategory, toCategory } from '../schemas/categories.js';
+import { categoryTimeSeries, MAX_BUCKETS } from '../db/queries/timeseries.js';
+import { Category, CategoryChanges, CategoryStats, CategoryTimeSeries, NewCategory, toCategory } from '../schemas/categories.js';
 import { DateWindow, errors, ProjectParams, Uuid } from '../schemas/common.js';
 
 const CategoryParams = Type.Composite([ProjectParams, Type.Object({ category_id: Uuid() })]);
@@ -72,6 +73,48 @@ const categories: FastifyPluginAsyncTypebox = async (app) => {
       return {
         results: counts.map((r) => ({ category: r.id ? { id: r.id, name: r.name! } : null, count: r.count })),
         total: counts.reduce((sum, r) => sum + r.count, 0),
+      };
+    },
+  );
+
+  app.get(
+    '/categories/stats/timeseries',
+    {
+      schema: {
+        ...base,
+        summary: 'Threads per category per day, ISO week or month of a time zone (zero-filled), by created_at and current label',
+        description: `Without created_after the window is the last 30 days, 12 weeks or 12 months up to created_before (default: now). At most ${MAX_BUCKETS} buckets.`,
+        params: ProjectParams,
+        querystring: Type.Composite(
+          [
+            DateWindow,
+            Type.Object({
+              interval: Type.Optional(Type.Union([Type.Literal('day'), Type.Literal('week'), Type.Literal('month')], { default: 'day' })),
+              timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, default: 'UTC', description: 'an IANA time zone, e.g. America/New_York' })),
+            }),
+          ],
+          { additionalProperties: false },
+        ),
+        response: { 200: CategoryTimeSeries },
+      },
+    },
+    async (request) => {
+      const { interval = 'day', timezone = 'UTC' } = request.query;
+      const buckets = await categoryTimeSeries(app.db, {
+        projectId: request.project.id,
+        interval,
+        timezone,
+        createdAfter: request.query.created_after,
+        createdBefore: request.query.created_before,
+      });
+      return {
+        interval,
+        timezone,
+        results: buckets.map((b) => ({
+          start: b.start,
+          total: b.total,
+          categories: b.categories.map((c) => ({ category: c.id ? { id: c.id, name: c.name! } : null, count: c.count })),
+        })),
       };
     },
   );

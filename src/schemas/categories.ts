@@ -20,16 +20,29 @@ export const CategoryChanges = Type.Object(
   { additionalProperties: false },
 );
 
+const CategoryCount = Type.Object({
+  category: Type.Union([Type.Object({ id: Uuid(), name: Type.String() }), Type.Null()], {
+    description: 'null: threads without a label yet',
+  }),
+  count: Type.Integer({ minimum: 0 }),
+});
+
 export const CategoryStats = Type.Object({
+  results: Type.Array(CategoryCount),
+  total: Type.Integer({ minimum: 0, description: 'threads of the project in the window; the counts add up to it' }),
+});
+
+export const CategoryTimeSeries = Type.Object({
+  interval: Type.Union([Type.Literal('day'), Type.Literal('week'), Type.Literal('month')]),
+  timezone: Type.String(),
   results: Type.Array(
     Type.Object({
-      category: Type.Union([Type.Object({ id: Uuid(), name: Type.String() }), Type.Null()], {
-        description: 'null: threads without a label yet',
-      }),
-      count: Type.Integer({ minimum: 0 }),
+      start: Type.String({ description: 'when the period begins in the time zone, ISO 8601 with its offset, e.g. 2026-11-02T00:00:00-05:00' }),
+      total: Type.Integer({ minimum: 0, description: 'threads created in the period; the counts add up to it' }),
+      categories: Type.Array(CategoryCount, { description: 'every category of the project, then null (unlabelled)' }),
     }),
+    { description: 'one bucket per period overlapping the window, oldest first, empty ones included' },
   ),
-  total: Type.Integer({ minimum: 0, description: 'threads of the project in the window; the counts add up to it' }),
 });
 
 /** A category as the API shows it: the one place its rows become JSON. */
