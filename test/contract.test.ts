@@ -217,7 +217,7 @@ function check(t: Test, ajv: Ajv, op: Operation, c: Case, res: LightMyRequestRes
   t.ok(meets(c.expect, status), `${at}: expected ${c.expect}, got ${got}`);
   const type = String(res.headers['content-type'] ?? '').split(';')[0]!.trim();
   let body: unknown = res.payload;
-  if (type.endsWith('json') && !t.doesNotThrow(() => (body = JSON.parse(res.payload)), `${at}: the body is JSON`)) return;
+  if ((type === 'application/json' || type.endsWith('+json')) && !t.doesNotThrow(() => (body = JSON.parse(res.payload)), `${at}: the body is JSON`)) return;
   if (status >= 400) {
     const shape = isObject(body) && body.statusCode === status && typeof body.error === 'string' && typeof body.message === 'string';
     const extra = isObject(body) && Object.keys(body).some((k) => !['statusCode', 'error', 'message', 'code'].includes(k));

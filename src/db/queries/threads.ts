@@ -236,24 +236,44 @@ export type ThreadRecord = Awaited<ReturnType<typeof listThreads>>['threads'][nu
 
 const thisProjects = and(eq(threads.id, v('threadId')), eq(threads.projectId, v('projectId')));
 const threadStatement = statement((db: Db) => db.select(threadColumns).from(threads).leftJoin(categories, withCategory).where(thisProjects));
+const questionAnswerColumns = {
+  id: questionAnswers.id,
+  question: questionAnswers.question,
+  answer: questionAnswers.answer,
+  createdAt: questionAnswers.createdAt,
+  model: questionAnswers.model,
+  promptTokens: questionAnswers.promptTokens,
+  completionTokens: questionAnswers.completionTokens,
+  latencyMs: questionAnswers.latencyMs,
+  upvotes: questionAnswers.upvotes,
+  downvotes: questionAnswers.downvotes,
+};
 const questionAnswersStatement = statement((db: Db) =>
   db
-    .select({
-      id: questionAnswers.id,
-      question: questionAnswers.question,
-      answer: questionAnswers.answer,
-      createdAt: questionAnswers.createdAt,
-      model: questionAnswers.model,
-      promptTokens: questionAnswers.promptTokens,
-      completionTokens: questionAnswers.completionTokens,
-      latencyMs: questionAnswers.latencyMs,
-      upvotes: questionAnswers.upvotes,
-      downvotes: questionAnswers.downvotes,
-    })
+    .select(questionAnswerColumns)
     .from(questionAnswers)
     .where(and(eq(questionAnswers.threadId, v('threadId')), eq(questionAnswers.projectId, v('projectId'))))
     .orderBy(asc(questionAnswers.position)),
 );
+const manyQuestionAnswersStatement = statement((db: Db) =>
+  db
+    .select({ ...questionAnswerColumns, threadId: questionAnswers.threadId })
+    .from(questionAnswers)
+    .where(and(sql`${questionAnswers.threadId} = any(${v('threadIds')}::uuid[])`, eq(questionAnswers.projectId, v('projectId'))))
+    .orderBy(asc(questionAnswers.threadId), asc(questionAnswers.position)),
+);
+
+/** Threads of a list page with their question-answers in order (the NDJSON export), in one more statement. */
+export async function withQuestionAnswers<T extends { id: string }>(db: Db, projectId: string, page: T[]) {
+  const all = page.length ? await manyQuestionAnswersStatement(db, { projectId, threadIds: `{${page.map((t) => t.id).join(',')}}` }) : [];
+  const byThread = new Map<string, typeof all>();
+  for (const qa of all) {
+    const list = byThread.get(qa.threadId);
+    if (list) list.push(qa);
+    else byThread.set(qa.threadId, [qa]);
+  }
+  return page.map((t) => ({ ...t, questionAnswers: byThread.get(t.id) ?? [] }));
+}
 
 /** One thread with its question-answers in order; null when it is not one of this project's. */
 export async function getThread(db: Db, p: { projectId: string; threadId: string }) {
