@@ -149,12 +149,14 @@ const threads: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const projectId = request.project.id;
       const pages = await exportPages(app, { projectId, ...filters(request.query) });
+      // One page at most waits in the stream for a slow client; the next is read when it has gone.
+      const stream = (chunks: AsyncGenerator<string>) => Readable.from(chunks, { highWaterMark: 1 });
       if (request.query.format === 'ndjson') {
         reply.header('content-type', 'application/x-ndjson; charset=utf-8').header('content-disposition', 'attachment; filename="threads.ndjson"');
-        return reply.send(Readable.from(ndjson(app, projectId, pages)));
+        return reply.send(stream(ndjson(app, projectId, pages)));
       }
       reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="threads.csv"');
-      return reply.send(Readable.from(csv(pages)));
+      return reply.send(stream(csv(pages)));
     },
   );
 
