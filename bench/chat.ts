@@ -17,7 +17,7 @@ import { createThreads } from '../src/db/queries/threads.js';
 import { onCleanup, runMain } from './lib/cleanup.js';
 import { describeCode } from './lib/code.js';
 import { waitIdle } from './lib/cpu.js';
-import { createTenant, migrate, openBenchDatabase, serverVersion } from './lib/database.js';
+import { benchDatabase, createTenant } from './lib/database.js';
 import { interleavedLatency, loadTest, newQuestions, type Target } from './lib/http.js';
 import { notifyCeiling } from './lib/notify.js';
 import { startApiServer } from './lib/processes.js';
@@ -51,12 +51,7 @@ runMain(async () => {
   const code = await describeCode();
   banner('bench:chat', code.text, { rounds, seq: seqSeconds, load: loadSeconds, slow: slowSeconds, queued, 'wait-idle': idleWait });
 
-  const database = await openBenchDatabase();
-  step(`database: ${database.where}`);
-  await migrate(database.url);
-  const db = createDb(database.url, { max: 2 });
-  onCleanup('close bench pool', () => closeDb(db));
-  const pgVersion = await serverVersion(db);
+  const { url: databaseUrl, db, pgVersion } = await benchDatabase(2);
   const tenant = await createTenant(db, 'bench-chat');
   const target: Target = {
     method: 'POST',
@@ -70,7 +65,7 @@ runMain(async () => {
   const clearChatJobs = () => db.$client`delete from graphile_worker._private_jobs where key like 'threads__classify:%'`;
   const busiest: number[] = [];
   const withServer = async (mode: Mode, llmMs: number, measure: (baseUrl: string, pid: number) => Promise<void>) => {
-    const server = await startApiServer({ databaseUrl: database.url, env: { CATEGORISATION: mode, LLM_LATENCY_MS: String(llmMs) } });
+    const server = await startApiServer({ databaseUrl, env: { CATEGORISATION: mode, LLM_LATENCY_MS: String(llmMs) } });
     try {
       await measure(server.baseUrl, server.pid);
     } finally {
@@ -80,7 +75,7 @@ runMain(async () => {
 
   // Both modes at once, one request at a time in turn (interleavedLatency): drift falls on both alike.
   const withBothServers = async (measure: (urls: string[]) => Promise<void>) => {
-    const servers = await Promise.all(MODES.map((mode) => startApiServer({ databaseUrl: database.url, env: { CATEGORISATION: mode, LLM_LATENCY_MS: '0' } })));
+    const servers = await Promise.all(MODES.map((mode) => startApiServer({ databaseUrl, env: { CATEGORISATION: mode, LLM_LATENCY_MS: '0' } })));
     try {
       await measure(servers.map((server) => server.baseUrl));
     } finally {
@@ -102,7 +97,7 @@ runMain(async () => {
 
   // The chat's write alone (createThreads, what the API runs), without and with its job, in turn on one
   // connection of this process: the database's share of on − off, free of HTTP and of the servers.
-  const statementDb = createDb(database.url, { max: 1 });
+  const statementDb = createDb(databaseUrl, { max: 1 });
   onCleanup('close statement pool', () => closeDb(statementDb));
   const statementRound = async (seconds: number) => {
     const times = pooled();
@@ -179,7 +174,7 @@ runMain(async () => {
   // 4. The NOTIFY ceiling of this machine.
   await clearJobs();
   step('4. NOTIFY ceiling: one-row inserts at 32 connections, with and without pg_notify');
-  const ceiling = await notifyCeiling(database.url, { connections: 32, seconds: 5, rounds: 2 });
+  const ceiling = await notifyCeiling(databaseUrl, { connections: 32, seconds: 5, rounds: 2 });
 
   const s1 = { off: summarize(seq.off), on: summarize(seq.on) };
   const s2 = { off: summarize(backlog.off), on: summarize(backlog.on) };

@@ -9,11 +9,10 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
-import { closeDb, createDb } from '../src/db/client.js';
 import { seedManyThreads } from '../src/db/queries/seed.js';
-import { onCleanup, runMain } from './lib/cleanup.js';
+import { runMain } from './lib/cleanup.js';
 import { describeCode } from './lib/code.js';
-import { createTenant, migrate, openBenchDatabase, serverVersion } from './lib/database.js';
+import { benchDatabase, createTenant } from './lib/database.js';
 import { startApiServer } from './lib/processes.js';
 import { labelAsAfterBackfill } from './lib/threads-list.js';
 import { banner, int, numberArg, passFail, printResultsHeader, step, table } from './lib/report.js';
@@ -55,12 +54,7 @@ runMain(async () => {
   const code = await describeCode();
   banner('bench:export', code.text, { size });
 
-  const database = await openBenchDatabase();
-  step(`database: ${database.where}`);
-  await migrate(database.url);
-  const db = createDb(database.url, { max: 3 });
-  onCleanup('close bench pool', () => closeDb(db));
-  const pgVersion = await serverVersion(db);
+  const { url: databaseUrl, db, pgVersion } = await benchDatabase(3);
   const tenant = await createTenant(db, 'bench-export');
   step(`seeding ${int(size)} threads`);
   await seedManyThreads(db, { projectId: tenant.projectId, count: size });
@@ -68,7 +62,7 @@ runMain(async () => {
   await db.execute(sql`vacuum (analyze) threads, question_answers`);
   const [qas] = await db.execute<{ n: number }>(sql`select count(*)::int as n from question_answers where project_id = ${tenant.projectId}`);
 
-  const server = await startApiServer({ databaseUrl: database.url });
+  const server = await startApiServer({ databaseUrl });
   step(`API server pid ${server.pid} at ${server.baseUrl}`);
   const base = `${server.baseUrl}/query/v1/projects/${tenant.projectId}/threads/export`;
   // A small export first: the server's code and statements are warm.

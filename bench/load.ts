@@ -11,13 +11,12 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
-import { closeDb, createDb } from '../src/db/client.js';
 import { encodeCursor } from '../src/lib/cursor.js';
 import { anyUnlabelled, seedBacklog } from './lib/classification.js';
-import { onCleanup, runMain } from './lib/cleanup.js';
+import { runMain } from './lib/cleanup.js';
 import { describeCode } from './lib/code.js';
 import { cpuProbe } from './lib/cpu.js';
-import { createTenant, migrate, openBenchDatabase, serverVersion } from './lib/database.js';
+import { benchDatabase, createTenant } from './lib/database.js';
 import { autocannonRun, fetchOnce, newQuestions, type LoadRun } from './lib/http.js';
 import { startApiServer, startWorker } from './lib/processes.js';
 import { banner, cores, int, ms, numberArg, printResultsHeader, step, summarize, table } from './lib/report.js';
@@ -80,17 +79,12 @@ runMain(async () => {
     LLM_LATENCY_MS: llmLatency, CATEGORISATION: 'on', CLASSIFIER_LATENCY_MS: 0,
   });
 
-  const database = await openBenchDatabase();
-  step(`database: ${database.where}`);
-  await migrate(database.url);
-  const db = createDb(database.url, { max: 3 });
-  onCleanup('close bench pool', () => closeDb(db));
-  const pgVersion = await serverVersion(db);
+  const { url: databaseUrl, db, pgVersion } = await benchDatabase(3);
   const tenant = await createTenant(db, 'bench-load');
 
   step(`seeding ${int(threads)} threads`);
   await seedBacklog(db, tenant.projectId, threads);
-  const worker = await startWorker({ databaseUrl: database.url, env: { CATEGORISATION: 'on', CLASSIFIER_LATENCY_MS: '0' } });
+  const worker = await startWorker({ databaseUrl, env: { CATEGORISATION: 'on', CLASSIFIER_LATENCY_MS: '0' } });
   step(`worker pid ${worker.pid}: labelling the seeded threads before the load`);
   const labelStart = Date.now();
   while ((await anyUnlabelled(db, tenant.projectId)) && Date.now() - labelStart < 600_000) await sleep(500);
@@ -117,7 +111,7 @@ runMain(async () => {
   };
 
   const server = await startApiServer({
-    databaseUrl: database.url,
+    databaseUrl,
     env: { LLM_LATENCY_MS: String(llmLatency), CATEGORISATION: 'on' },
   });
   step(`API server pid ${server.pid} at ${server.baseUrl}`);

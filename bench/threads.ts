@@ -11,13 +11,13 @@
 // --wait-idle N: see bench/chat.ts).
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
-import { closeDb, createDb, type Db } from '../src/db/client.js';
+import type { Db } from '../src/db/client.js';
 import { seedManyThreads } from '../src/db/queries/seed.js';
 import { encodeCursor } from '../src/lib/cursor.js';
-import { onCleanup, runMain } from './lib/cleanup.js';
+import { runMain } from './lib/cleanup.js';
 import { describeCode } from './lib/code.js';
 import { waitIdle } from './lib/cpu.js';
-import { createTenant, migrate, openBenchDatabase, serverVersion } from './lib/database.js';
+import { benchDatabase, createTenant } from './lib/database.js';
 import { fetchOnce, loadTest, sequentialLatency, type Target } from './lib/http.js';
 import { startApiServer } from './lib/processes.js';
 import { expectedPage, explainListThreads, labelAsAfterBackfill, listFilters, medianChange, middleWindow, threadsAccess } from './lib/threads-list.js';
@@ -66,12 +66,7 @@ runMain(async () => {
   const code = await describeCode();
   banner('bench:threads', code.text, { size, other, depth, warmup, seq: seqSeconds, 'filter-seq': filterSeconds, load: loadSeconds, connections, 'wait-idle': idleWait });
 
-  const database = await openBenchDatabase();
-  step(`database: ${database.where}`);
-  await migrate(database.url);
-  const db = createDb(database.url, { max: 3 });
-  onCleanup('close bench pool', () => closeDb(db));
-  const pgVersion = await serverVersion(db);
+  const { url: databaseUrl, db, pgVersion } = await benchDatabase(3);
   const tenant = await createTenant(db, 'bench-threads');
   const neighbour = await createTenant(db, 'bench-threads-neighbour');
 
@@ -135,7 +130,7 @@ runMain(async () => {
   }
   step(`filters: ${filters.map((f) => `${f.name} (${int(f.expected.matching)} threads)`).join(', ')}`);
 
-  const server = await startApiServer({ databaseUrl: database.url });
+  const server = await startApiServer({ databaseUrl });
   step(`API server pid ${server.pid} at ${server.baseUrl}`);
   // Sanity: each page is the expected one, 20 threads of the measured project.
   for (const t of targets) {

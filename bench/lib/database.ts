@@ -6,13 +6,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import postgres from 'postgres';
-import type { Db } from '../../src/db/client.js';
+import { closeDb, createDb, type Db } from '../../src/db/client.js';
 import { createApiKey } from '../../src/db/queries/api-keys.js';
 import { createProject } from '../../src/db/queries/projects.js';
 import { createTeam } from '../../src/db/queries/teams.js';
 import { freePort, withDatabase } from '../../src/db/local.js';
 import { onCleanup, onExit, withTimeout } from './cleanup.js';
 import { codeRoot } from './code.js';
+import { step } from './report.js';
 
 /** Kills a PostgreSQL we started whose data folder is `dir` (immediate shutdown), by the pid in its lock file. */
 function killPostmaster(dir: string): void {
@@ -108,4 +109,14 @@ export async function createTenant(db: Db, name: string): Promise<Tenant> {
   const project = await createProject(db, { teamId: team.id, projectName: name, productName: `${name} product` });
   const apiKey = await createApiKey(db, { projectId: project.id, name: `${name} key` });
   return { projectId: project.id, key: apiKey.key };
+}
+
+/** The run's database (openBenchDatabase), migrated, with a pool of `poolSize` for the benchmark itself (closed at the end). */
+export async function benchDatabase(poolSize: number) {
+  const database = await openBenchDatabase();
+  step(`database: ${database.where}`);
+  await migrate(database.url);
+  const db = createDb(database.url, { max: poolSize });
+  onCleanup('close bench pool', () => closeDb(db));
+  return { url: database.url, db, pgVersion: await serverVersion(db) };
 }
