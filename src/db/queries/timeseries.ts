@@ -8,6 +8,7 @@ export type Interval = 'day' | 'week' | 'month';
 // Without created_after, the window is this many periods, up to created_before (or now).
 const DEFAULT_PERIODS: Record<Interval, number> = { day: 30, week: 12, month: 12 };
 export const MAX_BUCKETS = 1000;
+const NIL = '00000000-0000-0000-0000-000000000000';
 
 export type Bucket = { start: string; total: number; categories: { id: string | null; name: string | null; count: number }[] };
 
@@ -62,7 +63,8 @@ export async function categoryTimeSeries(
         extract(epoch from b.local - ((b.local at time zone ${p.timezone}) at time zone 'UTC'))::int as offset_s,
         l.id, l.name, coalesce(c.n, 0) as count
       from buckets b cross join labels l
-      left join counted c on c.local = b.local and c.category_id is not distinct from l.id
+      -- Unlabelled as the nil uuid on both sides: an equality the planner can hash (IS NOT DISTINCT FROM it cannot).
+      left join counted c on c.local = b.local and coalesce(c.category_id, ${NIL}::uuid) = coalesce(l.id, ${NIL}::uuid)
       order by b.local, l.created_at nulls last, l.name, l.id`),
   );
   const buckets: Bucket[] = [];
