@@ -4,10 +4,12 @@ import type { Config } from '../src/config.js';
 import type { Db } from '../src/db/client.js';
 import { BATCH_TASK, CLASSIFY_TASK, SWEEP_TASK } from '../src/db/queries/jobs.js';
 import { FAN_OUT_TASK, SEND_REPORT_TASK } from '../src/db/queries/reports.js';
+import { COMPACT_COUNTS_TASK } from '../src/db/queries/timeseries.js';
 import type { Classifier } from '../src/models/classifier.js';
 import { classifyBatch } from './classification__batch.js';
 import { sweep } from './classification__sweep.js';
 import { labeller } from './label.js';
+import { compactCounts } from './thread_counts__compact.js';
 import { fanOutReports } from './reports__fan_out.js';
 import { sendReport } from './reports__send.js';
 import { classifyThreads } from './threads__classify.js';
@@ -22,16 +24,20 @@ export interface TaskDeps {
 /**
  * Every graphile-worker task, by identifier (resource__action), in two lanes that run in separate job
  * pools of a worker: `live` (a new thread's classification, never waiting for a slot a backfill batch
- * holds) and `background` (backfill batches, the sweep, reports). With categorisation off, a worker takes
+ * holds) and `background` (backfill batches, the sweep, reports, the time series' compaction). With categorisation off, a worker takes
  * no classification job: they wait in the queue.
  */
 export function createTaskLists(deps: TaskDeps): { live: TaskList; background: TaskList } {
-  const reports: TaskList = { [FAN_OUT_TASK]: fanOutReports(deps), [SEND_REPORT_TASK]: sendReport(deps) };
-  if (deps.config.CATEGORISATION === 'off') return { live: {}, background: reports };
+  const always: TaskList = {
+    [FAN_OUT_TASK]: fanOutReports(deps),
+    [SEND_REPORT_TASK]: sendReport(deps),
+    [COMPACT_COUNTS_TASK]: compactCounts(deps),
+  };
+  if (deps.config.CATEGORISATION === 'off') return { live: {}, background: always };
   const label = labeller(deps);
   return {
     live: { [CLASSIFY_TASK]: classifyThreads(deps, label) },
-    background: { [BATCH_TASK]: classifyBatch(deps, label), [SWEEP_TASK]: sweep(deps), ...reports },
+    background: { [BATCH_TASK]: classifyBatch(deps, label), [SWEEP_TASK]: sweep(deps), ...always },
   };
 }
 

@@ -1,8 +1,10 @@
 // SPEC §10: category time series by day, ISO week or month of a time zone, zero-filled.
 import t, { type Test } from 'tap';
 import { sql } from 'drizzle-orm';
-import { build } from './helper.js';
+import { build, drain } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
+import { saveClassifierLabels } from '../src/db/queries/classification.js';
+import { compactThreadCounts } from '../src/db/queries/timeseries.js';
 
 type Series = { interval: string; timezone: string; results: { start: string; total: number; categories: { category: { id: string; name: string } | null; count: number }[] }[] };
 
@@ -124,4 +126,75 @@ t.test('bad input is a 400; another project\'s threads never count', async (t) =
   t.same(s.results.map((r) => r.total), [1], 'only this project\'s thread');
   const noKey = await ctx.app.inject({ url: `/query/v1/projects/${a.projectId}/categories/stats/timeseries` });
   t.equal(noKey.statusCode, 401);
+});
+
+t.test('the rollup: every change moves the counts, compaction changes none, any window and zone agrees with a live count', async (t) => {
+  const { ctx, a, api, categories, threads, series } = await setup(t);
+  // 300 threads over 20 days at odd minutes and seconds, a third unlabelled (a deterministic sequence).
+  let seed = 7;
+  const next = () => (seed = (seed * 48271) % 2147483647);
+  const rows: [string, number | null][] = [];
+  for (let i = 0; i < 300; i++) {
+    const at = new Date(Date.UTC(2026, 9, 20) + (next() % (20 * 86_400)) * 1000).toISOString();
+    rows.push([at, i % 3 === 0 ? null : next() % categories.length]);
+  }
+  await threads(a.projectId, rows);
+  await threads((await projectWithKey(ctx.db)).projectId, rows.slice(0, 50).map(([at]) => [at, null])); // never counted here
+
+  const windows = [
+    ['day', 'America/New_York', '2026-10-21T07:13:20Z', '2026-11-08T22:41:09Z'], // across the end of DST
+    ['day', 'Asia/Kolkata', '2026-10-20T00:00:00Z', '2026-11-09T00:00:00Z'], // +05:30: buckets split hours
+    ['week', 'Asia/Kathmandu', '2026-10-22T10:59:59.5Z', '2026-11-05T03:00:00Z'],
+    ['month', 'UTC', '2026-10-20T00:00:00Z', '2026-11-10T00:00:00Z'],
+  ] as const;
+  /** Every window's series against threads counted one by one, by bucket and label. */
+  const agrees = async (when: string) => {
+    for (const [interval, zone, after, before] of windows) {
+      const s = await series(`interval=${interval}&timezone=${zone}&created_after=${after}&created_before=${before}`);
+      const live = (await ctx.db.execute(sql`
+        select to_char(date_trunc(${interval}, created_at at time zone ${zone}), 'YYYY-MM-DD"T"HH24:MI:SS') as local,
+          coalesce(category_id::text, 'none') as label, count(*)::int as n
+        from threads where project_id = ${a.projectId} and created_at >= ${after} and created_at < ${before}
+        group by 1, 2`)) as unknown as { local: string; label: string; n: number }[];
+      const expected = Object.fromEntries(live.map((r) => [`${r.local} ${r.label}`, r.n]));
+      const got: Record<string, number> = {};
+      for (const b of s.results) {
+        for (const c of b.categories) if (c.count !== 0) got[`${b.start.slice(0, 19)} ${c.category?.id ?? 'none'}`] = c.count;
+      }
+      t.same(got, expected, `${when}: ${interval} in ${zone}`);
+    }
+  };
+  const deltas = async () => Number((await ctx.db.execute(sql`select count(*) from thread_count_deltas`))[0]!.count);
+  const compact = async () => {
+    // Two at once take disjoint deltas.
+    await Promise.all([compactThreadCounts(ctx.db, 7), compactThreadCounts(ctx.db, 7)]);
+    while ((await compactThreadCounts(ctx.db, 100)) > 0);
+    t.equal(await deltas(), 0, 'every delta folded');
+    const zero = await ctx.db.execute(sql`select count(*)::int as n from thread_counts where threads <= 0`);
+    t.equal(zero[0]!.n, 0, 'no empty or negative rows');
+  };
+
+  await agrees('inserted');
+  t.ok((await deltas()) > 0, 'the inserts appended deltas');
+  await compact();
+  await agrees('compacted');
+
+  const ids = (await ctx.db.execute(sql`select id from threads where project_id = ${a.projectId} order by id`)) as unknown as { id: string }[];
+  const unlabelled = (await ctx.db.execute(sql`select id from threads where project_id = ${a.projectId} and category_id is null order by id limit 40`)) as unknown as { id: string }[];
+  await saveClassifierLabels(ctx.db, { projectId: a.projectId, labels: unlabelled.map((r) => ({ threadId: r.id, categoryId: categories[1]!.id })) });
+  for (const { id } of ids.slice(0, 10)) t.equal((await api.patch(`/threads/${id}/`, { category_id: categories[0]!.id })).statusCode, 200);
+  for (const { id } of ids.slice(10, 15)) t.equal((await api.patch(`/threads/${id}/`, { category_id: null })).statusCode, 200);
+  await agrees('labels set, changed and cleared');
+  await compact();
+  await agrees('compacted again');
+  t.equal((await api.delete(`/categories/${categories[1]!.id}/`)).statusCode, 204);
+  await ctx.db.execute(sql`delete from threads where id in (${sql.join(ids.slice(20, 30).map((r) => sql`${r.id}::uuid`), sql`, `)})`);
+  await agrees('a category and threads deleted');
+  await drain(ctx); // the sweep the deletion kicked labels the threads it unlabelled
+  await agrees('the sweep labelled them again');
+  t.ok((await deltas()) > 0);
+  await ctx.db.execute(sql`select graphile_worker.add_job('thread_counts__compact', '{}')`); // the crontab's task
+  await drain(ctx);
+  t.equal(await deltas(), 0, 'the task folded every delta');
+  await agrees('compacted by the task');
 });

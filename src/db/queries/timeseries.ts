@@ -3,6 +3,8 @@ import { rows, type Db } from '../client.js';
 import { badRequest } from '../../errors.js';
 import { pgCode } from '../pg-errors.js';
 
+export const COMPACT_COUNTS_TASK = 'thread_counts__compact';
+
 export type Interval = 'day' | 'week' | 'month';
 
 // Without created_after, the window is this many periods, up to created_before (or now).
@@ -16,7 +18,8 @@ export type Bucket = { start: string; total: number; categories: { id: string | 
  * Threads per calendar day, ISO week or month of a time zone, by created_at and the label they carry now:
  * every bucket that overlaps [createdAfter, createdBefore), oldest first, empty ones included, each with every
  * category of the project (and null, unlabelled) in the order of /categories/stats. 400 for an unknown time
- * zone or more than MAX_BUCKETS buckets.
+ * zone or more than MAX_BUCKETS buckets. Whole UTC hours are read from the rollup (thread_counts and its
+ * deltas), so a year by day sums about 9,000 rows per category instead of counting every thread.
  */
 export async function categoryTimeSeries(
   db: Db,
@@ -47,17 +50,36 @@ export async function categoryTimeSeries(
   const counted = await inZone(() =>
     rows<{ local: string; offset_s: number; id: string | null; name: string | null; count: number }>(db, sql`
       with buckets as (
-        select b as local from generate_series(${span!.first}::timestamp, ${span!.last}::timestamp, ${step}) b
+        select b as local, greatest(b at time zone ${p.timezone}, ${span!.from}::timestamptz) as lo,
+          least((b + ${step}) at time zone ${p.timezone}, ${span!.to}::timestamptz) as hi
+        from generate_series(${span!.first}::timestamp, ${span!.last}::timestamp, ${step}) b
+      ),
+      -- Each bucket's whole UTC hours [r0, r1) come from the rollup; what is left at its ends (less than an
+      -- hour: the window's bounds, a zone whose offset is not whole hours) is counted from threads.
+      spans as (
+        select local, lo, hi, case when h0 < h1 then h0 else hi end as r0, case when h0 < h1 then h1 else hi end as r1
+        from (select *, date_trunc('hour', lo + interval '1 hour' - interval '1 microsecond', 'UTC') as h0,
+          date_trunc('hour', hi, 'UTC') as h1 from buckets) b
+      ),
+      counted as (
+        select local, category_id, sum(threads)::int as n from (
+          select s.local, c.category_id, c.threads from spans s
+          join thread_counts c on c.project_id = ${p.projectId} and c.hour >= s.r0 and c.hour < s.r1
+          union all
+          select s.local, d.category_id, d.threads from spans s
+          join thread_count_deltas d on d.project_id = ${p.projectId} and d.hour >= s.r0 and d.hour < s.r1
+          union all
+          select s.local, t.category_id, 1 from spans s
+          join threads t on t.project_id = ${p.projectId} and t.created_at >= s.lo and t.created_at < s.r0
+          union all
+          select s.local, t.category_id, 1 from spans s
+          join threads t on t.project_id = ${p.projectId} and t.created_at >= s.r1 and t.created_at < s.hi
+        ) parts
+        group by 1, 2
       ),
       labels as (
         select c.id, c.name, c.created_at from categories c where c.project_id = ${p.projectId}
         union all select null, null, null
-      ),
-      counted as (
-        select date_trunc(${unit}, t.created_at at time zone ${p.timezone}) as local, t.category_id, count(*)::int as n
-        from threads t
-        where t.project_id = ${p.projectId} and t.created_at >= ${span!.from}::timestamptz and t.created_at < ${span!.to}::timestamptz
-        group by 1, 2
       )
       select to_char(b.local, 'YYYY-MM-DD"T"HH24:MI:SS') as local,
         extract(epoch from b.local - ((b.local at time zone ${p.timezone}) at time zone 'UTC'))::int as offset_s,
@@ -76,6 +98,45 @@ export async function categoryTimeSeries(
     bucket.categories.push({ id: r.id, name: r.name, count: r.count });
   }
   return buckets;
+}
+
+/**
+ * Folds up to `limit` rows of thread_count_deltas into thread_counts (rows that reach 0 go) in one
+ * transaction; the deltas of a project deleted meanwhile are dropped. Returns how many it
+ * folded: fewer than `limit` means none were left. Concurrent runs take disjoint rows.
+ */
+export async function compactThreadCounts(db: Db, limit: number): Promise<number> {
+  return db.transaction(async (tx) => {
+    const [folded] = await rows<{ moved: number; emptied: { project_id: string; hour: string; category_id: string | null }[] }>(tx, sql`
+      with moved as (
+        delete from thread_count_deltas
+        where ctid = any(array(select ctid from thread_count_deltas limit ${limit} for update skip locked))
+        returning project_id, hour, category_id, threads
+      ),
+      summed as (
+        select m.project_id, m.hour, m.category_id, sum(m.threads)::int as threads
+        from moved m join projects p on p.id = m.project_id
+        group by 1, 2, 3 having sum(m.threads) <> 0
+        -- One order for every run: two runs upserting the same keys never deadlock.
+        order by 1, 2, 3
+      ),
+      upserted as (
+        insert into thread_counts as c (project_id, hour, category_id, threads) select * from summed
+        on conflict on constraint thread_counts_key do update set threads = c.threads + excluded.threads
+        returning c.project_id, c.hour, c.category_id, c.threads
+      )
+      select (select count(*)::int from moved) as moved,
+        coalesce((select json_agg(u) from upserted u where u.threads = 0), '[]') as emptied`);
+    const emptied = folded!.emptied;
+    if (emptied.length > 0) {
+      await tx.execute(sql`
+        delete from thread_counts c using json_to_recordset(${JSON.stringify(emptied)}::json)
+          as e (project_id uuid, hour timestamptz, category_id uuid)
+        where c.project_id = e.project_id and c.hour = e.hour and c.category_id is not distinct from e.category_id
+          and c.threads = 0`);
+    }
+    return folded!.moved;
+  });
 }
 
 /** ±HH:MM of an offset in seconds. */

@@ -8,3 +8,4 @@ export * from './question-answers.js';
 export * from './sent-reports.js';
 export * from './classification-minutes.js';
 export * from './classification-batches.js';
+export * from './thread-counts.js';
