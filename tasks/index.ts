@@ -24,8 +24,8 @@ export interface TaskDeps {
 /**
  * Every graphile-worker task, by identifier (resource__action), in two lanes that run in separate job
  * pools of a worker: `live` (a new thread's classification, never waiting for a slot a backfill batch
- * holds) and `background` (backfill batches, the sweep, reports, the time series' compaction). With categorisation off, a worker takes
- * no classification job: they wait in the queue.
+ * holds) and `background` (backfill batches, the sweep, reports, the time series' compaction). With
+ * categorisation off, a worker takes no classification job: they wait in the queue.
  */
 export function createTaskLists(deps: TaskDeps): { live: TaskList; background: TaskList } {
   const always: TaskList = {
