@@ -27,6 +27,7 @@ import chat from './routes/chat.js';
 import feedback from './routes/feedback.js';
 import health from './routes/health.js';
 import threads from './routes/threads.js';
+import webhooks from './routes/webhooks.js';
 import { ErrorCode, errorBody, unavailable } from './errors.js';
 import { toErrorReply } from './error-reply.js';
 import { documentCommonErrors } from './schemas/common.js';
@@ -116,6 +117,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
         await project.register(feedback);
         await project.register(threads);
         await project.register(categories);
+        await project.register(webhooks);
       },
       { prefix: '/query/v1/projects/:project_id' },
     );

@@ -87,6 +87,10 @@ export const ConfigSchema = Type.Object({
     default: 300,
     description: 'an unlabelled thread whose job has not finished after this long is enqueued again',
   }),
+  WEBHOOK_ALLOW_PRIVATE: Type.Boolean({
+    default: false,
+    description: 'let webhooks reach loopback, private and link-local addresses (development and tests only)',
+  }),
   EMBEDDED_PG_DIR: Type.String({ minLength: 1, default: '.data/postgres', description: 'data folder of the embedded PostgreSQL' }),
   EMBEDDED_PG_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 5433, description: 'port of the embedded PostgreSQL' }),
   SMTP_URL: Type.Optional(

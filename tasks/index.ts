@@ -5,11 +5,13 @@ import type { Db } from '../src/db/client.js';
 import { BATCH_TASK, CLASSIFY_TASK, SWEEP_TASK } from '../src/db/queries/jobs.js';
 import { FAN_OUT_TASK, SEND_REPORT_TASK } from '../src/db/queries/reports.js';
 import { COMPACT_COUNTS_TASK } from '../src/db/queries/timeseries.js';
+import { DELIVER_TASK } from '../src/db/queries/webhooks.js';
 import type { Classifier } from '../src/models/classifier.js';
 import { classifyBatch } from './classification__batch.js';
 import { sweep } from './classification__sweep.js';
 import { labeller } from './label.js';
 import { compactCounts } from './thread_counts__compact.js';
+import { deliverWebhook } from './webhooks__deliver.js';
 import { fanOutReports } from './reports__fan_out.js';
 import { sendReport } from './reports__send.js';
 import { classifyThreads } from './threads__classify.js';
@@ -23,8 +25,8 @@ export interface TaskDeps {
 
 /**
  * Every graphile-worker task, by identifier (resource__action), in two lanes that run in separate job
- * pools of a worker: `live` (a new thread's classification, never waiting for a slot a backfill batch
- * holds) and `background` (backfill batches, the sweep, reports, the time series' compaction). With
+ * pools of a worker: `live` (a new thread's classification and webhook deliveries, never waiting for a
+ * slot a backfill batch holds) and `background` (backfill batches, the sweep, reports, the time series' compaction). With
  * categorisation off, a worker takes no classification job: they wait in the queue.
  */
 export function createTaskLists(deps: TaskDeps): { live: TaskList; background: TaskList } {
@@ -33,10 +35,12 @@ export function createTaskLists(deps: TaskDeps): { live: TaskList; background: T
     [SEND_REPORT_TASK]: sendReport(deps),
     [COMPACT_COUNTS_TASK]: compactCounts(deps),
   };
-  if (deps.config.CATEGORISATION === 'off') return { live: {}, background: always };
+  // Webhook deliveries in the live lane: an event is sent the moment it happens, whatever a backfill holds.
+  const deliveries: TaskList = { [DELIVER_TASK]: deliverWebhook(deps) };
+  if (deps.config.CATEGORISATION === 'off') return { live: deliveries, background: always };
   const label = labeller(deps);
   return {
-    live: { [CLASSIFY_TASK]: classifyThreads(deps, label) },
+    live: { [CLASSIFY_TASK]: classifyThreads(deps, label), ...deliveries },
     background: { [BATCH_TASK]: classifyBatch(deps, label), [SWEEP_TASK]: sweep(deps), ...always },
   };
 }

@@ -72,6 +72,8 @@ async function fixtures(t: Test, app: FastifyInstance, db: Db, config: Config) {
   const revoked = await apiKey();
   await expect(204, admin('DELETE', `/admin/v1/api-keys/${revoked.id}`));
   const user = await expect(201, admin('POST', `/admin/v1/teams/${a.team.id}/users`, { email: 'fixture@example.com' }));
+  const webhook = async () =>
+    (await expect(201, api.post('/webhooks', { url: 'https://93.184.216.34/hook', events: ['thread.labelled'] }))).id as string;
   const ids: Record<string, string> = {
     project_id: a.projectId,
     team_id: a.team.id,
@@ -80,6 +82,7 @@ async function fixtures(t: Test, app: FastifyInstance, db: Db, config: Config) {
     category_id: await category(),
     user_id: user.id,
     key_id: (await apiKey()).id,
+    webhook_id: await webhook(),
     cursor,
     // Values a schema cannot tell from invalid ones: a time zone PostgreSQL knows, and a window start
     // recent enough for the time series' 1,000 daily buckets.
@@ -98,7 +101,8 @@ async function fixtures(t: Test, app: FastifyInstance, db: Db, config: Config) {
   return {
     id: (name: string) => ids[name] ?? (() => { throw new Error(`no fixture for path parameter ${name}`); })(),
     // What a DELETE removes is created for it, so the fixture stays for every other request.
-    fresh: async (name: string) => (name === 'category_id' ? category() : name === 'key_id' ? (await apiKey()).id as string : ids[name]!),
+    fresh: async (name: string) =>
+      name === 'category_id' ? category() : name === 'key_id' ? ((await apiKey()).id as string) : name === 'webhook_id' ? webhook() : ids[name]!,
     // A cursor belongs to its order: with updated_since, the `next` of a sync page.
     cursorFor: (query: Record<string, unknown>) => ('updated_since' in query ? syncCursor : cursor) as string,
     key: a.key,

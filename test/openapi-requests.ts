@@ -121,6 +121,12 @@ export class Generator {
       const longest = s.maxLength ? [{ label: `email of ${s.maxLength} characters`, value: this.email(s.maxLength) }] : [];
       return [{ label: 'email', value: this.email() }, ...longest];
     }
+    if (s.format === 'uri') {
+      // A public address literal: valid without a DNS lookup.
+      const url = 'https://93.184.216.34/hook';
+      const longest = s.maxLength ? [{ label: `uri of ${s.maxLength} characters`, value: url + 'a'.repeat(s.maxLength - url.length) }] : [];
+      return [{ label: 'uri', value: url }, ...longest];
+    }
     if (s.format) throw new Error(`generator: unsupported format ${s.format}`);
     const { shortest, longest } = this.span(s);
     const out = [{ label: `${shortest} characters`, value: this.chars(shortest, s.pattern) }];

@@ -13,6 +13,7 @@ const FORMATS = {
   // Without ajv-formats' optional "urn:uuid:" prefix, which the uuid type refuses.
   uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
   email: fullFormats.email as RegExp,
+  uri: fullFormats.uri as (s: string) => boolean,
   // RFC 3339 with an offset; from year 1 (PostgreSQL has no year 0).
   'date-time': (s: string) => dateTime.validate(s) && !s.startsWith('0000'),
 };

@@ -9,3 +9,4 @@ export * from './sent-reports.js';
 export * from './classification-minutes.js';
 export * from './classification-batches.js';
 export * from './thread-counts.js';
+export * from './webhooks.js';

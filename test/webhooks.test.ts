@@ -1,0 +1,210 @@
+// SPEC §11: webhooks for thread.created and thread.labelled, signed the Standard Webhooks way, delivered by
+// jobs added with the change, retried, logged; never to a private address unless WEBHOOK_ALLOW_PRIVATE.
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import t, { type Test } from 'tap';
+import { sql } from 'drizzle-orm';
+import { Webhook } from 'standardwebhooks';
+import { build, drain } from './helper.js';
+import { projectClient, projectWithKey } from './factories.js';
+import { saveClassifierLabels } from '../src/db/queries/classification.js';
+import { createWebhook } from '../src/db/queries/webhooks.js';
+import { newSecret } from '../src/lib/webhooks.js';
+
+type Received = { headers: IncomingHttpHeaders; body: string };
+
+/** A real HTTP receiver in the test process: answers each request with the next status of `statuses` (the last one repeats). */
+async function receiver(t: Test, statuses: number[] = [200]) {
+  const received: Received[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body });
+      res.statusCode = statuses[Math.min(received.length - 1, statuses.length - 1)]!;
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, received };
+}
+
+async function setup(t: Test, env: Record<string, string> = { WEBHOOK_ALLOW_PRIVATE: 'true' }) {
+  const ctx = await build(t, { env });
+  const a = await projectWithKey(ctx.db);
+  const api = projectClient(ctx.app, a.projectId, a.key);
+  return { ctx, a, api };
+}
+
+/** The Standard Webhooks reference library's check: the payload, or a throw. */
+const verified = (secret: string, r: Received) =>
+  new Webhook(secret).verify(r.body, {
+    'webhook-id': String(r.headers['webhook-id']),
+    'webhook-timestamp': String(r.headers['webhook-timestamp']),
+    'webhook-signature': String(r.headers['webhook-signature']),
+  }) as { id: string; type: string; created_at: string; data: { thread: Record<string, unknown> } };
+
+t.test('thread.created and thread.labelled: signed, verified by the reference library, logged as delivered', async (t) => {
+  const { ctx, api } = await setup(t);
+  const hook = await receiver(t);
+  const created = await api.post('/webhooks', { url: hook.url, events: ['thread.created', 'thread.labelled'], description: 'CRM' });
+  t.equal(created.statusCode, 201);
+  const webhook = created.json();
+  t.match(webhook, { url: hook.url, events: ['thread.created', 'thread.labelled'], description: 'CRM', secret: /^whsec_[A-Za-z0-9+/]{43}=$/ });
+  t.notOk('secret' in (await api.get('/webhooks')).json().results[0], 'the secret is shown once');
+
+  const { thread_id: threadId } = await api.chat('How do I configure the CLI?');
+  await drain(ctx); // the classification, then both deliveries
+  t.equal(hook.received.length, 2);
+  const events = hook.received.map((r) => verified(webhook.secret, r));
+  t.same(events.map((e) => e.type).sort(), ['thread.created', 'thread.labelled']);
+  for (const [i, e] of events.entries()) {
+    t.equal(e.id, hook.received[i]!.headers['webhook-id'], 'the body\'s id is the webhook-id');
+    t.equal(e.data.thread.id, threadId);
+  }
+  const createdEvent = events.find((e) => e.type === 'thread.created')!;
+  t.equal(createdEvent.data.thread.category, null, 'thread.created: as it was created, unlabelled');
+  const labelled = events.find((e) => e.type === 'thread.labelled')!;
+  const { question_answers: _qa, ...detail } = (await api.get(`/threads/${threadId}/`)).json();
+  t.same(labelled.data.thread, detail, 'thread.labelled carries the Thread as the API shows it');
+  t.equal(labelled.data.thread.category_source, 'classifier');
+  t.throws(() => verified(newSecret(), hook.received[0]!), 'another secret does not verify');
+
+  // A user's label, then clearing it (which hands the thread back to the classifier): one event each.
+  const other = (await api.get('/categories/')).json().results.find((c: { id: string }) => c.id !== (labelled.data.thread.category as { id: string }).id);
+  await api.patch(`/threads/${threadId}/`, { category_id: other.id });
+  await api.patch(`/threads/${threadId}/`, { category_id: null });
+  await api.chat('And on Windows?', threadId); // a follow-up changes no label: no event
+  await drain(ctx);
+  const later = hook.received
+    .slice(2)
+    .map((r) => verified(webhook.secret, r))
+    .sort((x, y) => String(x.data.thread.updated_at).localeCompare(String(y.data.thread.updated_at)));
+  t.same(later.map((e) => [e.type, e.data.thread.category_source, (e.data.thread.category as { id: string } | null)?.id ?? null]), [
+    ['thread.labelled', 'user', other.id],
+    ['thread.labelled', null, null],
+    ['thread.labelled', 'classifier', (await api.get(`/threads/${threadId}/`)).json().category.id],
+  ]);
+
+  const log = (await api.get(`/webhooks/${webhook.id}/deliveries`)).json().results;
+  t.equal(log.length, 5);
+  for (const d of log) t.match(d, { event_id: /^msg_/, status: 'delivered', attempts: 1, response_status: 200, delivered_at: /Z$/ });
+  t.same(log.map((d: { event_id: string }) => d.event_id).sort(), hook.received.map((r) => r.headers['webhook-id']).sort());
+});
+
+t.test('a failed attempt is retried with the same id and body; after the last attempt the delivery is failed', async (t) => {
+  const { ctx, api } = await setup(t);
+  const hook = await receiver(t, [500, 503, 200]);
+  const webhook = (await api.post('/webhooks', { url: hook.url, events: ['thread.created'] })).json();
+  await api.chat('How do I back up the cache?');
+  /** Runs the delivery job again now instead of after graphile-worker's backoff (graphile_worker.reschedule_jobs). */
+  const retryNow = async (maxAttempts?: number) => {
+    await ctx.db.execute(sql`
+      select graphile_worker.reschedule_jobs(array(select id from graphile_worker.jobs where task_identifier = 'webhooks__deliver'),
+        run_at := now(), max_attempts := ${maxAttempts ?? null}::int)`);
+    await drain(ctx);
+  };
+  const deliveries = async () => (await api.get(`/webhooks/${webhook.id}/deliveries`)).json().results;
+
+  await drain(ctx);
+  t.match(await deliveries(), [{ status: 'pending', attempts: 1, response_status: 500, delivered_at: null }]);
+  await retryNow();
+  t.match(await deliveries(), [{ status: 'pending', attempts: 2, response_status: 503 }]);
+  await retryNow();
+  t.match(await deliveries(), [{ status: 'delivered', attempts: 3, response_status: 200 }]);
+  t.equal(hook.received.length, 3);
+  t.equal(new Set(hook.received.map((r) => r.headers['webhook-id'])).size, 1, 'one id on every attempt');
+  t.equal(new Set(hook.received.map((r) => r.body)).size, 1, 'one body on every attempt');
+  for (const r of hook.received) verified(webhook.secret, r);
+
+  // A receiver that never accepts: the job's last attempt marks the delivery failed, and nothing runs again.
+  const down = await receiver(t, [500]);
+  const failing = (await api.post('/webhooks', { url: down.url, events: ['thread.created'] })).json();
+  await api.chat('Is SSO on the free plan?');
+  await drain(ctx);
+  await retryNow(2);
+  t.match((await api.get(`/webhooks/${failing.id}/deliveries`)).json().results, [{ status: 'failed', attempts: 2, response_status: 500 }]);
+  const left = await ctx.db.execute(sql`select count(*)::int as n from graphile_worker.jobs where task_identifier = 'webhooks__deliver'`);
+  t.equal(left[0]!.n, 0, 'no job left');
+});
+
+t.test('private addresses are refused at creation and at delivery unless WEBHOOK_ALLOW_PRIVATE', async (t) => {
+  const { ctx, a, api } = await setup(t, {});
+  for (const url of [
+    'http://127.0.0.1:8080/hook',
+    'http://localhost/hook', // a name that resolves to loopback
+    'http://10.1.2.3/hook',
+    'http://192.168.0.10/hook',
+    'http://169.254.169.254/latest/meta-data',
+    'http://0.0.0.0/hook',
+    'http://[::1]/hook',
+    'http://[::ffff:127.0.0.1]/hook',
+    'http://[fe80::1]/hook',
+    'ftp://93.184.216.34/hook',
+    'not a url',
+  ]) {
+    const res = await api.post('/webhooks', { url, events: ['thread.created'] });
+    t.equal(res.statusCode, 400, url);
+    t.match(res.json(), { statusCode: 400, error: 'Bad Request' }, url);
+  }
+  t.equal((await api.post('/webhooks', { url: 'https://93.184.216.34/hook', events: ['thread.created'] })).statusCode, 201, 'a public address');
+
+  // Checked again when delivering: an address that became private (here written straight to the database).
+  const hook = await receiver(t);
+  const row = await createWebhook(ctx.db, { projectId: a.projectId, url: hook.url, events: ['thread.created'], secret: newSecret() });
+  await api.chat('Where are the logs?');
+  await drain(ctx);
+  t.equal(hook.received.length, 0, 'nothing sent');
+  t.match((await api.get(`/webhooks/${row.id}/deliveries`)).json().results, [{ status: 'failed', attempts: 1, response_status: null }]);
+});
+
+t.test('bad input is a 400; projects never see each other\'s webhooks or events; nothing after deletion', async (t) => {
+  const { ctx, api } = await setup(t);
+  const hook = await receiver(t);
+  for (const body of [{}, { url: hook.url }, { url: hook.url, events: [] }, { url: hook.url, events: ['thread.deleted'] },
+    { url: hook.url, events: ['thread.created', 'thread.created'] }, { url: hook.url, events: ['thread.created'], extra: 1 },
+    { url: hook.url, events: ['thread.created'], description: 'x'.repeat(501) }]) {
+    t.equal((await api.post('/webhooks', body)).statusCode, 400, JSON.stringify(body).slice(0, 80));
+  }
+  const webhook = (await api.post('/webhooks', { url: hook.url, events: ['thread.created', 'thread.labelled'] })).json();
+
+  const b = await projectWithKey(ctx.db);
+  const apiB = projectClient(ctx.app, b.projectId, b.key);
+  t.same((await apiB.get('/webhooks')).json().results, []);
+  t.equal((await apiB.get(`/webhooks/${webhook.id}/deliveries`)).statusCode, 404);
+  t.equal((await apiB.delete(`/webhooks/${webhook.id}`)).statusCode, 404);
+  t.equal((await ctx.app.inject({ method: 'GET', url: `/query/v1/projects/${(await projectWithKey(ctx.db)).projectId}/webhooks`, headers: { 'x-api-key': b.key } })).statusCode, 403);
+  await apiB.chat('Project B asks');
+  await drain(ctx);
+  t.equal(hook.received.length, 0, "B's threads are not A's events");
+
+  await api.chat('A asks, then the webhook goes');
+  t.equal((await api.delete(`/webhooks/${webhook.id}`)).statusCode, 204);
+  await drain(ctx);
+  t.equal(hook.received.length, 0, 'nothing delivered after deletion');
+  t.equal((await api.get(`/webhooks/${webhook.id}/deliveries`)).statusCode, 404);
+  t.equal((await api.delete(`/webhooks/${webhook.id}`)).statusCode, 404);
+});
+
+t.test('a classifier batch of 500 labels adds its 500 deliveries in one add_jobs call', async (t) => {
+  const { ctx, a, api } = await setup(t);
+  const hook = await receiver(t);
+  await api.post('/webhooks', { url: hook.url, events: ['thread.labelled'] });
+  await ctx.db.execute(sql`
+    insert into threads (project_id, first_question) select ${a.projectId}, 'q' || n from generate_series(1, 500) n`);
+  const ids = (await ctx.db.execute(sql`select id from threads where project_id = ${a.projectId}`)) as unknown as { id: string }[];
+  const [category] = (await api.get('/categories/')).json().results;
+  const calls = await ctx.db.transaction(async (tx) => {
+    await tx.execute(sql`set local track_functions = 'pl'`);
+    await saveClassifierLabels(tx, { projectId: a.projectId, labels: ids.map((r) => ({ threadId: r.id, categoryId: category.id })) });
+    const [row] = await tx.execute(sql`select pg_stat_get_xact_function_calls('webhook_jobs'::regproc) as n`);
+    return Number(row!.n);
+  });
+  t.equal(calls, 1, 'one add_jobs call');
+  const jobs = await ctx.db.execute(sql`select count(*)::int as n from graphile_worker.jobs where task_identifier = 'webhooks__deliver'`);
+  t.equal(jobs[0]!.n, 500, 'a job per delivery');
+  await drain(ctx);
+  t.equal(hook.received.length, 500);
+});
