@@ -87,6 +87,7 @@ export const ConfigSchema = Type.Object({
     default: 300,
     description: 'an unlabelled thread whose job has not finished after this long is enqueued again',
   }),
+  WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 10_000, description: 'a webhook attempt with no answer by then counts as failed' }),
   WEBHOOK_ALLOW_PRIVATE: Type.Boolean({
     default: false,
     description: 'let webhooks reach loopback, private and link-local addresses (development and tests only)',

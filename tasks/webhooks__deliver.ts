@@ -3,17 +3,15 @@ import { Type } from '@sinclair/typebox';
 import { pendingDelivery, recordAttempt } from '../src/db/queries/webhooks.js';
 import { AddressRefused, post, signedHeaders } from '../src/lib/webhooks.js';
 import { webhookBody } from '../src/schemas/webhooks.js';
+import { RetryLater } from '../src/lib/logger.js';
 import type { TaskDeps } from './index.js';
 import { task } from './task.js';
 
 const Payload = Type.Object({ delivery_id: Type.String({ format: 'uuid' }) });
 
-// An answer slower than this counts as a failed attempt.
-const TIMEOUT_MS = 10_000;
-
 /**
  * One event to one webhook (the job is added with the change, by the triggers of migration 0008): a signed
- * POST; a 2xx delivers it, anything else (or no answer within 10 s) is retried by graphile-worker's backoff
+ * POST; a 2xx delivers it, anything else (or no answer within WEBHOOK_TIMEOUT_MS, 10 s) is retried by graphile-worker's backoff
  * until the job's last attempt, which marks it failed. A refused address fails it at once. A delivery whose
  * webhook was deleted is gone, and nothing is sent.
  */
@@ -29,7 +27,7 @@ export function deliverWebhook({ db, log, config }: Pick<TaskDeps, 'db' | 'log' 
         url: delivery.url,
         headers: signedHeaders(delivery.secret, delivery.event_id, body),
         body,
-        timeoutMs: TIMEOUT_MS,
+        timeoutMs: config.WEBHOOK_TIMEOUT_MS,
         allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
       });
     } catch (err) {
@@ -39,10 +37,10 @@ export function deliverWebhook({ db, log, config }: Pick<TaskDeps, 'db' | 'log' 
       }
       await recordAttempt(db, { deliveryId: payload.delivery_id, responseStatus: null, outcome: last ? 'failed' : 'pending' });
       if (last) return;
-      throw err;
+      throw new RetryLater(`webhook unreachable: ${(err as Error).message}`);
     }
     const delivered = status >= 200 && status < 300;
     await recordAttempt(db, { deliveryId: payload.delivery_id, responseStatus: status, outcome: delivered ? 'delivered' : last ? 'failed' : 'pending' });
-    if (!delivered && !last) throw new Error(`webhook answered ${status}`);
+    if (!delivered && !last) throw new RetryLater(`webhook answered ${status}`);
   });
 }

@@ -4,6 +4,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
 import { sql } from 'drizzle-orm';
+import { pino } from 'pino';
 import { Webhook } from 'standardwebhooks';
 import { build, drain } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
@@ -13,7 +14,10 @@ import { newSecret } from '../src/lib/webhooks.js';
 
 type Received = { headers: IncomingHttpHeaders; body: string };
 
-/** A real HTTP receiver in the test process: answers each request with the next status of `statuses` (the last one repeats). */
+/**
+ * A real HTTP receiver in the test process: answers each request with the next status of `statuses` (the last
+ * one repeats); 0 = never answers.
+ */
 async function receiver(t: Test, statuses: number[] = [200]) {
   const received: Received[] = [];
   const server = createServer((req, res) => {
@@ -22,12 +26,14 @@ async function receiver(t: Test, statuses: number[] = [200]) {
     req.on('data', (chunk: string) => (body += chunk));
     req.on('end', () => {
       received.push({ headers: req.headers, body });
-      res.statusCode = statuses[Math.min(received.length - 1, statuses.length - 1)]!;
+      const status = statuses[Math.min(received.length - 1, statuses.length - 1)]!;
+      if (status === 0) return;
+      res.statusCode = status;
       res.end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  t.teardown(() => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, received };
 }
 
@@ -94,8 +100,8 @@ t.test('thread.created and thread.labelled: signed, verified by the reference li
   t.same(log.map((d: { event_id: string }) => d.event_id).sort(), hook.received.map((r) => r.headers['webhook-id']).sort());
 });
 
-t.test('a failed attempt is retried with the same id and body; after the last attempt the delivery is failed', async (t) => {
-  const { ctx, api } = await setup(t);
+t.test('a failed attempt (an error status, no answer in time) is retried with the same id and body; the last one fails it', async (t) => {
+  const { ctx, api } = await setup(t, { WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_TIMEOUT_MS: '300' });
   const hook = await receiver(t, [500, 503, 200]);
   const webhook = (await api.post('/webhooks', { url: hook.url, events: ['thread.created'] })).json();
   await api.chat('How do I back up the cache?');
@@ -108,8 +114,11 @@ t.test('a failed attempt is retried with the same id and body; after the last at
   };
   const deliveries = async () => (await api.get(`/webhooks/${webhook.id}/deliveries`)).json().results;
 
-  await drain(ctx);
+  const lines: { level: number; msg: string; reason?: string; err?: unknown }[] = [];
+  await drain(ctx, { log: pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line)) }) });
   t.match(await deliveries(), [{ status: 'pending', attempts: 1, response_status: 500, delivered_at: null }]);
+  const failure = lines.find((l) => l.reason === 'webhook answered 500');
+  t.ok(failure && failure.level === 40 && failure.err === undefined, 'the endpoint\'s failure is a warning without a stack');
   await retryNow();
   t.match(await deliveries(), [{ status: 'pending', attempts: 2, response_status: 503 }]);
   await retryNow();
@@ -118,6 +127,15 @@ t.test('a failed attempt is retried with the same id and body; after the last at
   t.equal(new Set(hook.received.map((r) => r.headers['webhook-id'])).size, 1, 'one id on every attempt');
   t.equal(new Set(hook.received.map((r) => r.body)).size, 1, 'one body on every attempt');
   for (const r of hook.received) verified(webhook.secret, r);
+
+  // A receiver that does not answer within WEBHOOK_TIMEOUT_MS: a failed attempt with no status, retried.
+  const slow = await receiver(t, [0, 200]);
+  const hanging = (await api.post('/webhooks', { url: slow.url, events: ['thread.created'] })).json();
+  await api.chat('Does the CLI work offline?');
+  await drain(ctx);
+  t.match((await api.get(`/webhooks/${hanging.id}/deliveries`)).json().results, [{ status: 'pending', attempts: 1, response_status: null }]);
+  await retryNow();
+  t.match((await api.get(`/webhooks/${hanging.id}/deliveries`)).json().results, [{ status: 'delivered', attempts: 2, response_status: 200 }]);
 
   // A receiver that never accepts: the job's last attempt marks the delivery failed, and nothing runs again.
   const down = await receiver(t, [500]);

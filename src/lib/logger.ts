@@ -16,14 +16,18 @@ const IGNORED = /^WARNING: having maxPoolSize/;
 export const jobLogger = (log: Pino, { job }: Pick<JobHelpers, 'job'>): Pino =>
   log.child({ job: { id: job.id, task: job.task_identifier, attempt: job.attempts } });
 
+/** A job's expected failure, retried by graphile-worker's backoff (a webhook endpoint that answered 500). */
+export class RetryLater extends Error {}
+
 /** graphile-worker logs through the same pino logger as the HTTP server: one log format per process. */
 export function workerLogger(log: Pino): WorkerLogger {
   return new WorkerLogger((scope) => (level, message, meta) => {
     if (IGNORED.test(message)) return;
-    // graphile-worker logs every job at info: thousands of lines a second in a backfill. Ours are debug.
-    const method = level === 'warning' ? 'warn' : level === 'info' ? 'debug' : level;
-    const job = scope.jobId ? { id: scope.jobId, task: scope.taskIdentifier } : undefined;
     const err = (meta as { error?: unknown } | undefined)?.error;
-    log[method]({ worker: scope.workerId, job, ...(err ? { err } : {}) }, message);
+    // graphile-worker logs every job at info: thousands of lines a second in a backfill. Ours are debug.
+    // An expected failure (RetryLater) is a warning, without a stack.
+    const method = err instanceof RetryLater || level === 'warning' ? 'warn' : level === 'info' ? 'debug' : level;
+    const job = scope.jobId ? { id: scope.jobId, task: scope.taskIdentifier } : undefined;
+    log[method]({ worker: scope.workerId, job, ...(err instanceof RetryLater ? { reason: err.message } : err ? { err } : {}) }, message);
   });
 }
