@@ -29,7 +29,7 @@ export async function unlabelled(db: Db, projectId: string): Promise<number> {
  * One new-thread chat every `everyMs` for `seconds` (one connection): the chat latencies in ms, and the ids
  * of the threads created.
  */
-export async function pacedChats(baseUrl: string, tenant: Tenant, seconds: number, everyMs: number) {
+export async function pacedChats(baseUrl: string, tenant: Tenant, seconds: number, everyMs: number, answered?: (threadId: string) => void) {
   const latencies: number[] = [];
   const threadIds: string[] = [];
   const end = Date.now() + seconds * 1000;
@@ -45,6 +45,7 @@ export async function pacedChats(baseUrl: string, tenant: Tenant, seconds: numbe
     latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
     if (res.status !== 200) throw new Error(`chat answered ${res.status}: ${res.body}`);
     threadIds.push(JSON.parse(res.body).thread_id);
+    answered?.(threadIds.at(-1)!);
     await sleep(Math.max(0, next - Date.now()));
   }
   return { latencies, threadIds };
