@@ -15,7 +15,8 @@ import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import { threadWrites } from './db/queries/threads.js';
 import type { LlmClient } from './models/llm.js';
-import { answerModel } from './models/index.js';
+import { answerModel, classifierModel } from './models/index.js';
+import type { Classifier } from './models/classifier.js';
 import { httpDuration, observeBacklog } from './lib/metrics.js';
 import { StaticRetriever, type Retriever } from './models/retriever.js';
 import { apiKeyAuth, authFailureGuard } from './plugins/auth.js';
@@ -26,6 +27,7 @@ import categories from './routes/categories.js';
 import chat from './routes/chat.js';
 import feedback from './routes/feedback.js';
 import health from './routes/health.js';
+import relabel from './routes/relabel.js';
 import threads from './routes/threads.js';
 import webhooks from './routes/webhooks.js';
 import { ErrorCode, errorBody, unavailable } from './errors.js';
@@ -39,6 +41,8 @@ declare module 'fastify' {
     rag: { retriever: Retriever; llm: LlmClient };
     /** New threads of chats, group-committed with their classification jobs. */
     threadWrites: ReturnType<typeof threadWrites>;
+    /** The classifier of relabel previews (the workers have their own). */
+    classifier: Classifier;
   }
 }
 
@@ -47,6 +51,7 @@ export interface AppOptions {
   db: Db;
   retriever?: Retriever;
   llm?: LlmClient;
+  classifier?: Classifier;
 }
 
 const OVERLOAD_RETRY_AFTER_S = 10;
@@ -61,6 +66,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
     retriever: opts.retriever ?? new StaticRetriever(),
     llm: opts.llm ?? answerModel(config),
   });
+  fastify.decorate('classifier', opts.classifier ?? classifierModel(config));
   fastify.decorate('threadWrites', threadWrites(opts.db, config.CATEGORISATION === 'on' ? config.CLASSIFICATION_TIMEOUT_SECONDS : null));
   observeBacklog(opts.db);
 
@@ -117,6 +123,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
         await project.register(feedback);
         await project.register(threads);
         await project.register(categories);
+        await project.register(relabel);
         await project.register(webhooks);
       },
       { prefix: '/query/v1/projects/:project_id' },

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { claimDueThreads, heldBackfillThreads, nextBatchExpiry, releaseExpiredBatches, type SweepMark } from '../src/db/queries/backfill.js';
 import { kickSweep, sweepAt } from '../src/db/queries/jobs.js';
 import { forgetOldRates } from '../src/db/queries/progress.js';
+import { claimRelabelThreads, finishRelabelRuns } from '../src/db/queries/relabel.js';
 import type { TaskDeps } from './index.js';
 import { task } from './task.js';
 
@@ -15,10 +16,10 @@ const FULL_QUEUE_PAUSE_MS = 250;
 
 /**
  * Finds unlabelled threads that nothing is working on (never enqueued, handed back, category deleted, or
- * held past the timeout by a worker that died) and enqueues them as batches, only as many as keep the
- * classifiers busy: the job table stays small however large the backlog. Runs from the crontab every
- * minute, at once when work appears (a worker starts, a category is created or deleted), and again and
- * again while a backlog lasts.
+ * held past the timeout by a worker that died), then the threads of running relabel runs, and enqueues
+ * them as batches, only as many as keep the classifiers busy: the job table stays small however large the
+ * backlog. Runs from the crontab every minute, at once when work appears (a worker starts, a category is
+ * created or deleted, a relabel starts), and again and again while a backlog lasts.
  */
 export function sweep({ db, config, log }: TaskDeps): Task {
   const target = config.BACKFILL_QUEUE_THREADS ?? 4 * config.CLASSIFIER_CONCURRENCY;
@@ -39,10 +40,14 @@ export function sweep({ db, config, log }: TaskDeps): Task {
         after: mark,
       });
       mark = next;
-      if (claimed + parked > 0) job.log.debug({ claimed, parked }, 'classification sweep');
+      // Relabel runs take what room the unlabelled threads leave (new threads first).
+      const left = next ? 0 : room - claimed - parked;
+      const relabelled = await claimRelabelThreads(db, { limit: left, batchSize: config.CLASSIFY_BATCH_SIZE, timeoutSeconds: config.CLASSIFICATION_TIMEOUT_SECONDS });
+      if (claimed + parked + relabelled > 0) job.log.debug({ claimed, parked, relabelled }, 'classification sweep');
       // A full slice means more is waiting; otherwise the pass is over until the next minute or kick.
-      if (next) await kickSweep(db);
+      if (next || (left > 0 && relabelled >= left)) await kickSweep(db);
     }
+    await finishRelabelRuns(db);
     // A batch whose worker died is released the moment its time is up, not a sweep interval later.
     const expiry = await nextBatchExpiry(db);
     if (expiry) await sweepAt(db, expiry);

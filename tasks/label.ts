@@ -1,22 +1,26 @@
-import { addLabelCounts, categoryChoices, loadUnlabelledThreads, parkThreads, saveClassifierLabels } from '../src/db/queries/classification.js';
+import { addLabelCounts, categoryChoices, loadRelabelThreads, loadUnlabelledThreads, parkThreads, saveClassifierLabels } from '../src/db/queries/classification.js';
+import { chunks } from '../src/lib/chunks.js';
 import { classificationLag, classifierDuration, classifierFailures, threadsLabelled } from '../src/lib/metrics.js';
 import type { CategoryChoice, Lane } from '../src/models/classifier.js';
 import type { TaskDeps } from './index.js';
 
 /**
  * Labels threads of one project from their first question, against the project's categories as they are
- * now: what threads__classify (live) and classification__batch (backfill) share. Labels are written in one
+ * now: what threads__classify (live) and classification__batch (backfill, relabel runs) share. Labels are written in one
  * conditional statement (a user's label always wins); if any classifier call failed it throws, so the job
  * is retried with backoff and the retry only sees the threads still unlabelled.
  */
 export function labeller({ db, classifier, config, log }: TaskDeps) {
   const countLabels = labelCounter(db, log);
-  return async (p: { projectId: string; threadIds: string[]; lane: Lane }): Promise<void> => {
-    const { projectId, lane } = p;
-    const threads = await loadUnlabelledThreads(db, { projectId, threadIds: p.threadIds });
+  return async (p: { projectId: string; threadIds: string[]; lane: Lane; relabelRunId?: string | null }): Promise<void> => {
+    const { projectId, lane, relabelRunId } = p;
+    const threads = relabelRunId
+      ? await loadRelabelThreads(db, { projectId, threadIds: p.threadIds, relabelRunId })
+      : await loadUnlabelledThreads(db, { projectId, threadIds: p.threadIds });
     if (threads.length === 0) return;
     const categories = await categoryChoices(db, { projectId });
     if (categories.length === 0) {
+      if (relabelRunId) return; // nothing to choose from: the threads keep their labels
       // No storm of failing jobs: the threads wait until the project has a category again.
       await parkThreads(db, { projectId, threadIds: threads.map((t) => t.id) });
       return;
@@ -50,7 +54,7 @@ export function labeller({ db, classifier, config, log }: TaskDeps) {
       const r = results[i]!;
       return r.status === 'fulfilled' ? [{ threadId: t.id, categoryId: r.value.id }] : [];
     });
-    const lags = await saveClassifierLabels(db, { projectId, labels });
+    const lags = await saveClassifierLabels(db, { projectId, labels, relabelRunId });
     threadsLabelled.inc({ lane }, lags.length);
     countLabels(projectId, lags.length);
     for (const seconds of lags) classificationLag.observe({ lane }, seconds);
@@ -81,6 +85,3 @@ function labelCounter(db: TaskDeps['db'], log: TaskDeps['log']) {
     timer ??= setTimeout(flush, 1000).unref();
   };
 }
-
-const chunks = <T>(items: T[], size: number): T[][] =>
-  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));

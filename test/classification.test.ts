@@ -1,38 +1,15 @@
 import t from 'tap';
 import { sql } from 'drizzle-orm';
 import { createThread } from '../src/db/queries/threads.js';
-import { StaticClassifier, type CategoryChoice, type Classifier } from '../src/models/classifier.js';
+import { StaticClassifier, type Classifier } from '../src/models/classifier.js';
 import { build, drain } from './helper.js';
-import { projectClient, projectWithKey, standInUsage } from './factories.js';
+import { ControlledClassifier, projectClient, projectWithKey, standInUsage } from './factories.js';
 
 type Category = { id: string; name: string };
 type Thread = { id: string; category: { id: string; name: string; description: string } | null; category_source: string | null; categorized_at: string | null };
 
 const jobs = async (db: Parameters<typeof drain>[0]['db'], task = 'threads__classify') =>
   (await db.execute<{ n: number }>(sql`select count(*)::int as n from graphile_worker.jobs where task_identifier = ${task}`))[0]!.n;
-
-/** A stand-in classifier that records what it is asked and can be held in flight. */
-class ControlledClassifier implements Classifier {
-  questions: string[] = [];
-  private gate: Promise<void> | null = null;
-  private open = () => {};
-  private onEnter: (() => void) | null = null;
-  constructor(private readonly answer?: (categories: CategoryChoice[]) => CategoryChoice) {}
-
-  hold() {
-    this.gate = new Promise((r) => (this.open = r));
-    return new Promise<void>((r) => (this.onEnter = r));
-  }
-  release() {
-    this.open();
-  }
-  async classify(question: string, categories: CategoryChoice[]) {
-    this.questions.push(question);
-    this.onEnter?.();
-    if (this.gate) await this.gate;
-    return this.answer ? this.answer(categories) : new StaticClassifier(0).classify(question, categories);
-  }
-}
 
 t.test('SPEC C8: teams A, B and C end to end through HTTP', async (t) => {
   const ctx = await build(t);

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { StaticClassifier, type CategoryChoice, type Classifier } from '../src/models/classifier.js';
 import type { Db } from '../src/db/client.js';
 import { createApiKey } from '../src/db/queries/api-keys.js';
 import { createProject } from '../src/db/queries/projects.js';
@@ -37,4 +38,27 @@ export function projectClient(app: FastifyInstance, projectId: string, key: stri
       return res.json() as { question: string; answer: string; question_answer_id: string; thread_id: string };
     },
   };
+}
+
+/** A stand-in classifier that records what it is asked and can be held in flight. */
+export class ControlledClassifier implements Classifier {
+  questions: string[] = [];
+  private gate: Promise<void> | null = null;
+  private open = () => {};
+  private onEnter: (() => void) | null = null;
+  constructor(private readonly answer?: (categories: CategoryChoice[]) => CategoryChoice) {}
+
+  hold() {
+    this.gate = new Promise((r) => (this.open = r));
+    return new Promise<void>((r) => (this.onEnter = r));
+  }
+  release() {
+    this.open();
+  }
+  async classify(question: string, categories: CategoryChoice[]) {
+    this.questions.push(question);
+    this.onEnter?.();
+    if (this.gate) await this.gate;
+    return this.answer ? this.answer(categories) : new StaticClassifier(0).classify(question, categories);
+  }
 }

@@ -25,11 +25,11 @@ export async function releaseExpiredBatches(db: DbOrTx): Promise<void> {
   await run(db.delete(classificationBatches).where(lt(classificationBatches.claimedUntil, sql`now()`)));
 }
 
-/** A batch in flight: its project and threads; null once it is done or released. */
+/** A batch in flight: its project, threads and relabel run (null: a backfill batch); null once it is done or released. */
 export async function getBatch(db: DbOrTx, p: { batchId: number }) {
   const [row] = await run(
     db
-      .select({ projectId: classificationBatches.projectId, threadIds: classificationBatches.threadIds })
+      .select({ projectId: classificationBatches.projectId, threadIds: classificationBatches.threadIds, relabelRunId: classificationBatches.relabelRunId })
       .from(classificationBatches)
       .where(and(eq(classificationBatches.id, p.batchId), inFlight)),
   );

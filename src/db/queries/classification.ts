@@ -59,20 +59,36 @@ export async function categoryChoices(db: DbOrTx, p: { projectId: string }): Pro
 }
 
 /**
+ * The given threads of a relabel run still due (labelled by the classifier before it started), while it
+ * runs: a user's label is never touched.
+ */
+export async function loadRelabelThreads(db: DbOrTx, p: { projectId: string; threadIds: string[]; relabelRunId: string }) {
+  return rows<{ id: string; firstQuestion: string }>(db, sql`
+    select t.id, t.first_question as "firstQuestion" from threads t join relabel_runs r on r.id = ${p.relabelRunId} and r.status = 'running'
+    where t.project_id = ${p.projectId} and t.id = any(${uuidArray(p.threadIds)})
+      and t.category_source = 'classifier' and t.categorized_at < r.started_at`);
+}
+
+/**
  * Stores classifier labels in one statement, only on threads still unlabelled (a user's label, or an
- * earlier result, always stays) and only with categories that still exist in the project. Returns, for
- * each thread labelled, the seconds from its creation to its label.
+ * earlier result, always stays) and only with categories that still exist in the project. For a relabel
+ * run, only on threads the classifier labelled before the run started, and only while it runs (a cancel
+ * stops it in this very statement); the old label stays until this one replaces it. Returns, for each
+ * thread labelled, the seconds from its creation to its label.
  */
 export async function saveClassifierLabels(
   db: DbOrTx,
-  p: { projectId: string; labels: { threadId: string; categoryId: string }[] },
+  p: { projectId: string; labels: { threadId: string; categoryId: string }[]; relabelRunId?: string | null },
 ): Promise<number[]> {
   if (p.labels.length === 0) return [];
+  const due = p.relabelRunId
+    ? sql`t.category_source = 'classifier' and t.categorized_at < (select started_at from relabel_runs where id = ${p.relabelRunId} and status = 'running')`
+    : sql`t.category_id is null`;
   const labelled = await rows<{ lag: number }>(db, sql`
     update threads t set category_id = v.category_id, category_source = 'classifier', categorized_at = now(), updated_at = now()
     from unnest(${uuidArray(p.labels.map((l) => l.threadId))}, ${uuidArray(p.labels.map((l) => l.categoryId))})
       as v(thread_id, category_id)
-    where t.id = v.thread_id and t.project_id = ${p.projectId} and t.category_id is null
+    where t.id = v.thread_id and t.project_id = ${p.projectId} and ${due}
       and exists (select 1 from categories c where c.id = v.category_id and c.project_id = ${p.projectId})
     returning extract(epoch from now() - t.created_at)::float8 as lag`);
   return labelled.map((r) => r.lag);

@@ -1,5 +1,6 @@
 import { bigint, index, pgTable, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { projects } from './projects.js';
+import { relabelRuns } from './relabel-runs.js';
 
 /**
  * Backfill batches in flight: the sweep's claim. A batch holds its threads (one project's) until
@@ -17,6 +18,8 @@ export const classificationBatches = pgTable(
       .references(() => projects.id, { onDelete: 'cascade' }),
     threadIds: uuid().array().notNull(),
     claimedUntil: timestamp({ withTimezone: true }).notNull(),
+    // Set for a relabel run's batch: its threads are labelled again, not labelled for the first time.
+    relabelRunId: uuid().references(() => relabelRuns.id, { onDelete: 'cascade' }),
   },
   (t) => [index('classification_batches_claimed_until_idx').on(t.claimedUntil)],
 );

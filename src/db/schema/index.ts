@@ -10,3 +10,4 @@ export * from './classification-minutes.js';
 export * from './classification-batches.js';
 export * from './thread-counts.js';
 export * from './webhooks.js';
+export * from './relabel-runs.js';

@@ -39,6 +39,8 @@ export const threads = pgTable(
     index('threads_project_source_created_idx').on(t.projectId, t.categorySource, sql`${t.createdAt} desc`, sql`${t.id} desc`),
     // Incremental sync: oldest change first within one project.
     index('threads_project_updated_idx').on(t.projectId, t.updatedAt, t.id),
+    // A relabel run's work list: the threads the classifier labelled, in the order it did.
+    index('threads_classifier_labelled_idx').on(t.projectId, t.categorizedAt, t.id).where(sql`${t.categorySource} = 'classifier'`),
     // The sweep's work list: only unlabelled threads, in the order they fall due.
     index('threads_unlabelled_due_idx').on(t.classificationDueAt, t.id).where(sql`${t.categoryId} is null`),
   ],

@@ -1,0 +1,105 @@
+// SPEC §11: relabelling the history after a taxonomy change: a preview that changes nothing, then a run
+// through the backfill machinery with progress and cancel; users' labels are never touched (C10).
+import t, { type Test } from 'tap';
+import { sql } from 'drizzle-orm';
+import { build, drain } from './helper.js';
+import { ControlledClassifier, projectClient, projectWithKey } from './factories.js';
+
+type Thread = { id: string; first_question: string; category: { id: string; name: string } | null; category_source: string | null; updated_at: string };
+
+/** A project whose threads the classifier labelled before it had a Careers category. */
+async function history(t: Test) {
+  const ctx = await build(t);
+  const a = await projectWithKey(ctx.db);
+  const api = projectClient(ctx.app, a.projectId, a.key);
+  for (let i = 0; i < 6; i++) await api.chat(`What are the system requirements for running the software, part ${i}?`);
+  for (let i = 0; i < 4; i++) await api.chat(`Are there careers openings, question ${i}?`);
+  await drain(ctx);
+  const threads = async () => (await api.get('/threads/?limit=100')).json().results as Thread[];
+  t.ok((await threads()).every((x) => x.category_source === 'classifier'), 'setup: every thread labelled by the classifier');
+  const careers = (await api.post('/categories/', { name: 'Careers', description: 'careers openings jobs hiring' })).json();
+  return { ctx, a, api, threads, careers };
+}
+
+t.test('the preview classifies a sample against the new categories, estimates the run and changes nothing', async (t) => {
+  const { api, threads, careers } = await history(t);
+  const before = await threads();
+  const res = await api.post('/categories/relabel/preview', {});
+  t.equal(res.statusCode, 200);
+  const preview = res.json();
+  t.equal(preview.sampled, 10, 'every classifier-labelled thread: fewer than the default 100');
+  t.equal(preview.would_change, 4);
+  t.equal(preview.changes.length, 4);
+  for (const c of preview.changes) {
+    t.match(c.first_question, /careers/);
+    t.same(c.to, { id: careers.id, name: 'Careers' });
+    t.equal(c.from.id, before.find((x) => x.id === c.thread_id)!.category!.id, 'from: its label now');
+  }
+  t.match(preview.estimate, { threads: 10, provider_calls: 10, seconds: Number });
+  t.same(await threads(), before, 'nothing changed');
+  t.equal((await api.post('/categories/relabel/preview', { sample: 3 })).json().sampled, 3);
+  for (const sample of [0, 501, 'ten']) t.equal((await api.post('/categories/relabel/preview', { sample })).statusCode, 400);
+  t.equal((await api.get('/categories/relabel')).statusCode, 404, 'no run yet');
+});
+
+t.test('a run relabels the history, never a user\'s label (even one set while its classification is in flight), and ends done', async (t) => {
+  const { ctx, api, threads, careers } = await history(t);
+  const before = await threads();
+  const careersThreads = before.filter((x) => /careers/.test(x.first_question));
+  const [userLabelled, raced] = careersThreads;
+  const discovery = before.find((x) => x.category?.name === 'Discovery')?.category ?? (await api.get('/categories/')).json().results[0];
+  await api.patch(`/threads/${userLabelled!.id}/`, { category_id: discovery.id });
+
+  const started = await api.post('/categories/relabel', {});
+  t.equal(started.statusCode, 202);
+  t.match(started.json(), { status: 'running', total: 9, done: 0, finished_at: null }, 'total: the classifier-labelled threads');
+  t.equal((await api.post('/categories/relabel', {})).statusCode, 409, 'one run at a time');
+  t.match((await api.get('/categories/relabel')).json(), { id: started.json().id, status: 'running' });
+
+  // The classifier takes the `raced` thread's question, and the user labels that thread before it answers.
+  const classifier = new ControlledClassifier();
+  const inFlight = classifier.hold();
+  const worker = drain(ctx, { classifier });
+  await inFlight;
+  t.equal((await api.patch(`/threads/${raced!.id}/`, { category_id: discovery.id })).statusCode, 200);
+  classifier.release();
+  await worker;
+
+  const after = await threads();
+  const byId = new Map(after.map((x) => [x.id, x]));
+  for (const id of [userLabelled!.id, raced!.id]) t.match(byId.get(id), { category: { id: discovery.id }, category_source: 'user' }, "a user's label stays");
+  for (const x of careersThreads.slice(2)) t.match(byId.get(x.id), { category: { id: careers.id }, category_source: 'classifier' }, 'relabelled');
+  for (const x of before.filter((x) => !/careers/.test(x.first_question))) {
+    t.match(byId.get(x.id), { category: { id: x.category!.id }, category_source: 'classifier' }, 'the same label again');
+  }
+  t.match((await api.get('/categories/relabel')).json(), { status: 'done', total: 9, done: 9, finished_at: /Z$/ });
+  t.ok(classifier.questions.length >= 8, 'the run classified the threads again');
+  t.equal((await api.delete('/categories/relabel')).statusCode, 404, 'nothing running to cancel');
+  t.equal((await api.post('/categories/relabel', {})).statusCode, 202, 'a new run once the last one is done');
+});
+
+t.test('a cancelled run changes no label afterwards, not even from a batch in flight; progress stays', async (t) => {
+  const { ctx, a, api, threads } = await history(t);
+  const before = await threads();
+  const run = (await api.post('/categories/relabel', {})).json();
+
+  const classifier = new ControlledClassifier();
+  const inFlight = classifier.hold();
+  const worker = drain(ctx, { classifier });
+  await inFlight; // a batch is being classified
+  const cancelled = await api.delete('/categories/relabel');
+  t.equal(cancelled.statusCode, 202);
+  t.match(cancelled.json(), { id: run.id, status: 'cancelled', total: 10, done: 0, finished_at: /Z$/ });
+  classifier.release();
+  await worker;
+  t.same(await threads(), before, 'no label changed after the cancel');
+  t.match((await api.get('/categories/relabel')).json(), { status: 'cancelled', done: 0 });
+  const held = await ctx.db.execute(sql`select count(*)::int as n from classification_batches where project_id = ${a.projectId}`);
+  t.equal(held[0]!.n, 0, 'its batches are gone');
+
+  // Another project never sees this one's run.
+  const b = await projectWithKey(ctx.db);
+  const apiB = projectClient(ctx.app, b.projectId, b.key);
+  t.equal((await apiB.get('/categories/relabel')).statusCode, 404);
+  t.equal((await apiB.delete('/categories/relabel')).statusCode, 404);
+});
