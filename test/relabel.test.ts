@@ -1,7 +1,12 @@
 // SPEC §11: relabelling the history after a taxonomy change: a preview that changes nothing, then a run
 // through the backfill machinery with progress and cancel; users' labels are never touched (C10).
+import { spawn } from 'node:child_process';
 import t, { type Test } from 'tap';
 import { sql } from 'drizzle-orm';
+import { pino } from 'pino';
+import { seedThreads } from '../src/db/queries/seed.js';
+import { StaticClassifier } from '../src/models/classifier.js';
+import { startWorker } from '../src/worker.js';
 import { build, drain } from './helper.js';
 import { ControlledClassifier, projectClient, projectWithKey } from './factories.js';
 
@@ -61,6 +66,7 @@ t.test('a run relabels the history, never a user\'s label (even one set while it
   const inFlight = classifier.hold();
   const worker = drain(ctx, { classifier });
   await inFlight;
+  t.ok((await threads()).every((x) => x.category !== null), 'mid-run every thread keeps its label');
   t.equal((await api.patch(`/threads/${raced!.id}/`, { category_id: discovery.id })).statusCode, 200);
   classifier.release();
   await worker;
@@ -102,4 +108,60 @@ t.test('a cancelled run changes no label afterwards, not even from a batch in fl
   const apiB = projectClient(ctx.app, b.projectId, b.key);
   t.equal((await apiB.get('/categories/relabel')).statusCode, 404);
   t.equal((await apiB.delete('/categories/relabel')).statusCode, 404);
+});
+
+t.test('a worker process killed with SIGKILL mid-relabel loses nothing; a restarted one finishes the run', async (t) => {
+  const FAST = { CLASSIFY_BATCH_SIZE: '50', BACKFILL_QUEUE_THREADS: '200', CLASSIFICATION_TIMEOUT_SECONDS: '2', CLASSIFIER_LATENCY_MS: '100', CLASSIFIER_CONCURRENCY: '50' };
+  const ctx = await build(t, { env: FAST });
+  const a = await projectWithKey(ctx.db);
+  const api = projectClient(ctx.app, a.projectId, a.key);
+  await seedThreads(ctx.db, { projectId: a.projectId, count: 2000 });
+  const [discovery] = (await api.get('/categories/')).json().results;
+  // The history as the classifier left it an hour ago.
+  await ctx.db.execute(sql`
+    update threads set category_id = ${discovery.id}, category_source = 'classifier', categorized_at = now() - interval '1 hour'
+    where project_id = ${a.projectId}`);
+  await api.post('/categories/', { name: 'Careers', description: 'careers openings jobs hiring' });
+  const run = (await api.post('/categories/relabel', {})).json();
+  t.equal(run.total, 2000);
+  const unlabelledOrNull = async () =>
+    (await ctx.db.execute<{ n: number }>(sql`select count(*)::int as n from threads where project_id = ${a.projectId} and category_id is null`))[0]!.n;
+
+  const env = { ...process.env, DATABASE_URL: ctx.url, LOG_LEVEL: 'silent', METRICS_PORT: '0', ...FAST };
+  const child = spawn('npx', ['tsx', 'src/worker.ts'], { env, stdio: 'ignore', detached: true });
+  t.teardown(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {}
+  });
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  const progress = async () => (await api.get('/categories/relabel')).json() as { status: string; done: number; total: number };
+  while (!exited && (await progress()).done < 300) await new Promise((r) => setTimeout(r, 50));
+  t.notOk(exited, 'the worker process was running');
+  const userLabelled = (await api.get('/threads/?limit=10')).json().results.map((x: { id: string }) => x.id);
+  for (const id of userLabelled) await api.patch(`/threads/${id}/`, { category_id: discovery.id });
+  process.kill(-child.pid!, 'SIGKILL');
+  const killedAt = await progress();
+  t.equal(killedAt.status, 'running', 'work was left');
+  t.equal(await unlabelledOrNull(), 0, 'no thread without a label mid-run');
+
+  const runner = await startWorker({ config: ctx.config, db: ctx.db, log: pino({ level: 'silent' }), databaseUrl: ctx.url, classifier: new StaticClassifier(0) });
+  t.teardown(() => runner.stop());
+  const deadline = Date.now() + 60_000;
+  let last = await progress();
+  while (last.status === 'running' && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = await progress();
+    t.ok(now.done >= last.done || now.status !== 'running', 'done never goes back');
+    last = now;
+  }
+  t.match(last, { status: 'done', total: 2000, done: 2000 });
+  const [left] = await ctx.db.execute<{ n: number }>(sql`
+    select count(*)::int as n from threads where project_id = ${a.projectId} and category_source = 'classifier' and categorized_at < ${run.started_at}::timestamptz`);
+  t.equal(left!.n, 0, 'every classifier-labelled thread classified again');
+  t.equal(await unlabelledOrNull(), 0);
+  const [users] = await ctx.db.execute<{ n: number }>(sql`
+    select count(*)::int as n from threads where id = any(${`{${userLabelled.join(',')}}`}::uuid[]) and category_source = 'user' and category_id = ${discovery.id}`);
+  t.equal(users!.n, 10, 'no user label overwritten');
 });
