@@ -2,9 +2,9 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { chunks } from '../lib/chunks.js';
 import { categoryChoices } from '../db/queries/classification.js';
 import { kickSweep } from '../db/queries/jobs.js';
-import { cancelRelabel, latestRelabel, relabelSample, startRelabel, type RelabelRun } from '../db/queries/relabel.js';
+import { cancelRelabel, latestRelabel, relabelSample, startRelabel } from '../db/queries/relabel.js';
 import { errors, ProjectParams } from '../schemas/common.js';
-import { RelabelPreview, RelabelRunSchema } from '../schemas/relabel.js';
+import { RelabelPreview, RelabelRunSchema, toRun } from '../schemas/relabel.js';
 import { conflict, notFound } from '../errors.js';
 import { ModelUnavailableError } from '../models/openai.js';
 
@@ -13,8 +13,6 @@ const base = { tags: ['categories'], security: [{ apiKey: [] }] };
 const callsFor = (threads: number, batch: number, size: number) =>
   Math.floor(threads / batch) * Math.ceil(batch / size) + Math.ceil((threads % batch) / size);
 
-
-const toRun = (r: RelabelRun) => ({ id: r.id, status: r.status, total: r.total, done: r.done, started_at: new Date(r.started_at).toISOString(), finished_at: r.finished_at && new Date(r.finished_at).toISOString() });
 
 const relabel: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app;

@@ -1,4 +1,5 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
+import type { RelabelRun } from '../db/queries/relabel.js';
 import { Nullable, Timestamp, Uuid } from './common.js';
 
 const Label = Type.Object({ id: Uuid(), name: Type.String() });
@@ -28,3 +29,6 @@ export const RelabelRunSchema = Type.Object({
   started_at: Timestamp(),
   finished_at: Nullable(Timestamp()),
 });
+
+const iso = (at: string) => new Date(at).toISOString();
+export const toRun = (r: RelabelRun): Static<typeof RelabelRunSchema> => ({ ...r, started_at: iso(r.started_at), finished_at: r.finished_at && iso(r.finished_at) });
