@@ -154,6 +154,10 @@ async function supervise(opts: {
     unreleased.push(poolId);
     current = null;
     log.error({ pool: poolId, reason }, 'worker: the job pool stopped (database unavailable?); starting a new one');
+    relaunch();
+  };
+
+  const relaunch = () => {
     restarting = (async () => {
       while (!stopping) {
         await sleep(RESTART_DELAY_MS);
@@ -169,7 +173,11 @@ async function supervise(opts: {
     })();
   };
 
-  await launch();
+  // The API may already be serving (npm start): a database that goes away meanwhile must not end the process.
+  await launch().catch((err) => {
+    log.error({ err: (err as Error).message }, 'worker: cannot start (database unavailable?); trying again');
+    relaunch();
+  });
   return {
     async stop(graceMs) {
       stopping = true;

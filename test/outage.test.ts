@@ -1,7 +1,14 @@
 // SPEC §8, database outage: a real PostgreSQL stopped and started again under the running service
 // (`src/main.ts`: the API and the worker in one process, as `npm start` runs them).
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'drizzle-orm';
+import { pino } from 'pino';
 import t, { type Test } from 'tap';
+import { loadConfig } from '../src/config.js';
+import { closeDb, createDb, rows } from '../src/db/client.js';
+import { seedThreads } from '../src/db/queries/seed.js';
+import { startWorker } from '../src/worker.js';
+import { projectWithKey } from './factories.js';
 import { ownPostgres, startService, type Service } from './processes.js';
 
 const ADMIN_TOKEN = 'outage-admin-token-0123456789';
@@ -21,6 +28,28 @@ for (const [topology, start] of Object.entries(topologies)) {
   });
 }
 
+// `npm start` serves the API before its worker has started: a database that goes away in between must
+// not end the process (the worker's start used to throw).
+t.test('a worker started while the database is away does not fail: it starts, and labels, once the database is back', async (t) => {
+  const pg = await ownPostgres(t);
+  const db = createDb(pg.url, { max: 2 });
+  t.teardown(() => closeDb(db));
+  const { projectId } = await projectWithKey(db);
+  await seedThreads(db, { projectId, count: 5 });
+  await pg.stop();
+  const config = loadConfig({ DATABASE_URL: pg.url, CLASSIFIER_LATENCY_MS: '0', LOG_LEVEL: 'silent' });
+  const worker = await startWorker({ config, db, log: pino({ level: 'silent' }), databaseUrl: pg.url });
+  t.teardown(() => worker.stop());
+  t.pass('startWorker resolved while the database was away');
+
+  await pg.start();
+  const unlabelled = async () =>
+    (await rows<{ n: number }>(db, sql`select count(*)::int as n from threads where category_id is null`))[0]!.n;
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline && (await unlabelled()) > 0) await sleep(200);
+  t.equal(await unlabelled(), 0, 'its first launch labelled the threads waiting');
+});
+
 async function outage(t: Test, start: (t: Test, env: Record<string, string>) => Promise<Service[]>) {
   const pg = await ownPostgres(t);
   const processes = await start(t, { DATABASE_URL: pg.url, ADMIN_TOKEN, LLM_LATENCY_MS: '0', CLASSIFIER_LATENCY_MS: '1500' });
@@ -35,7 +64,9 @@ async function outage(t: Test, start: (t: Test, env: Record<string, string>) => 
     }).catch(async (err) => {
       const exit = await Promise.race([service.exited, sleep(3000).then(() => null)]);
       const state = exit ? `exited with ${exit.code ?? exit.signal}` : 'still running';
-      throw new Error(`${method} ${path}: ${err.cause ?? err} (the process: ${state})\n${service.output()}`);
+      // Why it exited first: CI shows only the start of a long message.
+      const why = service.output().split('\n').filter((line) => line.includes('uncaught error')).join('\n');
+      throw new Error(`${method} ${path}: ${err.cause ?? err} (the process: ${state})\n${why}\n${service.output()}`);
     });
     const text = await res.text();
     return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : null, ms: Date.now() - started };
