@@ -47,7 +47,7 @@ t.test('a worker started while the database is away does not fail: it starts, an
     (await rows<{ n: number }>(db, sql`select count(*)::int as n from threads where category_id is null`))[0]!.n;
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline && (await unlabelled()) > 0) await sleep(200);
-  t.equal(await unlabelled(), 0, 'its first launch labelled the threads waiting');
+  t.equal(await unlabelled(), 0, 'the threads waiting are labelled');
 });
 
 async function outage(t: Test, start: (t: Test, env: Record<string, string>) => Promise<Service[]>) {
