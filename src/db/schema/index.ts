@@ -11,3 +11,4 @@ export * from './classification-batches.js';
 export * from './thread-counts.js';
 export * from './webhooks.js';
 export * from './relabel-runs.js';
+export * from './worker-heartbeats.js';

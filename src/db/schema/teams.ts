@@ -4,4 +4,6 @@ export const teams = pgTable('teams', {
   id: uuid().primaryKey().defaultRandom(),
   name: text().notNull(),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  // Set by a cascading delete: the team is gone for the API at once; its row goes with its last project.
+  deletedAt: timestamp({ withTimezone: true }),
 });

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { projects } from './projects.js';
 
 export const webhookEvent = pgEnum('webhook_event', ['thread.created', 'thread.labelled']);
@@ -16,6 +16,8 @@ export const webhooks = pgTable(
     events: webhookEvent().array().notNull(),
     description: text(),
     secret: text().notNull(),
+    // A disabled webhook keeps its secret and deliveries but gets no new events.
+    enabled: boolean().notNull().default(true),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('webhooks_project_id_idx').on(t.projectId)],
@@ -44,6 +46,8 @@ export const webhookDeliveries = pgTable(
     status: deliveryStatus().notNull().default('pending'),
     attempts: integer().notNull().default(0),
     responseStatus: integer(),
+    // Why the last attempt failed, in words ("HTTP 500", "timed out after 10 s"); null once delivered.
+    error: text(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     deliveredAt: timestamp({ withTimezone: true }),
   },
