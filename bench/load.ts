@@ -97,7 +97,7 @@ runMain(async () => {
   const base = `/query/v1/projects/${tenant.projectId}/threads/?limit=20`;
   const listPaths = [base, `${base}&category_source=classifier`];
   for (const r of cursorRows) {
-    const cursor = `&cursor=${encodeCursor({ at: r.created_at, id: r.id })}`;
+    const cursor = `&cursor=${encodeCursor('threads', {}, { at: r.created_at, id: r.id })}`;
     listPaths.push(`${base}${cursor}`, `${base}&category_source=classifier${cursor}`, base);
   }
   let listNo = 0;

@@ -3,11 +3,11 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyInstance } from 'fastify';
 import { setUserLabel } from '../db/queries/classification.js';
-import { getThread, listThreads, withQuestionAnswers, type ListThreadsParams, type ThreadRecord } from '../db/queries/threads.js';
+import { getThread, listThreads, withQuestionAnswers, type ListThreadsParams, type ThreadCursor, type ThreadRecord } from '../db/queries/threads.js';
 import { decodeCursor, encodeCursor } from '../lib/cursor.js';
 import { DateTimeFilter, DateWindow, errors, ProjectParams, Uuid } from '../schemas/common.js';
 import { CategorySource, ThreadDetail, ThreadPage, toThread, toThreadDetail } from '../schemas/threads.js';
-import { notFound } from '../errors.js';
+import { badRequest, ErrorCode, notFound } from '../errors.js';
 
 const Filters = Type.Composite([
   DateWindow,
@@ -29,7 +29,9 @@ const ListQuery = Type.Composite(
     Filters,
     Type.Object({
       limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-      cursor: Type.Optional(Type.String({ maxLength: 200, description: 'the `next` of the previous page' })),
+      cursor: Type.Optional(
+        Type.String({ maxLength: 1000, description: 'the `next` of the previous page: it carries the filters, so send it alone' }),
+      ),
     }),
   ],
   { additionalProperties: false },
@@ -112,15 +114,16 @@ const threads: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const q = request.query;
-      const sync = q.updated_since !== undefined;
-      const page = await listThreads(app.db, {
-        projectId: request.project.id,
-        limit: q.limit ?? 20,
-        cursor: q.cursor === undefined ? undefined : decodeCursor(q.cursor, sync),
-        ...filters(q),
-      });
-      return { results: page.threads.map(toThread), next: page.next && encodeCursor(page.next, sync) };
+      const { limit = 20, cursor, ...given } = request.query;
+      let f: FilterQuery = given;
+      let position: ThreadCursor | undefined;
+      if (cursor !== undefined) {
+        const c = decodeCursor('threads', cursor, given, Filters);
+        if (!c.ok) throw badRequest(c.message, ErrorCode.INVALID_CURSOR);
+        ({ filters: f, position } = c as { filters: FilterQuery; position: ThreadCursor });
+      }
+      const page = await listThreads(app.db, { projectId: request.project.id, limit, cursor: position, ...filters(f) });
+      return { results: page.threads.map(toThread), next: page.next && encodeCursor('threads', f, page.next) };
     },
   );
 
