@@ -65,6 +65,12 @@ export const ConfigSchema = Type.Object({
     default: 20,
     description: 'backfill batches, sweeps and report jobs run at once per worker process',
   }),
+  WORKER_DEAD_AFTER_SECONDS: Type.Integer({
+    minimum: 2,
+    maximum: 3600,
+    default: 60,
+    description: 'a worker not heard from for this long is dead: live workers release its jobs (each beats every fifth of it)',
+  }),
   CATEGORISATION: Type.Union([Type.Literal('on'), Type.Literal('off')], {
     default: 'on',
     description: 'off: chat enqueues no classification and workers classify nothing (e.g. while the model provider is down)',

@@ -18,6 +18,7 @@ import { kickSweep } from './db/queries/jobs.js';
 import type { Classifier } from './models/classifier.js';
 import { classifierModel } from './models/index.js';
 import { jobsProcessed, observeBacklog, registry } from './lib/metrics.js';
+import { startHeartbeat, type Heartbeat } from './worker-heartbeat.js';
 
 const crontab = readFileSync(projectFile('crontab'), 'utf8');
 // After a pool stopped because the database went away, a new one is tried this often until it answers.
@@ -56,12 +57,15 @@ export async function startWorker(deps: {
   const { config, log } = deps;
   const tasks = createTaskLists({ ...deps, classifier: deps.classifier ?? classifierModel(config) });
   const pgPool = jobPool(deps.databaseUrl, log);
+  // Also releases the jobs of workers that died without warning.
+  const heartbeat = startHeartbeat({ db: deps.db, log, deadAfterSeconds: config.WORKER_DEAD_AFTER_SECONDS });
   const lanes = [
-    await supervise({ log, db: deps.db, pgPool, name: 'live', taskList: tasks.live, concurrency: config.WORKER_CONCURRENCY }),
+    await supervise({ log, db: deps.db, pgPool, heartbeat, name: 'live', taskList: tasks.live, concurrency: config.WORKER_CONCURRENCY }),
     await supervise({
       log,
       db: deps.db,
       pgPool,
+      heartbeat,
       name: 'background',
       taskList: tasks.background,
       concurrency: config.BACKGROUND_CONCURRENCY,
@@ -74,7 +78,7 @@ export async function startWorker(deps: {
   return {
     async stop(graceMs = config.SHUTDOWN_TIMEOUT_MS) {
       await Promise.all(lanes.map((l) => l.stop(graceMs)));
-      await withDeadline(pgPool.end(), 500);
+      await Promise.all([withDeadline(pgPool.end(), 500), heartbeat.stop()]);
     },
   };
 }
@@ -101,6 +105,7 @@ async function supervise(opts: {
   log: Logger;
   db: Db;
   pgPool: pg.Pool;
+  heartbeat: Heartbeat;
   taskList: TaskList;
   concurrency: number;
   onLaunch?: () => Promise<void>;
@@ -142,6 +147,7 @@ async function supervise(opts: {
     });
     pools.add(pool!);
     current = { runner, pool: pool! };
+    if (!downPools.has(pool!.id)) await opts.heartbeat.add(pool!.id);
     runner.promise.catch(() => {}).finally(() => {
       pools.delete(pool!);
       poolDown(pool!.id, 'the runner stopped');
@@ -152,6 +158,7 @@ async function supervise(opts: {
     if (stopping || !poolId || downPools.has(poolId)) return;
     downPools.add(poolId);
     unreleased.push(poolId);
+    opts.heartbeat.remove(poolId);
     current = null;
     log.error({ pool: poolId, reason }, 'worker: the job pool stopped (database unavailable?); starting a new one');
     relaunch();
