@@ -96,7 +96,7 @@ t.test('thread.created and thread.labelled: signed, verified by the reference li
 
   const log = (await api.get(`/webhooks/${webhook.id}/deliveries`)).json().results;
   t.equal(log.length, 5);
-  for (const d of log) t.match(d, { event_id: /^msg_/, status: 'delivered', attempts: 1, response_status: 200, delivered_at: /Z$/ });
+  for (const d of log) t.match(d, { event_id: /^msg_/, status: 'delivered', attempts: 1, response_status: 200, error: null, delivered_at: /Z$/ });
   t.same(log.map((d: { event_id: string }) => d.event_id).sort(), hook.received.map((r) => r.headers['webhook-id']).sort());
 });
 
@@ -114,15 +114,15 @@ t.test('a failed attempt (an error status, no answer in time) is retried with th
   };
   const deliveries = async () => (await api.get(`/webhooks/${webhook.id}/deliveries`)).json().results;
 
-  const lines: { level: number; msg: string; reason?: string; err?: unknown }[] = [];
+  const lines: { level: number; msg: string; error?: string; err?: unknown }[] = [];
   await drain(ctx, { log: pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line)) }) });
-  t.match(await deliveries(), [{ status: 'pending', attempts: 1, response_status: 500, delivered_at: null }]);
-  const failure = lines.find((l) => l.reason === 'webhook answered 500');
+  t.match(await deliveries(), [{ status: 'pending', attempts: 1, response_status: 500, error: 'HTTP 500', delivered_at: null }]);
+  const failure = lines.find((l) => l.error === 'HTTP 500');
   t.ok(failure && failure.level === 40 && failure.err === undefined, 'the endpoint\'s failure is a warning without a stack');
   await retryNow();
-  t.match(await deliveries(), [{ status: 'pending', attempts: 2, response_status: 503 }]);
+  t.match(await deliveries(), [{ status: 'pending', attempts: 2, response_status: 503, error: 'HTTP 503' }]);
   await retryNow();
-  t.match(await deliveries(), [{ status: 'delivered', attempts: 3, response_status: 200 }]);
+  t.match(await deliveries(), [{ status: 'delivered', attempts: 3, response_status: 200, error: null }]);
   t.equal(hook.received.length, 3);
   t.equal(new Set(hook.received.map((r) => r.headers['webhook-id'])).size, 1, 'one id on every attempt');
   t.equal(new Set(hook.received.map((r) => r.body)).size, 1, 'one body on every attempt');
@@ -133,7 +133,7 @@ t.test('a failed attempt (an error status, no answer in time) is retried with th
   const hanging = (await api.post('/webhooks', { url: slow.url, events: ['thread.created'] })).json();
   await api.chat('Does the CLI work offline?');
   await drain(ctx);
-  t.match((await api.get(`/webhooks/${hanging.id}/deliveries`)).json().results, [{ status: 'pending', attempts: 1, response_status: null }]);
+  t.match((await api.get(`/webhooks/${hanging.id}/deliveries`)).json().results, [{ status: 'pending', attempts: 1, response_status: null, error: 'timed out after 300 ms' }]);
   await retryNow();
   t.match((await api.get(`/webhooks/${hanging.id}/deliveries`)).json().results, [{ status: 'delivered', attempts: 2, response_status: 200 }]);
 
@@ -143,7 +143,7 @@ t.test('a failed attempt (an error status, no answer in time) is retried with th
   await api.chat('Is SSO on the free plan?');
   await drain(ctx);
   await retryNow(2);
-  t.match((await api.get(`/webhooks/${failing.id}/deliveries`)).json().results, [{ status: 'failed', attempts: 2, response_status: 500 }]);
+  t.match((await api.get(`/webhooks/${failing.id}/deliveries`)).json().results, [{ status: 'failed', attempts: 2, response_status: 500, error: 'HTTP 500' }]);
   const left = await ctx.db.execute(sql`select count(*)::int as n from graphile_worker.jobs where task_identifier = 'webhooks__deliver'`);
   t.equal(left[0]!.n, 0, 'no job left');
 });
@@ -175,7 +175,9 @@ t.test('private addresses are refused at creation and at delivery unless WEBHOOK
   await api.chat('Where are the logs?');
   await drain(ctx);
   t.equal(hook.received.length, 0, 'nothing sent');
-  t.match((await api.get(`/webhooks/${row.id}/deliveries`)).json().results, [{ status: 'failed', attempts: 1, response_status: null }]);
+  t.match((await api.get(`/webhooks/${row.id}/deliveries`)).json().results, [
+    { status: 'failed', attempts: 1, response_status: null, error: 'address refused: private network' },
+  ]);
 });
 
 t.test('bad input is a 400; projects never see each other\'s webhooks or events; nothing after deletion', async (t) => {

@@ -16,7 +16,11 @@ const IGNORED = /^WARNING: having maxPoolSize/;
 export const jobLogger = (log: Pino, { job }: Pick<JobHelpers, 'job'>): Pino =>
   log.child({ job: { id: job.id, task: job.task_identifier, attempt: job.attempts } });
 
-/** A job's expected failure, retried by graphile-worker's backoff (a webhook endpoint that answered 500). */
+/**
+ * A job's expected failure, retried by graphile-worker's backoff (a webhook endpoint that answered 500). The
+ * task has already logged it as a warning: graphile-worker's own "Failed task" line (which carries the stack
+ * in its text) is then only a debug line, without the stack.
+ */
 export class RetryLater extends Error {}
 
 /** graphile-worker logs through the same pino logger as the HTTP server: one log format per process. */
@@ -24,10 +28,11 @@ export function workerLogger(log: Pino): WorkerLogger {
   return new WorkerLogger((scope) => (level, message, meta) => {
     if (IGNORED.test(message)) return;
     const err = (meta as { error?: unknown } | undefined)?.error;
-    // graphile-worker logs every job at info: thousands of lines a second in a backfill. Ours are debug.
-    // An expected failure (RetryLater) is a warning, without a stack.
-    const method = err instanceof RetryLater || level === 'warning' ? 'warn' : level === 'info' ? 'debug' : level;
     const job = scope.jobId ? { id: scope.jobId, task: scope.taskIdentifier } : undefined;
-    log[method]({ worker: scope.workerId, job, ...(err instanceof RetryLater ? { reason: err.message } : err ? { err } : {}) }, message);
+    // An expected failure (RetryLater): the task logged its warning; this repeat is debug, its first line only.
+    if (err instanceof RetryLater) return log.debug({ worker: scope.workerId, job, reason: err.message }, message.split('\n')[0]!.replace(/:$/, ''));
+    // graphile-worker logs every job at info: thousands of lines a second in a backfill. Ours are debug.
+    const method = level === 'warning' ? 'warn' : level === 'info' ? 'debug' : level;
+    log[method]({ worker: scope.workerId, job, ...(err ? { err } : {}) }, message);
   });
 }

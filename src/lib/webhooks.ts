@@ -25,7 +25,12 @@ export function publicAddress(address: string): boolean {
   return ipaddr.process(address).range() === 'unicast';
 }
 
-export class AddressRefused extends Error {}
+/** A delivery to a refused address: final, never retried (the address is the webhook's, not a passing fault). */
+export class AddressRefused extends Error {
+  constructor(readonly detail: string) {
+    super('address refused: private network');
+  }
+}
 
 /** dns.lookup that fails for a host name resolving to any address publicAddress refuses. */
 const guardedLookup: LookupFunction = (hostname, options, callback) => {
@@ -38,9 +43,13 @@ const guardedLookup: LookupFunction = (hostname, options, callback) => {
   });
 };
 
+const bareHost = (url: URL) => url.hostname.replace(/^\[|\]$/g, '');
+
 /**
- * Where a webhook URL may point: an http(s) URL whose host is, or resolves only to, public addresses. Returns
- * the reason it may not, or null. Checked at creation and again by every delivery (a name can change).
+ * Where a webhook URL may point: an http(s) URL without credentials whose host is, or resolves only to,
+ * public addresses. Returns the reason it may not, or null. Checked where a URL is stored (creation, change);
+ * every delivery checks the address again as it connects (a name can change). The reason never repeats the
+ * URL's credentials.
  */
 export async function refusedUrl(raw: string, allowPrivate: boolean): Promise<string | null> {
   let url: URL;
@@ -49,15 +58,30 @@ export async function refusedUrl(raw: string, allowPrivate: boolean): Promise<st
   } catch {
     return 'not a URL';
   }
+  // Credentials in a URL end up in lists, logs and proxies; deliveries are authenticated by their signature.
+  if (url.username || url.password) return 'credentials (user:password@) are not accepted in the URL; the signature authenticates each delivery';
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'the URL must be http or https';
   if (allowPrivate) return null;
-  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const host = bareHost(url);
   if (ipaddr.isValid(host)) return publicAddress(host) ? null : `${host} is not a public address`;
   return new Promise((resolve) =>
     guardedLookup(host, { all: true }, (err) =>
-      resolve(err instanceof AddressRefused ? err.message : err ? `${host} does not resolve` : null),
+      resolve(err instanceof AddressRefused ? err.detail : err ? `${host} does not resolve` : null),
     ),
   );
+}
+
+/** A stored URL as lists show it: any credentials (accepted before they were refused) left out. */
+export function shownUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    if (!url.username && !url.password) return raw;
+    url.username = '';
+    url.password = '';
+    return url.toString();
+  } catch {
+    return raw;
+  }
 }
 
 /**
@@ -66,9 +90,11 @@ export async function refusedUrl(raw: string, allowPrivate: boolean): Promise<st
  * changes between the check and the connection cannot reach a private address.
  */
 export async function post(p: { url: string; headers: Record<string, string>; body: string; timeoutMs: number; allowPrivate: boolean }): Promise<number> {
-  const refused = await refusedUrl(p.url, p.allowPrivate);
-  if (refused) throw new AddressRefused(refused);
   const url = new URL(p.url);
+  // An address written as such is connected to without a lookup: checked here. A name is checked by the lookup,
+  // so a name that does not resolve is "host not found" (retried), not a refusal.
+  const host = bareHost(url);
+  if (!p.allowPrivate && ipaddr.isValid(host) && !publicAddress(host)) throw new AddressRefused(`${host} is not a public address`);
   const options: RequestOptions = {
     method: 'POST',
     headers: { ...p.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(p.body), 'user-agent': 'docs-chat-webhooks' },
@@ -84,4 +110,65 @@ export async function post(p: { url: string; headers: Record<string, string>; bo
     req.on('error', reject);
     req.end(p.body);
   });
+}
+
+const seconds = (ms: number) => (ms % 1000 === 0 || ms > 1000 ? `${ms / 1000} s` : `${ms} ms`);
+
+// Network errors by their code, in words (the codes of node:net, node:dns and OpenSSL).
+const NETWORK_ERRORS: Record<string, string> = {
+  ENOTFOUND: 'host not found',
+  EAI_NONAME: 'host not found',
+  EAI_NODATA: 'host not found',
+  EAI_AGAIN: 'host name lookup failed, temporarily',
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection reset',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  HPE_INVALID_CONSTANT: 'not an HTTP answer',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'TLS certificate not valid for this host',
+  CERT_HAS_EXPIRED: 'TLS certificate expired',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS certificate not trusted (self-signed)',
+  SELF_SIGNED_CERT_IN_CHAIN: 'TLS certificate not trusted (self-signed)',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate not trusted',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'TLS certificate not trusted',
+};
+
+/**
+ * Why an attempt failed, in words a customer can act on: `HTTP 500`, `timed out after 10 s`, `host not found`,
+ * `connection refused`, `address refused: private network`... Takes the answer's status (null for a 2xx: no
+ * failure) or what the request threw. Never the URL, so never its credentials.
+ */
+export function failureReason(outcome: number | unknown, timeoutMs: number): string | null {
+  if (typeof outcome === 'number') return outcome >= 200 && outcome < 300 ? null : `HTTP ${outcome}`;
+  if (outcome instanceof AddressRefused) return outcome.message;
+  const e = outcome as { name?: string; code?: string } | null;
+  // The request's only abort signal is its timeout.
+  if (e?.name === 'AbortError' || e?.name === 'TimeoutError' || e?.code === 'ABORT_ERR') return `timed out after ${seconds(timeoutMs)}`;
+  const code = typeof e?.code === 'string' ? e.code : undefined;
+  if (code && NETWORK_ERRORS[code]) return NETWORK_ERRORS[code];
+  if (code?.startsWith('ERR_TLS') || code?.startsWith('ERR_SSL')) return `TLS error (${code})`;
+  return code ? `request failed (${code})` : 'request failed';
+}
+
+export type Attempt = { delivered: boolean; status: number | null; error: string | null; refused: boolean; durationMs: number };
+
+/** One signed POST, never throwing: whether a 2xx came, the status if any answer came, and why not in words. */
+export async function attempt(p: Parameters<typeof post>[0]): Promise<Attempt> {
+  const started = performance.now();
+  let outcome: number | unknown;
+  try {
+    outcome = await post(p);
+  } catch (err) {
+    outcome = err;
+  }
+  const error = failureReason(outcome, p.timeoutMs);
+  return {
+    delivered: error === null,
+    status: typeof outcome === 'number' ? outcome : null,
+    error,
+    refused: outcome instanceof AddressRefused,
+    durationMs: Math.round(performance.now() - started),
+  };
 }

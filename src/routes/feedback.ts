@@ -1,11 +1,63 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { recordFeedback } from '../db/queries/feedback.js';
+import { listFeedback, recordFeedback } from '../db/queries/feedback.js';
 import { reaction } from '../db/schema/index.js';
 import { errors, NotBlank, ProjectParams, Text, Uuid } from '../schemas/common.js';
-import { FeedbackCounts } from '../schemas/threads.js';
-import { notFound } from '../errors.js';
+import { Feedback, FeedbackCounts, toFeedback } from '../schemas/threads.js';
+import { badRequest, ErrorCode, notFound } from '../errors.js';
+import { decodeCursor, encodeCursor, type Position } from '../lib/cursor.js';
+
+const QuestionAnswerParams = Type.Composite([ProjectParams, Type.Object({ question_answer_id: Uuid() })]);
+
+// The list's one "filter" is its question-answer: a cursor of one answer's list is refused on another's.
+const ListFilters = Type.Object({ question_answer_id: Uuid() });
+
+const ListQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    cursor: Type.Optional(Type.String({ maxLength: 1000, description: 'the `next` of the previous page' })),
+  },
+  { additionalProperties: false },
+);
 
 const feedback: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/question-answers/:question_answer_id/feedback',
+    {
+      schema: {
+        tags: ['feedback'],
+        summary: 'The reactions to an answer with their comments, newest first, cursor-paginated',
+        security: [{ apiKey: [] }],
+        params: QuestionAnswerParams,
+        querystring: ListQuery,
+        response: {
+          200: Type.Object({
+            results: Type.Array(Feedback),
+            next: Type.Union([Type.String(), Type.Null()], { description: 'cursor of the next page; null on the last page' }),
+          }),
+          ...errors(404),
+        },
+      },
+    },
+    async (request) => {
+      const { limit = 20, cursor } = request.query;
+      const filters = { question_answer_id: request.params.question_answer_id };
+      let position: Position | undefined;
+      if (cursor !== undefined) {
+        const c = decodeCursor('feedback', cursor, filters, ListFilters);
+        if (!c.ok) throw badRequest(c.message, ErrorCode.INVALID_CURSOR);
+        position = c.position;
+      }
+      const page = await listFeedback(app.db, {
+        projectId: request.project.id,
+        questionAnswerId: request.params.question_answer_id,
+        limit,
+        cursor: position,
+      });
+      if (!page) throw notFound('question-answer');
+      return { results: page.feedback.map(toFeedback), next: page.next && encodeCursor('feedback', filters, page.next) };
+    },
+  );
+
   app.post(
     '/question-answers/:question_answer_id/feedback',
     {
@@ -13,7 +65,7 @@ const feedback: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['feedback'],
         summary: "React to an answer: an identified user's later reaction replaces their earlier one; each anonymous one counts",
         security: [{ apiKey: [] }],
-        params: Type.Composite([ProjectParams, Type.Object({ question_answer_id: Uuid() })]),
+        params: QuestionAnswerParams,
         body: Type.Object(
           {
             reaction: Type.Union(reaction.enumValues.map((r) => Type.Literal(r))),

@@ -6,7 +6,7 @@ import { setUserLabel } from '../db/queries/classification.js';
 import { getThread, listThreads, withQuestionAnswers, type ListThreadsParams, type ThreadCursor, type ThreadRecord } from '../db/queries/threads.js';
 import { decodeCursor, encodeCursor } from '../lib/cursor.js';
 import { DateTimeFilter, DateWindow, errors, ProjectParams, Uuid } from '../schemas/common.js';
-import { CategorySource, ThreadDetail, ThreadPage, toThread, toThreadDetail } from '../schemas/threads.js';
+import { CategorySource, ThreadDetail, ThreadPage, toExportThread, toThread, toThreadDetail } from '../schemas/threads.js';
 import { badRequest, ErrorCode, notFound } from '../errors.js';
 
 const Filters = Type.Composite([
@@ -84,11 +84,11 @@ async function* csv(pages: AsyncGenerator<ThreadRecord[]>) {
   }
 }
 
-/** NDJSON: a thread with its question-answers per line, as the thread detail shows it. */
+/** NDJSON: a thread with its question-answers per line, as the thread detail shows it, with their reactions. */
 async function* ndjson(app: FastifyInstance, projectId: string, pages: AsyncGenerator<ThreadRecord[]>) {
   for await (const page of pages) {
     const details = await withQuestionAnswers(app.db, projectId, page);
-    yield details.map((t) => `${JSON.stringify(toThreadDetail(t))}\n`).join('');
+    yield details.map((t) => `${JSON.stringify(toExportThread(t))}\n`).join('');
   }
 }
 
@@ -132,7 +132,7 @@ const threads: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         ...base,
-        summary: 'Every thread the filters match, streamed as CSV (the default) or NDJSON (a thread with its question_answers per line)',
+        summary: 'Every thread the filters match, streamed as CSV (the default) or NDJSON (a thread with its question_answers and their feedback per line)',
         description:
           'CSV: RFC 4180, a header row, CRLF line ends, ISO 8601 times, an empty field for null; columns ' +
           `${CSV_COLUMNS.join(', ')}. In the list's order (newest first; with updated_since oldest change first), read a page at a time.`,

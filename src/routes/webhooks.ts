@@ -1,14 +1,25 @@
+import { randomUUID } from 'node:crypto';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { createWebhook, deleteWebhook, listDeliveries, listWebhooks } from '../db/queries/webhooks.js';
-import { errors, ProjectParams, Text, Uuid } from '../schemas/common.js';
-import { CreatedWebhook, Delivery, toDelivery, toWebhook, Webhook, WebhookEventType } from '../schemas/webhooks.js';
+import { createWebhook, deleteWebhook, getWebhook, listDeliveries, listWebhooks, updateWebhook, webhookTarget } from '../db/queries/webhooks.js';
+import { errors, Nullable, ProjectParams, Text, Uuid } from '../schemas/common.js';
+import { CreatedWebhook, Delivery, TestResult, testBody, toDelivery, toWebhook, Webhook, WebhookEventType } from '../schemas/webhooks.js';
 import { badRequest, notFound } from '../errors.js';
-import { newSecret, refusedUrl } from '../lib/webhooks.js';
+import { attempt, newSecret, refusedUrl, signedHeaders } from '../lib/webhooks.js';
 
 const WebhookParams = Type.Composite([ProjectParams, Type.Object({ webhook_id: Uuid() })]);
 const base = { tags: ['webhooks'], security: [{ apiKey: [] }] };
 
+const Url = Type.String({ format: 'uri', maxLength: 2000, description: 'http or https, without credentials (user:password@)' });
+const Events = Type.Array(WebhookEventType, { minItems: 1, uniqueItems: true });
+const Description = Text({ maxLength: 500, description: 'at most 500 characters' });
+
 const webhooks: FastifyPluginAsyncTypebox = async (app) => {
+  /** The same rules wherever a URL is stored; the message never repeats credentials. */
+  const checkUrl = async (url: string) => {
+    const refused = await refusedUrl(url, app.config.WEBHOOK_ALLOW_PRIVATE);
+    if (refused) throw badRequest(`url: ${refused}`);
+  };
+
   app.post(
     '/webhooks',
     {
@@ -16,23 +27,18 @@ const webhooks: FastifyPluginAsyncTypebox = async (app) => {
         ...base,
         summary: 'Register an endpoint for thread.created and thread.labelled events, signed the Standard Webhooks way',
         description:
-          'The URL must be http(s) and reach a public address: loopback, private, link-local and unspecified ' +
-          'addresses, and names resolving to them, are refused (checked again at every delivery).',
+          'The URL must be http(s), without credentials, and reach a public address: loopback, private, link-local ' +
+          'and unspecified addresses, and names resolving to them, are refused (checked again at every delivery).',
         params: ProjectParams,
         body: Type.Object(
-          {
-            url: Type.String({ format: 'uri', maxLength: 2000, description: 'http or https' }),
-            events: Type.Array(WebhookEventType, { minItems: 1, uniqueItems: true }),
-            description: Type.Optional(Text({ maxLength: 500, description: 'at most 500 characters' })),
-          },
+          { url: Url, events: Events, description: Type.Optional(Description) },
           { additionalProperties: false },
         ),
         response: { 201: CreatedWebhook },
       },
     },
     async (request, reply) => {
-      const refused = await refusedUrl(request.body.url, app.config.WEBHOOK_ALLOW_PRIVATE);
-      if (refused) throw badRequest(`url: ${refused}`);
+      await checkUrl(request.body.url);
       const secret = newSecret();
       const created = await createWebhook(app.db, { projectId: request.project.id, ...request.body, secret });
       return reply.code(201).send({ ...toWebhook(created), secret });
@@ -43,6 +49,73 @@ const webhooks: FastifyPluginAsyncTypebox = async (app) => {
     '/webhooks',
     { schema: { ...base, summary: "The project's webhooks (without their secrets)", params: ProjectParams, response: { 200: Type.Object({ results: Type.Array(Webhook) }) } } },
     async (request) => ({ results: (await listWebhooks(app.db, { projectId: request.project.id })).map(toWebhook) }),
+  );
+
+  app.get(
+    '/webhooks/:webhook_id',
+    { schema: { ...base, summary: 'One webhook (without its secret)', params: WebhookParams, response: { 200: Webhook, ...errors(404) } } },
+    async (request) => {
+      const hook = await getWebhook(app.db, { projectId: request.project.id, webhookId: request.params.webhook_id });
+      if (!hook) throw notFound('webhook');
+      return toWebhook(hook);
+    },
+  );
+
+  app.patch(
+    '/webhooks/:webhook_id',
+    {
+      schema: {
+        ...base,
+        summary: 'Change a webhook: its URL (checked as at creation), events, description (null clears it), or enabled; the secret stays',
+        description: 'A disabled webhook gets no new events; deliveries already under way are still made.',
+        params: WebhookParams,
+        body: Type.Object(
+          { url: Type.Optional(Url), events: Type.Optional(Events), description: Type.Optional(Nullable(Description)), enabled: Type.Optional(Type.Boolean()) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Webhook, ...errors(404) },
+      },
+    },
+    async (request) => {
+      const key = { projectId: request.project.id, webhookId: request.params.webhook_id };
+      // An unknown webhook is a 404 whatever the URL: the URL is not even looked up.
+      if (request.body.url !== undefined) {
+        if (!(await getWebhook(app.db, key))) throw notFound('webhook');
+        await checkUrl(request.body.url);
+      }
+      const hook = await updateWebhook(app.db, { ...key, changes: request.body });
+      if (!hook) throw notFound('webhook');
+      return toWebhook(hook);
+    },
+  );
+
+  app.post(
+    '/webhooks/:webhook_id/test',
+    {
+      schema: {
+        ...base,
+        summary: 'Send a signed webhook.test event now and say how it went (not stored as a delivery)',
+        description:
+          'The body is {id, type: "webhook.test", created_at, data: {}}, with the Standard Webhooks headers of a delivery. ' +
+          'Sent whether or not the webhook is enabled; one attempt, within WEBHOOK_TIMEOUT_MS.',
+        params: WebhookParams,
+        response: { 200: TestResult, ...errors(404) },
+      },
+    },
+    async (request) => {
+      const target = await webhookTarget(app.db, { projectId: request.project.id, webhookId: request.params.webhook_id });
+      if (!target) throw notFound('webhook');
+      const eventId = `msg_${randomUUID().replaceAll('-', '')}`;
+      const body = testBody({ eventId, createdAt: new Date() });
+      const result = await attempt({
+        url: target.url,
+        headers: signedHeaders(target.secret, eventId, body),
+        body,
+        timeoutMs: app.config.WEBHOOK_TIMEOUT_MS,
+        allowPrivate: app.config.WEBHOOK_ALLOW_PRIVATE,
+      });
+      return { delivered: result.delivered, response_status: result.status, error: result.error, duration_ms: result.durationMs };
+    },
   );
 
   app.delete(

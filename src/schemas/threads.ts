@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { getThread, ThreadRecord } from '../db/queries/threads.js';
+import type { getThread, ThreadRecord, withQuestionAnswers } from '../db/queries/threads.js';
+import type { FeedbackRecord } from '../db/queries/feedback.js';
 import { categorySource } from '../db/schema/index.js';
 import { Nullable, Timestamp, Uuid } from './common.js';
 
@@ -20,6 +21,23 @@ export const FeedbackCounts = Type.Object(
   { upvotes: Type.Integer({ minimum: 0 }), downvotes: Type.Integer({ minimum: 0 }) },
   { description: 'reactions to the answer: the latest of each identified user, and every anonymous one' },
 );
+
+/** One reaction to an answer, as its feedback list (and the NDJSON export) shows it. */
+export const Feedback = Type.Object({
+  reaction: Type.Union([Type.Literal('upvote'), Type.Literal('downvote')]),
+  comment: Nullable(Type.String()),
+  user_identifier: Nullable(Type.String({ description: 'your id for the user; null for an anonymous reaction' })),
+  created_at: Timestamp('when the reaction was first given'),
+  updated_at: Timestamp("the last change: an identified user's later reaction replaces their earlier one"),
+});
+
+export const toFeedback = (f: FeedbackRecord): Static<typeof Feedback> => ({
+  reaction: f.reaction,
+  comment: f.comment,
+  user_identifier: f.userIdentifier,
+  created_at: f.createdAt.toISOString(),
+  updated_at: f.updatedAt.toISOString(),
+});
 
 export const QuestionAnswer = Type.Object({
   id: Uuid(),
@@ -78,3 +96,31 @@ export const toThreadDetail = (t: NonNullable<Awaited<ReturnType<typeof getThrea
     feedback: { upvotes: qa.upvotes, downvotes: qa.downvotes },
   })),
 });
+
+/**
+ * A line of the NDJSON export: the thread detail, where each question-answer's feedback also lists its
+ * reactions (`feedback.results`, newest first, as its feedback list shows them).
+ */
+export const ExportThread = Type.Composite([
+  Thread,
+  Type.Object({
+    question_answers: Type.Array(
+      Type.Composite([
+        Type.Omit(QuestionAnswer, ['feedback']),
+        Type.Object({ feedback: Type.Composite([FeedbackCounts, Type.Object({ results: Type.Array(Feedback) })]) }),
+      ]),
+    ),
+  }),
+]);
+
+type ExportRecord = Awaited<ReturnType<typeof withQuestionAnswers<ThreadRecord>>>[number];
+export const toExportThread = (t: ExportRecord): Static<typeof ExportThread> => {
+  const detail = toThreadDetail(t);
+  return {
+    ...detail,
+    question_answers: detail.question_answers.map((qa, i) => ({
+      ...qa,
+      feedback: { ...qa.feedback, results: t.questionAnswers[i]!.reactions.map(toFeedback) },
+    })),
+  };
+};

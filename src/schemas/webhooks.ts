@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { webhookEvent } from '../db/schema/index.js';
 import { Nullable, Timestamp, Uuid } from './common.js';
 import { Thread, toThread } from './threads.js';
+import { shownUrl } from '../lib/webhooks.js';
 
 export const WebhookEventType = Type.Union(webhookEvent.enumValues.map((e) => Type.Literal(e)));
 
@@ -10,6 +11,7 @@ export const Webhook = Type.Object({
   url: Type.String(),
   events: Type.Array(WebhookEventType),
   description: Nullable(Type.String()),
+  enabled: Type.Boolean({ description: 'false: no new events are delivered to it (it keeps its secret and deliveries)' }),
   created_at: Timestamp(),
 });
 
@@ -24,16 +26,29 @@ export const Delivery = Type.Object({
   status: Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]),
   attempts: Type.Integer({ minimum: 0 }),
   response_status: Nullable(Type.Integer({ description: 'the status of the last answer; null if none came' })),
+  error: Nullable(
+    Type.String({
+      description: 'why the last attempt failed, in words ("HTTP 500", "timed out after 10 s", "host not found", "connection refused", "address refused: private network"); null once delivered or before the first attempt',
+    }),
+  ),
   created_at: Timestamp(),
   delivered_at: Nullable(Timestamp()),
 });
 
-type WebhookRow = { id: string; url: string; events: Static<typeof WebhookEventType>[]; description: string | null; createdAt: Date };
+export const TestResult = Type.Object({
+  delivered: Type.Boolean({ description: 'the endpoint answered 2xx' }),
+  response_status: Nullable(Type.Integer({ description: "the endpoint's status; null if no answer came" })),
+  error: Nullable(Type.String({ description: 'why it failed, in words, as a delivery shows it; null when delivered' })),
+  duration_ms: Type.Integer({ minimum: 0, description: 'from sending to the answer (or the failure)' }),
+});
+
+type WebhookRow = { id: string; url: string; events: Static<typeof WebhookEventType>[]; description: string | null; enabled: boolean; createdAt: Date };
 export const toWebhook = (w: WebhookRow): Static<typeof Webhook> => ({
   id: w.id,
-  url: w.url,
+  url: shownUrl(w.url),
   events: w.events,
   description: w.description,
+  enabled: w.enabled,
   created_at: w.createdAt.toISOString(),
 });
 
@@ -43,6 +58,7 @@ type DeliveryRow = {
   status: 'pending' | 'delivered' | 'failed';
   attempts: number;
   responseStatus: number | null;
+  error: string | null;
   createdAt: Date;
   deliveredAt: Date | null;
 };
@@ -52,6 +68,7 @@ export const toDelivery = (d: DeliveryRow): Static<typeof Delivery> => ({
   status: d.status,
   attempts: d.attempts,
   response_status: d.responseStatus,
+  error: d.error,
   created_at: d.createdAt.toISOString(),
   delivered_at: d.deliveredAt?.toISOString() ?? null,
 });
@@ -68,6 +85,11 @@ export type ThreadSnapshot = {
   categorized_at: string | null;
   category: { id: string; name: string; description: string } | null;
 };
+
+/** The body of a test event: signed like a delivery, with nothing in `data`. */
+export function testBody(e: { eventId: string; createdAt: Date }): string {
+  return JSON.stringify({ id: e.eventId, type: 'webhook.test', created_at: e.createdAt.toISOString(), data: {} });
+}
 
 /** The body of an event, the same on every attempt: {id, type, created_at, data: {thread: Thread}}. */
 export function webhookBody(e: { eventId: string; type: string; createdAt: string; thread: ThreadSnapshot }): string {

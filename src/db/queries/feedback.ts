@@ -1,6 +1,7 @@
-import { and, eq, sql } from 'drizzle-orm';
-import { run, type Db } from '../client.js';
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { run, statement, type Db } from '../client.js';
 import { feedback, questionAnswers, threads } from '../schema/index.js';
+import type { Position } from '../../lib/cursor.js';
 
 export type Reaction = (typeof feedback.$inferInsert)['reaction'];
 
@@ -56,4 +57,69 @@ export async function recordFeedback(
     await run(tx.update(threads).set({ updatedAt: sql`now()` }).where(eq(threads.id, qa.threadId)));
     return counts!;
   });
+}
+
+/** A reaction as the feedback list shows it. */
+const feedbackColumns = {
+  reaction: feedback.reaction,
+  comment: feedback.comment,
+  userIdentifier: feedback.userIdentifier,
+  createdAt: feedback.createdAt,
+  updatedAt: feedback.updatedAt,
+};
+export type FeedbackRecord = { reaction: Reaction; comment: string | null; userIdentifier: string | null; createdAt: Date; updatedAt: Date };
+
+/**
+ * A page of the reactions to one of the project's answers, newest first (by when each was first given; a
+ * replaced reaction keeps its place, so pages never skip or repeat one), keyset-paginated on (created_at, id).
+ * Null when the question-answer is not one of the project's.
+ */
+export async function listFeedback(db: Db, p: { projectId: string; questionAnswerId: string; limit: number; cursor?: Position }) {
+  const [qa] = await run(
+    db
+      .select({ id: questionAnswers.id })
+      .from(questionAnswers)
+      .where(and(eq(questionAnswers.id, p.questionAnswerId), eq(questionAnswers.projectId, p.projectId))),
+  );
+  if (!qa) return null;
+  const page = await run(
+    db
+      .select({ ...feedbackColumns, id: feedback.id, cursorAt: sql<string>`${feedback.createdAt}::text` })
+      .from(feedback)
+      .where(
+        and(
+          eq(feedback.questionAnswerId, p.questionAnswerId),
+          eq(feedback.projectId, p.projectId),
+          // The position as text: a JS Date would drop the microseconds and skip or repeat rows.
+          p.cursor ? sql`(${feedback.createdAt}, ${feedback.id}) < (${p.cursor.at}::timestamptz, ${p.cursor.id}::uuid)` : undefined,
+        ),
+      )
+      .orderBy(desc(feedback.createdAt), desc(feedback.id))
+      .limit(p.limit + 1),
+  );
+  const more = page.length > p.limit;
+  if (more) page.pop();
+  const last = page.at(-1);
+  return { feedback: page, next: more && last ? { at: last.cursorAt, id: last.id } : null };
+}
+
+// A join on the given ids (as the export's question-answers are read), newest first within each answer.
+const manyFeedbackStatement = statement((db: Db) =>
+  db
+    .select({ ...feedbackColumns, questionAnswerId: feedback.questionAnswerId })
+    .from(sql`unnest(${sql.placeholder('ids')}::uuid[]) as page(id)`)
+    .innerJoin(feedback, and(sql`${feedback.questionAnswerId} = page.id`, eq(feedback.projectId, sql.placeholder('projectId'))))
+    .orderBy(asc(feedback.questionAnswerId), desc(feedback.createdAt), desc(feedback.id)),
+);
+
+/** Every reaction to the given answers of the project, by answer, newest first: one statement. */
+export async function feedbackOf(db: Db, p: { projectId: string; questionAnswerIds: string[] }): Promise<Map<string, FeedbackRecord[]>> {
+  const byAnswer = new Map<string, FeedbackRecord[]>();
+  if (p.questionAnswerIds.length === 0) return byAnswer;
+  for (const { questionAnswerId, ...f } of await manyFeedbackStatement(db, { projectId: p.projectId, ids: `{${p.questionAnswerIds.join(',')}}` })) {
+    const list = byAnswer.get(questionAnswerId);
+    if (list) list.push(f);
+    else byAnswer.set(questionAnswerId, [f]);
+  }
+  return byAnswer;
 }

@@ -5,6 +5,7 @@ import { categories, questionAnswers, threads } from '../schema/index.js';
 import type { Usage } from '../../models/llm.js';
 import type { Turn } from '../../models/rag.js';
 import { newThreadJob } from './jobs.js';
+import { feedbackOf } from './feedback.js';
 import { databaseFault } from '../pg-errors.js';
 import { GroupWrites } from '../../lib/group-writes.js';
 
@@ -265,9 +266,17 @@ const manyQuestionAnswersStatement = statement((db: Db) =>
     .orderBy(asc(questionAnswers.threadId), asc(questionAnswers.position)),
 );
 
-/** Threads of a list page with their question-answers in order (the NDJSON export), in one more statement. */
+/**
+ * Threads of a list page with their question-answers in order, each with its reactions newest first (the
+ * NDJSON export): two more statements a page, one for the question-answers, one for their reactions.
+ */
 export async function withQuestionAnswers<T extends { id: string }>(db: Db, projectId: string, page: T[]) {
-  const all = page.length ? await manyQuestionAnswersStatement(db, { projectId, threadIds: `{${page.map((t) => t.id).join(',')}}` }) : [];
+  const answers = page.length ? await manyQuestionAnswersStatement(db, { projectId, threadIds: `{${page.map((t) => t.id).join(',')}}` }) : [];
+  // Every reaction is counted in its answer's upvotes or downvotes: only answers with a count have any to read
+  // (and a page without any reads none).
+  const reacted = answers.filter((qa) => qa.upvotes + qa.downvotes > 0).map((qa) => qa.id);
+  const reactions = await feedbackOf(db, { projectId, questionAnswerIds: reacted });
+  const all = answers.map((qa) => ({ ...qa, reactions: reactions.get(qa.id) ?? [] }));
   const byThread = new Map<string, typeof all>();
   for (const qa of all) {
     const list = byThread.get(qa.threadId);
