@@ -3,9 +3,12 @@
 // notices (no heartbeat for WORKER_DEAD_AFTER_SECONDS), releases the dead worker's jobs, and runs each once.
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
+import { pino } from 'pino';
 import t, { type Test } from 'tap';
+import { loadConfig } from '../src/config.js';
 import { closeDb, createDb, type Db } from '../src/db/client.js';
 import { queueDueReports } from '../src/db/queries/reports.js';
 import { createTeam } from '../src/db/queries/teams.js';
@@ -16,7 +19,8 @@ import { newSecret } from '../src/lib/webhooks.js';
 import { duePeriods } from '../src/reports/schedule.js';
 import { projectWithKey, standInUsage } from './factories.js';
 import { testDatabase } from './helper.js';
-import { startService } from './processes.js';
+import { startWorker } from '../src/worker.js';
+import { ownPostgres, startService } from './processes.js';
 import { startSmtpServer } from './smtp.js';
 import { MONDAY } from './smtp-worker.js';
 
@@ -170,4 +174,37 @@ t.test('a worker killed with SIGKILL: a live worker releases its jobs within the
   survivor.child.kill('SIGTERM');
   t.equal((await survivor.exited).code, 0, 'the survivor stops cleanly');
   t.equal(await count(db, sql`select count(*)::int as n from worker_heartbeats`), 0, 'and deletes its heartbeats on the way out');
+});
+
+t.test('a database outage: the heartbeat warns once, without a stack, fails nothing, and beats again after', async (t) => {
+  const pg = await ownPostgres(t);
+  const db = createDb(pg.url, { max: 2 });
+  t.teardown(() => closeDb(db));
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  const config = loadConfig({ DATABASE_URL: pg.url, WORKER_DEAD_AFTER_SECONDS: '2', CLASSIFIER_LATENCY_MS: '0', LOG_LEVEL: 'warn' });
+  const worker = await startWorker({ config, db, log: pino({ level: 'warn' }, sink), databaseUrl: pg.url });
+  t.teardown(() => worker.stop());
+  const heartbeats = () => count(db, sql`select count(*)::int as n from worker_heartbeats`);
+  t.ok(await until(async () => (await heartbeats()) === 2), 'both pools beat');
+
+  await pg.stop();
+  const failed = () => lines.filter((line) => line.includes('heartbeat failed'));
+  t.ok(await until(() => failed().length > 0), 'the heartbeat fails while the database is away');
+  // More beats fail meanwhile (one every 0.4 s).
+  await sleep(2000);
+  t.equal(failed().length, 1, 'and says so once');
+  t.notMatch(failed()[0], /"stack"/, 'without a stack');
+  t.match(JSON.parse(failed()[0]!), { level: 40, err: String }, 'a warning with the reason');
+
+  await pg.start();
+  // Its pools beat again (new ones, if the outage stopped them); the rows of stopped pools go.
+  const fresh = () => count(db, sql`select count(*)::int as n from worker_heartbeats where seen_at > now() - interval '2 seconds'`);
+  t.ok(await until(async () => (await fresh()) === 2 && (await heartbeats()) === 2), 'it beats again after the outage, two pools, no stale rows');
+  t.notOk(lines.some((line) => line.includes('released the jobs of dead workers')), 'it released nobody: it is the only worker');
 });
