@@ -72,8 +72,14 @@ async function fixtures(t: Test, app: FastifyInstance, db: Db, config: Config) {
   const revoked = await apiKey();
   await expect(204, admin('DELETE', `/admin/v1/api-keys/${revoked.id}`));
   const user = await expect(201, admin('POST', `/admin/v1/teams/${a.team.id}/users`, { email: 'fixture@example.com' }));
-  const webhook = async () =>
-    (await expect(201, api.post('/webhooks', { url: 'https://93.184.216.34/hook', events: ['thread.labelled'] }))).id as string;
+  // Webhooks point at a loopback port nothing listens on (WEBHOOK_ALLOW_PRIVATE): a test event sent to one is
+  // refused at once, on this machine, and never goes out to a real address.
+  const hookUrl = `http://127.0.0.1:${await freePort()}/hook`;
+  const webhook = async () => (await expect(201, api.post('/webhooks', { url: hookUrl, events: ['thread.labelled'] }))).id as string;
+  // Two reactions: a feedback page of one has a `next` cursor.
+  await expect(200, api.post(`/question-answers/${thread.question_answer_id}/feedback`, { reaction: 'upvote' }));
+  await expect(200, api.post(`/question-answers/${thread.question_answer_id}/feedback`, { reaction: 'downvote' }));
+  const { next: feedbackCursor } = await expect(200, api.get(`/question-answers/${thread.question_answer_id}/feedback?limit=1`));
   const ids: Record<string, string> = {
     project_id: a.projectId,
     team_id: a.team.id,
@@ -83,6 +89,7 @@ async function fixtures(t: Test, app: FastifyInstance, db: Db, config: Config) {
     user_id: user.id,
     key_id: (await apiKey()).id,
     webhook_id: await webhook(),
+    url: hookUrl,
     cursor,
     // Values a schema cannot tell from invalid ones: a time zone PostgreSQL knows, and a window start
     // recent enough for the time series' 1,000 daily buckets.
@@ -103,8 +110,9 @@ async function fixtures(t: Test, app: FastifyInstance, db: Db, config: Config) {
     // What a DELETE removes is created for it, so the fixture stays for every other request.
     fresh: async (name: string) =>
       name === 'category_id' ? category() : name === 'key_id' ? ((await apiKey()).id as string) : name === 'webhook_id' ? webhook() : ids[name]!,
-    // A cursor belongs to its order: with updated_since, the `next` of a sync page.
-    cursorFor: (query: Record<string, unknown>) => ('updated_since' in query ? syncCursor : cursor) as string,
+    // A cursor belongs to its list and order: with updated_since, the `next` of a sync page.
+    cursorFor: (path: string, query: Record<string, unknown>) =>
+      (path.endsWith('/feedback') ? feedbackCursor : 'updated_since' in query ? syncCursor : cursor) as string,
     key: a.key,
     otherKey: b.key,
     wrongSecret: a.key.slice(0, -1) + (a.key.endsWith('A') ? 'B' : 'A'),
@@ -142,7 +150,7 @@ async function casesFor(op: Operation, fx: Fixtures): Promise<Case[]> {
     const path = op.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(values[name]!));
     let query = o.query ?? plainQuery();
     if (query && typeof query === 'object' && (query as { cursor?: unknown }).cursor === fx.id('cursor')) {
-      query = { ...query, cursor: fx.cursorFor(query as Record<string, unknown>) };
+      query = { ...query, cursor: fx.cursorFor(op.path, query as Record<string, unknown>) };
     }
     const qs = new URLSearchParams(asText(query) as Record<string, string>).toString();
     const body = o.raw ?? (o.noBody ? undefined : json('body' in o ? o.body : plainBody()));
@@ -251,7 +259,7 @@ async function appWithoutDatabase(t: Test) {
 }
 
 t.test('the OpenAPI document tells the truth: requests generated from it get only documented answers', async (t) => {
-  const { app, db, config } = await build(t);
+  const { app, db, config } = await build(t, { env: { WEBHOOK_ALLOW_PRIVATE: 'true' } });
   const docRes = await app.inject('/docs/json');
   t.equal(docRes.statusCode, 200, 'GET /docs/json');
   const doc = docRes.json() as { paths: Record<string, Record<string, Omit<Operation, 'method' | 'path'>>> };
