@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { getThread, ThreadRecord, withQuestionAnswers } from '../db/queries/threads.js';
 import type { FeedbackRecord } from '../db/queries/feedback.js';
-import { categorySource } from '../db/schema/index.js';
+import { categorySource, reaction } from '../db/schema/index.js';
 import { Nullable, Timestamp, Uuid } from './common.js';
 
 /** Who set a thread's label: the values of the database enum. */
@@ -24,7 +24,7 @@ export const FeedbackCounts = Type.Object(
 
 /** One reaction to an answer, as its feedback list (and the NDJSON export) shows it. */
 export const Feedback = Type.Object({
-  reaction: Type.Union([Type.Literal('upvote'), Type.Literal('downvote')]),
+  reaction: Type.Union(reaction.enumValues.map((r) => Type.Literal(r))),
   comment: Nullable(Type.String()),
   user_identifier: Nullable(Type.String({ description: 'your id for the user; null for an anonymous reaction' })),
   created_at: Timestamp('when the reaction was first given'),
