@@ -2,7 +2,7 @@ import type { TaskList } from 'graphile-worker';
 import type { Logger } from 'pino';
 import type { Config } from '../src/config.js';
 import type { Db } from '../src/db/client.js';
-import { BATCH_TASK, CLASSIFY_TASK, SWEEP_TASK } from '../src/db/queries/jobs.js';
+import { BATCH_TASK, CLASSIFY_TASK, PURGE_PROJECT_TASK, SWEEP_TASK } from '../src/db/queries/jobs.js';
 import { FAN_OUT_TASK, SEND_REPORT_TASK } from '../src/db/queries/reports.js';
 import { COMPACT_COUNTS_TASK } from '../src/db/queries/timeseries.js';
 import { DELIVER_TASK } from '../src/db/queries/webhooks.js';
@@ -10,6 +10,7 @@ import type { Classifier } from '../src/models/classifier.js';
 import { classifyBatch } from './classification__batch.js';
 import { sweep } from './classification__sweep.js';
 import { labeller } from './label.js';
+import { purgeProject } from './projects__purge.js';
 import { compactCounts } from './thread_counts__compact.js';
 import { deliverWebhook } from './webhooks__deliver.js';
 import { fanOutReports } from './reports__fan_out.js';
@@ -26,14 +27,15 @@ export interface TaskDeps {
 /**
  * Every graphile-worker task, by identifier (resource__action), in two lanes that run in separate job
  * pools of a worker: `live` (a new thread's classification and webhook deliveries, never waiting for a
- * slot a backfill batch holds) and `background` (backfill batches, the sweep, reports, the time series' compaction). With
- * categorisation off, a worker takes no classification job: they wait in the queue.
+ * slot a backfill batch holds) and `background` (backfill batches, the sweep, reports, the time series' compaction,
+ * deleted projects' purges). With categorisation off, a worker takes no classification job: they wait in the queue.
  */
 export function createTaskLists(deps: TaskDeps): { live: TaskList; background: TaskList } {
   const always: TaskList = {
     [FAN_OUT_TASK]: fanOutReports(deps),
     [SEND_REPORT_TASK]: sendReport(deps),
     [COMPACT_COUNTS_TASK]: compactCounts(deps),
+    [PURGE_PROJECT_TASK]: purgeProject(deps),
   };
   // Webhook deliveries in the live lane: an event is sent the moment it happens, whatever a backfill holds.
   const deliveries: TaskList = { [DELIVER_TASK]: deliverWebhook(deps) };

@@ -4,12 +4,13 @@ import { pino } from 'pino';
 import type { TSchema } from '@sinclair/typebox';
 import { loadConfigOrExit } from '../config.js';
 import { closeDb, createDb, type Db } from '../db/client.js';
-import { openDevDatabase } from '../db/dev-database.js';
+import { openDevDatabaseOrExit } from '../db/dev-database.js';
 import { migrateDatabase } from '../db/migrate.js';
-import { createApiKey, listApiKeys, revokeApiKey } from '../db/queries/api-keys.js';
-import { createProject, listProjects } from '../db/queries/projects.js';
-import { createTeam, listTeams } from '../db/queries/teams.js';
-import { createUser, listUsers, updateUser } from '../db/queries/users.js';
+import { createApiKeyForProject, listApiKeys, renameApiKey, revokeApiKey } from '../db/queries/api-keys.js';
+import { createProjectInTeam, deleteProject, getProject, listProjects, updateProject } from '../db/queries/projects.js';
+import { createTeam, deleteTeam, getTeam, listTeams, renameTeam } from '../db/queries/teams.js';
+import { createUserInTeam, deleteUser, getUser, listUsers, updateUser } from '../db/queries/users.js';
+import { teamHasProjects } from '../routes/admin-common.js';
 
 import { parseDay, utcDay } from '../reports/schedule.js';
 import * as S from '../schemas/admin.js';
@@ -24,14 +25,23 @@ type Opts = Record<string, string | undefined>;
 
 const USAGE = `usage: npm run admin -- <command> [options]
   teams create --name <name>
-  teams list
+  teams get --id <team_id>
+  teams rename --id <team_id> --name <name>
+  teams delete --id <team_id> [--cascade]             (--cascade: its projects too; without it, refused while it has any)
+  teams list [--q <text>]                             (--q: name contains, regardless of case)
   users create --team <team_id> --email <email> [--first-name <s>] [--last-name <s>] [--digest WEEKLY|BIWEEKLY|MONTHLY]
-  users list --team <team_id>
-  users update --id <user_id> [--first-name <s>] [--last-name <s>] [--digest WEEKLY|BIWEEKLY|MONTHLY|none]
+  users get --id <user_id>
+  users update --id <user_id> [--email <email>] [--first-name <s>] [--last-name <s>] [--digest WEEKLY|BIWEEKLY|MONTHLY|none]
+  users delete --id <user_id>
+  users list [--team <team_id>] [--q <text>]          (--q: email or name contains)
   projects create --team <team_id> --name <project_name> --product <product_name>
-  projects list --team <team_id>
+  projects get --id <project_id>
+  projects rename --id <project_id> [--name <project_name>] [--product <product_name>]
+  projects delete --id <project_id>                   (keys refused at once; its data removed by the worker, in batches)
+  projects list [--team <team_id>] [--q <text>]       (--q: project or product name contains)
   keys create --project <project_id> --name <name>      (prints the secret once)
   keys list --project <project_id>
+  keys rename --id <key_id> --name <name>
   keys revoke --id <key_id>
   reports send [--date YYYY-MM-DD]                      (sends the usage reports due that day; default today, UTC)`;
 
@@ -47,12 +57,15 @@ function opt(o: Opts, name: string, schema: TSchema = S.Name): string {
   const value = o[name];
   if (value === undefined) throw new UsageError(`missing --${name}`);
   const result = check(schema, value);
-  if (!result.ok) throw new UsageError(`invalid --${name}: ${result.errors[0]!.message}`);
+  if (!result.ok) throw new UsageError(`invalid --${name}: expected ${result.problem.rule}`);
   return value;
 }
 const Id = Uuid();
 const id = (o: Opts, name: string) => opt(o, name, Id);
 const optional = (o: Opts, name: string) => (o[name] === undefined ? undefined : opt(o, name));
+const search = (o: Opts) => (o.q === undefined ? undefined : opt(o, 'q', S.TeamFilters.properties.q));
+const optionalId = (o: Opts, name: string) => (o[name] === undefined ? undefined : id(o, name));
+const flag = (o: Opts, name: string) => (o as Record<string, unknown>)[name] === true;
 const digest = (o: Opts) => {
   if (o.digest === undefined) return undefined;
   if (o.digest === 'none') return null;
@@ -71,35 +84,69 @@ const day = (o: Opts) => {
 
 const COMMANDS: Record<string, (db: Db, o: Opts) => Promise<unknown>> = {
   'teams create': async (db, o) => S.toTeam(await createTeam(db, { name: opt(o, 'name') })),
-  'teams list': async (db) => (await listTeams(db)).map(S.toTeam),
+  'teams get': async (db, o) => S.toTeam(found('team', await getTeam(db, { teamId: id(o, 'id') }))),
+  'teams rename': async (db, o) => S.toTeam(found('team', await renameTeam(db, { teamId: id(o, 'id'), name: opt(o, 'name') }))),
+  'teams delete': async (db, o) => {
+    const teamId = id(o, 'id');
+    const result = found('team', await deleteTeam(db, { teamId, cascade: flag(o, 'cascade') }));
+    if (!result.deleted) throw teamHasProjects(result.projects);
+    return { id: teamId, deleted: true, projects_deleted: result.projects };
+  },
+  'teams list': async (db, o) => (await listTeams(db, { q: search(o) })).rows.map(S.toTeam),
   'users create': async (db, o) =>
     S.toUser(
-      await createUser(db, {
-        teamId: id(o, 'team'),
-        email: opt(o, 'email', S.NewUser.properties.email),
-        firstName: optional(o, 'first-name'),
-        lastName: optional(o, 'last-name'),
-        digestInterval: digest(o),
-      }),
+      found(
+        'team',
+        await createUserInTeam(db, {
+          teamId: id(o, 'team'),
+          email: opt(o, 'email', S.NewUser.properties.email),
+          firstName: optional(o, 'first-name'),
+          lastName: optional(o, 'last-name'),
+          digestInterval: digest(o),
+        }),
+      ),
     ),
-  'users list': async (db, o) => (await listUsers(db, { teamId: id(o, 'team') })).map(S.toUser),
+  'users get': async (db, o) => S.toUser(found('user', await getUser(db, { userId: id(o, 'id') }))),
+  'users list': async (db, o) => found('team', await listUsers(db, { teamId: optionalId(o, 'team'), q: search(o) })).rows.map(S.toUser),
   'users update': async (db, o) =>
     S.toUser(
       found(
         'user',
-        await updateUser(db, { userId: id(o, 'id'), firstName: optional(o, 'first-name'), lastName: optional(o, 'last-name'), digestInterval: digest(o) }),
+        await updateUser(db, {
+          userId: id(o, 'id'),
+          email: o.email === undefined ? undefined : opt(o, 'email', S.NewUser.properties.email),
+          firstName: optional(o, 'first-name'),
+          lastName: optional(o, 'last-name'),
+          digestInterval: digest(o),
+        }),
       ),
     ),
+  'users delete': async (db, o) => {
+    const userId = id(o, 'id');
+    if (!(await deleteUser(db, { userId }))) throw notFound('user');
+    return { id: userId, deleted: true };
+  },
   'projects create': async (db, o) =>
     S.toProject(
-      await createProject(db, { teamId: id(o, 'team'), projectName: opt(o, 'name'), productName: opt(o, 'product') }),
+      found('team', await createProjectInTeam(db, { teamId: id(o, 'team'), projectName: opt(o, 'name'), productName: opt(o, 'product') })),
     ),
-  'projects list': async (db, o) => found('team', await listProjects(db, { teamId: id(o, 'team') })).map(S.toProject),
+  'projects get': async (db, o) => S.toProject(found('project', await getProject(db, { projectId: id(o, 'id') }))),
+  'projects rename': async (db, o) =>
+    S.toProject(
+      found('project', await updateProject(db, { projectId: id(o, 'id'), projectName: optional(o, 'name'), productName: optional(o, 'product') })),
+    ),
+  'projects delete': async (db, o) => {
+    const projectId = id(o, 'id');
+    if (!(await deleteProject(db, { projectId }))) throw notFound('project');
+    return { id: projectId, deleted: true };
+  },
+  'projects list': async (db, o) => found('team', await listProjects(db, { teamId: optionalId(o, 'team'), q: search(o) })).rows.map(S.toProject),
   'keys create': async (db, o) => {
-    const created = await createApiKey(db, { projectId: id(o, 'project'), name: opt(o, 'name') });
+    const created = found('project', await createApiKeyForProject(db, { projectId: id(o, 'project'), name: opt(o, 'name') }));
     return { ...S.toApiKey(created), key: created.key };
   },
-  'keys list': async (db, o) => (await listApiKeys(db, { projectId: id(o, 'project') })).map(S.toApiKey),
+  'keys list': async (db, o) => found('project', await listApiKeys(db, { projectId: id(o, 'project') })).map(S.toApiKey),
+  'keys rename': async (db, o) => S.toApiKey(found('API key', await renameApiKey(db, { keyId: id(o, 'id'), name: opt(o, 'name') }))),
   'keys revoke': async (db, o) => S.toApiKey(found('API key', await revokeApiKey(db, { keyId: id(o, 'id') }))),
   'reports send': async (db, o) => {
     // Logs (where each message went, SMTP errors) on stderr: stdout stays the JSON summary.
@@ -115,9 +162,12 @@ const COMMANDS: Record<string, (db: Db, o: Opts) => Promise<unknown>> = {
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: Object.fromEntries(
-    ['name', 'team', 'email', 'first-name', 'last-name', 'digest', 'id', 'product', 'project', 'date'].map((n) => [n, { type: 'string' }]),
-  ) as Record<string, { type: 'string' }>,
+  options: {
+    ...(Object.fromEntries(
+      ['name', 'team', 'email', 'first-name', 'last-name', 'digest', 'id', 'product', 'project', 'date', 'q'].map((n) => [n, { type: 'string' }]),
+    ) as Record<string, { type: 'string' }>),
+    cascade: { type: 'boolean' },
+  },
 });
 const command = COMMANDS[positionals.join(' ')];
 if (!command) {
@@ -126,7 +176,7 @@ if (!command) {
 }
 
 const config = loadConfigOrExit();
-const database = await openDevDatabase(config);
+const database = await openDevDatabaseOrExit(config);
 let exitCode = 0;
 const db = createDb(database.url, { max: 1 });
 try {

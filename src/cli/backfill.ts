@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../config.js';
 import { closeDb, createDb } from '../db/client.js';
-import { openDevDatabase } from '../db/dev-database.js';
+import { openDevDatabaseOrExit } from '../db/dev-database.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { kickSweep } from '../db/queries/jobs.js';
 import { classificationProgress, type Progress } from '../db/queries/progress.js';
@@ -36,7 +36,7 @@ function progressLine(p: Progress, rate: number | null): string {
 }
 
 const config = loadConfigOrExit();
-const database = await openDevDatabase(config);
+const database = await openDevDatabaseOrExit(config);
 const db = createDb(database.url, { max: 1 });
 let stop = false;
 process.on('SIGINT', () => (stop = true));

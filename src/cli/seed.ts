@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { loadConfigOrExit } from '../config.js';
 import { closeDb, createDb } from '../db/client.js';
-import { openDevDatabase } from '../db/dev-database.js';
+import { openDevDatabaseOrExit } from '../db/dev-database.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { seedManyThreads } from '../db/queries/seed.js';
 import { projects } from '../db/schema/index.js';
@@ -17,7 +17,7 @@ if (!values.project || !/^[0-9a-f-]{36}$/i.test(values.project) || !Number.isInt
 }
 
 const config = loadConfigOrExit();
-const database = await openDevDatabase(config);
+const database = await openDevDatabaseOrExit(config);
 const db = createDb(database.url, { max: 2 });
 let exitCode = 0;
 try {

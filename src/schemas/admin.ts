@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import { digestInterval, type DigestInterval as DigestIntervalValue } from '../db/schema/index.js';
 import { NotBlank, Nullable, Text, Timestamp, Uuid } from './common.js';
 
@@ -12,6 +12,7 @@ export const Name = NotBlank({ maxLength: 200 });
 
 export const Team = Type.Object({ id: Uuid(), name: Type.String(), created_at: Timestamp() });
 export const NewTeam = Type.Object({ name: Name }, { additionalProperties: false });
+export const TeamChanges = NewTeam;
 
 export const User = Type.Object({
   id: Uuid(),
@@ -27,11 +28,9 @@ const UserFields = {
   last_name: Type.Optional(Nullable(Text({ maxLength: 200 }))),
   digest_interval: Type.Optional(Nullable(DigestInterval)),
 };
-export const NewUser = Type.Object(
-  { email: Type.String({ format: 'email', maxLength: 320 }), ...UserFields },
-  { additionalProperties: false },
-);
-export const UserChanges = Type.Object(UserFields, { additionalProperties: false });
+const Email = Type.String({ format: 'email', maxLength: 320, description: 'unique regardless of case' });
+export const NewUser = Type.Object({ email: Email, ...UserFields }, { additionalProperties: false });
+export const UserChanges = Type.Object({ email: Type.Optional(Email), ...UserFields }, { additionalProperties: false });
 
 export const Project = Type.Object({
   id: Uuid(),
@@ -42,6 +41,10 @@ export const Project = Type.Object({
 });
 export const NewProject = Type.Object(
   { project_name: Name, product_name: Name },
+  { additionalProperties: false },
+);
+export const ProjectChanges = Type.Object(
+  { project_name: Type.Optional(Name), product_name: Type.Optional(Name) },
   { additionalProperties: false },
 );
 
@@ -59,6 +62,26 @@ export const NewApiKeyResponse = Type.Composite([
   Type.Object({ key: Type.String({ description: 'the secret: shown this once, store it now' }) }),
 ]);
 export const NewApiKey = Type.Object({ name: Name }, { additionalProperties: false });
+export const ApiKeyChanges = NewApiKey;
+
+// The lists across teams: their filters (which a cursor carries) and one page.
+const Search = (what: string) =>
+  Type.Optional(Text({ maxLength: 200, description: `only those whose ${what} contains this text, regardless of case (\`%\` and \`_\` are plain characters)` }));
+const OfTeam = Type.Optional(Uuid('only those of this team (404 if there is no such team)'));
+export const TeamFilters = Type.Object({ q: Search('name') }, { additionalProperties: false });
+export const ProjectFilters = Type.Object({ team_id: OfTeam, q: Search('project name or product name') }, { additionalProperties: false });
+export const UserFilters = Type.Object({ team_id: OfTeam, q: Search('email or name') }, { additionalProperties: false });
+const Paging = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  cursor: Type.Optional(Type.String({ maxLength: 1000, description: 'the `next` of the previous page: it carries the filters, so send it alone' })),
+});
+export const listQuery = <F extends typeof TeamFilters | typeof ProjectFilters>(filters: F) =>
+  Type.Composite([filters, Paging], { additionalProperties: false });
+export const page = <T extends TSchema>(item: T) =>
+  Type.Object({
+    results: Type.Array(item),
+    next: Nullable(Type.String({ description: 'cursor of the next page; null on the last page' })),
+  });
 
 // Rows as drizzle returns them, turned into the API's snake_case JSON.
 type Row<T> = T & { id: string; createdAt: Date };

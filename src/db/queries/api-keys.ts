@@ -2,6 +2,7 @@ import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { run, statement, type Db, type DbOrTx } from '../client.js';
 import { apiKeys } from '../schema/index.js';
 import { generateApiKey } from '../../lib/api-keys.js';
+import { lockLiveProject } from './projects.js';
 
 const publicColumns = {
   id: apiKeys.id,
@@ -20,8 +21,23 @@ export async function createApiKey(db: DbOrTx, p: { projectId: string; name: str
   return { ...row!, key };
 }
 
-export async function listApiKeys(db: DbOrTx, p: { projectId: string }) {
-  return run(db.select(publicColumns).from(apiKeys).where(eq(apiKeys.projectId, p.projectId)).orderBy(asc(apiKeys.createdAt), asc(apiKeys.id)));
+/** createApiKey for a live project; null if the project is unknown or deleted. */
+export async function createApiKeyForProject(db: DbOrTx, p: { projectId: string; name: string }) {
+  return db.transaction(async (tx) => ((await lockLiveProject(tx, p.projectId)) ? createApiKey(tx, p) : null));
+}
+
+/** A project's keys, revoked ones included; null if the project is unknown or deleted. */
+export async function listApiKeys(db: Db, p: { projectId: string }) {
+  return db.transaction(async (tx) => {
+    if (!(await lockLiveProject(tx, p.projectId))) return null;
+    return run(tx.select(publicColumns).from(apiKeys).where(eq(apiKeys.projectId, p.projectId)).orderBy(asc(apiKeys.createdAt), asc(apiKeys.id)));
+  });
+}
+
+/** Renames a key (revoked or not); null if there is none. */
+export async function renameApiKey(db: DbOrTx, p: { keyId: string; name: string }) {
+  const [row] = await run(db.update(apiKeys).set({ name: p.name }).where(eq(apiKeys.id, p.keyId)).returning(publicColumns));
+  return row ?? null;
 }
 
 /** Revokes at once: the next request with the key is refused. Revoking twice keeps the first time. Null if unknown. */

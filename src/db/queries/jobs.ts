@@ -52,3 +52,21 @@ export async function sweepAt(db: DbOrTx, at: string): Promise<void> {
   await rows(db, sql`select graphile_worker.add_job(${SWEEP_TASK}, '{}'::json,
     run_at := ${at}::timestamptz, job_key := 'classification_sweep_expiry', job_key_mode := 'replace')`);
 }
+
+export const PURGE_PROJECT_TASK = 'projects__purge';
+// A purge that keeps failing is retried for about a day (graphile-worker's backoff), then waits for an operator.
+const PURGE_MAX_ATTEMPTS = 25;
+
+/**
+ * A projects__purge job spec for `add_jobs`, keyed by the project: a delete and the purge's own next step
+ * never leave two queued. `after` is where the previous step stopped (json or null).
+ */
+export function purgeProjectSpec(projectId: SQL, after: SQL = sql`null`): SQL {
+  return sql`(${PURGE_PROJECT_TASK}, json_strip_nulls(json_build_object('project_id', ${projectId}, 'after', ${after})), null, null,
+    ${sql.raw(String(PURGE_MAX_ATTEMPTS))}, ${`${PURGE_PROJECT_TASK}:`} || ${projectId}, ${sql.raw(String(BACKFILL_PRIORITY))}, null)::graphile_worker.job_spec`;
+}
+
+/** The purge's next step, queued behind whatever else waits in the background lane. */
+export async function addPurgeStep(db: DbOrTx, projectId: string, after: { at: string; id: string } | null): Promise<void> {
+  await rows(db, sql`select graphile_worker.add_jobs(array[${purgeProjectSpec(sql`${projectId}::uuid`, after ? sql`${JSON.stringify(after)}::json` : sql`null`)}])`);
+}

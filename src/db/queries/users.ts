@@ -1,6 +1,8 @@
-import { asc, eq } from 'drizzle-orm';
-import { run, type DbOrTx } from '../client.js';
+import { and, asc, eq, getTableColumns, ilike, or, sql } from 'drizzle-orm';
+import { run, type Db, type DbOrTx } from '../client.js';
 import { users, type DigestInterval } from '../schema/index.js';
+import { afterPosition, containing, cursorAt, toPage, type PageParams } from './paging.js';
+import { lockLiveTeam } from './teams.js';
 
 export interface UserFields {
   firstName?: string | null;
@@ -8,7 +10,7 @@ export interface UserFields {
   digestInterval?: DigestInterval | null;
 }
 
-/** A new user. The email is unique regardless of case (users_email_lower_key). */
+/** A new user. The email is unique regardless of case (users_email_lower_key). The team is not checked: see createUserInTeam. */
 export async function createUser(db: DbOrTx, p: { teamId: string; email: string } & UserFields) {
   const [user] = await run(
     db
@@ -19,13 +21,44 @@ export async function createUser(db: DbOrTx, p: { teamId: string; email: string 
   return user!;
 }
 
-export async function listUsers(db: DbOrTx, p: { teamId: string }) {
-  return run(db.select().from(users).where(eq(users.teamId, p.teamId)).orderBy(asc(users.createdAt), asc(users.id)));
+/** createUser in a live team; null if the team is unknown or deleted. */
+export async function createUserInTeam(db: DbOrTx, p: { teamId: string; email: string } & UserFields) {
+  return db.transaction(async (tx) => ((await lockLiveTeam(tx, p.teamId)) ? createUser(tx, p) : null));
 }
 
-/** Changes the given fields; null when the user does not exist. */
-export async function updateUser(db: DbOrTx, p: { userId: string } & UserFields) {
+export async function getUser(db: DbOrTx, p: { userId: string }) {
+  const [user] = await run(db.select().from(users).where(eq(users.id, p.userId)));
+  return user ?? null;
+}
+
+/**
+ * Users, oldest first, of one team or all, whose email or name contains `q` regardless of case; a page of
+ * `limit` (all without). Null when `teamId` names no live team. (A deleted team's users are deleted with it.)
+ */
+export async function listUsers(db: Db, p: { teamId?: string; q?: string } & PageParams) {
+  return db.transaction(async (tx) => {
+    if (p.teamId !== undefined && !(await lockLiveTeam(tx, p.teamId))) return null;
+    const name = sql`concat_ws(' ', ${users.firstName}, ${users.lastName})`;
+    const query = tx
+      .select({ ...getTableColumns(users), cursorAt: cursorAt(users.createdAt) })
+      .from(users)
+      .where(
+        and(
+          p.teamId !== undefined ? eq(users.teamId, p.teamId) : undefined,
+          p.q ? or(ilike(users.email, containing(p.q)), ilike(name, containing(p.q))) : undefined,
+          afterPosition(users.createdAt, users.id, p.after),
+        ),
+      )
+      .orderBy(asc(users.createdAt), asc(users.id))
+      .$dynamic();
+    return toPage(await run(p.limit === undefined ? query : query.limit(p.limit + 1)), p.limit);
+  });
+}
+
+/** Changes the given fields; null when the user does not exist. A taken email is a unique violation (409). */
+export async function updateUser(db: DbOrTx, p: { userId: string; email?: string } & UserFields) {
   const changes = {
+    ...(p.email !== undefined && { email: p.email }),
     ...(p.firstName !== undefined && { firstName: p.firstName }),
     ...(p.lastName !== undefined && { lastName: p.lastName }),
     ...(p.digestInterval !== undefined && { digestInterval: p.digestInterval }),
@@ -36,3 +69,10 @@ export async function updateUser(db: DbOrTx, p: { userId: string } & UserFields)
       : await run(db.select().from(users).where(eq(users.id, p.userId)));
   return user ?? null;
 }
+
+/** Deletes a user (and the record of their sent reports); false if there is none. */
+export async function deleteUser(db: DbOrTx, p: { userId: string }): Promise<boolean> {
+  const deleted = await run(db.delete(users).where(eq(users.id, p.userId)).returning({ id: users.id }));
+  return deleted.length > 0;
+}
+
