@@ -7,7 +7,9 @@ import Fastify, {
   type FastifyPluginAsync,
   type FastifyReply,
   type FastifyRequest,
+  type HTTPMethods,
 } from 'fastify';
+import secureJson from 'secure-json-parse';
 import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -21,7 +23,7 @@ import { httpDuration, observeBacklog } from './lib/metrics.js';
 import { StaticRetriever, type Retriever } from './models/retriever.js';
 import { apiKeyAuth, authFailureGuard } from './plugins/auth.js';
 import swagger from './plugins/swagger.js';
-import { validatorCompiler } from './schemas/validation.js';
+import { schemaErrorFormatter, validatorCompiler } from './schemas/validation.js';
 import admin from './routes/admin.js';
 import categories from './routes/categories.js';
 import chat from './routes/chat.js';
@@ -30,7 +32,7 @@ import health from './routes/health.js';
 import relabel from './routes/relabel.js';
 import threads from './routes/threads.js';
 import webhooks from './routes/webhooks.js';
-import { ErrorCode, errorBody, unavailable } from './errors.js';
+import { badRequest, ErrorCode, errorBody, unavailable } from './errors.js';
 import { toErrorReply } from './error-reply.js';
 import { documentCommonErrors } from './schemas/common.js';
 
@@ -55,6 +57,53 @@ export interface AppOptions {
 }
 
 const OVERLOAD_RETRY_AFTER_S = 10;
+const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+// After a 413, the rest of a refused body is read and dropped, up to this much and this long.
+const DRAIN_BYTES = 64 * 2 ** 20;
+const DRAIN_MS = 10_000;
+
+/**
+ * JSON bodies through secure-json-parse, as Fastify's own parser, but saying what is wrong: a `__proto__`
+ * or `constructor.prototype` key is valid JSON that we refuse, not "invalid JSON".
+ */
+function parseJson(_request: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void) {
+  if (body.length === 0) return done(badRequest('body: empty; send a JSON value or no content-type'));
+  try {
+    done(null, secureJson.parse(body, { protoAction: 'error', constructorAction: 'error' }));
+  } catch (err) {
+    const poisoned = /forbidden (prototype|constructor) property/.test((err as Error).message);
+    done(badRequest(poisoned ? 'body: a "__proto__" or "constructor.prototype" key is not accepted' : `body: not valid JSON (${(err as Error).message})`));
+  }
+}
+
+/**
+ * A refused body (413) is answered before it is read, and the connection closed. Closed while the client is
+ * still sending, the socket answers with a reset, and a client that sends its whole body before reading
+ * the answer (most do) never sees the 413: so the close waits until the rest of the body has been read
+ * and dropped, within bounds.
+ */
+function keepReading(request: FastifyRequest, reply: FastifyReply) {
+  const { raw } = request;
+  reply.header('connection', 'close');
+  const socket = raw.socket;
+  // (app.inject's requests have no real socket.)
+  if (raw.readableEnded || typeof socket?.destroySoon !== 'function') return;
+  const closeSoon = socket.destroySoon.bind(socket);
+  let ended = false;
+  let closeAsked = false;
+  socket.destroySoon = () => (ended ? closeSoon() : void (closeAsked = true));
+  const timer = setTimeout(() => socket.destroy(), DRAIN_MS).unref();
+  let bytes = 0;
+  raw.on('data', (chunk: Buffer) => {
+    if ((bytes += chunk.length) > DRAIN_BYTES) socket.destroy();
+  });
+  raw.once('end', () => {
+    ended = true;
+    clearTimeout(timer);
+    if (closeAsked) closeSoon();
+  });
+  raw.resume();
+}
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The whole HTTP API as one plugin: server.ts listens with it, tests inject into it. */
@@ -78,6 +127,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   });
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (reply.statusCode === 413) keepReading(request, reply);
     if (closing) reply.header('connection', 'close');
   });
   fastify.addHook('onResponse', async (request, reply) => {
@@ -91,13 +141,21 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
     return reply.code(body.statusCode).send(body);
   });
 
-  fastify.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(errorBody(404, `route ${request.method} ${request.url.split('?')[0]} not found`, ErrorCode.ROUTE_NOT_FOUND)),
-  );
+  fastify.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    // A known path with another method: 405 with the methods it has.
+    const allowed = METHODS.filter((method) => fastify.findRoute({ method, url: path }));
+    if (allowed.length > 0) {
+      const message = `${request.method} is not supported on ${path}: use ${allowed.join(', ')}`;
+      return reply.code(405).header('allow', allowed.join(', ')).send(errorBody(405, message, ErrorCode.METHOD_NOT_ALLOWED));
+    }
+    return reply.code(404).send(errorBody(404, `route ${request.method} ${path} not found`, ErrorCode.ROUTE_NOT_FOUND));
+  });
 
   fastify.setValidatorCompiler(validatorCompiler);
   // JSON only: any other content type is a 415, not a body that fails validation.
   fastify.removeContentTypeParser('text/plain');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, parseJson);
 
   // Rate limits are checked by hand where the key is known (plugins/auth.ts): the plugin only gives the stores.
   await fastify.register(rateLimit, { global: false });
@@ -148,6 +206,7 @@ export async function buildApp(opts: AppOptions & { logger?: FastifyBaseLogger }
     // Every log line of a request names it: request_id (kept from X-Request-Id when well-formed).
     logController: new AccessLog({ requestIdLogLabel: 'request_id' }),
     routerOptions: { ignoreTrailingSlash: true },
+    schemaErrorFormatter,
     bodyLimit: 256 * 1024,
     requestIdHeader: false,
     genReqId: (req) => {

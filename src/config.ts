@@ -1,10 +1,10 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { check } from './schemas/validation.js';
+import { check, RULE } from './schemas/validation.js';
 
 // One schema for the whole environment. Every entry point calls loadConfig() once.
 export const ConfigSchema = Type.Object({
   DATABASE_URL: Type.Optional(
-    Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL URL; unset = embedded server (npm start, npm test)' }),
+    Type.String({ pattern: '^postgres(ql)?://', [RULE]: 'a postgres:// or postgresql:// URL', description: 'PostgreSQL URL; unset = embedded server (npm start, npm test)' }),
   ),
   PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 8002, description: 'HTTP port' }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'HTTP bind address (0.0.0.0 in containers)' }),
@@ -18,6 +18,7 @@ export const ConfigSchema = Type.Object({
   }),
   OPENAI_BASE_URL: Type.String({
     pattern: '^https?://',
+    [RULE]: 'an http:// or https:// URL',
     default: 'https://api.openai.com/v1',
     description: 'base URL of the provider, up to and including /v1 (Ollama: http://localhost:11434/v1)',
   }),
@@ -45,7 +46,7 @@ export const ConfigSchema = Type.Object({
   }),
   RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 1200, description: 'requests a minute per API key over the project routes' }),
   AUTH_FAILURES_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 30, description: 'failed authentications a minute per client address' }),
-  TRUST_PROXY: Type.Union([Type.Literal('false'), Type.Literal('true'), Type.String({ pattern: '^[0-9]+$|^[0-9a-fA-F.:/, ]+$' })], {
+  TRUST_PROXY: Type.Union([Type.Literal('false'), Type.Literal('true'), Type.String({ pattern: '^[0-9]+$|^[0-9a-fA-F.:/, ]+$', [RULE]: 'a number of hops, or addresses and CIDRs separated by commas' })], {
     default: 'false',
     description: 'client addresses from X-Forwarded-For: false, true, a number of proxy hops, or the proxies\' addresses/CIDRs',
   }),
@@ -101,10 +102,11 @@ export const ConfigSchema = Type.Object({
   EMBEDDED_PG_DIR: Type.String({ minLength: 1, default: '.data/postgres', description: 'data folder of the embedded PostgreSQL' }),
   EMBEDDED_PG_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 5433, description: 'port of the embedded PostgreSQL' }),
   SMTP_URL: Type.Optional(
-    Type.String({ pattern: '^smtps?://', description: 'SMTP server of the usage reports, e.g. smtps://user:pass@host:465; unset = .eml files in OUTBOX_DIR' }),
+    Type.String({ pattern: '^smtps?://', [RULE]: 'an smtp:// or smtps:// URL', description: 'SMTP server of the usage reports, e.g. smtps://user:pass@host:465; unset = .eml files in OUTBOX_DIR' }),
   ),
   MAIL_FROM: Type.String({
     pattern: '^([^<>]*<)?[^\\s@<>]+@[^\\s@<>]+>?$',
+    [RULE]: 'an email address, or "Name <address>"',
     default: 'Docs chat reports <reports@localhost>',
     description: 'sender of the usage reports: address or "Name <address>"',
   }),
@@ -132,10 +134,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       config[name] = (result.value as Record<string, unknown>)[name];
       continue;
     }
-    const choices = schema.anyOf as { const?: string }[] | undefined;
-    const allowed = choices?.every((c) => c.const !== undefined) ? `expected one of ${choices.map((c) => c.const).join(', ')}` : null;
     const shown = SECRETS.has(name) ? '<hidden>' : JSON.stringify(value);
-    problems.push(`  ${name}=${shown}: ${allowed ?? result.errors[0]!.message}`);
+    problems.push(`  ${name}=${shown}: expected ${result.problem.rule}`);
   }
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   return config as Config;

@@ -26,7 +26,8 @@ interface Operation {
 
 /** What a case must get, on top of an answer the document lists. */
 type Expect = number | 'valid' | 'unknown id' | 'client error' | 'documented' | 'outage';
-interface Case { name: string; expect: Expect; inject: InjectOptions; down?: boolean }
+/** `field`: the field a 400's message must name first ("name: ..."). */
+interface Case { name: string; expect: Expect; inject: InjectOptions; down?: boolean; field?: string }
 interface Parts {
   params?: Record<string, string>;
   query?: unknown;
@@ -34,6 +35,8 @@ interface Parts {
   raw?: { type: string; payload: string }; // sent as is
   headers?: Record<string, string>; // instead of the operation's credentials
   noBody?: boolean;
+  withFilters?: boolean; // a cursor sent with the other parameters of `query`
+  field?: string;
 }
 
 function meets(expect: Expect, status: number): boolean {
@@ -49,6 +52,7 @@ const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'
 const BODY_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'];
 const BODY_LIMIT = 256 * 1024;
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const CURSOR = '<cursor>';
 
 /** Real ids and keys to put in requests, and one generator for JSON bodies, one for text (query, path). */
 async function fixtures(t: Test, app: FastifyInstance, db: Db, config: Config) {
@@ -64,14 +68,13 @@ async function fixtures(t: Test, app: FastifyInstance, db: Db, config: Config) {
   const api = projectClient(app, a.projectId, a.key);
   const thread = await api.chat('How do I install the CLI?');
   await api.chat('Why does my build fail?'); // two threads: a page of one has a `next` cursor
-  const { next: cursor } = await expect(200, api.get('/threads/?limit=1'));
-  const { next: syncCursor } = await expect(200, api.get('/threads/?limit=1&updated_since=2000-01-01T00:00:00Z'));
   let n = 0;
   const category = async () => (await expect(201, api.post('/categories/', { name: `fixture ${++n}` }))).id as string;
   const apiKey = async () => expect(201, admin('POST', `/admin/v1/projects/${a.projectId}/api-keys`, { name: 'spare' }));
   const revoked = await apiKey();
   await expect(204, admin('DELETE', `/admin/v1/api-keys/${revoked.id}`));
   const user = await expect(201, admin('POST', `/admin/v1/teams/${a.team.id}/users`, { email: 'fixture@example.com' }));
+  await expect(201, admin('POST', `/admin/v1/teams/${a.team.id}/users`, { email: 'second@example.com' })); // two users: a page of one has a `next`
   // Webhooks point at a loopback port nothing listens on (WEBHOOK_ALLOW_PRIVATE): a test event sent to one is
   // refused at once, on this machine, and never goes out to a real address.
   const hookUrl = `http://127.0.0.1:${await freePort()}/hook`;
@@ -79,7 +82,16 @@ async function fixtures(t: Test, app: FastifyInstance, db: Db, config: Config) {
   // Two reactions: a feedback page of one has a `next` cursor.
   await expect(200, api.post(`/question-answers/${thread.question_answer_id}/feedback`, { reaction: 'upvote' }));
   await expect(200, api.post(`/question-answers/${thread.question_answer_id}/feedback`, { reaction: 'downvote' }));
-  const { next: feedbackCursor } = await expect(200, api.get(`/question-answers/${thread.question_answer_id}/feedback?limit=1`));
+  // The `next` of a list's first page of one, asked with the operation's own credentials.
+  const cursors = new Map<string, string>();
+  const cursorFor = async (path: string, headers: Record<string, string>) => {
+    if (!cursors.has(path)) {
+      const { next } = await expect(200, app.inject({ url: `${path}?limit=1`, headers }));
+      if (!next) throw new Error(`setup: ${path} needs two items for a page with a next cursor`);
+      cursors.set(path, next);
+    }
+    return cursors.get(path)!;
+  };
   const ids: Record<string, string> = {
     project_id: a.projectId,
     team_id: a.team.id,
@@ -90,7 +102,8 @@ async function fixtures(t: Test, app: FastifyInstance, db: Db, config: Config) {
     key_id: (await apiKey()).id,
     webhook_id: await webhook(),
     url: hookUrl,
-    cursor,
+    // Stands for a real cursor of the list being asked (cursorFor), put in when the request is made.
+    cursor: CURSOR,
     // Values a schema cannot tell from invalid ones: a time zone PostgreSQL knows, and a window start
     // recent enough for the time series' 1,000 daily buckets.
     timezone: 'America/New_York',
@@ -108,11 +121,18 @@ async function fixtures(t: Test, app: FastifyInstance, db: Db, config: Config) {
   return {
     id: (name: string) => ids[name] ?? (() => { throw new Error(`no fixture for path parameter ${name}`); })(),
     // What a DELETE removes is created for it, so the fixture stays for every other request.
-    fresh: async (name: string) =>
-      name === 'category_id' ? category() : name === 'key_id' ? ((await apiKey()).id as string) : name === 'webhook_id' ? webhook() : ids[name]!,
-    // A cursor belongs to its list and order: with updated_since, the `next` of a sync page.
-    cursorFor: (path: string, query: Record<string, unknown>) =>
-      (path.endsWith('/feedback') ? feedbackCursor : 'updated_since' in query ? syncCursor : cursor) as string,
+    fresh: async (name: string): Promise<string> => {
+      const made: Record<string, () => Promise<string>> = {
+        category_id: category,
+        key_id: async () => (await apiKey()).id,
+        webhook_id: webhook,
+        team_id: async () => (await projectWithKey(db)).team.id,
+        project_id: async () => (await projectWithKey(db)).projectId,
+        user_id: async () => (await expect(201, admin('POST', `/admin/v1/teams/${a.team.id}/users`, { email: `spare${++n}@example.com` }))).id,
+      };
+      return made[name]?.() ?? ids[name]!;
+    },
+    cursorFor,
     key: a.key,
     otherKey: b.key,
     wrongSecret: a.key.slice(0, -1) + (a.key.endsWith('A') ? 'B' : 'A'),
@@ -138,7 +158,8 @@ async function casesFor(op: Operation, fx: Fixtures): Promise<Case[]> {
   const apiKey = schemes.includes('apiKey');
   const admin = schemes.includes('adminToken');
   const auth: Record<string, string> = apiKey ? { 'x-api-key': fx.key } : admin ? { authorization: `Bearer ${ADMIN_TOKEN}` } : {};
-  const deleted = op.method === 'DELETE' ? params('path').at(-1)?.name : undefined;
+  // What a DELETE removes: the resource the path ends with (not the project of DELETE .../categories/relabel).
+  const deleted = op.method === 'DELETE' ? /\{(\w+)\}\/?$/.exec(op.path)?.[1] : undefined;
   const json = (v: unknown) => (v === undefined ? undefined : { type: 'application/json', payload: JSON.stringify(v) });
   const plainQuery = () => fx.texts.valid(querySchema)[0]!.value;
   const plainBody = () => bodySchema && fx.bodies.valid(bodySchema)[0]!.value;
@@ -149,13 +170,15 @@ async function casesFor(op: Operation, fx: Fixtures): Promise<Case[]> {
     Object.assign(values, o.params);
     const path = op.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(values[name]!));
     let query = o.query ?? plainQuery();
-    if (query && typeof query === 'object' && (query as { cursor?: unknown }).cursor === fx.id('cursor')) {
-      query = { ...query, cursor: fx.cursorFor(op.path, query as Record<string, unknown>) };
+    // A cursor carries its list's filters: it is sent alone (a limit may change), or with the filters of o.query.
+    if (isObject(query) && query.cursor === CURSOR) {
+      const cursor = await fx.cursorFor(path, auth);
+      query = o.withFilters ? { ...query, cursor } : { cursor, ...('limit' in query && { limit: query.limit }) };
     }
     const qs = new URLSearchParams(asText(query) as Record<string, string>).toString();
     const body = o.raw ?? (o.noBody ? undefined : json('body' in o ? o.body : plainBody()));
     const headers = { ...(o.headers ?? auth), ...(body && { 'content-type': body.type }) };
-    return { name, expect, inject: { method: op.method as 'GET', url: qs ? `${path}?${qs}` : path, headers, payload: body?.payload } };
+    return { name, expect, field: o.field, inject: { method: op.method as 'GET', url: qs ? `${path}?${qs}` : path, headers, payload: body?.payload } };
   };
 
   const out: Case[] = [];
@@ -202,11 +225,21 @@ async function casesFor(op: Operation, fx: Fixtures): Promise<Case[]> {
   for (const x of fx.texts.invalid(querySchema).filter((x) => isObject(x.value))) {
     out.push(await make(`query ${x.label}`, 400, { query: x.value }));
   }
+  // Text PostgreSQL cannot store, in every string of the query (a NUL: a lone surrogate cannot travel in a URL).
+  for (const x of fx.texts.badTexts(querySchema, '', { surrogates: false })) {
+    out.push(await make(`query ${x.field}: ${x.label}`, 400, { query: x.value, field: x.field }));
+  }
+  const filter = query.find((p) => !['cursor', 'limit'].includes(p.name));
+  if (filter && query.some((p) => p.name === 'cursor')) {
+    const value = fx.texts.valid(filter.schema, filter.name)[0]!.value;
+    out.push(await make('a cursor with a filter it does not carry', 400, { query: { cursor: CURSOR, [filter.name]: value }, withFilters: true }));
+  }
   // Whether unknown query parameters are refused or ignored, OpenAPI cannot say: either is truthful.
   out.push(await make('unknown query parameter', 'documented', { query: { ...(plainQuery() as object), unknown_param: '1' } }));
 
   if (bodySchema) {
     for (const x of fx.bodies.invalid(bodySchema)) out.push(await make(`body ${x.label}`, 400, { body: x.value }));
+    for (const x of fx.bodies.badTexts(bodySchema)) out.push(await make(`body ${x.field}: ${x.label}`, 400, { body: x.value, field: x.field }));
     if (op.requestBody?.required) out.push(await make('no body', 400, { noBody: true }));
   }
   if (BODY_METHODS.includes(op.method)) {
@@ -235,6 +268,11 @@ function check(t: Test, ajv: Ajv, op: Operation, c: Case, res: LightMyRequestRes
     const extra = isObject(body) && Object.keys(body).some((k) => !['statusCode', 'error', 'message', 'code'].includes(k));
     const code = isObject(body) && (body.code === undefined || typeof body.code === 'string');
     t.ok(shape && code && !extra, `${at}: the one error shape {statusCode: ${status}, error, message, code?}, got ${got}`);
+    const message = isObject(body) ? String(body.message) : '';
+    if (status === 400) {
+      t.notMatch(message, /must match|must be equal|must have|anyOf|oneOf|pattern|\(\?:|\\[sSu]|\^/, `${at}: the message is written for people, without schema keywords or regular expressions: ${message}`);
+    }
+    if (c.field !== undefined) t.ok(message.startsWith(`${c.field}: `), `${at}: the message names the field "${c.field}" first: ${message}`);
   }
   const response = op.responses[String(status)];
   if (!t.ok(response, `${at}: status ${status} is documented (documented: ${Object.keys(op.responses).join(', ')})`)) return;
@@ -304,6 +342,24 @@ t.test('the OpenAPI document tells the truth: requests generated from it get onl
     }
     t.ok(succeeded, `${op.method} ${op.path}: a valid request succeeded (the operation was exercised)`);
   }
+  // A documented path with a method it does not have: 405, with the methods it has in Allow.
+  // (Unless another documented path of that method matches it too: DELETE .../categories/stats is a request to
+  // delete the category "stats", answered by that route.)
+  const template = (path: string) => new RegExp(`^${path.replace(/\/$/, '').replace(/\{\w+\}/g, '[^/]+')}/?$`);
+  for (const path of new Set(ops.map((op) => op.path))) {
+    const url = path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(fx.id(name)));
+    const routed = [...new Set(ops.filter((op) => template(op.path).test(url)).map((op) => op.method))];
+    const allow = [...routed, ...(routed.includes('GET') ? ['HEAD'] : [])].sort();
+    for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((m) => !routed.includes(m))) {
+      const res = await app.inject({ method: method as 'GET', url, headers: { 'x-api-key': fx.key, authorization: `Bearer ${ADMIN_TOKEN}` } });
+      const at = `${method} ${path}`;
+      t.equal(res.statusCode, 405, `${at}: 405, not ${res.statusCode}`);
+      t.same(String(res.headers.allow ?? '').split(', ').sort(), allow, `${at}: Allow lists ${allow.join(', ')}`);
+      t.match(res.json(), { statusCode: 405, error: 'Method Not Allowed', code: 'METHOD_NOT_ALLOWED' }, `${at}: the error shape`);
+      t.ok(res.headers['x-request-id'], `${at}: has an x-request-id header`);
+    }
+  }
+
   // Last: the metrics of the process read the database of the app built last.
   const down = await appWithoutDatabase(t);
   for (const [op, c] of outage) await send(down, op, c);

@@ -34,7 +34,7 @@ export const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 /** Ajv for the document's schemas: it knows OpenAPI's `nullable`; `example` is only documentation. */
 export function openApiAjv(opts: { coerceTypes?: boolean } = {}) {
   const ajv = new Ajv({ strict: true, allErrors: true, coerceTypes: opts.coerceTypes ?? false });
-  ajv.addVocabulary(['example']);
+  ajv.addVocabulary(['example', 'x-rule']); // x-rule: a field's rule in words, for the API's messages
   addFormats.default(ajv);
   return ajv;
 }
@@ -81,6 +81,30 @@ export class Generator {
   /** Values the schema rejects, one broken constraint each (candidates it accepts are dropped). */
   invalid(schema: Schema, name = ''): Sample[] {
     return unique(this.invalidRaw(schema, name)).filter((s) => !this.accepts(schema, s.value));
+  }
+
+  /**
+   * For every string the schema holds (a property, an item, at any depth), a value that puts text
+   * PostgreSQL cannot store there (a lone surrogate, a NUL), with the field as the API's messages name it
+   * ("events[0]", "name"). The document has no way to say such text is invalid, so these are not in invalid().
+   */
+  badTexts(schema: Schema, field = '', opts: { surrogates?: boolean } = {}): (Sample & { field: string })[] {
+    const bad = [{ label: 'a lone surrogate', value: 'x\ud800' }, { label: 'a NUL character', value: 'x\u0000' }].filter(
+      (b) => opts.surrogates !== false || !b.label.includes('surrogate'),
+    );
+    const branches = schema.anyOf ?? schema.oneOf ?? [schema];
+    const out: (Sample & { field: string })[] = [];
+    if (branches.some((b) => b.type === 'string')) out.push(...bad.map((b) => ({ ...b, field })));
+    const object = branches.find((b) => b.type === 'object');
+    if (object) {
+      const base = this.validRaw(object, field)[0]!.value as Record<string, unknown>;
+      for (const [k, p] of Object.entries(object.properties ?? {})) {
+        for (const x of this.badTexts(p, field ? `${field}.${k}` : k, opts)) out.push({ ...x, value: { ...base, [k]: x.value } });
+      }
+    }
+    const array = branches.find((b) => b.type === 'array');
+    if (array?.items) for (const x of this.badTexts(array.items, `${field}[0]`, opts)) out.push({ ...x, value: [x.value] });
+    return out;
   }
 
   private validRaw(s: Schema, name: string): Sample[] {

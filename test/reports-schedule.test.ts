@@ -60,6 +60,6 @@ t.test('mail configuration', async (t) => {
   t.equal(mailDomain(defaults), 'localhost');
   t.equal(mailDomain(loadConfig({ MAIL_FROM: 'reports@acme.example' })), 'acme.example');
   t.equal(loadConfig({ SMTP_URL: 'smtps://u:p@mail.example:465' }).SMTP_URL, 'smtps://u:p@mail.example:465');
-  t.throws(() => loadConfig({ SMTP_URL: 'http://mail.example' }), /SMTP_URL=<hidden>: must match pattern/);
+  t.throws(() => loadConfig({ SMTP_URL: 'http://mail.example' }), /SMTP_URL=<hidden>: expected an smtp:\/\/ or smtps:\/\/ URL/);
   t.throws(() => loadConfig({ MAIL_FROM: 'Reports' }), /MAIL_FROM="Reports"/);
 });

@@ -1,22 +1,30 @@
 import type { RouteOptions } from 'fastify';
 import { Type, type TSchema } from '@sinclair/typebox';
+import { RULE } from './validation.js';
 
 export const Uuid = (description?: string) => Type.String({ format: 'uuid', description });
 export const Timestamp = (description?: string) => Type.String({ format: 'date-time', description });
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
-// Text from a client never holds a NUL character: PostgreSQL's text type cannot store one.
-const NO_NUL = '[^\\u0000]';
-const VISIBLE = '[^\\s\\u0000]';
+// Text PostgreSQL cannot store (a lone surrogate, a NUL) is refused for every string by the validator
+// itself (schemas/validation.ts), so these schemas only say what their field allows; RULE says it in words
+// where a pattern would otherwise be shown.
 type TextOptions = { maxLength: number; description?: string };
+const count = (n: number) => n.toLocaleString('en-US');
 
 /** Any text up to `maxLength` characters. */
-export const Text = (o: TextOptions) => Type.String({ ...o, pattern: `^${NO_NUL}*$` });
+export const Text = (o: TextOptions) => Type.String(o);
 /** Text that is not blank: at least one character that is not white space. */
-export const NotBlank = (o: TextOptions) => Type.String({ ...o, minLength: 1, pattern: `^${NO_NUL}*${VISIBLE}${NO_NUL}*$` });
+export const NotBlank = (o: TextOptions) =>
+  Type.String({ ...o, minLength: 1, pattern: '\\S', [RULE]: `text of at most ${count(o.maxLength)} characters, not blank` });
 /** Text of 1 to `max` characters once trimmed (stored trimmed); `maxLength` bounds what may be sent. */
 export const Trimmed = (max: number, o: TextOptions) =>
-  Type.String({ ...o, minLength: 1, pattern: `^\\s*${VISIBLE}(?:${NO_NUL}{0,${max - 2}}${VISIBLE})?\\s*$` });
+  Type.String({
+    ...o,
+    minLength: 1,
+    pattern: `^\\s*\\S(?:[\\s\\S]{0,${max - 2}}\\S)?\\s*$`,
+    [RULE]: `text of 1 to ${count(max)} characters after trimming, not blank`,
+  });
 
 export const ErrorSchema = Type.Object(
   {
