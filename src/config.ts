@@ -69,7 +69,8 @@ export const ConfigSchema = Type.Object({
   WORKER_DEAD_AFTER_SECONDS: Type.Integer({
     minimum: 2,
     maximum: 3600,
-    default: 60,
+    // Released at most window + a beat (a fifth) after the death: 54 s, within the minute promised.
+    default: 45,
     description: 'a worker not heard from for this long is dead: live workers release its jobs (each beats every fifth of it)',
   }),
   CATEGORISATION: Type.Union([Type.Literal('on'), Type.Literal('off')], {
