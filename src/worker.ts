@@ -30,7 +30,10 @@ const RESTART_DELAY_MS = 1000;
  */
 function jobPool(databaseUrl: string, log: Logger): pg.Pool {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 20 });
-  pool.on('error', (err) => log.warn({ err: err.message }, 'worker: database connection lost'));
+  // While the pool closes (shutdown), a connection that drops is no loss and no news.
+  pool.on('error', (err) => {
+    if (!pool.ending) log.warn({ err: err.message }, 'worker: database connection lost');
+  });
   pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }

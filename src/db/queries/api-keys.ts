@@ -2,7 +2,7 @@ import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { run, statement, type Db, type DbOrTx } from '../client.js';
 import { apiKeys } from '../schema/index.js';
 import { generateApiKey } from '../../lib/api-keys.js';
-import { lockLiveProject } from './projects.js';
+import { getProject, lockLiveProject } from './projects.js';
 
 const publicColumns = {
   id: apiKeys.id,
@@ -27,11 +27,9 @@ export async function createApiKeyForProject(db: DbOrTx, p: { projectId: string;
 }
 
 /** A project's keys, revoked ones included; null if the project is unknown or deleted. */
-export async function listApiKeys(db: Db, p: { projectId: string }) {
-  return db.transaction(async (tx) => {
-    if (!(await lockLiveProject(tx, p.projectId))) return null;
-    return run(tx.select(publicColumns).from(apiKeys).where(eq(apiKeys.projectId, p.projectId)).orderBy(asc(apiKeys.createdAt), asc(apiKeys.id)));
-  });
+export async function listApiKeys(db: DbOrTx, p: { projectId: string }) {
+  if (!(await getProject(db, p))) return null;
+  return run(db.select(publicColumns).from(apiKeys).where(eq(apiKeys.projectId, p.projectId)).orderBy(asc(apiKeys.createdAt), asc(apiKeys.id)));
 }
 
 /** Renames a key (revoked or not); null if there is none. */

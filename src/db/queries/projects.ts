@@ -3,7 +3,7 @@ import { run, type Db, type DbOrTx } from '../client.js';
 import { categories, DEFAULT_CATEGORIES, projects } from '../schema/index.js';
 import { afterPosition, containing, cursorAt, toPage, type PageParams } from './paging.js';
 import { retireProjects } from './purge.js';
-import { lockLiveTeam } from './teams.js';
+import { getTeam, lockLiveTeam } from './teams.js';
 
 // A deleted project is gone for the API at once; only its purge job still sees the row.
 const live = isNull(projects.deletedAt);
@@ -38,25 +38,22 @@ export async function lockLiveProject(tx: DbOrTx, projectId: string): Promise<bo
  * Projects, oldest first, of one team or all, whose project or product name contains `q` regardless of
  * case; a page of `limit` (all without). Null when `teamId` names no live team.
  */
-export async function listProjects(db: Db, p: { teamId?: string; q?: string } & PageParams) {
-  return db.transaction(async (tx) => {
-    // Checked in the same transaction (a share lock): a team deleted meanwhile answers null, never a half list.
-    if (p.teamId !== undefined && !(await lockLiveTeam(tx, p.teamId))) return null;
-    const query = tx
-      .select({ ...getTableColumns(projects), cursorAt: cursorAt(projects.createdAt) })
-      .from(projects)
-      .where(
-        and(
-          live,
-          p.teamId !== undefined ? eq(projects.teamId, p.teamId) : undefined,
-          p.q ? or(ilike(projects.projectName, containing(p.q)), ilike(projects.productName, containing(p.q))) : undefined,
-          afterPosition(projects.createdAt, projects.id, p.after),
-        ),
-      )
-      .orderBy(asc(projects.createdAt), asc(projects.id))
-      .$dynamic();
-    return toPage(await run(p.limit === undefined ? query : query.limit(p.limit + 1)), p.limit);
-  });
+export async function listProjects(db: DbOrTx, p: { teamId?: string; q?: string } & PageParams) {
+  if (p.teamId !== undefined && !(await getTeam(db, { teamId: p.teamId }))) return null;
+  const query = db
+    .select({ ...getTableColumns(projects), cursorAt: cursorAt(projects.createdAt) })
+    .from(projects)
+    .where(
+      and(
+        live,
+        p.teamId !== undefined ? eq(projects.teamId, p.teamId) : undefined,
+        p.q ? or(ilike(projects.projectName, containing(p.q)), ilike(projects.productName, containing(p.q))) : undefined,
+        afterPosition(projects.createdAt, projects.id, p.after),
+      ),
+    )
+    .orderBy(asc(projects.createdAt), asc(projects.id))
+    .$dynamic();
+  return toPage(await run(p.limit === undefined ? query : query.limit(p.limit + 1)), p.limit);
 }
 
 /** Renames a live project (the fields given); null if there is none. */

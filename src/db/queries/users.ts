@@ -1,8 +1,8 @@
 import { and, asc, eq, getTableColumns, ilike, or, sql } from 'drizzle-orm';
-import { run, type Db, type DbOrTx } from '../client.js';
+import { run, type DbOrTx } from '../client.js';
 import { users, type DigestInterval } from '../schema/index.js';
 import { afterPosition, containing, cursorAt, toPage, type PageParams } from './paging.js';
-import { lockLiveTeam } from './teams.js';
+import { getTeam, lockLiveTeam } from './teams.js';
 
 export interface UserFields {
   firstName?: string | null;
@@ -35,24 +35,22 @@ export async function getUser(db: DbOrTx, p: { userId: string }) {
  * Users, oldest first, of one team or all, whose email or name contains `q` regardless of case; a page of
  * `limit` (all without). Null when `teamId` names no live team. (A deleted team's users are deleted with it.)
  */
-export async function listUsers(db: Db, p: { teamId?: string; q?: string } & PageParams) {
-  return db.transaction(async (tx) => {
-    if (p.teamId !== undefined && !(await lockLiveTeam(tx, p.teamId))) return null;
-    const name = sql`concat_ws(' ', ${users.firstName}, ${users.lastName})`;
-    const query = tx
-      .select({ ...getTableColumns(users), cursorAt: cursorAt(users.createdAt) })
-      .from(users)
-      .where(
-        and(
-          p.teamId !== undefined ? eq(users.teamId, p.teamId) : undefined,
-          p.q ? or(ilike(users.email, containing(p.q)), ilike(name, containing(p.q))) : undefined,
-          afterPosition(users.createdAt, users.id, p.after),
-        ),
-      )
-      .orderBy(asc(users.createdAt), asc(users.id))
-      .$dynamic();
-    return toPage(await run(p.limit === undefined ? query : query.limit(p.limit + 1)), p.limit);
-  });
+export async function listUsers(db: DbOrTx, p: { teamId?: string; q?: string } & PageParams) {
+  if (p.teamId !== undefined && !(await getTeam(db, { teamId: p.teamId }))) return null;
+  const name = sql`concat_ws(' ', ${users.firstName}, ${users.lastName})`;
+  const query = db
+    .select({ ...getTableColumns(users), cursorAt: cursorAt(users.createdAt) })
+    .from(users)
+    .where(
+      and(
+        p.teamId !== undefined ? eq(users.teamId, p.teamId) : undefined,
+        p.q ? or(ilike(users.email, containing(p.q)), ilike(name, containing(p.q))) : undefined,
+        afterPosition(users.createdAt, users.id, p.after),
+      ),
+    )
+    .orderBy(asc(users.createdAt), asc(users.id))
+    .$dynamic();
+  return toPage(await run(p.limit === undefined ? query : query.limit(p.limit + 1)), p.limit);
 }
 
 /** Changes the given fields; null when the user does not exist. A taken email is a unique violation (409). */
