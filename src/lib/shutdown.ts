@@ -7,34 +7,60 @@ import type { Logger } from 'pino';
 // exits (with 1) at the hard limit if a step ignores its deadline.
 const BUDGET_MS = 9500;
 const HARD_LIMIT_MS = 10_000;
+// One Ctrl-C in a terminal can arrive more than once: the terminal signals the whole foreground group,
+// and npm and tsx, in that group, pass the signal on to their child too. A repeat this soon after the
+// first is that same keypress, not an impatient second one.
+const SAME_SIGNAL_MS = 1000;
 
-export type ShutdownStep = [name: string, stop: () => Promise<void>];
+/** A step of the shutdown, given the milliseconds left of the budget. */
+export type ShutdownStep = [name: string, stop: (msLeft: number) => Promise<void>];
 
 /**
- * On SIGTERM or SIGINT, runs the steps in order, each within what is left of the budget, then exits 0; a
- * second signal exits at once (close-with-grace). An uncaught error also closes gracefully, then exits 1.
+ * On SIGTERM or SIGINT, runs the steps in order, each within what is left of the budget, logging each one
+ * stopped, then exits 0; a second signal exits at once (with 1). An uncaught error also closes gracefully,
+ * then exits 1.
  */
 export function closeGracefully(log: Logger, steps: ShutdownStep[]): void {
-  closeWithGrace(
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  let closingSince: number | null = null;
+  const grace = closeWithGrace(
     {
       delay: HARD_LIMIT_MS,
+      // SIGINT and SIGTERM are ours (below), to tell a repeated signal from a second one.
+      skip: [...signals],
       logger: { error: (m: unknown) => log.error(m instanceof Error ? { err: m } : { detail: m }, 'shutdown') },
       onSecondSignal: (signal) => log.warn({ signal }, 'second signal: exiting now'),
     },
-    async ({ signal, err }) => {
+    async ({ err }) => {
+      closingSince ??= Date.now();
       if (err) log.error({ err }, 'uncaught error: shutting down');
-      else log.info({ signal }, 'shutting down');
       const end = Date.now() + BUDGET_MS;
       for (const [name, stop] of steps) {
+        let failed = false;
         const done = await withDeadline(
-          stop().catch((e) => log.warn({ err: e, step: name }, 'shutdown step failed')),
+          stop(end - Date.now()).catch((e) => {
+            failed = true;
+            log.warn({ err: e, step: name }, 'shutdown step failed');
+          }),
           end - Date.now(),
         );
         if (!done) log.warn({ step: name }, 'shutdown step ran out of time');
+        else if (!failed) log.info({ step: name }, `${name} stopped`);
       }
       log.info('stopped');
     },
   );
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (closingSince === null) {
+      closingSince = Date.now();
+      log.info({ signal }, 'shutting down');
+      void grace.close();
+    } else if (Date.now() - closingSince > SAME_SIGNAL_MS) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+  };
+  for (const signal of signals) process.on(signal, onSignal);
 }
 
 /** True in the module that node was started with (`node dist/src/server.js`), false when imported. */
