@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { sql } from 'drizzle-orm';
 import t from 'tap';
 import { build } from './helper.js';
 import { projectClient } from './factories.js';
@@ -39,4 +40,15 @@ t.test('npm run admin creates teams, projects and keys, and revokes keys, over t
   }).catch((err) => err);
   t.equal(missing.code, 1);
   t.match(missing.stderr, /project not found/);
+});
+
+t.test('npm run backfill starts the sweep at once, not at the next minute of the crontab', async (t) => {
+  const { db, url } = await build(t);
+  const sweeps = async () =>
+    (await db.execute<{ n: number }>(sql`
+      select count(*)::int as n from graphile_worker.jobs where task_identifier = 'classification__sweep' and run_at <= now()`))[0]!.n;
+  t.equal(await sweeps(), 0, 'no sweep queued before');
+  const { stdout } = await run('npx', ['tsx', 'src/cli/backfill.ts', '--once'], { env: { ...process.env, DATABASE_URL: url } });
+  t.match(stdout, /sweep requested/);
+  t.equal(await sweeps(), 1, 'a sweep is queued to run now: the first worker free takes it');
 });

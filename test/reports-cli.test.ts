@@ -75,4 +75,17 @@ t.test('reports send writes the reports due that day to the outbox, once, and sa
   const bad = await admin(['--date', '2026-02-30']).catch((err) => err);
   t.equal(bad.code, 2);
   t.match(bad.stderr, /invalid --date: 2026-02-30/);
+
+  // A Monday to come: Max's weekly report would be due that day. Sent now, it would use up the real one.
+  const now = new Date();
+  const monday = utcDay(new Date(now.getTime() + (((8 - now.getUTCDay()) % 7) || 7) * 86_400_000));
+  const rows = async () => (await db.execute<{ n: number }>(sql`select count(*)::int as n from sent_reports`))[0]!.n;
+  const rowsBefore = await rows();
+  const future = await admin(['--date', monday]).catch((err) => err);
+  t.equal(future.code, 1, 'a date after today is refused');
+  t.match(future.stderr, new RegExp(`--date ${monday} is in the future .*nothing sent`));
+  t.notMatch(future.stderr, /^\s+at /m, 'without a stack trace');
+  t.equal(future.stdout, '', 'no summary: nothing was done');
+  t.equal(await rows(), rowsBefore, 'no report recorded for that day');
+  t.same(await readdir(outbox), files, 'none written');
 });

@@ -1,7 +1,7 @@
-// npm run backfill -- [--project <id>] [--now] [--once]
-// Watches the labelling of existing threads: a live progress bar (labelled / total, rate, ETA). The work
-// itself is done by the workers (npm start, or npm run start:worker); --now runs a sweep at once instead
-// of waiting for the next interval.
+// npm run backfill -- [--project <id>] [--once]
+// Starts the labelling of existing threads at once (a sweep now, not at the next minute of the crontab) and
+// watches it: a live progress bar (labelled / total, rate, ETA). The work itself is done by the workers
+// (npm start, or npm run start:worker). --now is accepted, as before, and changes nothing.
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../config.js';
 import { closeDb, createDb } from '../db/client.js';
@@ -16,7 +16,7 @@ const { values } = parseArgs({
   options: { project: { type: 'string' }, now: { type: 'boolean' }, once: { type: 'boolean' } },
 });
 if (values.project !== undefined && !check(Uuid(), values.project).ok) {
-  console.error('usage: npm run backfill -- [--project <project_id>] [--now] [--once]');
+  console.error('usage: npm run backfill -- [--project <project_id>] [--once]');
   process.exit(2);
 }
 
@@ -42,10 +42,8 @@ let stop = false;
 process.on('SIGINT', () => (stop = true));
 try {
   await migrateDatabase(database.url);
-  if (values.now) {
-    await kickSweep(db);
-    console.log('sweep requested: the workers enqueue the next slice now');
-  }
+  await kickSweep(db);
+  console.log('sweep requested: the workers enqueue the unlabelled threads now');
   // The rate is measured over the last 10 seconds of samples.
   const samples: { at: number; labelled: number }[] = [];
   let idleSince = Date.now();

@@ -2,8 +2,9 @@ import path from 'node:path';
 import { runOnce } from 'graphile-worker';
 import { queueDueReports, reportStatus, requeuePendingReports, SEND_REPORT_TASK } from '../db/queries/reports.js';
 import { sendReport, type ReportDeps } from '../../tasks/reports__send.js';
+import { AppError, ErrorCode } from '../errors.js';
 import { workerLogger } from '../lib/logger.js';
-import { duePeriods } from '../reports/schedule.js';
+import { duePeriods, utcDay } from '../reports/schedule.js';
 
 /**
  * `npm run admin -- reports send [--date]`: the cron's fan-out for one day, at once, then the report jobs
@@ -11,9 +12,19 @@ import { duePeriods } from '../reports/schedule.js';
  * that day still pending (an SMTP retry waiting out its backoff, or a job that gave up) are queued to
  * run now as well. Idempotent: reports already sent are never sent again. A worker running meanwhile may
  * take some of the jobs: those count as pending, not failed, until it has sent them.
+ * A day after today (UTC) is refused: its periods have not ended, and a report sent early is the one
+ * the cron would have sent, used up.
  */
 export async function sendReportsNow(deps: ReportDeps & { databaseUrl: string; day: string }) {
   const { config, db, log, day } = deps;
+  const today = utcDay(new Date());
+  if (day > today) {
+    throw new AppError(
+      400,
+      ErrorCode.BAD_REQUEST,
+      `--date ${day} is in the future (today is ${today}, UTC): its reports cover periods that have not ended, and each goes out only once; nothing sent`,
+    );
+  }
   const periods = duePeriods(day);
   // Requeue first, so that `requeued` counts only reports left over from an earlier run.
   const requeued = await requeuePendingReports(db, { periods });
