@@ -11,8 +11,10 @@ const Payload = Type.Object({ _cron: Type.Optional(Type.Object({})) });
 const SLICE = 20_000;
 
 /**
- * Every minute (see `crontab`): folds the time series' deltas into thread_counts, slice by slice until
- * none are left, so the query sums few rows. Counts are right whether or not it has run.
+ * Every minute (see `crontab`), and a few seconds after a statement appended many deltas (the triggers on
+ * threads queue it, keyed so that requests merge into one queued job): folds the time series' deltas into
+ * thread_counts, slice by slice until none are left, so the query sums few rows. Counts are right whether
+ * or not it has run.
  */
 export function compactCounts({ db, log }: Pick<TaskDeps, 'db' | 'log'>): Task {
   return task(Payload, log, async (_payload, job) => {

@@ -198,3 +198,59 @@ t.test('the rollup: every change moves the counts, compaction changes none, any 
   t.equal(await deltas(), 0, 'the task folded every delta');
   await agrees('compacted by the task');
 });
+
+t.test('a bulk statement folds its counts into the rollup at once; a batch of many deltas queues a compaction within seconds', async (t) => {
+  const { ctx, a, categories, series } = await setup(t);
+  const deltas = async () => Number((await ctx.db.execute(sql`select count(*) from thread_count_deltas where project_id = ${a.projectId}`))[0]!.count);
+  const compactJobs = async () =>
+    (await ctx.db.execute(sql`select key, run_at > now() as later from graphile_worker.jobs where task_identifier = 'thread_counts__compact'`)) as unknown as {
+      key: string | null;
+      later: boolean;
+    }[];
+  /** The months of 2026 in UTC against threads counted one by one. */
+  const agrees = async (when: string) => {
+    const s = await series('interval=month&timezone=UTC&created_after=2026-01-01T00:00:00Z&created_before=2026-07-01T00:00:00Z');
+    const live = (await ctx.db.execute(sql`
+      select to_char(date_trunc('month', created_at at time zone 'UTC'), 'YYYY-MM-DD"T"HH24:MI:SS') as local,
+        coalesce(category_id::text, 'none') as label, count(*)::int as n
+      from threads where project_id = ${a.projectId} group by 1, 2`)) as unknown as { local: string; label: string; n: number }[];
+    const got: Record<string, number> = {};
+    for (const b of s.results) for (const c of b.categories) if (c.count !== 0) got[`${b.start.slice(0, 19)} ${c.category?.id ?? 'none'}`] = c.count;
+    t.same(got, Object.fromEntries(live.map((r) => [`${r.local} ${r.label}`, r.n])), when);
+  };
+
+  // 3,000 threads, one an hour from New Year: one statement, 3,000 (hour, label) keys.
+  await ctx.db.execute(sql`
+    insert into threads (project_id, created_at, first_question)
+    select ${a.projectId}, timestamptz '2026-01-01T00:30:00Z' + n * interval '1 hour', 'q' from generate_series(0, 2999) n`);
+  t.equal(await deltas(), 0, 'the bulk insert appended no deltas');
+  const [rollup] = await ctx.db.execute(sql`select count(*)::int as n, sum(threads)::int as threads from thread_counts where project_id = ${a.projectId}`);
+  t.same(rollup, { n: 3000, threads: 3000 }, 'it counted itself in thread_counts');
+  t.same(await compactJobs(), [], 'and queued no compaction');
+  await agrees('after a bulk insert');
+
+  // A backfill's batch: 300 labels append 600 deltas (one thread leaves "unlabelled", one joins its label,
+  // per hour) and queue one compaction a few seconds ahead; a second batch joins the queued one.
+  const ids = (await ctx.db.execute(sql`select id from threads where project_id = ${a.projectId} order by created_at limit 600`)) as unknown as { id: string }[];
+  await saveClassifierLabels(ctx.db, { projectId: a.projectId, labels: ids.slice(0, 300).map((r) => ({ threadId: r.id, categoryId: categories[0]!.id })) });
+  t.equal(await deltas(), 600);
+  await saveClassifierLabels(ctx.db, { projectId: a.projectId, labels: ids.slice(300).map((r) => ({ threadId: r.id, categoryId: categories[1]!.id })) });
+  t.equal(await deltas(), 1200);
+  t.same(await compactJobs(), [{ key: 'thread_counts_compact_soon', later: true }], 'one compaction queued, a few seconds ahead');
+  await agrees('after two batches of labels');
+  for (let i = 0; i < 100 && (await deltas()) > 0; i++) {
+    await drain(ctx);
+    if ((await deltas()) > 0) await new Promise((r) => setTimeout(r, 100));
+  }
+  t.equal(await deltas(), 0, 'the queued compaction folded them');
+  await agrees('compacted');
+
+  // Every thread relabelled in one UPDATE: folded too, and the rows it emptied are gone.
+  await ctx.db.execute(sql`update threads set category_id = ${categories[1]!.id}, category_source = 'user' where project_id = ${a.projectId}`);
+  t.equal(await deltas(), 0, 'the bulk update appended no deltas');
+  const [left] = await ctx.db.execute(sql`
+    select count(*)::int as n, count(*) filter (where threads <= 0)::int as empty, count(*) filter (where category_id is distinct from ${categories[1]!.id})::int as other
+    from thread_counts where project_id = ${a.projectId}`);
+  t.same(left, { n: 3000, empty: 0, other: 0 }, 'one row an hour, for the one label left');
+  await agrees('after a bulk relabel');
+});

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, gte, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import { rows, statement, type Db, type DbOrTx } from '../client.js';
 import { categories, questionAnswers, threads } from '../schema/index.js';
+import { NIL_CATEGORY } from '../schema/threads.js';
 import type { Usage } from '../../models/llm.js';
 import type { Turn } from '../../models/rag.js';
 import { newThreadJob } from './jobs.js';
@@ -154,9 +155,49 @@ export interface ListThreadsParams {
 const v = sql.placeholder;
 type Filters = Omit<ListThreadsParams, 'projectId' | 'limit'>;
 
+const hourOf = sql`date_trunc('hour', ${threads.createdAt}, 'UTC')`;
+const nil = sql.raw(NIL_CATEGORY);
+
+/**
+ * `category_id=none`, newest first, read only in the UTC hours that hold unlabelled threads. Labelling a
+ * thread leaves its old index entry, unlabelled, until VACUUM: after a backfill labelled every thread, any
+ * index of unlabelled threads holds a million dead entries, and a scan for the newest live ones walked them
+ * all on every page (480 ms; LP_DEAD hints only make each step cheaper). The time series rollup counts
+ * unlabelled threads per hour in the same transactions as the labels, so it tells which hours have any in
+ * this very snapshot: a page takes the newest `limit` + 1 such hours up to its cursor (each holds at least
+ * one thread of the page, except perhaps the cursor's or created_before's own hour, cut short), and the scan
+ * of threads_unlabelled_hour_idx jumps from one to the next. Only the rows of the rollup that the deltas may
+ * cancel are read beyond those: `limit` + 1 of thread_counts' newest plus one per hour with deltas.
+ */
+function unlabelledHours(f: Filters) {
+  const within = (hour: SQL) =>
+    and(
+      f.cursor ? sql`${hour} <= date_trunc('hour', ${v('cursorAt')}::timestamptz, 'UTC')` : undefined,
+      f.createdBefore ? sql`${hour} < ${v('createdBefore')}::timestamptz` : undefined,
+      f.createdAfter ? sql`${hour} >= date_trunc('hour', ${v('createdAfter')}::timestamptz, 'UTC')` : undefined,
+    ) ?? sql`true`;
+  return and(
+    sql`coalesce(${threads.categoryId}, ${nil}) = ${nil}`,
+    sql`${hourOf} = any(array(
+      with d as (
+        select d.hour, sum(d.threads) as n from thread_count_deltas d
+        where d.project_id = ${v('projectId')} and d.category_id is null and ${within(sql`d.hour`)} group by d.hour
+      ),
+      c as (
+        select c.hour, c.threads as n from thread_counts c
+        where c.project_id = ${v('projectId')} and c.category_id is null and ${within(sql`c.hour`)}
+        order by c.hour desc limit ${v('limit')} + 1 + (select count(*) from d)
+      )
+      select hour from (select * from c union all select * from d) u
+      group by hour having sum(n) > 0 order by hour desc limit ${v('limit')} + 1))`,
+  );
+}
+
 /** The list statement for one combination of filters, values bound at each call. */
 const listStatement = (f: Filters) => {
   const sync = f.updatedSince !== undefined;
+  // Unlabelled threads alone, or within dates: the rollup's counts by hour guide the scan (unlabelledHours).
+  const guided = f.categoryId === null && !sync && !f.categorySource;
   const at = sync ? threads.updatedAt : threads.createdAt;
   return statement((db: Db) =>
     db
@@ -171,7 +212,7 @@ const listStatement = (f: Filters) => {
           f.createdBefore ? lt(threads.createdAt, sql`${v('createdBefore')}::timestamptz`) : undefined,
           sync ? gte(threads.updatedAt, sql`${v('updatedSince')}::timestamptz`) : undefined,
           sync ? lt(threads.updatedAt, sql`${v('horizon')}::timestamptz`) : undefined,
-          f.categoryId === null ? isNull(threads.categoryId) : f.categoryId ? eq(threads.categoryId, v('categoryId')) : undefined,
+          guided ? unlabelledHours(f) : f.categoryId === null ? isNull(threads.categoryId) : f.categoryId ? eq(threads.categoryId, v('categoryId')) : undefined,
           f.categorySource ? eq(threads.categorySource, v('categorySource')) : undefined,
           f.cursor ? sql`(${at}, ${threads.id}) ${sql.raw(sync ? '>' : '<')} (${v('cursorAt')}::timestamptz, ${v('cursorId')}::uuid)` : undefined,
         ),
@@ -183,7 +224,9 @@ const listStatement = (f: Filters) => {
       .orderBy(
         ...(sync
           ? [asc(threads.updatedAt), asc(threads.id)]
-          : [...(f.categoryId !== undefined ? [asc(threads.categoryId)] : []), desc(threads.createdAt), desc(threads.id)]),
+          : guided
+            ? [desc(hourOf), desc(threads.createdAt), desc(threads.id)]
+            : [...(f.categoryId !== undefined ? [asc(threads.categoryId)] : []), desc(threads.createdAt), desc(threads.id)]),
       )
       .limit(v('limit')),
   );

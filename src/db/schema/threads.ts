@@ -5,6 +5,9 @@ import { projects } from './projects.js';
 
 export const categorySource = pgEnum('category_source', ['classifier', 'user']);
 
+/** "No category" as a uuid literal, for expressions that must not be `category_id is null` (see below). */
+export const NIL_CATEGORY = `'00000000-0000-0000-0000-000000000000'::uuid`;
+
 export const threads = pgTable(
   'threads',
   {
@@ -43,5 +46,12 @@ export const threads = pgTable(
     index('threads_classifier_labelled_idx').on(t.projectId, t.categorizedAt, t.id).where(sql`${t.categorySource} = 'classifier'`),
     // The sweep's work list: only unlabelled threads, in the order they fall due.
     index('threads_unlabelled_due_idx').on(t.classificationDueAt, t.id).where(sql`${t.categoryId} is null`),
+    // The list's `category_id=none`: unlabelled threads by UTC hour of creation (the time series rollup's hour),
+    // newest first, so a page reads only the hours that the rollup says hold unlabelled threads (see
+    // listThreads). Its predicate is not written `category_id is null` on purpose: that would let the planner
+    // read this list from the sweep's index instead, which is no better against labelled threads' dead entries.
+    index('threads_unlabelled_hour_idx')
+      .on(t.projectId, sql`date_trunc('hour', ${t.createdAt}, 'UTC')`, sql`${t.createdAt} desc`, sql`${t.id} desc`)
+      .where(sql`coalesce(${t.categoryId}, ${sql.raw(NIL_CATEGORY)}) = ${sql.raw(NIL_CATEGORY)}`),
   ],
 );
