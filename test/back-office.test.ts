@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
 import { closeDb, createDb, rows, type Db } from '../src/db/client.js';
+import { claimDueThreads } from '../src/db/queries/backfill.js';
 import { addPurgeStep } from '../src/db/queries/jobs.js';
 import { purgeThreadBatch } from '../src/db/queries/purge.js';
 import { seedThreads } from '../src/db/queries/seed.js';
@@ -355,4 +356,16 @@ t.test('100,000 threads are purged in many short batches, and other projects are
   t.ok(answered.length > 0 && answered.every((s) => s === 200), `every chat answered (${answered.length})`);
   t.same(Object.entries(await rowsOf(ctx.db, big.projectId)).filter(([, n]) => n > 0), [], 'nothing of the project left');
   t.equal((await rowsOf(ctx.db, other.projectId)).threads, 100 + answered.length, 'the other project has all its threads');
+});
+
+t.test("a deleted project's unlabelled threads wait for the purge: the sweep spends no classifier call on them", async (t) => {
+  const ctx = await build(t, { env: { CATEGORISATION: 'off' } });
+  const gone = await projectWithKey(ctx.db);
+  const kept = await projectWithKey(ctx.db);
+  await seedThreads(ctx.db, { projectId: gone.projectId, count: 30 });
+  await seedThreads(ctx.db, { projectId: kept.projectId, count: 20 });
+  t.equal((await adminClient(ctx.app).delete(`/projects/${gone.projectId}`)).statusCode, 204);
+  const claim = await claimDueThreads(ctx.db, { limit: 1000, batchSize: 50, timeoutSeconds: 60 });
+  t.equal(claim.claimed, 20, "only the live project's threads are claimed for classification");
+  t.equal(claim.parked, 30, "the deleted project's are parked");
 });

@@ -65,7 +65,9 @@ export async function claimDueThreads(
     const [result] = await rows<{ claimed: number; parked: number; last_due: string | null; last_id: string | null }>(tx, sql`
       with picked as (
         select t.id, t.project_id, t.classification_due_at as due,
-          not exists (select 1 from categories c where c.project_id = t.project_id) as parked
+          -- A deleted project's threads wait for its purge: no classifier call is spent on them.
+          not exists (select 1 from categories c where c.project_id = t.project_id)
+            or exists (select 1 from projects pr where pr.id = t.project_id and pr.deleted_at is not null) as parked
         from threads t
         where t.category_id is null and t.classification_due_at <= now() ${after}
           -- NOT IN over a subquery is planned as a hashed subplan: one hash probe per thread scanned.

@@ -32,7 +32,7 @@ export async function backlogByProject(db: DbOrTx) {
     db
       .select({ projectId: projects.id, projectName: projects.projectName, unlabelled: backlog.unlabelled, parked: backlog.parked })
       .from(backlog)
-      .innerJoin(projects, eq(projects.id, backlog.projectId))
+      .innerJoin(projects, and(eq(projects.id, backlog.projectId), isNull(projects.deletedAt)))
       .orderBy(desc(backlog.unlabelled), projects.id),
   );
 }

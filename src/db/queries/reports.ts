@@ -128,7 +128,7 @@ export async function teamProjects(db: DbOrTx, p: { teamId: string }) {
     db
       .select({ id: projects.id, projectName: projects.projectName, productName: projects.productName })
       .from(projects)
-      .where(eq(projects.teamId, p.teamId))
+      .where(and(eq(projects.teamId, p.teamId), isNull(projects.deletedAt)))
       .orderBy(asc(projects.createdAt), asc(projects.id)),
   );
 }
