@@ -5,7 +5,7 @@ import { isStopping } from './cleanup.js';
 import { cpuProbe, processTicks, TICKS_PER_SECOND, type CpuUse } from './cpu.js';
 
 export interface Target {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   path: string;
   headers: Record<string, string>;
   /** Called once per request: a body per request, so that requests can differ (e.g. new questions). */
