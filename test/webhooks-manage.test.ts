@@ -1,6 +1,6 @@
 // Webhooks that can be read, changed and tested; deliveries that say why they failed, in words; one warning
 // line per failed attempt, without a stack; URLs with credentials refused and never shown.
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
 import { sql } from 'drizzle-orm';
@@ -8,31 +8,9 @@ import { pino } from 'pino';
 import { Webhook } from 'standardwebhooks';
 import { build, drain } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
+import { receiver, type Received } from './receiver.js';
 import { createWebhook } from '../src/db/queries/webhooks.js';
 import { failureReason, newSecret } from '../src/lib/webhooks.js';
-
-type Received = { headers: IncomingHttpHeaders; body: string };
-
-/** A real HTTP receiver: answers each request with the next of `statuses` (the last repeats); 0 = never answers. */
-async function receiver(t: Test, statuses: number[] = [200]) {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (body += chunk));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body });
-      const status = statuses[Math.min(received.length - 1, statuses.length - 1)]!;
-      if (status === 0) return;
-      res.statusCode = status;
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))));
-  const port = (server.address() as AddressInfo).port;
-  return { url: `http://127.0.0.1:${port}/hooks`, port, received };
-}
 
 /** A loopback port nothing listens on: a server is opened there, then closed. */
 async function closedPort(): Promise<number> {

@@ -1,41 +1,15 @@
 // SPEC §11: webhooks for thread.created and thread.labelled, signed the Standard Webhooks way, delivered by
 // jobs added with the change, retried, logged; never to a private address unless WEBHOOK_ALLOW_PRIVATE.
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
 import { sql } from 'drizzle-orm';
 import { pino } from 'pino';
 import { Webhook } from 'standardwebhooks';
 import { build, drain } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
+import { receiver, type Received } from './receiver.js';
 import { saveClassifierLabels } from '../src/db/queries/classification.js';
 import { createWebhook } from '../src/db/queries/webhooks.js';
 import { newSecret } from '../src/lib/webhooks.js';
-
-type Received = { headers: IncomingHttpHeaders; body: string };
-
-/**
- * A real HTTP receiver in the test process: answers each request with the next status of `statuses` (the last
- * one repeats); 0 = never answers.
- */
-async function receiver(t: Test, statuses: number[] = [200]) {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (body += chunk));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body });
-      const status = statuses[Math.min(received.length - 1, statuses.length - 1)]!;
-      if (status === 0) return;
-      res.statusCode = status;
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, received };
-}
 
 async function setup(t: Test, env: Record<string, string> = { WEBHOOK_ALLOW_PRIVATE: 'true' }) {
   const ctx = await build(t, { env });
