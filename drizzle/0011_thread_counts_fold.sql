@@ -1,4 +1,4 @@
-CREATE INDEX "threads_unlabelled_hour_idx" ON "threads" USING btree ("project_id",date_trunc('hour', "created_at", 'UTC'),"created_at" desc,"id" desc) WHERE coalesce("threads"."category_id", '00000000-0000-0000-0000-000000000000'::uuid) = '00000000-0000-0000-0000-000000000000'::uuid;--> statement-breakpoint
+CREATE INDEX "threads_unlabelled_hour_idx" ON "threads" USING btree ("project_id",date_trunc('hour', "created_at", 'UTC') desc,"created_at" desc,"id" desc) WHERE coalesce("threads"."category_id", '00000000-0000-0000-0000-000000000000'::uuid) = '00000000-0000-0000-0000-000000000000'::uuid;--> statement-breakpoint
 CREATE INDEX "thread_counts_unlabelled_idx" ON "thread_counts" USING btree ("project_id","hour") WHERE "thread_counts"."category_id" is null;--> statement-breakpoint
 -- The triggers on threads hand their effect on the counts to thread_counts_add, which decides where it goes.
 -- A small change (the chat's new threads, a label, a batch of a backfill) is appended to thread_count_deltas:

@@ -48,7 +48,9 @@ t.test('a seeded backlog is labelled by a worker with no manual step; user label
   await seedThreads(ctx.db, { projectId: a.projectId, count: 700 });
   await seedThreads(ctx.db, { projectId: b.projectId, count: 300 });
   t.equal(await unlabelled(ctx.db), 1000);
-  t.equal((await ctx.db.execute<{ n: number }>(sql`select count(*)::int as n from graphile_worker.jobs`))[0]!.n, 0, 'seeding adds no job');
+  // (The rollup's compaction may be queued: the seed appended many deltas. No classification job is.)
+  const jobs = sql`select count(*)::int as n from graphile_worker.jobs where task_identifier <> 'thread_counts__compact'`;
+  t.equal((await ctx.db.execute<{ n: number }>(jobs))[0]!.n, 0, 'seeding adds no classification job');
 
   // Users label 25 backlog threads before any worker runs.
   const api = projectClient(ctx.app, a.projectId, a.key);

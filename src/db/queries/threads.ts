@@ -162,12 +162,14 @@ const nil = sql.raw(NIL_CATEGORY);
  * `category_id=none`, newest first, read only in the UTC hours that hold unlabelled threads. Labelling a
  * thread leaves its old index entry, unlabelled, until VACUUM: after a backfill labelled every thread, any
  * index of unlabelled threads holds a million dead entries, and a scan for the newest live ones walked them
- * all on every page (480 ms; LP_DEAD hints only make each step cheaper). The time series rollup counts
+ * all on every page (LP_DEAD hints only make each step cheaper; VACUUM alone removes them). The rollup counts
  * unlabelled threads per hour in the same transactions as the labels, so it tells which hours have any in
  * this very snapshot: a page takes the newest `limit` + 1 such hours up to its cursor (each holds at least
  * one thread of the page, except perhaps the cursor's or created_before's own hour, cut short), and the scan
- * of threads_unlabelled_hour_idx jumps from one to the next. Only the rows of the rollup that the deltas may
- * cancel are read beyond those: `limit` + 1 of thread_counts' newest plus one per hour with deltas.
+ * of threads_unlabelled_hour_idx jumps from one to the next, in order. Of the rollup, the page reads the
+ * project's unlabelled deltas (few: they are compacted within a minute) and thread_counts' newest `limit` + 1
+ * rows plus one per hour with deltas: the deltas may cancel that many, and any hour past those is older
+ * than `limit` + 1 hours that hold threads.
  */
 function unlabelledHours(f: Filters) {
   const within = (hour: SQL) =>

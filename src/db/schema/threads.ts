@@ -51,7 +51,7 @@ export const threads = pgTable(
     // listThreads). Its predicate is not written `category_id is null` on purpose: that would let the planner
     // read this list from the sweep's index instead, which is no better against labelled threads' dead entries.
     index('threads_unlabelled_hour_idx')
-      .on(t.projectId, sql`date_trunc('hour', ${t.createdAt}, 'UTC')`, sql`${t.createdAt} desc`, sql`${t.id} desc`)
+      .on(t.projectId, sql`date_trunc('hour', ${t.createdAt}, 'UTC') desc`, sql`${t.createdAt} desc`, sql`${t.id} desc`)
       .where(sql`coalesce(${t.categoryId}, ${sql.raw(NIL_CATEGORY)}) = ${sql.raw(NIL_CATEGORY)}`),
   ],
 );
