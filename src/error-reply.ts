@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger, FastifyError } from 'fastify';
 import { constraintError, databaseFault, pgCode } from './db/pg-errors.js';
 import { AppError, ErrorCode, errorBody } from './errors.js';
+import { rootMessage } from './lib/logger.js';
 import { ModelUnavailableError } from './models/openai.js';
 
 // Seconds a client is told to wait after a 503: the API recovers within 5 s of the database's return.
@@ -17,7 +18,9 @@ export function toErrorReply(err: FastifyError, log: FastifyBaseLogger): { body:
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return { body: errorBody(err.statusCode, err.message, ErrorCode.BAD_REQUEST) };
   const fault = databaseFault(err);
   if (fault) {
-    log.warn({ err: { message: err.message, code: pgCode(err) ?? (err as { code?: string }).code } }, 'database fault');
+    // The driver's reason (connect ECONNREFUSED, terminating connection...), not drizzle's message, which
+    // carries the statement and its parameters (a user's question); an expected condition: no stack.
+    log.warn({ reason: rootMessage(err), code: pgCode(err) }, 'database fault');
     const message = fault === 'timeout' ? 'database statement timed out' : 'database unavailable';
     const code = fault === 'timeout' ? ErrorCode.DATABASE_TIMEOUT : ErrorCode.DATABASE_UNAVAILABLE;
     return { body: errorBody(503, message, code), retryAfter: DATABASE_RETRY_AFTER_S };

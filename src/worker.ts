@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { loadConfigOrExit, type Config } from './config.js';
 import { closeDb, createDb, rows, type Db } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
-import { createLogger, workerLogger } from './lib/logger.js';
+import { createLogger, rootMessage, workerLogger } from './lib/logger.js';
 import { projectFile } from './lib/paths.js';
 import { withDeadline } from './lib/deadline.js';
 import { closeGracefully, isMain } from './lib/shutdown.js';
@@ -30,11 +30,17 @@ const RESTART_DELAY_MS = 1000;
  */
 function jobPool(databaseUrl: string, log: Logger): pg.Pool {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 20 });
-  // While the pool closes (shutdown), a connection that drops is no loss and no news.
+  // Said once per outage (every idle connection drops at once), not while the pool closes (shutdown).
+  let lost = false;
   pool.on('error', (err) => {
-    if (!pool.ending) log.warn({ err: err.message }, 'worker: database connection lost');
+    if (pool.ending || lost) return;
+    lost = true;
+    log.warn({ reason: rootMessage(err) }, 'worker: database connection lost');
   });
-  pool.on('connect', (client) => client.on('error', () => {}));
+  pool.on('connect', (client) => {
+    lost = false;
+    client.on('error', () => {});
+  });
   return pool;
 }
 
@@ -163,7 +169,7 @@ async function supervise(opts: {
     unreleased.push(poolId);
     opts.heartbeat.remove(poolId);
     current = null;
-    log.error({ pool: poolId, reason }, 'worker: the job pool stopped (database unavailable?); starting a new one');
+    log.warn({ pool: poolId, reason }, 'worker: the job pool stopped (database unavailable?); starting a new one');
     relaunch();
   };
 
@@ -177,7 +183,7 @@ async function supervise(opts: {
           log.info('worker: running again');
           return;
         } catch (err) {
-          log.warn({ err: (err as Error).message }, 'worker: cannot start yet');
+          log.warn({ reason: rootMessage(err) }, 'worker: cannot start yet');
         }
       }
     })();
@@ -185,7 +191,7 @@ async function supervise(opts: {
 
   // The API may already be serving (npm start): a database that goes away meanwhile must not end the process.
   await launch().catch((err) => {
-    log.error({ err: (err as Error).message }, 'worker: cannot start (database unavailable?); trying again');
+    log.warn({ reason: rootMessage(err) }, 'worker: cannot start (database unavailable?); trying again');
     relaunch();
   });
   return {

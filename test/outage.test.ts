@@ -52,7 +52,8 @@ t.test('a worker started while the database is away does not fail: it starts, an
 
 async function outage(t: Test, start: (t: Test, env: Record<string, string>) => Promise<Service[]>) {
   const pg = await ownPostgres(t);
-  const processes = await start(t, { DATABASE_URL: pg.url, ADMIN_TOKEN, LLM_LATENCY_MS: '0', CLASSIFIER_LATENCY_MS: '1500' });
+  // At info, as an operator runs it: the log is checked against what the README says it shows.
+  const processes = await start(t, { DATABASE_URL: pg.url, ADMIN_TOKEN, LLM_LATENCY_MS: '0', CLASSIFIER_LATENCY_MS: '1500', LOG_LEVEL: 'info' });
   const service = processes[0]!;
   const allRunning = () => processes.every((p) => p.running());
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
@@ -150,4 +151,30 @@ async function outage(t: Test, start: (t: Test, env: Record<string, string>) => 
     p.child.kill('SIGTERM');
     t.equal((await p.exited).code, 0, 'and it stops cleanly');
   }
+
+  // The README's "A database outage" paragraph: these lines, as warnings (info once it is back), none
+  // with a stack trace, and no error line: an outage is an expected condition.
+  const output = processes.map((p) => p.output()).join('\n');
+  const entries = output
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { level: number; msg: string; reason?: string });
+  const logged = (msg: string, level: number) => entries.some((e) => e.msg === msg && e.level === level);
+  const promised: [string, number][] = [
+    ['database fault', 40],
+    ['readiness check failed', 40],
+    ['worker: database connection lost', 40],
+    ['worker: the job pool stopped (database unavailable?); starting a new one', 40],
+    ['worker: cannot start yet', 40],
+    ['worker: released the jobs of the stopped pool', 30],
+    ['worker: running again', 30],
+  ];
+  for (const [msg, level] of promised) t.ok(logged(msg, level), `the log says "${msg}" (level ${level})`);
+  t.ok(
+    entries.filter((e) => e.msg === 'database fault').every((e) => /ECONNREFUSED|terminat|closed|shutting down/i.test(e.reason ?? '')),
+    'each database fault gives the reason',
+  );
+  t.ok(entries.some((e) => /^Failed task \d+ \(threads__classify/.test(e.msg) && e.level === 40), 'the interrupted job: a warning');
+  t.same(entries.filter((e) => e.level >= 50).map((e) => e.msg), [], 'no error line');
+  t.notMatch(output, /^\s+at \S|\\n\s+at \S|^Trace:/m, 'no stack trace');
 }

@@ -1,6 +1,8 @@
+import { format } from 'node:util';
 import { pino, type Logger as Pino } from 'pino';
 import { Logger as WorkerLogger, type JobHelpers } from 'graphile-worker';
 import type { Config } from '../config.js';
+import { databaseFault } from '../db/pg-errors.js';
 
 /** JSON lines, or readable lines (pino-pretty) when a person watches the terminal. */
 export function createLogger(config: Pick<Config, 'LOG_LEVEL'>): Pino {
@@ -23,14 +25,54 @@ export const jobLogger = (log: Pino, { job }: Pick<JobHelpers, 'job'>): Pino =>
  */
 export class RetryLater extends Error {}
 
-/** graphile-worker logs through the same pino logger as the HTTP server: one log format per process. */
+/** The message at the bottom of an error's causes: the driver's, not drizzle's "Failed query: <the SQL>". */
+export function rootMessage(err: unknown): string {
+  let e = err;
+  for (let depth = 0; depth < 5 && (e as { cause?: unknown })?.cause; depth++) e = (e as { cause: unknown }).cause;
+  return e instanceof Error ? e.message : String(e);
+}
+
+// node-postgres (graphile-worker's driver) when the database goes away: SQLSTATE classes 08 (connection),
+// 57P01-03 (shutting down, starting up), 53300 (too many connections), or a connection that ended.
+const PG_UNAVAILABLE = /^(08|57P0[1-3]$|53300$)/;
+const PG_UNAVAILABLE_MESSAGE =
+  /Connection terminated|connection error and is not queryable|terminating connection due to administrator command|the database system is (shutting down|starting up|not yet accepting connections)|ECONNREFUSED|ECONNRESET/;
+
+/** The error (or, without one, the message) of a database that is unreachable or went away: expected. */
+export function databaseUnavailable(err: unknown, message = ''): boolean {
+  if (err === undefined) return PG_UNAVAILABLE_MESSAGE.test(message);
+  if (databaseFault(err) === 'unavailable') return true;
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && PG_UNAVAILABLE.test(code)) return true;
+    if (e instanceof Error && PG_UNAVAILABLE_MESSAGE.test(e.message)) return true;
+  }
+  return false;
+}
+
+/**
+ * graphile-worker logs through the same pino logger as the HTTP server: one log format per process.
+ * Its own lines about a database that went away (its notify listener, a pool that stops) are debug,
+ * without a stack: the worker's own lines tell an outage (src/worker.ts: connection lost, the job pool
+ * stopped, cannot start yet, running again); a job the outage made fail is a warning with the reason.
+ */
 export function workerLogger(log: Pino): WorkerLogger {
+  // graphile-worker also prints a worker's exit error with console.trace (a raw stack on stderr) beside
+  // the line it logs about it: the trace comes here, at debug.
+  console.trace = (...args: unknown[]) => log.debug({ trace: format(...args) }, 'graphile-worker trace');
   return new WorkerLogger((scope) => (level, message, meta) => {
     if (IGNORED.test(message)) return;
     const err = (meta as { error?: unknown } | undefined)?.error;
     const job = scope.jobId ? { id: scope.jobId, task: scope.taskIdentifier } : undefined;
     // An expected failure (RetryLater): the task logged its warning; this repeat is debug, its first line only.
     if (err instanceof RetryLater) return log.debug({ worker: scope.workerId, job, reason: err.message }, message.split('\n')[0]!.replace(/:$/, ''));
+    if (level !== 'info' && level !== 'debug' && databaseUnavailable(err, message)) {
+      // A job the outage interrupted (it runs again): a warning with the reason. graphile-worker's own lines: debug.
+      const failed = (meta as { job?: { id: string; task_identifier: string } } | undefined)?.job;
+      const reason = err === undefined ? undefined : rootMessage(err);
+      const about = failed ? { id: failed.id, task: failed.task_identifier } : job;
+      return log[about ? 'warn' : 'debug']({ worker: scope.workerId, job: about, reason }, message.split('\n')[0]!.replace(/ with error .*/, ''));
+    }
     // graphile-worker logs every job at info: thousands of lines a second in a backfill. Ours are debug.
     const method = level === 'warning' ? 'warn' : level === 'info' ? 'debug' : level;
     log[method]({ worker: scope.workerId, job, ...(err ? { err } : {}) }, message);

@@ -4,6 +4,7 @@ import { rows } from '../db/client.js';
 import { errors } from '../schemas/common.js';
 import { ErrorCode, unavailable } from '../errors.js';
 import { withDeadline } from '../lib/deadline.js';
+import { rootMessage } from '../lib/logger.js';
 import { registry } from '../lib/metrics.js';
 
 const Status = Type.Object({ status: Type.String() });
@@ -47,7 +48,8 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
       let failure: unknown = new Error(`no answer within ${READY_TIMEOUT_MS} ms`);
       const answered = await withDeadline(probe.then(() => (failure = null), (err) => (failure = err)), READY_TIMEOUT_MS);
       if (answered && failure === null) return { status: 'ready' };
-      request.log.warn({ err: failure }, 'readiness check failed');
+      // The database unreachable is what /ready reports: the reason, without a stack.
+      request.log.warn({ reason: rootMessage(failure) }, 'readiness check failed');
       throw unavailable(ErrorCode.DATABASE_UNAVAILABLE, 'database unavailable', 5);
     },
   );
