@@ -25,6 +25,7 @@ let db: Db | null = null;
 let workerDb: Db | null = null;
 let app: Server | null = null;
 let worker: Worker | null = null;
+let closing = false;
 // What the worker's stop needs beyond the jobs' grace: releasing the unfinished ones, closing its pool,
 // then the pools and the database.
 const AFTER_JOBS_MS = 2000;
@@ -32,12 +33,20 @@ closeGracefully(log, [
   [
     'API',
     async () => {
-      // A signal while starting: the start finishes first, so that nothing starts after its stop.
-      await starting.catch(() => {});
+      // A signal while starting: the parts not started yet are not started (see below), and each step
+      // waits for the start of its part if it is under way, so that nothing runs on after its stop.
+      closing = true;
+      if (!app) await starting.catch(() => {});
       if (app) await stopServer(app, config.SHUTDOWN_TIMEOUT_MS);
     },
   ],
-  ['worker', async (msLeft) => worker?.stop(Math.max(0, Math.min(config.SHUTDOWN_TIMEOUT_MS, msLeft - AFTER_JOBS_MS)))],
+  [
+    'worker',
+    async (msLeft) => {
+      await starting.catch(() => {});
+      await worker?.stop(Math.max(0, Math.min(config.SHUTDOWN_TIMEOUT_MS, msLeft - AFTER_JOBS_MS)));
+    },
+  ],
   ['database pools', async () => void (await Promise.all([db && closeDb(db), workerDb && closeDb(workerDb)]))],
   ['embedded PostgreSQL', async () => embedded?.stop()],
 ]);
@@ -59,7 +68,9 @@ const starting = (async () => {
   // The worker's own pool: its statements (the sweep over a large backlog) are not bound by the API's deadline.
   workerDb = createDb(databaseUrl, { max: config.DATABASE_POOL_SIZE });
   const demo = await createDemoProject(db);
+  if (closing) return demo;
   app = await startServer({ config, db, log });
+  if (closing) return demo;
   worker = await startWorker({ config, db: workerDb, log, databaseUrl });
   return demo;
 })();
@@ -79,6 +90,6 @@ Try it:
 
 API docs: ${base}/docs
 `);
-} else {
+} else if (!closing) {
   console.log(`\nService running at ${base} (API docs: ${base}/docs). Keys: npm run admin -- keys create --project <id> --name <name>\n`);
 }
