@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Db } from './db/client.js';
 import { beat, forgetWorkers, releaseDeadWorkers } from './db/queries/heartbeats.js';
 import { withDeadline } from './lib/deadline.js';
+import { rootMessage } from './lib/logger.js';
 
 /**
  * The heartbeat of one worker process's graphile-worker pools, and the release of dead workers' jobs.
@@ -57,7 +58,7 @@ export function startHeartbeat(opts: { db: Db; log: Logger; deadAfterSeconds: nu
     } catch (err) {
       reachableSince = null;
       // Once per outage, without a stack: the database being away is expected, and the pools log it too.
-      if (!warned) log.warn({ err: (err as Error).message }, 'worker: heartbeat failed (database unavailable?); trying again');
+      if (!warned) log.warn({ reason: rootMessage(err) }, 'worker: heartbeat failed (database unavailable?); trying again');
       warned = true;
     }
   };
