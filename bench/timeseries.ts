@@ -55,9 +55,9 @@ runMain(async () => {
     { name: 'a year by day in Asia/Kolkata', query: `&interval=day&created_after=${yearAgo}&created_before=${now.toISOString()}`, zone: 'Asia/Kolkata', target: false },
   ];
   /** Every case at 1 connection: its buckets, the threads counted and the latency summary. */
-  const measure = async (state: string) => {
+  const measure = async (state: string, only = cases) => {
     const measured = [];
-    for (const c of cases) {
+    for (const c of only) {
       const target = { method: 'GET' as const, path: `${base}${c.zone ?? 'America/New_York'}${c.query}`, headers: { 'x-api-key': tenant.key } };
       const check = await fetchOnce(server.baseUrl, target);
       if (check.status !== 200) throw new Error(`${c.name}: ${check.status} ${check.body.slice(0, 200)}`);
@@ -83,6 +83,29 @@ runMain(async () => {
   for (const t of tables) await db.execute(sql.raw(`alter table ${t} reset (autovacuum_enabled)`));
   await db.execute(sql`vacuum (analyze) threads, thread_counts, thread_count_deltas`);
   const after = await measure('compacted');
+
+  // (3) A backfill writes labels 500 threads a statement, each thread in another hour of the year: every
+  // statement appends about two deltas a thread and queues a compaction seconds later. No worker runs here,
+  // so this is the state in which that compaction has not run yet, after every thread was relabelled so.
+  step(`relabelling every thread 500 a statement, as the backfill writes labels; no compaction runs`);
+  for (const t of tables) await db.execute(sql.raw(`alter table ${t} set (autovacuum_enabled = false)`));
+  const relabelStart = performance.now();
+  let lastId = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const [batch] = await db.execute<{ last: string | null }>(sql`
+      with b as (select id from threads where project_id = ${tenant.projectId} and id > ${lastId}::uuid order by id limit 500),
+      u as (
+        update threads t set categorized_at = now(), category_id = (select c.id from categories c
+          where c.project_id = t.project_id and c.name in ('Discovery', 'Troubleshooting') and c.id <> t.category_id limit 1)
+        from b where t.id = b.id and t.category_source = 'classifier' returning t.id)
+      select (select id::text from b order by id desc limit 1) as last, (select count(*) from u) as n`);
+    if (!batch?.last) break;
+    lastId = batch.last;
+  }
+  const relabelMs = performance.now() - relabelStart;
+  const piled = await count('thread_count_deltas');
+  step(`relabelled in ${ms(relabelMs)}: ${int(piled)} deltas not compacted`);
+  const [piledYear] = await measure('after a backfill, before its compaction', cases.filter((c) => c.target));
   await server.stop();
 
   printResultsHeader('bench:timeseries', { pgVersion, code });
@@ -100,6 +123,10 @@ runMain(async () => {
       }),
     ),
   );
+  console.log(
+    `\nAfter every thread was relabelled 500 a statement (${ms(relabelMs)}), before any compaction: ${int(piled)} deltas; ` +
+      `a year by day median ${ms(piledYear!.s.median)}, p99 ${ms(piledYear!.s.p99)}.`,
+  );
   const yearBefore = before.find((c) => c.target)!.s.median;
   const yearAfter = after.find((c) => c.target)!.s.median;
   console.log('\nTargets:\n');
@@ -109,6 +136,11 @@ runMain(async () => {
       [
         [`a year by day over ${int(size)} threads, right after writing: median <= 100 ms`, ms(yearBefore), passFail(yearBefore <= 100)],
         [`a year by day over ${int(size)} threads, compacted: median <= 100 ms`, ms(yearAfter), passFail(yearAfter <= 100)],
+        [
+          `a year by day over ${int(size)} threads, right after a backfill's labels, before their compaction: median <= 100 ms`,
+          ms(piledYear!.s.median),
+          passFail(piledYear!.s.median <= 100),
+        ],
       ],
     ),
   );
