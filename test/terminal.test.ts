@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t, { type Test } from 'tap';
+import { createServer } from 'node:net';
 import { freePort } from '../src/db/local.js';
 
 async function dataFolder(t: Test) {
@@ -118,4 +119,16 @@ t.test('the CLI with no server on the port starts the one of its folder for the 
   t.match(JSON.parse(res.stdout), { name: 'Alone' });
   t.ok(existsSync(path.join(dir, 'PG_VERSION')), 'in its own data folder');
   t.notOk(existsSync(path.join(dir, 'postmaster.pid')), 'stopped when the command ends');
+});
+
+t.test('npm start on a port another program holds: one line that says so, no stack, exit 1', async (t) => {
+  const holder = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => holder.once('listening', resolve));
+  t.teardown(() => holder.close());
+  const port = (holder.address() as { port: number }).port;
+  const svc = npmStart(t, checkout(await dataFolder(t), await freePort(), { PORT: String(port) }));
+  t.equal(await svc.exited, 1, 'exits 1');
+  t.match(svc.output(), /cannot listen: the port is in use by another program \(set PORT\)/);
+  t.notMatch(svc.output(), STACK_FRAME, 'no stack trace');
+  t.match(svc.output(), /embedded PostgreSQL stopped/, 'what had started is stopped');
 });
