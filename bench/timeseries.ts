@@ -6,10 +6,14 @@
 // connection for `seq` s, in two states side by side: (1) right after the seed and the labels were written,
 // before any compaction of the rollup's deltas and before any VACUUM or ANALYZE (autovacuum is off for the
 // tables involved meanwhile, and no worker runs), and (2) after the compaction folded every delta, then VACUUM
-// ANALYZE. Median and p99 of each against SPEC §7 (a year by day <= 100 ms, in both states).
+// ANALYZE. Then (3) a year by day right after a backfill of every thread through the sweep's own claim and
+// its batches' own label statement, 500 a batch, before the compaction they queue has run. Median and p99
+// against the target (a year by day <= 100 ms, in every state).
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { seedManyThreads } from '../src/db/queries/seed.js';
+import { claimDueThreads, finishBatch, type SweepMark } from '../src/db/queries/backfill.js';
+import { saveClassifierLabels } from '../src/db/queries/classification.js';
 import { compactThreadCounts } from '../src/db/queries/timeseries.js';
 import { runMain } from './lib/cleanup.js';
 import { describeCode } from './lib/code.js';
@@ -84,27 +88,33 @@ runMain(async () => {
   await db.execute(sql`vacuum (analyze) threads, thread_counts, thread_count_deltas`);
   const after = await measure('compacted');
 
-  // (3) A backfill writes labels 500 threads a statement, each thread in another hour of the year: every
-  // statement appends about two deltas a thread and queues a compaction seconds later. No worker runs here,
-  // so this is the state in which that compaction has not run yet, after every thread was relabelled so.
-  step(`relabelling every thread 500 a statement, as the backfill writes labels; no compaction runs`);
+  // (3) A backfill, as the sweep and its batches write it: every thread unlabelled (one statement), then
+  // claimed by the sweep's own statement 500 a batch and labelled by the batch's own statement. No worker
+  // runs, so the compaction those statements queue has not run when the series is asked.
+  step(`a backfill of every thread through the sweep's batches of 500; no compaction runs`);
   for (const t of tables) await db.execute(sql.raw(`alter table ${t} set (autovacuum_enabled = false)`));
+  await db.execute(sql`
+    update threads set category_id = null, category_source = null, categorized_at = null, classification_due_at = '-infinity'
+    where project_id = ${tenant.projectId}`);
+  while ((await compactThreadCounts(db, 20_000)) > 0);
+  const labels = await db.execute<{ id: string }>(sql`
+    select id from categories where project_id = ${tenant.projectId} and name in ('Discovery', 'Troubleshooting') order by name`);
   const relabelStart = performance.now();
-  let lastId = '00000000-0000-0000-0000-000000000000';
+  let mark: SweepMark | null = null;
   for (;;) {
-    const [batch] = await db.execute<{ last: string | null }>(sql`
-      with b as (select id from threads where project_id = ${tenant.projectId} and id > ${lastId}::uuid order by id limit 500),
-      u as (
-        update threads t set categorized_at = now(), category_id = (select c.id from categories c
-          where c.project_id = t.project_id and c.name in ('Discovery', 'Troubleshooting') and c.id <> t.category_id limit 1)
-        from b where t.id = b.id and t.category_source = 'classifier' returning t.id)
-      select (select id::text from b order by id desc limit 1) as last, (select count(*) from u) as n`);
-    if (!batch?.last) break;
-    lastId = batch.last;
+    const claim = await claimDueThreads(db, { limit: 4000, batchSize: 500, timeoutSeconds: 3600, after: mark });
+    mark = claim.next;
+    const batches = await db.execute<{ id: number; thread_ids: string[] }>(sql`select id, thread_ids from classification_batches`);
+    for (const b of batches) {
+      const picked = b.thread_ids.map((threadId, i) => ({ threadId, categoryId: labels[i % labels.length]!.id }));
+      await saveClassifierLabels(db, { projectId: tenant.projectId, labels: picked });
+      await finishBatch(db, { batchId: b.id });
+    }
+    if (claim.claimed === 0) break;
   }
   const relabelMs = performance.now() - relabelStart;
   const piled = await count('thread_count_deltas');
-  step(`relabelled in ${ms(relabelMs)}: ${int(piled)} deltas not compacted`);
+  step(`labelled in ${ms(relabelMs)}: ${int(piled)} deltas not compacted`);
   const [piledYear] = await measure('after a backfill, before its compaction', cases.filter((c) => c.target));
   await server.stop();
 
@@ -124,7 +134,7 @@ runMain(async () => {
     ),
   );
   console.log(
-    `\nAfter every thread was relabelled 500 a statement (${ms(relabelMs)}), before any compaction: ${int(piled)} deltas; ` +
+    `\nAfter a backfill of every thread through the sweep's batches of 500 (${ms(relabelMs)}), before any compaction: ${int(piled)} deltas; ` +
       `a year by day median ${ms(piledYear!.s.median)}, p99 ${ms(piledYear!.s.p99)}.`,
   );
   const yearBefore = before.find((c) => c.target)!.s.median;
@@ -137,7 +147,7 @@ runMain(async () => {
         [`a year by day over ${int(size)} threads, right after writing: median <= 100 ms`, ms(yearBefore), passFail(yearBefore <= 100)],
         [`a year by day over ${int(size)} threads, compacted: median <= 100 ms`, ms(yearAfter), passFail(yearAfter <= 100)],
         [
-          `a year by day over ${int(size)} threads, right after a backfill's labels, before their compaction: median <= 100 ms`,
+          `a year by day over ${int(size)} threads, right after a backfill, before any compaction: median <= 100 ms`,
           ms(piledYear!.s.median),
           passFail(piledYear!.s.median <= 100),
         ],

@@ -40,7 +40,7 @@ export async function finishBatch(db: DbOrTx, p: { batchId: number }): Promise<v
   await run(db.delete(classificationBatches).where(eq(classificationBatches.id, p.batchId)));
 }
 
-export type SweepMark = { dueAt: string; id: string };
+export type SweepMark = { dueAt: string; createdAt: string; id: string };
 
 /**
  * The sweep's claim, in one statement: up to `limit` unlabelled threads that are due (never enqueued,
@@ -61,10 +61,12 @@ export async function claimDueThreads(
   return db.transaction(async (tx) => {
     const [lock] = await rows<{ ok: boolean }>(tx, sql`select pg_try_advisory_xact_lock(${SWEEP_LOCK}) as ok`);
     if (!lock!.ok) return { claimed: 0, parked: 0, next: p.after ?? null };
-    const after = p.after ? sql`and (t.classification_due_at, t.id) > (${p.after.dueAt}::timestamptz, ${p.after.id}::uuid)` : sql``;
-    const [result] = await rows<{ claimed: number; parked: number; last_due: string | null; last_id: string | null }>(tx, sql`
+    const after = p.after
+      ? sql`and (t.classification_due_at, t.created_at, t.id) > (${p.after.dueAt}::timestamptz, ${p.after.createdAt}::timestamptz, ${p.after.id}::uuid)`
+      : sql``;
+    const [result] = await rows<{ claimed: number; parked: number; last_due: string | null; last_created: string | null; last_id: string | null }>(tx, sql`
       with picked as (
-        select t.id, t.project_id, t.classification_due_at as due,
+        select t.id, t.project_id, t.classification_due_at as due, t.created_at as created,
           -- A deleted project's threads wait for its purge: no classifier call is spent on them.
           not exists (select 1 from categories c where c.project_id = t.project_id)
             or exists (select 1 from projects pr where pr.id = t.project_id and pr.deleted_at is not null) as parked
@@ -72,7 +74,9 @@ export async function claimDueThreads(
         where t.category_id is null and t.classification_due_at <= now() ${after}
           -- NOT IN over a subquery is planned as a hashed subplan: one hash probe per thread scanned.
           and t.id not in (select unnest(thread_ids) from classification_batches where claimed_until > now())
-        order by t.classification_due_at, t.id
+        -- In creation order: a batch's threads then lie in a few hours, and their labels leave a few rows
+        -- of deltas in the rollup rather than about two a thread.
+        order by t.classification_due_at, t.created_at, t.id
         limit ${p.limit}
       ),
       parking as (
@@ -82,7 +86,7 @@ export async function claimDueThreads(
       batches as (
         insert into classification_batches (project_id, thread_ids, claimed_until)
         select project_id, array_agg(id), now() + make_interval(secs => ${p.timeoutSeconds}::int)
-        from (select id, project_id, (row_number() over (partition by project_id order by id) - 1) / ${p.batchSize} as n
+        from (select id, project_id, (row_number() over (partition by project_id order by created, id) - 1) / ${p.batchSize} as n
               from picked where not parked) numbered
         group by project_id, n
         returning id, cardinality(thread_ids) as size
@@ -92,13 +96,14 @@ export async function claimDueThreads(
           select (${BATCH_TASK}, json_build_object('batch_id', id), null, null, ${CLASSIFY_MAX_ATTEMPTS}, null, ${BACKFILL_PRIORITY}, null)::graphile_worker.job_spec
           from batches))
       ),
-      last as (select due::text as due, id::text as id from picked order by due desc, id desc limit 1)
+      last as (select due::text as due, created::text as created, id::text as id from picked order by due desc, created desc, id desc limit 1)
       select (select coalesce(sum(size), 0)::int from batches) as claimed,
              (select count(*)::int from picked where parked) as parked,
-             (select due from last) as last_due, (select id from last) as last_id
+             (select due from last) as last_due, (select created from last) as last_created, (select id from last) as last_id
       from jobs`);
     const { claimed, parked } = result!;
     const full = claimed + parked >= p.limit;
-    return { claimed, parked, next: full && result!.last_due ? { dueAt: result!.last_due, id: result!.last_id! } : null };
+    const last = result!;
+    return { claimed, parked, next: full && last.last_due ? { dueAt: last.last_due, createdAt: last.last_created!, id: last.last_id! } : null };
   });
 }

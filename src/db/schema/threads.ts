@@ -44,8 +44,9 @@ export const threads = pgTable(
     index('threads_project_updated_idx').on(t.projectId, t.updatedAt, t.id),
     // A relabel run's work list: the threads the classifier labelled, in the order it did.
     index('threads_classifier_labelled_idx').on(t.projectId, t.categorizedAt, t.id).where(sql`${t.categorySource} = 'classifier'`),
-    // The sweep's work list: only unlabelled threads, in the order they fall due.
-    index('threads_unlabelled_due_idx').on(t.classificationDueAt, t.id).where(sql`${t.categoryId} is null`),
+    // The sweep's work list: only unlabelled threads, in the order they fall due, then as they were created
+    // (a backfill batch then holds threads of a few hours, and its labels leave few deltas in the rollup).
+    index('threads_unlabelled_due_idx').on(t.classificationDueAt, t.createdAt, t.id).where(sql`${t.categoryId} is null`),
     // The list's `category_id=none`: unlabelled threads by UTC hour of creation (the time series rollup's hour),
     // newest first, so a page reads only the hours that the rollup says hold unlabelled threads (see
     // listThreads). Its predicate is not written `category_id is null` on purpose: that would let the planner

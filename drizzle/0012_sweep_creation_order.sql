@@ -1,0 +1,2 @@
+DROP INDEX "threads_unlabelled_due_idx";--> statement-breakpoint
+CREATE INDEX "threads_unlabelled_due_idx" ON "threads" USING btree ("classification_due_at","created_at","id") WHERE "threads"."category_id" is null;
