@@ -12,7 +12,7 @@
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { seedManyThreads } from '../src/db/queries/seed.js';
-import { claimDueThreads, finishBatch, type SweepMark } from '../src/db/queries/backfill.js';
+import { claimDueThreads, finishBatch, getBatch, type SweepMark } from '../src/db/queries/backfill.js';
 import { saveClassifierLabels } from '../src/db/queries/classification.js';
 import { compactThreadCounts } from '../src/db/queries/timeseries.js';
 import { runMain } from './lib/cleanup.js';
@@ -104,11 +104,11 @@ runMain(async () => {
   for (;;) {
     const claim = await claimDueThreads(db, { limit: 4000, batchSize: 500, timeoutSeconds: 3600, after: mark });
     mark = claim.next;
-    const batches = await db.execute<{ id: number; thread_ids: string[] }>(sql`select id, thread_ids from classification_batches`);
-    for (const b of batches) {
-      const picked = b.thread_ids.map((threadId, i) => ({ threadId, categoryId: labels[i % labels.length]!.id }));
+    for (const { id } of await db.execute<{ id: number }>(sql`select id from classification_batches`)) {
+      const batch = (await getBatch(db, { batchId: id }))!;
+      const picked = batch.threadIds.map((threadId, i) => ({ threadId, categoryId: labels[i % labels.length]!.id }));
       await saveClassifierLabels(db, { projectId: tenant.projectId, labels: picked });
-      await finishBatch(db, { batchId: b.id });
+      await finishBatch(db, { batchId: id });
     }
     if (claim.claimed === 0) break;
   }
