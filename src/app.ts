@@ -9,7 +9,6 @@ import Fastify, {
   type FastifyRequest,
   type HTTPMethods,
 } from 'fastify';
-import secureJson from 'secure-json-parse';
 import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -32,7 +31,8 @@ import health from './routes/health.js';
 import relabel from './routes/relabel.js';
 import threads from './routes/threads.js';
 import webhooks from './routes/webhooks.js';
-import { badRequest, ErrorCode, errorBody, unavailable } from './errors.js';
+import { ErrorCode, errorBody, unavailable } from './errors.js';
+import { keepReading, parseJson } from './plugins/body.js';
 import { toErrorReply } from './error-reply.js';
 import { documentCommonErrors } from './schemas/common.js';
 
@@ -57,55 +57,8 @@ export interface AppOptions {
 }
 
 const OVERLOAD_RETRY_AFTER_S = 10;
-const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
-// After a 413, the rest of a refused body is read and dropped, up to this much and this long.
-const DRAIN_BYTES = 64 * 2 ** 20;
-const DRAIN_MS = 10_000;
-
-/**
- * JSON bodies through secure-json-parse, as Fastify's own parser, but saying what is wrong: a `__proto__`
- * or `constructor.prototype` key is valid JSON that we refuse, not "invalid JSON".
- */
-function parseJson(_request: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void) {
-  if (body.length === 0) return done(badRequest('body: empty; send a JSON value or no content-type'));
-  try {
-    done(null, secureJson.parse(body, { protoAction: 'error', constructorAction: 'error' }));
-  } catch (err) {
-    const poisoned = /forbidden (prototype|constructor) property/.test((err as Error).message);
-    done(badRequest(poisoned ? 'body: a "__proto__" or "constructor.prototype" key is not accepted' : `body: not valid JSON (${(err as Error).message})`));
-  }
-}
-
-/**
- * A refused body (413) is answered before it is read, and the connection closed. Closed while the client is
- * still sending, the socket answers with a reset, and a client that sends its whole body before reading
- * the answer (most do) never sees the 413: so the close waits until the rest of the body has been read
- * and dropped, within bounds.
- */
-function keepReading(request: FastifyRequest, reply: FastifyReply) {
-  const { raw } = request;
-  reply.header('connection', 'close');
-  const socket = raw.socket;
-  // (app.inject's requests have no real socket.)
-  if (raw.readableEnded || typeof socket?.destroySoon !== 'function') return;
-  const closeSoon = socket.destroySoon.bind(socket);
-  let ended = false;
-  let closeAsked = false;
-  socket.destroySoon = () => (ended ? closeSoon() : void (closeAsked = true));
-  const timer = setTimeout(() => socket.destroy(), DRAIN_MS).unref();
-  let bytes = 0;
-  raw.on('data', (chunk: Buffer) => {
-    if ((bytes += chunk.length) > DRAIN_BYTES) socket.destroy();
-  });
-  raw.once('end', () => {
-    ended = true;
-    clearTimeout(timer);
-    if (closeAsked) closeSoon();
-  });
-  raw.resume();
-}
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
+const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 /** The whole HTTP API as one plugin: server.ts listens with it, tests inject into it. */
 export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   const { config } = opts;

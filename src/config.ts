@@ -142,7 +142,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return config as Config;
 }
 
-/** Settings that are valid but do nothing (SPEC §9: OPENAI_* without MODEL_PROVIDER=openai). */
+/** Settings that are valid but do nothing (OPENAI_* without MODEL_PROVIDER=openai). */
 export function configWarnings(config: Config, env: Record<string, string | undefined> = process.env): string[] {
   const unused = Object.keys(env).filter((name) => name.startsWith('OPENAI_') && name in ConfigSchema.properties && env[name]);
   return config.MODEL_PROVIDER === 'openai' || unused.length === 0 ? [] : [`${unused.join(', ')} ignored: MODEL_PROVIDER is ${config.MODEL_PROVIDER}`];

@@ -6,7 +6,7 @@ import { ModelUnavailableError } from './models/openai.js';
 
 // Seconds a client is told to wait after a 503: the API recovers within 5 s of the database's return.
 const DATABASE_RETRY_AFTER_S = 5;
-// The provider failed after its retries (SPEC §9): a client may try again shortly.
+// The provider failed after its retries : a client may try again shortly.
 const MODEL_RETRY_AFTER_S = 5;
 
 /** The status, body and Retry-After of any error a request can end with. */

@@ -3,7 +3,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import type { Db } from '../../src/db/client.js';
-import { listThreads, type ListThreadsParams } from '../../src/db/queries/threads.js';
+import { listThreads, type ListThreadsParams } from '../../src/db/queries/thread-list.js';
 import * as schema from '../../src/db/schema/index.js';
 
 /**

@@ -3,7 +3,7 @@ import closeWithGrace from 'close-with-grace';
 import { withDeadline } from './deadline.js';
 import type { Logger } from 'pino';
 
-// SPEC §8: a process exits within 10 s of SIGTERM/SIGINT. The steps share this budget; close-with-grace
+// A process exits within 10 s of SIGTERM/SIGINT. The steps share this budget; close-with-grace
 // exits (with 1) at the hard limit if a step ignores its deadline.
 const BUDGET_MS = 9500;
 const HARD_LIMIT_MS = 10_000;

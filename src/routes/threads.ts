@@ -3,7 +3,8 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyInstance } from 'fastify';
 import { setUserLabel } from '../db/queries/classification.js';
-import { getThread, listThreads, withQuestionAnswers, type ListThreadsParams, type ThreadCursor, type ThreadRecord } from '../db/queries/threads.js';
+import { getThread, withQuestionAnswers } from '../db/queries/threads.js';
+import { listThreads, type ListThreadsParams, type ThreadCursor, type ThreadRecord } from '../db/queries/thread-list.js';
 import { decodeCursor, encodeCursor } from '../lib/cursor.js';
 import { DateTimeFilter, DateWindow, errors, ProjectParams, Uuid } from '../schemas/common.js';
 import { CategorySource, ThreadDetail, ThreadPage, toExportThread, toThread, toThreadDetail } from '../schemas/threads.js';

@@ -17,12 +17,12 @@ export const questionAnswers = pgTable(
     position: integer().notNull(),
     question: text().notNull(),
     answer: text().notNull(),
-    // What the answer cost (SPEC §9); null on rows written before usage was recorded.
+    // What the answer cost; null on rows written before usage was recorded.
     model: text(),
     promptTokens: integer(),
     completionTokens: integer(),
     latencyMs: integer(),
-    // Feedback counts (SPEC §10), kept in the transaction that records each reaction.
+    // Feedback counts, kept in the transaction that records each reaction.
     upvotes: integer().notNull().default(0),
     downvotes: integer().notNull().default(0),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),

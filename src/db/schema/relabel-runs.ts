@@ -5,7 +5,7 @@ import { projects } from './projects.js';
 export const relabelStatus = pgEnum('relabel_status', ['running', 'done', 'cancelled']);
 
 /**
- * A project's reclassification of its history (SPEC §11): every thread the classifier labelled before
+ * A project's reclassification of its history : every thread the classifier labelled before
  * `startedAt` is due, and is done once the classifier has labelled it again (categorized_at moves past
  * startedAt) or a user has labelled it. The backfill machinery does the work (classification_batches with
  * this run). `done` is recorded when the run ends; while it runs it is `total` less what is still due.

@@ -23,7 +23,7 @@ export const threads = pgTable(
     categoryId: uuid(),
     categorySource: categorySource(),
     categorizedAt: timestamp({ withTimezone: true }),
-    // Moved by every change a client can see (SPEC §10): a follow-up, a label set, changed or cleared,
+    // Moved by every change a client can see : a follow-up, a label set, changed or cleared,
     // feedback. Threads that existed before this column count as changed when it was added.
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     // For an unlabelled thread, when the sweep may (re)enqueue it: -infinity = now, a time = a job holds

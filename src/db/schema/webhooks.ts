@@ -4,7 +4,7 @@ import { projects } from './projects.js';
 
 export const webhookEvent = pgEnum('webhook_event', ['thread.created', 'thread.labelled']);
 
-/** A project's endpoint for events (SPEC §11). The secret signs every delivery; it is shown once. */
+/** A project's endpoint for events. The secret signs every delivery; it is shown once. */
 export const webhooks = pgTable(
   'webhooks',
   {
