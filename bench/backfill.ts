@@ -40,7 +40,10 @@ runMain(async () => {
   await seedBacklog(db, backlog.projectId, size);
   // From the worker's launch: its start-up is part of "end to end".
   const started = Date.now();
-  const fast = await startWorker({ databaseUrl: database.url, env: { CLASSIFIER_LATENCY_MS: '0', CLASSIFIER_CONCURRENCY: '1000' } });
+  const fast = await startWorker({
+    databaseUrl: database.url,
+    env: { CLASSIFIER_LATENCY_MS: '0', CLASSIFIER_CONCURRENCY: '1000' },
+  });
   // Done is polled cheaply every 100 ms; the count (a scan of the backlog) only every 10 s, so that
   // measuring does not take CPU from what is measured.
   for (let lastCount = Date.now(); await anyUnlabelled(db, backlog.projectId); await sleep(100)) {
@@ -60,7 +63,12 @@ runMain(async () => {
   const providerStarted = Date.now();
   const providerWorker = await startWorker({
     databaseUrl: database.url,
-    env: { MODEL_PROVIDER: 'openai', OPENAI_BASE_URL: fake.baseURL, CLASSIFIER_BATCH_SIZE: '20', CLASSIFIER_CONCURRENCY: '1000' },
+    env: {
+      MODEL_PROVIDER: 'openai',
+      OPENAI_BASE_URL: fake.baseURL,
+      CLASSIFIER_BATCH_SIZE: '20',
+      CLASSIFIER_CONCURRENCY: '1000',
+    },
   });
   while (await anyUnlabelled(db, viaProvider.projectId)) await sleep(100);
   const providerSeconds = (Date.now() - providerStarted) / 1000;
@@ -76,7 +84,10 @@ runMain(async () => {
   step('warming the API server up (200 chats in 5 s), then its latency on an idle system (a chat every 250 ms)');
   await pacedChats(api.baseUrl, live, 5, 25);
   const idle = await pacedChats(api.baseUrl, live, 20, 250);
-  const slow = await startWorker({ databaseUrl: database.url, env: { CLASSIFIER_LATENCY_MS: '2000', CLASSIFIER_CONCURRENCY: '1000' } });
+  const slow = await startWorker({
+    databaseUrl: database.url,
+    env: { CLASSIFIER_LATENCY_MS: '2000', CLASSIFIER_CONCURRENCY: '1000' },
+  });
   step('warming up: 15 s for the first thousand classifications to be in flight');
   await sleep(15_000);
   const before = await unlabelled(db, backlog.projectId);
@@ -91,17 +102,39 @@ runMain(async () => {
   const lag = lags.sort((a, b) => a - b);
   const idleChat = summarize(idle.latencies);
   const busyChat = summarize(during.latencies);
-  console.log(`\n${table(
-    ['measure', 'value', 'target'],
-    [
-      ['latency 0: threads labelled per second', `${int(size / fastSeconds)} (${int(size)} in ${fastSeconds.toFixed(1)} s)`, `>= 15,000: ${passFail(size / fastSeconds >= 15_000)}`],
-      ['provider (fake, 2 s a call), CLASSIFIER_BATCH_SIZE=20: threads per second', `${int(providerSize / providerSeconds)} (${int(providerSize)} in ${providerSeconds.toFixed(1)} s)`, ''],
-      ['  provider calls per thread', (providerCalls / providerSize).toFixed(4), `<= 0.06: ${passFail(providerCalls / providerSize <= 0.06)}`],
-      ['2 s classifier, 1,000 in flight: threads per second', `${rate.toFixed(1)} = ${((rate / 500) * 100).toFixed(1)}% of 500`, `>= 90%: ${passFail(rate / 500 >= 0.9)}`],
-      ['  extrapolated to 1,000,000 threads', `${(1_000_000 / rate / 60).toFixed(1)} min`, '<= 37 min'],
-      ['new threads during it: label lag p50 / p95', `${lag.length ? percentile(lag, 50).toFixed(2) : '-'} s / ${lag.length ? percentile(lag, 95).toFixed(2) : '-'} s (${missing} unlabelled)`, `p95 <= 2.5 s (1.25 × 2 s): ${passFail(missing === 0 && lag.length > 0 && percentile(lag, 95) <= 2.5)}`],
-      ['chat median: idle / during backfill', `${ms(idleChat.median)} / ${ms(busyChat.median)}`, ''],
-      ['  ratio', (busyChat.median / idleChat.median).toFixed(3), 'about 1'],
-    ],
-  )}`);
+  console.log(
+    `\n${table(
+      ['measure', 'value', 'target'],
+      [
+        [
+          'latency 0: threads labelled per second',
+          `${int(size / fastSeconds)} (${int(size)} in ${fastSeconds.toFixed(1)} s)`,
+          `>= 15,000: ${passFail(size / fastSeconds >= 15_000)}`,
+        ],
+        [
+          'provider (fake, 2 s a call), CLASSIFIER_BATCH_SIZE=20: threads per second',
+          `${int(providerSize / providerSeconds)} (${int(providerSize)} in ${providerSeconds.toFixed(1)} s)`,
+          '',
+        ],
+        [
+          '  provider calls per thread',
+          (providerCalls / providerSize).toFixed(4),
+          `<= 0.06: ${passFail(providerCalls / providerSize <= 0.06)}`,
+        ],
+        [
+          '2 s classifier, 1,000 in flight: threads per second',
+          `${rate.toFixed(1)} = ${((rate / 500) * 100).toFixed(1)}% of 500`,
+          `>= 90%: ${passFail(rate / 500 >= 0.9)}`,
+        ],
+        ['  extrapolated to 1,000,000 threads', `${(1_000_000 / rate / 60).toFixed(1)} min`, '<= 37 min'],
+        [
+          'new threads during it: label lag p50 / p95',
+          `${lag.length ? percentile(lag, 50).toFixed(2) : '-'} s / ${lag.length ? percentile(lag, 95).toFixed(2) : '-'} s (${missing} unlabelled)`,
+          `p95 <= 2.5 s (1.25 × 2 s): ${passFail(missing === 0 && lag.length > 0 && percentile(lag, 95) <= 2.5)}`,
+        ],
+        ['chat median: idle / during backfill', `${ms(idleChat.median)} / ${ms(busyChat.median)}`, ''],
+        ['  ratio', (busyChat.median / idleChat.median).toFixed(3), 'about 1'],
+      ],
+    )}`,
+  );
 });

@@ -21,22 +21,54 @@ import { benchDatabase, createTenant } from './lib/database.js';
 import { interleavedLatency, loadTest, newQuestions, type Target } from './lib/http.js';
 import { notifyCeiling } from './lib/notify.js';
 import { startApiServer } from './lib/processes.js';
-import { banner, int, ms, numberArg, passFail, printResultsHeader, step, summarize, table, warnIfDisturbed } from './lib/report.js';
+import {
+  banner,
+  int,
+  ms,
+  numberArg,
+  passFail,
+  printResultsHeader,
+  step,
+  summarize,
+  table,
+  warnIfDisturbed,
+} from './lib/report.js';
 
 const { values } = parseArgs({
-  options: Object.fromEntries(['rounds', 'seq', 'load', 'slow', 'queued', 'wait-idle'].map((o) => [o, { type: 'string' }])) as Record<string, { type: 'string' }>,
+  options: Object.fromEntries(
+    ['rounds', 'seq', 'load', 'slow', 'queued', 'wait-idle'].map((o) => [o, { type: 'string' }]),
+  ),
 });
 
 const nextQuestion = newQuestions(
-  ['How do I configure %s?', 'Why does %s fail with a timeout?', 'How can I migrate %s to version 3?', 'Where can I find the logs for %s?',
-    'Does %s support Windows?', 'How do I authenticate requests to %s?', 'Can I run %s behind a corporate proxy?', 'How do I back up %s?'],
-  ['the CLI', 'the REST API', 'webhooks', 'the Docker image', 'the Python SDK', 'SSO', 'rate limiting', 'the search index', 'backups'],
+  [
+    'How do I configure %s?',
+    'Why does %s fail with a timeout?',
+    'How can I migrate %s to version 3?',
+    'Where can I find the logs for %s?',
+    'Does %s support Windows?',
+    'How do I authenticate requests to %s?',
+    'Can I run %s behind a corporate proxy?',
+    'How do I back up %s?',
+  ],
+  [
+    'the CLI',
+    'the REST API',
+    'webhooks',
+    'the Docker image',
+    'the Python SDK',
+    'SSO',
+    'rate limiting',
+    'the search index',
+    'backups',
+  ],
 );
 
 type Mode = 'off' | 'on';
 const MODES: Mode[] = ['off', 'on'];
 /** off,on | on,off | off,on | ...: each mode gets the same average position. */
-const abba = (rounds: number): Mode[] => Array.from({ length: rounds }, (_, i) => (i % 2 === 0 ? MODES : [...MODES].reverse())).flat();
+const abba = (rounds: number): Mode[] =>
+  Array.from({ length: rounds }, (_, i) => (i % 2 === 0 ? MODES : [...MODES].reverse())).flat();
 const pooled = () => ({ off: [] as number[], on: [] as number[] });
 const rps = () => ({ off: [] as number[], on: [] as number[] });
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -49,7 +81,14 @@ runMain(async () => {
   const queued = Math.floor(numberArg(values.queued, 100_000, 'queued'));
   const idleWait = numberArg(values['wait-idle'], 0, 'wait-idle', true);
   const code = await describeCode();
-  banner('bench:chat', code.text, { rounds, seq: seqSeconds, load: loadSeconds, slow: slowSeconds, queued, 'wait-idle': idleWait });
+  banner('bench:chat', code.text, {
+    rounds,
+    seq: seqSeconds,
+    load: loadSeconds,
+    slow: slowSeconds,
+    queued,
+    'wait-idle': idleWait,
+  });
 
   const { url: databaseUrl, db, pgVersion } = await benchDatabase(2);
   const tenant = await createTenant(db, 'bench-chat');
@@ -59,10 +98,12 @@ runMain(async () => {
     headers: { 'x-api-key': tenant.key, 'content-type': 'application/json' },
     body: nextQuestion,
   };
-  const jobCount = async () => (await db.$client<[{ n: number }]>`select count(*)::int as n from graphile_worker.jobs`)[0].n;
+  const jobCount = async () =>
+    (await db.$client<[{ n: number }]>`select count(*)::int as n from graphile_worker.jobs`)[0].n;
   const clearJobs = () => db.$client`delete from graphile_worker._private_jobs`;
   // The chat's own jobs (keyed by thread), to leave a pre-filled queue as it was.
-  const clearChatJobs = () => db.$client`delete from graphile_worker._private_jobs where key like 'threads__classify:%'`;
+  const clearChatJobs = () =>
+    db.$client`delete from graphile_worker._private_jobs where key like 'threads__classify:%'`;
   const busiest: number[] = [];
   const withServer = async (mode: Mode, llmMs: number, measure: (baseUrl: string, pid: number) => Promise<void>) => {
     const server = await startApiServer({ databaseUrl, env: { CATEGORISATION: mode, LLM_LATENCY_MS: String(llmMs) } });
@@ -75,7 +116,9 @@ runMain(async () => {
 
   // Both modes at once, one request at a time in turn (interleavedLatency): drift falls on both alike.
   const withBothServers = async (measure: (urls: string[]) => Promise<void>) => {
-    const servers = await Promise.all(MODES.map((mode) => startApiServer({ databaseUrl, env: { CATEGORISATION: mode, LLM_LATENCY_MS: '0' } })));
+    const servers = await Promise.all(
+      MODES.map((mode) => startApiServer({ databaseUrl, env: { CATEGORISATION: mode, LLM_LATENCY_MS: '0' } })),
+    );
     try {
       await measure(servers.map((server) => server.baseUrl));
     } finally {
@@ -88,9 +131,9 @@ runMain(async () => {
       await interleavedLatency(urls, target, 1);
       await waitIdle(idleWait);
       const { latencies, cpu } = await interleavedLatency(urls, target, seqSeconds);
-      MODES.forEach((mode, m) => into[mode].push(...latencies[m]!));
+      MODES.forEach((mode, m) => into[mode].push(...latencies[m]));
       busiest.push(cpu.other);
-      medians = MODES.map((mode, m) => `${mode} ${ms(summarize(latencies[m]!).median)}`).join(', ');
+      medians = MODES.map((mode, m) => `${mode} ${ms(summarize(latencies[m]).median)}`).join(', ');
     });
     return medians;
   };
@@ -133,7 +176,9 @@ runMain(async () => {
       const many = await loadTest(url, target, 32, loadSeconds, pid);
       fast[mode].push(many.requestsPerSecond);
       busiest.push(many.cpu.other);
-      step(`1. round ${i + 1} ${mode}, 32 conns: ${int(many.requestsPerSecond)} req/s (server CPU ${ms(many.serverCpuPerRequestMs)}/req)`);
+      step(
+        `1. round ${i + 1} ${mode}, 32 conns: ${int(many.requestsPerSecond)} req/s (server CPU ${ms(many.serverCpuPerRequestMs)}/req)`,
+      );
     });
   }
 
@@ -182,7 +227,9 @@ runMain(async () => {
   const r1 = { off: mean(fast.off), on: mean(fast.on) };
   const r3 = { off: mean(slowRps.off), on: mean(slowRps.on) };
   printResultsHeader('bench:chat', { pgVersion, code });
-  console.log(`${rounds} rounds per mode and phase; 1 conn: both modes side by side, a request to each in turn; otherwise ABBA order. Latencies pooled over the rounds, req/s the mean of the rounds.\n`);
+  console.log(
+    `${rounds} rounds per mode and phase; 1 conn: both modes side by side, a request to each in turn; otherwise ABBA order. Latencies pooled over the rounds, req/s the mean of the rounds.\n`,
+  );
   console.log(
     table(
       ['phase', 'measure', 'off', 'on', 'on − off / on ÷ off'],
@@ -191,7 +238,13 @@ runMain(async () => {
         ['', '1 conn p99', ms(s1.off.p99), ms(s1.on.p99), ''],
         ['', '32 conns req/s', int(r1.off), int(r1.on), (r1.on / r1.off).toFixed(3)],
         ['', 'its write alone, median', ms(s0.off.median), ms(s0.on.median), ms(s0.on.median - s0.off.median)],
-        [`LLM 0, ${int(queued)} jobs queued`, '1 conn median', ms(s2.off.median), ms(s2.on.median), ms(s2.on.median - s2.off.median)],
+        [
+          `LLM 0, ${int(queued)} jobs queued`,
+          '1 conn median',
+          ms(s2.off.median),
+          ms(s2.on.median),
+          ms(s2.on.median - s2.off.median),
+        ],
         ['', 'its write alone, median', ms(sq.off.median), ms(sq.on.median), ms(sq.on.median - sq.off.median)],
         ['LLM 1000, 256 conns', 'req/s', int(r3.off), int(r3.on), (r3.on / r3.off).toFixed(3)],
         ['', 'median', ms(s3.off.median), ms(s3.on.median), (s3.on.median / s3.off.median).toFixed(3)],
@@ -209,14 +262,38 @@ runMain(async () => {
     table(
       ['target (SPEC §7)', 'measured', 'result'],
       [
-        ['LLM 1000, 256 conns: on ÷ off throughput >= 0.98', (r3.on / r3.off).toFixed(3), passFail(r3.on / r3.off >= 0.98)],
-        ['LLM 1000, 256 conns: on ÷ off median <= 1.01', (s3.on.median / s3.off.median).toFixed(3), passFail(s3.on.median / s3.off.median <= 1.01)],
-        ['LLM 1000, 256 conns: on ÷ off p99 <= 1.05', (s3.on.p99 / s3.off.p99).toFixed(3), passFail(s3.on.p99 / s3.off.p99 <= 1.05)],
-        ['LLM 0, 1 conn: on − off median <= 0.3 ms, empty queue', ms(s1.on.median - s1.off.median), passFail(s1.on.median - s1.off.median <= 0.3)],
-        [`LLM 0, 1 conn: on − off median <= 0.3 ms, ${int(queued)} queued`, ms(s2.on.median - s2.off.median), passFail(s2.on.median - s2.off.median <= 0.3)],
+        [
+          'LLM 1000, 256 conns: on ÷ off throughput >= 0.98',
+          (r3.on / r3.off).toFixed(3),
+          passFail(r3.on / r3.off >= 0.98),
+        ],
+        [
+          'LLM 1000, 256 conns: on ÷ off median <= 1.01',
+          (s3.on.median / s3.off.median).toFixed(3),
+          passFail(s3.on.median / s3.off.median <= 1.01),
+        ],
+        [
+          'LLM 1000, 256 conns: on ÷ off p99 <= 1.05',
+          (s3.on.p99 / s3.off.p99).toFixed(3),
+          passFail(s3.on.p99 / s3.off.p99 <= 1.05),
+        ],
+        [
+          'LLM 0, 1 conn: on − off median <= 0.3 ms, empty queue',
+          ms(s1.on.median - s1.off.median),
+          passFail(s1.on.median - s1.off.median <= 0.3),
+        ],
+        [
+          `LLM 0, 1 conn: on − off median <= 0.3 ms, ${int(queued)} queued`,
+          ms(s2.on.median - s2.off.median),
+          passFail(s2.on.median - s2.off.median <= 0.3),
+        ],
         ['LLM 0, 32 conns: off >= 2,500 req/s', int(r1.off), passFail(r1.off >= 2500)],
         ['LLM 0, 32 conns: on >= 1,500 req/s', int(r1.on), passFail(r1.on >= 1500)],
-        ['LLM 0, 1 conn: median <= 2 ms', ms(Math.max(s1.off.median, s1.on.median)), passFail(Math.max(s1.off.median, s1.on.median) <= 2)],
+        [
+          'LLM 0, 1 conn: median <= 2 ms',
+          ms(Math.max(s1.off.median, s1.on.median)),
+          passFail(Math.max(s1.off.median, s1.on.median) <= 2),
+        ],
       ],
     ),
   );

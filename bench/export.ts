@@ -20,33 +20,42 @@ import { banner, int, numberArg, passFail, printResultsHeader, step, table } fro
 const { positionals } = parseArgs({ allowPositionals: true, options: {} });
 
 /** Resident memory of a process in MiB, from /proc (Linux). */
-const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+const rssMiB = (pid: number) =>
+  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 
 /** Downloads `url` to nowhere, counting lines and bytes, sampling the server's memory meanwhile. */
 function download(url: string, key: string, serverPid: number) {
-  return new Promise<{ seconds: number; bytes: number; lines: number; status: number; peakMiB: number }>((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    let peakMiB = rssMiB(serverPid);
-    const sampler = setInterval(() => (peakMiB = Math.max(peakMiB, rssMiB(serverPid))), 50);
-    const req = request(url, { headers: { 'x-api-key': key } }, (res) => {
-      let bytes = 0;
-      let lines = 0;
-      res.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-        for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+  return new Promise<{ seconds: number; bytes: number; lines: number; status: number; peakMiB: number }>(
+    (resolve, reject) => {
+      const started = process.hrtime.bigint();
+      let peakMiB = rssMiB(serverPid);
+      const sampler = setInterval(() => (peakMiB = Math.max(peakMiB, rssMiB(serverPid))), 50);
+      const req = request(url, { headers: { 'x-api-key': key } }, (res) => {
+        let bytes = 0;
+        let lines = 0;
+        res.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+        });
+        res.on('end', () => {
+          clearInterval(sampler);
+          resolve({
+            seconds: Number(process.hrtime.bigint() - started) / 1e9,
+            bytes,
+            lines,
+            status: res.statusCode ?? 0,
+            peakMiB,
+          });
+        });
+        res.on('error', reject);
       });
-      res.on('end', () => {
+      req.on('error', (err) => {
         clearInterval(sampler);
-        resolve({ seconds: Number(process.hrtime.bigint() - started) / 1e9, bytes, lines, status: res.statusCode ?? 0, peakMiB });
+        reject(err);
       });
-      res.on('error', reject);
-    });
-    req.on('error', (err) => {
-      clearInterval(sampler);
-      reject(err);
-    });
-    req.end();
-  });
+      req.end();
+    },
+  );
 }
 
 runMain(async () => {
@@ -60,7 +69,9 @@ runMain(async () => {
   await seedManyThreads(db, { projectId: tenant.projectId, count: size });
   await labelAsAfterBackfill(db, tenant.projectId);
   await db.execute(sql`vacuum (analyze) threads, question_answers`);
-  const [qas] = await db.execute<{ n: number }>(sql`select count(*)::int as n from question_answers where project_id = ${tenant.projectId}`);
+  const [qas] = await db.execute<{ n: number }>(
+    sql`select count(*)::int as n from question_answers where project_id = ${tenant.projectId}`,
+  );
 
   const server = await startApiServer({ databaseUrl });
   step(`API server pid ${server.pid} at ${server.baseUrl}`);
@@ -75,8 +86,17 @@ runMain(async () => {
     const small = await download(`${base}?format=${format}&${tenth}`, tenant.key, server.pid);
     const r = await download(`${base}?format=${format}`, tenant.key, server.pid);
     const count = (lines: number) => (format === 'csv' ? lines - 1 : lines); // the CSV header (the seed's questions hold no newline)
-    step(`${format}: ${int(count(r.lines))} threads, ${int(r.bytes / 2 ** 20)} MiB in ${r.seconds.toFixed(1)} s (status ${r.status}); server peak RSS ${r.peakMiB.toFixed(0)} MiB (a tenth: ${small.peakMiB.toFixed(0)} MiB)`);
-    results.push({ format, seconds: r.seconds, rows: count(r.lines), ok: r.status === 200 && count(r.lines) === size, smallPeak: small.peakMiB, peak: r.peakMiB });
+    step(
+      `${format}: ${int(count(r.lines))} threads, ${int(r.bytes / 2 ** 20)} MiB in ${r.seconds.toFixed(1)} s (status ${r.status}); server peak RSS ${r.peakMiB.toFixed(0)} MiB (a tenth: ${small.peakMiB.toFixed(0)} MiB)`,
+    );
+    results.push({
+      format,
+      seconds: r.seconds,
+      rows: count(r.lines),
+      ok: r.status === 200 && count(r.lines) === size,
+      smallPeak: small.peakMiB,
+      peak: r.peakMiB,
+    });
     rows.push([
       format,
       int(count(r.lines)),
@@ -89,15 +109,25 @@ runMain(async () => {
   }
 
   printResultsHeader('bench:export', { pgVersion, code });
-  console.log(`${int(size)} threads with ${int(qas!.n)} question-answers in one project.\n`);
-  console.log(table(['format', 'threads', 'size', 'time', 'threads/s', 'server peak RSS, a tenth', 'server peak RSS, all'], rows));
+  console.log(`${int(size)} threads with ${int(qas.n)} question-answers in one project.\n`);
+  console.log(
+    table(['format', 'threads', 'size', 'time', 'threads/s', 'server peak RSS, a tenth', 'server peak RSS, all'], rows),
+  );
   console.log('\nTargets:\n');
   console.log(
     table(
       ['target', 'measured', 'result'],
       results.flatMap((r) => [
-        [`${r.format}: every thread, ${int(size)} in <= 30 s`, `${int(r.rows)} in ${r.seconds.toFixed(1)} s`, passFail(r.ok && r.seconds <= 30)],
-        [`${r.format}: memory flat (peak within 64 MiB of a tenth's)`, `${r.peak.toFixed(0)} vs ${r.smallPeak.toFixed(0)} MiB`, passFail(r.peak - r.smallPeak <= 64)],
+        [
+          `${r.format}: every thread, ${int(size)} in <= 30 s`,
+          `${int(r.rows)} in ${r.seconds.toFixed(1)} s`,
+          passFail(r.ok && r.seconds <= 30),
+        ],
+        [
+          `${r.format}: memory flat (peak within 64 MiB of a tenth's)`,
+          `${r.peak.toFixed(0)} vs ${r.smallPeak.toFixed(0)} MiB`,
+          passFail(r.peak - r.smallPeak <= 64),
+        ],
       ]),
     ),
   );

@@ -24,16 +24,30 @@ runMain(async () => {
   const tenant = await createTenant(db, 'bench-lag');
 
   const api = await startApiServer({ databaseUrl: database.url });
-  await startWorker({ databaseUrl: database.url, env: { CLASSIFIER_LATENCY_MS: '2000', CLASSIFIER_CONCURRENCY: '100' } });
+  await startWorker({
+    databaseUrl: database.url,
+    env: { CLASSIFIER_LATENCY_MS: '2000', CLASSIFIER_CONCURRENCY: '100' },
+  });
   step(`chatting every ${everyMs} ms for ${seconds} s`);
   const { threadIds } = await pacedChats(api.baseUrl, tenant, seconds, everyMs);
   const { lags, missing } = await labelLags(db, threadIds, 20);
   const sorted = lags.sort((a, b) => a - b);
   const s = (x: number) => `${x.toFixed(3)} s`;
-  console.log(`\n${table(
-    ['threads', 'labelled', 'lag p50', 'lag p95', 'lag max', 'p95 / classifier latency', 'target'],
-    [[String(threadIds.length), String(lags.length), s(percentile(sorted, 50)), s(percentile(sorted, 95)), s(sorted.at(-1) ?? NaN),
-      (percentile(sorted, 95) / 2).toFixed(2), 'p95 close to 2 s']],
-  )}`);
+  console.log(
+    `\n${table(
+      ['threads', 'labelled', 'lag p50', 'lag p95', 'lag max', 'p95 / classifier latency', 'target'],
+      [
+        [
+          String(threadIds.length),
+          String(lags.length),
+          s(percentile(sorted, 50)),
+          s(percentile(sorted, 95)),
+          s(sorted.at(-1) ?? NaN),
+          (percentile(sorted, 95) / 2).toFixed(2),
+          'p95 close to 2 s',
+        ],
+      ],
+    )}`,
+  );
   if (missing > 0) throw new Error(`${missing} threads were not labelled within 20 s of the last chat`);
 });

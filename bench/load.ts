@@ -33,12 +33,28 @@ const { values } = parseArgs({
   },
 });
 const quote = (a: string) => (/^[\w./:=@%+-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`);
-const command = process.env.npm_lifecycle_event === 'bench:load'
-  ? `npm run bench:load${args.length ? ` -- ${args.map(quote).join(' ')}` : ''}`
-  : `tsx bench/load.ts ${args.map(quote).join(' ')}`.trim();
+const command =
+  process.env.npm_lifecycle_event === 'bench:load'
+    ? `npm run bench:load${args.length ? ` -- ${args.map(quote).join(' ')}` : ''}`
+    : `tsx bench/load.ts ${args.map(quote).join(' ')}`.trim();
 
-const TEMPLATES = ['How do I configure %s?', 'Why does %s fail with a timeout?', 'Does %s support Windows?', 'How do I back up %s?', 'What permissions does %s need?'];
-const SUBJECTS = ['the CLI', 'the REST API', 'webhooks', 'the Docker image', 'SSO', 'rate limiting', 'the scheduler', 'audit logs'];
+const TEMPLATES = [
+  'How do I configure %s?',
+  'Why does %s fail with a timeout?',
+  'Does %s support Windows?',
+  'How do I back up %s?',
+  'What permissions does %s need?',
+];
+const SUBJECTS = [
+  'the CLI',
+  'the REST API',
+  'webhooks',
+  'the Docker image',
+  'SSO',
+  'rate limiting',
+  'the scheduler',
+  'audit logs',
+];
 /** A new question every call (a new thread each chat), as bench/chat.ts does. */
 const nextQuestion = newQuestions(TEMPLATES, SUBJECTS);
 
@@ -48,7 +64,13 @@ interface Outcome extends LoadRun {
   connections: number;
 }
 
-const run = async (name: string, baseUrl: string, request: autocannon.Request, connections: number, seconds: number): Promise<Outcome> => ({
+const run = async (
+  name: string,
+  baseUrl: string,
+  request: autocannon.Request,
+  connections: number,
+  seconds: number,
+): Promise<Outcome> => ({
   name,
   connections,
   ...(await autocannonRun(baseUrl, request, connections, seconds)),
@@ -75,8 +97,13 @@ runMain(async () => {
   console.log(`command: ${command}`);
   const code = await describeCode();
   banner('bench:load', code.text, {
-    threads, connections: `${connections} (chat ${chatConnections}, threads list ${listConnections})`, duration, warmup,
-    LLM_LATENCY_MS: llmLatency, CATEGORISATION: 'on', CLASSIFIER_LATENCY_MS: 0,
+    threads,
+    connections: `${connections} (chat ${chatConnections}, threads list ${listConnections})`,
+    duration,
+    warmup,
+    LLM_LATENCY_MS: llmLatency,
+    CATEGORISATION: 'on',
+    CLASSIFIER_LATENCY_MS: 0,
   });
 
   const { url: databaseUrl, db, pgVersion } = await benchDatabase(3);
@@ -88,7 +115,9 @@ runMain(async () => {
   step(`worker pid ${worker.pid}: labelling the seeded threads before the load`);
   const labelStart = Date.now();
   while ((await anyUnlabelled(db, tenant.projectId)) && Date.now() - labelStart < 600_000) await sleep(500);
-  step(`  ${(await anyUnlabelled(db, tenant.projectId)) ? 'NOT all labelled after 600 s, measuring anyway' : 'all labelled'} (${((Date.now() - labelStart) / 1000).toFixed(1)} s)`);
+  step(
+    `  ${(await anyUnlabelled(db, tenant.projectId)) ? 'NOT all labelled after 600 s, measuring anyway' : 'all labelled'} (${((Date.now() - labelStart) / 1000).toFixed(1)} s)`,
+  );
   await db.execute(sql`vacuum analyze threads`);
 
   // 100 cursors at random depths, as a client paging through the list would send them.
@@ -102,11 +131,15 @@ runMain(async () => {
   }
   let listNo = 0;
   const listRequest: autocannon.Request = {
-    method: 'GET', path: base, headers: { 'x-api-key': tenant.key },
+    method: 'GET',
+    path: base,
+    headers: { 'x-api-key': tenant.key },
     setupRequest: (r) => ((r.path = listPaths[listNo++ % listPaths.length]!), r),
   };
   const chatRequest: autocannon.Request = {
-    method: 'POST', path: `/query/v1/projects/${tenant.projectId}/chat`, headers: { 'x-api-key': tenant.key, 'content-type': 'application/json' },
+    method: 'POST',
+    path: `/query/v1/projects/${tenant.projectId}/chat`,
+    headers: { 'x-api-key': tenant.key, 'content-type': 'application/json' },
     setupRequest: (r) => ((r.body = nextQuestion()), r),
   };
 
@@ -115,10 +148,21 @@ runMain(async () => {
     env: { LLM_LATENCY_MS: String(llmLatency), CATEGORISATION: 'on' },
   });
   step(`API server pid ${server.pid} at ${server.baseUrl}`);
-  for (const [method, path] of [['POST', chatRequest.path!], ['GET', listPaths[0]!], ['GET', listPaths[2]!], ['GET', listPaths[3]!]] as const) {
+  for (const [method, path] of [
+    ['POST', chatRequest.path!],
+    ['GET', listPaths[0]],
+    ['GET', listPaths[2]],
+    ['GET', listPaths[3]],
+  ] as const) {
     const post = method === 'POST';
-    const res = await fetchOnce(server.baseUrl, { method, path, headers: (post ? chatRequest : listRequest).headers!, body: post ? nextQuestion : undefined });
-    if (res.status !== 200) throw new Error(`sanity check ${method} ${path}: HTTP ${res.status} ${res.body.slice(0, 300)}`);
+    const res = await fetchOnce(server.baseUrl, {
+      method,
+      path,
+      headers: (post ? chatRequest : listRequest).headers!,
+      body: post ? nextQuestion : undefined,
+    });
+    if (res.status !== 200)
+      throw new Error(`sanity check ${method} ${path}: HTTP ${res.status} ${res.body.slice(0, 300)}`);
   }
 
   const both = (seconds: number) =>
@@ -130,7 +174,9 @@ runMain(async () => {
     step(`warm-up: ${warmup} s`);
     await both(warmup);
   }
-  const [{ before }] = await db.execute<{ before: number }>(sql`select count(*)::int as before from threads where project_id = ${tenant.projectId}`);
+  const [{ before }] = await db.execute<{ before: number }>(
+    sql`select count(*)::int as before from threads where project_id = ${tenant.projectId}`,
+  );
   step(`measuring: ${duration} s at ${connections} connections`);
   const cpu = cpuProbe();
   const t0 = process.hrtime.bigint();
@@ -150,10 +196,20 @@ runMain(async () => {
   };
   const rows = outcomes.map((o) => row(o.name, o.connections, o.latencies, o.seconds, errorCount(o)));
   const total = outcomes.reduce((a, o) => a + errorCount(o), 0);
-  rows.push(row('total', connections, outcomes.flatMap((o) => o.latencies), wall, total));
+  rows.push(
+    row(
+      'total',
+      connections,
+      outcomes.flatMap((o) => o.latencies),
+      wall,
+      total,
+    ),
+  );
 
   printResultsHeader('bench:load', { pgVersion, code, command });
-  console.log(`${int(threads)} seeded threads; ${duration} s measured after ${warmup} s of warm-up; LLM_LATENCY_MS=${llmLatency}\n`);
+  console.log(
+    `${int(threads)} seeded threads; ${duration} s measured after ${warmup} s of warm-up; LLM_LATENCY_MS=${llmLatency}\n`,
+  );
   console.log(table(['endpoint', 'connections', 'requests (2xx)', 'req/s (2xx)', 'p50', 'p99', 'errors'], rows));
   console.log(`\nerrors: ${total === 0 ? 'none' : 'by kind:'}`);
   for (const o of outcomes) if (errorCount(o) > 0) console.log(`  ${o.name}: ${errorDetail(o)}`);
@@ -161,7 +217,14 @@ runMain(async () => {
     `\np50/p99: nearest rank over every 2xx response, timed by autocannon (fractional ms); errors: non-2xx responses, ` +
       `timeouts (10 s) and connection errors.`,
   );
-  console.log(`threads created during the measurement: ${int(counts!.created)}; at the end: ${int(counts!.jobs)} graphile-worker jobs queued, ${int(counts!.unlabelled)} threads unlabelled`);
-  console.log(`CPU during the measurement: bench processes ${cores(use.own)} cores, other processes ${cores(use.other)} cores`);
-  if (use.other > 0.15) console.log(`WARNING: other processes used ${cores(use.other)} cores: the figures are disturbed, re-run on an idle machine.`);
+  console.log(
+    `threads created during the measurement: ${int(counts.created)}; at the end: ${int(counts.jobs)} graphile-worker jobs queued, ${int(counts.unlabelled)} threads unlabelled`,
+  );
+  console.log(
+    `CPU during the measurement: bench processes ${cores(use.own)} cores, other processes ${cores(use.other)} cores`,
+  );
+  if (use.other > 0.15)
+    console.log(
+      `WARNING: other processes used ${cores(use.other)} cores: the figures are disturbed, re-run on an idle machine.`,
+    );
 });

@@ -68,28 +68,45 @@ runMain(async () => {
   let gone = false;
   const watching = (async () => {
     while (!gone) {
-      const [row] = await db.execute<{ n: number }>(sql`select count(*)::int as n from projects where id = ${doomed.projectId}`);
-      gone = row!.n === 0;
+      const [row] = await db.execute<{ n: number }>(
+        sql`select count(*)::int as n from projects where id = ${doomed.projectId}`,
+      );
+      gone = row.n === 0;
       if (!gone) await sleep(100);
     }
   })();
   const during = await chatsUntil(api.baseUrl, live, () => gone);
   await watching;
   const seconds = (Date.now() - started) / 1000;
-  const [left] = await db.execute<{ n: number }>(sql`select count(*)::int as n from threads where project_id = ${doomed.projectId}`);
+  const [left] = await db.execute<{ n: number }>(
+    sql`select count(*)::int as n from threads where project_id = ${doomed.projectId}`,
+  );
 
   printResultsHeader('bench:purge', { pgVersion, code });
   console.log('One API server, one worker; chats one at a time into another project, LLM_LATENCY_MS=0.\n');
   const b = summarize(baseline);
   const d = summarize(during);
-  console.log(table(['chats into another project', 'n', 'median', 'p99', 'max'], [
-    ['no purge (baseline)', int(baseline.length), ms(b.median), ms(b.p99), ms(Math.max(...baseline))],
-    ['while the purge runs', int(during.length), ms(d.median), ms(d.p99), ms(Math.max(...during))],
-  ]));
+  console.log(
+    table(
+      ['chats into another project', 'n', 'median', 'p99', 'max'],
+      [
+        ['no purge (baseline)', int(baseline.length), ms(b.median), ms(b.p99), ms(Math.max(...baseline))],
+        ['while the purge runs', int(during.length), ms(d.median), ms(d.p99), ms(Math.max(...during))],
+      ],
+    ),
+  );
   console.log();
-  console.log(table(['measure', 'value'], [
-    ['DELETE answered in', `${int(answeredAfter)} ms`],
-    ['purge of the project (threads, question-answers, categories, row)', `${seconds.toFixed(1)} s, ${int(size / seconds)} threads/s`],
-    ['threads of the project left', int(left!.n)],
-  ]));
+  console.log(
+    table(
+      ['measure', 'value'],
+      [
+        ['DELETE answered in', `${int(answeredAfter)} ms`],
+        [
+          'purge of the project (threads, question-answers, categories, row)',
+          `${seconds.toFixed(1)} s, ${int(size / seconds)} threads/s`,
+        ],
+        ['threads of the project left', int(left.n)],
+      ],
+    ),
+  );
 });

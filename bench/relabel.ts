@@ -17,7 +17,10 @@ import { startApiServer, startWorker } from './lib/processes.js';
 import { labelAsAfterBackfill } from './lib/threads-list.js';
 import { banner, int, ms, numberArg, percentile, printResultsHeader, step, table } from './lib/report.js';
 
-const { positionals, values } = parseArgs({ allowPositionals: true, options: { latency: { type: 'string' }, concurrency: { type: 'string' } } });
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: { latency: { type: 'string' }, concurrency: { type: 'string' } },
+});
 
 runMain(async () => {
   const size = Math.floor(numberArg(positionals[0], 100_000, 'size'));
@@ -32,7 +35,9 @@ runMain(async () => {
   step(`seeding ${int(size)} threads, labelled by the classifier`);
   await seedManyThreads(db, { projectId: history.projectId, count: size });
   await labelAsAfterBackfill(db, history.projectId);
-  await db.execute(sql`insert into categories (project_id, name, description) values (${history.projectId}, 'Careers', 'jobs hiring openings at the company')`);
+  await db.execute(
+    sql`insert into categories (project_id, name, description) values (${history.projectId}, 'Careers', 'jobs hiring openings at the company')`,
+  );
   await db.execute(sql`vacuum (analyze) threads`);
 
   const env = { CLASSIFIER_LATENCY_MS: String(latency), CLASSIFIER_CONCURRENCY: String(concurrency) };
@@ -46,7 +51,9 @@ runMain(async () => {
       body: body ? () => JSON.stringify(body) : undefined,
     });
   const preview = JSON.parse((await call('POST', '/categories/relabel/preview', { sample: 200 })).body);
-  step(`preview: ${preview.would_change} of ${preview.sampled} would change; estimate ${JSON.stringify(preview.estimate)}`);
+  step(
+    `preview: ${preview.would_change} of ${preview.sampled} would change; estimate ${JSON.stringify(preview.estimate)}`,
+  );
 
   const started = Date.now();
   const run = await call('POST', '/categories/relabel', {});
@@ -75,13 +82,23 @@ runMain(async () => {
     select count(*)::int as n from threads t join categories c on c.id = t.category_id where t.project_id = ${history.projectId} and c.name = 'Careers'`);
 
   printResultsHeader('bench:relabel', { pgVersion, code });
-  console.log(`One API server, one worker; stand-in classifier at ${latency} ms a call, CLASSIFIER_CONCURRENCY=${concurrency}.\n`);
-  console.log(table(['measure', 'value'], [
-    ['threads relabelled', `${int(last.total)} (${int(changed!.n)} moved to the new category)`],
-    ['time, start to done (progress polled every second)', `${seconds.toFixed(1)} s`],
-    ['threads per second', int(last.total / seconds)],
-    ['preview estimate', `${int(preview.estimate.provider_calls)} calls, ${preview.estimate.seconds} s`],
-    ['new threads meanwhile: label lag p50 / p95', `${sortedLags.length ? percentile(sortedLags, 50).toFixed(2) : '-'} s / ${sortedLags.length ? percentile(sortedLags, 95).toFixed(2) : '-'} s (${threadIds.length} threads, ${missing} unlabelled)`],
-    ['their chat latency p50 / p95', `${ms(percentile(chatLatencies, 50))} / ${ms(percentile(chatLatencies, 95))}`],
-  ]));
+  console.log(
+    `One API server, one worker; stand-in classifier at ${latency} ms a call, CLASSIFIER_CONCURRENCY=${concurrency}.\n`,
+  );
+  console.log(
+    table(
+      ['measure', 'value'],
+      [
+        ['threads relabelled', `${int(last.total)} (${int(changed.n)} moved to the new category)`],
+        ['time, start to done (progress polled every second)', `${seconds.toFixed(1)} s`],
+        ['threads per second', int(last.total / seconds)],
+        ['preview estimate', `${int(preview.estimate.provider_calls)} calls, ${preview.estimate.seconds} s`],
+        [
+          'new threads meanwhile: label lag p50 / p95',
+          `${sortedLags.length ? percentile(sortedLags, 50).toFixed(2) : '-'} s / ${sortedLags.length ? percentile(sortedLags, 95).toFixed(2) : '-'} s (${threadIds.length} threads, ${missing} unlabelled)`,
+        ],
+        ['their chat latency p50 / p95', `${ms(percentile(chatLatencies, 50))} / ${ms(percentile(chatLatencies, 95))}`],
+      ],
+    ),
+  );
 });

@@ -22,9 +22,28 @@ import { waitIdle } from './lib/cpu.js';
 import { benchDatabase, createTenant } from './lib/database.js';
 import { fetchOnce, loadTest, sequentialLatency, type Target } from './lib/http.js';
 import { startApiServer } from './lib/processes.js';
-import { expectedPage, explainListThreads, labelAsAfterBackfill, listFilters, medianChange, middleWindow, threadsAccess } from './lib/threads-list.js';
 import {
-  banner, cores, cpuColumnsNote, int, ms, numberArg, passFail, printResultsHeader, step, summarize, table, warnIfDisturbed,
+  expectedPage,
+  explainListThreads,
+  labelAsAfterBackfill,
+  listFilters,
+  medianChange,
+  middleWindow,
+  threadsAccess,
+} from './lib/threads-list.js';
+import {
+  banner,
+  cores,
+  cpuColumnsNote,
+  int,
+  ms,
+  numberArg,
+  passFail,
+  printResultsHeader,
+  step,
+  summarize,
+  table,
+  warnIfDisturbed,
 } from './lib/report.js';
 
 const { values, positionals } = parseArgs({
@@ -66,7 +85,17 @@ runMain(async () => {
   if (size < 2) throw new Error('size (first argument) must be at least 2');
   const depth = Math.max(1, Math.min(900_000, Math.floor(size * 0.9)));
   const code = await describeCode();
-  banner('bench:threads', code.text, { size, other, depth, warmup, seq: seqSeconds, 'filter-seq': filterSeconds, load: loadSeconds, connections, 'wait-idle': idleWait });
+  banner('bench:threads', code.text, {
+    size,
+    other,
+    depth,
+    warmup,
+    seq: seqSeconds,
+    'filter-seq': filterSeconds,
+    load: loadSeconds,
+    connections,
+    'wait-idle': idleWait,
+  });
 
   const { url: databaseUrl, db, pgVersion } = await benchDatabase(3);
   const tenant = await createTenant(db, 'bench-threads');
@@ -76,11 +105,15 @@ runMain(async () => {
   const seedStart = Date.now();
   await seed(db, tenant.projectId, size, 'measured project');
   await seed(db, neighbour.projectId, other, 'second project');
-  step(`seeded in ${((Date.now() - seedStart) / 1000).toFixed(1)} s; labelling the measured project's threads as after a backfill`);
+  step(
+    `seeded in ${((Date.now() - seedStart) / 1000).toFixed(1)} s; labelling the measured project's threads as after a backfill`,
+  );
   const labelStart = Date.now();
   const labels = await labelAsAfterBackfill(db, tenant.projectId);
   const labelCounts = [...labels.counts].map(([k, n]) => `${k} ${int(n)}`).join(', ');
-  step(`labelled in ${((Date.now() - labelStart) / 1000).toFixed(1)} s (${labelCounts}; the second project unlabelled); VACUUM ANALYZE`);
+  step(
+    `labelled in ${((Date.now() - labelStart) / 1000).toFixed(1)} s (${labelCounts}; the second project unlabelled); VACUUM ANALYZE`,
+  );
   await db.execute(sql`vacuum (analyze) threads, question_answers`);
 
   // The cursor of the page `depth` rows deep: the depth-th row, newest first (what OFFSET pagination would scan).
@@ -94,16 +127,22 @@ runMain(async () => {
     order by created_at desc, id desc offset ${depth} limit 1`);
   const [newest] = await db.execute<{ id: string }>(sql`
     select id from threads where project_id = ${tenant.projectId} order by created_at desc, id desc limit 1`);
-  const cursor = encodeCursor('threads', {}, { at: deepRow!.created_at, id: deepRow!.id });
+  const cursor = encodeCursor('threads', {}, { at: deepRow.created_at, id: deepRow.id });
 
   // EXPLAIN the very statements listThreads (src/db/queries/threads.ts) sends for the deep page and for
   // category_id=none (captured from a stand-in db that records the SQL, so this follows the query as it changes).
-  const planText = await explainListThreads(db, { projectId: tenant.projectId, limit: 20, cursor: { at: deepRow!.created_at, id: deepRow!.id } });
+  const planText = await explainListThreads(db, {
+    projectId: tenant.projectId,
+    limit: 20,
+    cursor: { at: deepRow.created_at, id: deepRow.id },
+  });
   // The threads table must be read by a range scan of its (project_id, created_at, id) index, with no sort.
   const deep = threadsAccess(planText);
   const indexScan = deep.rangeScanOnly && deep.index === 'threads_project_created_idx';
   console.log(`\nEXPLAIN (ANALYZE, BUFFERS) of the deep page (cursor at row ${int(depth)}):\n${planText}\n`);
-  step(`deep page plan: ${indexScan ? 'index scan on threads_project_created_idx, no sort' : 'NOT an index range scan of threads_project_created_idx'}`);
+  step(
+    `deep page plan: ${indexScan ? 'index scan on threads_project_created_idx, no sort' : 'NOT an index range scan of threads_project_created_idx'}`,
+  );
   // category_id=none when no thread of the project is unlabelled: threads must be read by
   // threads_unlabelled_hour_idx in the hours the rollup lists (none here), never by a filter over the
   // project's threads read newest first, and never sorted (the rollup's few hours may be).
@@ -119,13 +158,18 @@ runMain(async () => {
   const none = unlabelledScan(nonePlan);
   const noneIndexed = none.ok;
   console.log(`\nEXPLAIN (ANALYZE, BUFFERS) of category_id=none:\n${nonePlan}\n`);
-  const noneSummary = `${nonePlan.split('\n')[0]!.trim()}; ${none.index ? `index ${none.index}` : 'no index on threads'}${noneIndexed ? ", in the rollup's hours, no sort" : ''}`;
+  const noneSummary = `${nonePlan.split('\n')[0].trim()}; ${none.index ? `index ${none.index}` : 'no index on threads'}${noneIndexed ? ", in the rollup's hours, no sort" : ''}`;
   step(`category_id=none plan: ${noneSummary}`);
 
   const headers = { 'x-api-key': tenant.key };
   const base = `/query/v1/projects/${tenant.projectId}/threads/?limit=20`;
   const targets: { name: string; target: Target; expectFirst: string; expectCount: number }[] = [
-    { name: 'first page', target: { method: 'GET', path: base, headers }, expectFirst: newest!.id, expectCount: Math.min(20, size) },
+    {
+      name: 'first page',
+      target: { method: 'GET', path: base, headers },
+      expectFirst: newest.id,
+      expectCount: Math.min(20, size),
+    },
     {
       name: `page ${int(depth)} rows deep`,
       target: { method: 'GET', path: `${base}&cursor=${cursor}`, headers },
@@ -137,7 +181,11 @@ runMain(async () => {
   const window = await middleWindow(db, tenant.projectId, 30);
   const filters = [];
   for (const f of listFilters(labels, window, await medianChange(db, tenant.projectId))) {
-    filters.push({ ...f, target: { method: 'GET', path: `${base}${f.query}`, headers } as Target, expected: await expectedPage(db, tenant.projectId, f) });
+    filters.push({
+      ...f,
+      target: { method: 'GET', path: `${base}${f.query}`, headers } as Target,
+      expected: await expectedPage(db, tenant.projectId, f),
+    });
   }
   step(`filters: ${filters.map((f) => `${f.name} (${int(f.expected.matching)} threads)`).join(', ')}`);
 
@@ -156,8 +204,10 @@ runMain(async () => {
   }
   for (const f of filters) {
     const res = await fetchOnce(server.baseUrl, f.target);
-    const ids = res.status === 200 ? (JSON.parse(res.body) as { results: { id: string }[] }).results.map((r) => r.id) : [];
-    if (res.status !== 200 || ids.join() !== f.expected.ids.join()) throw new Error(`${f.name}: unexpected response ${res.status} ${res.body.slice(0, 300)}`);
+    const ids =
+      res.status === 200 ? (JSON.parse(res.body) as { results: { id: string }[] }).results.map((r) => r.id) : [];
+    if (res.status !== 200 || ids.join() !== f.expected.ids.join())
+      throw new Error(`${f.name}: unexpected response ${res.status} ${res.body.slice(0, 300)}`);
   }
 
   const results = [];
@@ -170,7 +220,9 @@ runMain(async () => {
     await waitIdle(idleWait);
     const seq = await sequentialLatency(server.baseUrl, t.target, seqSeconds);
     const s = summarize(seq.latencies);
-    step(`${t.name}, 1 conn: median ${ms(s.median)}, p99 ${ms(s.p99)}, ${int(seq.requestsPerSecond)} req/s (other processes ${cores(seq.cpu.other)} cores)`);
+    step(
+      `${t.name}, 1 conn: median ${ms(s.median)}, p99 ${ms(s.p99)}, ${int(seq.requestsPerSecond)} req/s (other processes ${cores(seq.cpu.other)} cores)`,
+    );
     results.push({ name: t.name, target: t.target, seq, s });
   }
   const filterRows = [];
@@ -178,7 +230,9 @@ runMain(async () => {
     await waitIdle(idleWait);
     const seq = await sequentialLatency(server.baseUrl, f.target, filterSeconds);
     const s = summarize(seq.latencies);
-    step(`${f.name}, 1 conn: median ${ms(s.median)}, p99 ${ms(s.p99)}, ${int(seq.requestsPerSecond)} req/s (other processes ${cores(seq.cpu.other)} cores)`);
+    step(
+      `${f.name}, 1 conn: median ${ms(s.median)}, p99 ${ms(s.p99)}, ${int(seq.requestsPerSecond)} req/s (other processes ${cores(seq.cpu.other)} cores)`,
+    );
     filterRows.push({ name: f.name, matching: f.expected.matching, seq, s });
   }
   const rows = [];
@@ -186,7 +240,9 @@ runMain(async () => {
     await waitIdle(idleWait);
     const load = await loadTest(server.baseUrl, r.target, connections, loadSeconds, server.pid);
     const l = summarize(load.latencies);
-    step(`${r.name}, ${connections} conns: ${int(load.requestsPerSecond)} req/s, median ${ms(l.median)}, p99 ${ms(l.p99)} (other processes ${cores(load.cpu.other)} cores)`);
+    step(
+      `${r.name}, ${connections} conns: ${int(load.requestsPerSecond)} req/s, median ${ms(l.median)}, p99 ${ms(l.p99)} (other processes ${cores(load.cpu.other)} cores)`,
+    );
     rows.push({ ...r, load, l });
   }
 
@@ -194,8 +250,12 @@ runMain(async () => {
   // VACUUM, so that only the next statement leaves dead entries), autovacuum off for threads, every thread
   // labelled in one UPDATE, ANALYZE, and measured at once. Every unlabelled version is then a dead entry in
   // the indexes of unlabelled threads until VACUUM.
-  step('category_id=none after a bulk label: unlabelling the project, VACUUM, one UPDATE labelling every thread, ANALYZE');
-  await db.execute(sql`update threads set category_id = null, category_source = null, categorized_at = null where project_id = ${tenant.projectId}`);
+  step(
+    'category_id=none after a bulk label: unlabelling the project, VACUUM, one UPDATE labelling every thread, ANALYZE',
+  );
+  await db.execute(
+    sql`update threads set category_id = null, category_source = null, categorized_at = null where project_id = ${tenant.projectId}`,
+  );
   await db.execute(sql`vacuum threads`);
   await db.execute(sql`alter table threads set (autovacuum_enabled = false)`);
   const bulkStart = Date.now();
@@ -209,40 +269,82 @@ runMain(async () => {
   // The first query in this state (no LP_DEAD hints yet), then the same once more.
   const bulkPlans = [await explainListThreads(db, { projectId: tenant.projectId, limit: 20, categoryId: null })];
   bulkPlans.push(await explainListThreads(db, { projectId: tenant.projectId, limit: 20, categoryId: null }));
-  const bulkAccess = unlabelledScan(bulkPlans[0]!);
-  const bulkIndexed = bulkAccess.ok && unlabelledScan(bulkPlans[1]!).ok;
-  const bulkFirstMs = /Execution Time: (\S+ ms)/.exec(bulkPlans[0]!)?.[1] ?? '?';
+  const bulkAccess = unlabelledScan(bulkPlans[0]);
+  const bulkIndexed = bulkAccess.ok && unlabelledScan(bulkPlans[1]).ok;
+  const bulkFirstMs = /Execution Time: (\S+ ms)/.exec(bulkPlans[0])?.[1] ?? '?';
   const bulkCheck = await fetchOnce(server.baseUrl, afterBulk);
   if (bulkCheck.status !== 200 || (JSON.parse(bulkCheck.body) as { results: unknown[] }).results.length !== 0) {
-    throw new Error(`category_id=none after the bulk label: unexpected response ${bulkCheck.status} ${bulkCheck.body.slice(0, 300)}`);
+    throw new Error(
+      `category_id=none after the bulk label: unexpected response ${bulkCheck.status} ${bulkCheck.body.slice(0, 300)}`,
+    );
   }
   const bulkSeq = await sequentialLatency(server.baseUrl, afterBulk, filterSeconds);
   const bulkS = summarize(bulkSeq.latencies);
-  const deadLeft = Number((await db.execute<{ n: string }>(sql`select n_dead_tup as n from pg_stat_user_tables where relname = 'threads'`))[0]!.n);
-  step(`category_id=none after the bulk label, 1 conn: median ${ms(bulkS.median)}, p99 ${ms(bulkS.p99)} (${int(deadLeft)} dead tuples in threads, not vacuumed)`);
-  console.log(`\nEXPLAIN (ANALYZE, BUFFERS) of category_id=none right after the bulk label, first run:\n${bulkPlans[0]}\n\nsecond run:\n${bulkPlans[1]}\n`);
+  const deadLeft = Number(
+    (
+      await db.execute<{ n: string }>(sql`select n_dead_tup as n from pg_stat_user_tables where relname = 'threads'`)
+    )[0].n,
+  );
+  step(
+    `category_id=none after the bulk label, 1 conn: median ${ms(bulkS.median)}, p99 ${ms(bulkS.p99)} (${int(deadLeft)} dead tuples in threads, not vacuumed)`,
+  );
+  console.log(
+    `\nEXPLAIN (ANALYZE, BUFFERS) of category_id=none right after the bulk label, first run:\n${bulkPlans[0]}\n\nsecond run:\n${bulkPlans[1]}\n`,
+  );
   await db.execute(sql`alter table threads reset (autovacuum_enabled)`);
-  filterRows.push({ name: 'category_id=none right after every thread was labelled in one UPDATE + ANALYZE, before VACUUM', matching: 0, seq: bulkSeq, s: bulkS });
+  filterRows.push({
+    name: 'category_id=none right after every thread was labelled in one UPDATE + ANALYZE, before VACUUM',
+    matching: 0,
+    seq: bulkSeq,
+    s: bulkS,
+  });
   await server.stop();
 
   printResultsHeader('bench:threads', { pgVersion, code });
-  console.log(`${int(size)} threads in the measured project (labelled: ${labelCounts}), ${int(other)} in a second one (unlabelled); page size 20\n`);
+  console.log(
+    `${int(size)} threads in the measured project (labelled: ${labelCounts}), ${int(other)} in a second one (unlabelled); page size 20\n`,
+  );
   console.log(
     table(
-      ['page', '1 conn median', '1 conn p99', '1 conn req/s', `${connections} conn req/s`, `${connections} conn median`, `${connections} conn p99`, 'server CPU/req', 'CPU bench / other'],
+      [
+        'page',
+        '1 conn median',
+        '1 conn p99',
+        '1 conn req/s',
+        `${connections} conn req/s`,
+        `${connections} conn median`,
+        `${connections} conn p99`,
+        'server CPU/req',
+        'CPU bench / other',
+      ],
       rows.map((r) => [
-        r.name, ms(r.s.median), ms(r.s.p99), int(r.seq.requestsPerSecond), int(r.load.requestsPerSecond), ms(r.l.median), ms(r.l.p99),
+        r.name,
+        ms(r.s.median),
+        ms(r.s.p99),
+        int(r.seq.requestsPerSecond),
+        int(r.load.requestsPerSecond),
+        ms(r.l.median),
+        ms(r.l.p99),
         ms(r.load.serverCpuPerRequestMs),
         `${cores(r.load.cpu.own)} / ${cores(Math.max(r.seq.cpu.other, r.load.cpu.other))}`,
       ]),
     ),
   );
-  console.log(`\nFirst page of each filter at 1 connection (${filterSeconds} s each; no filter: ${seqSeconds} s, above):\n`);
-  const allFilters = [{ name: 'no filter', matching: size, seq: results[0]!.seq, s: results[0]!.s }, ...filterRows];
+  console.log(
+    `\nFirst page of each filter at 1 connection (${filterSeconds} s each; no filter: ${seqSeconds} s, above):\n`,
+  );
+  const allFilters = [{ name: 'no filter', matching: size, seq: results[0].seq, s: results[0].s }, ...filterRows];
   console.log(
     table(
       ['filter', 'threads matching', '1 conn median', '1 conn p99', '1 conn req/s', 'median <= 5 ms'],
-      allFilters.map((f) => [f.name, int(f.matching), ms(f.s.median), ms(f.s.p99), int(f.seq.requestsPerSecond), passFail(f.s.median <= 5)]),
+      allFilters.map((f) => [
+        f.name,
+        int(f.matching),
+        ms(f.s.median),
+        ms(f.s.p99),
+        int(f.seq.requestsPerSecond),
+        passFail(f.s.median <= 5),
+      ]),
     ),
   );
   const slowest = allFilters.reduce((a, b) => (b.s.median > a.s.median ? b : a));
@@ -253,10 +355,22 @@ runMain(async () => {
       ['target', 'measured', 'result'],
       [
         ...rows.map((r) => [`${r.name}: median <= 5 ms at 1 connection`, ms(r.s.median), passFail(r.s.median <= 5)]),
-        ...rows.map((r) => [`${r.name}: >= 2,000 req/s at ${connections} connections`, `${int(r.load.requestsPerSecond)} req/s`, passFail(r.load.requestsPerSecond >= 2000)]),
-        [`every filter: median <= 5 ms at 1 connection`, `${ms(slowest.s.median)} (${slowest.name})`, passFail(allFilters.every((f) => f.s.median <= 5))],
+        ...rows.map((r) => [
+          `${r.name}: >= 2,000 req/s at ${connections} connections`,
+          `${int(r.load.requestsPerSecond)} req/s`,
+          passFail(r.load.requestsPerSecond >= 2000),
+        ]),
+        [
+          `every filter: median <= 5 ms at 1 connection`,
+          `${ms(slowest.s.median)} (${slowest.name})`,
+          passFail(allFilters.every((f) => f.s.median <= 5)),
+        ],
         ['deep page query is an index scan', indexScan ? 'index scan, no sort' : 'no', passFail(indexScan)],
-        ['category_id=none query: threads_unlabelled_hour_idx in the rollup\'s hours, no sort', noneIndexed ? `${none.index}, hours in Index Cond` : 'no', passFail(noneIndexed)],
+        [
+          "category_id=none query: threads_unlabelled_hour_idx in the rollup's hours, no sort",
+          noneIndexed ? `${none.index}, hours in Index Cond` : 'no',
+          passFail(noneIndexed),
+        ],
         [
           'category_id=none right after the bulk label: the same plan',
           bulkIndexed ? `${bulkAccess.index}, first run ${bulkFirstMs}` : 'no',
@@ -265,7 +379,11 @@ runMain(async () => {
       ],
     ),
   );
-  console.log(`\n(for comparison: the same row found with OFFSET ${int(depth - 1)} took ${ms(offsetMs)} in PostgreSQL alone)`);
+  console.log(
+    `\n(for comparison: the same row found with OFFSET ${int(depth - 1)} took ${ms(offsetMs)} in PostgreSQL alone)`,
+  );
   console.log(cpuColumnsNote(connections));
-  warnIfDisturbed(Math.max(...rows.flatMap((r) => [r.seq.cpu.other, r.load.cpu.other]), ...filterRows.map((f) => f.seq.cpu.other)));
+  warnIfDisturbed(
+    Math.max(...rows.flatMap((r) => [r.seq.cpu.other, r.load.cpu.other]), ...filterRows.map((f) => f.seq.cpu.other)),
+  );
 });

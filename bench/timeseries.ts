@@ -41,7 +41,8 @@ runMain(async () => {
   await seedManyThreads(db, { projectId: tenant.projectId, count: size });
   await labelAsAfterBackfill(db, tenant.projectId);
   const writeMs = performance.now() - writeStart;
-  const count = async (table: string) => Number((await db.execute<{ n: string }>(sql.raw(`select count(*) as n from ${table}`)))[0]!.n);
+  const count = async (table: string) =>
+    Number((await db.execute<{ n: string }>(sql.raw(`select count(*) as n from ${table}`)))[0].n);
   const fresh = { deltas: await count('thread_count_deltas'), rollup: await count('thread_counts') };
   step(`written in ${ms(writeMs)}: ${int(fresh.deltas)} deltas not compacted, ${int(fresh.rollup)} rollup rows`);
 
@@ -51,25 +52,48 @@ runMain(async () => {
   const yearAgo = new Date(now.getTime() - 365 * 86_400_000).toISOString();
   const base = `/query/v1/projects/${tenant.projectId}/categories/stats/timeseries?timezone=`;
   const cases: { name: string; query: string; zone?: string; target: boolean }[] = [
-    { name: 'a year by day', query: `&interval=day&created_after=${yearAgo}&created_before=${now.toISOString()}`, target: true },
-    { name: 'a year by week', query: `&interval=week&created_after=${yearAgo}&created_before=${now.toISOString()}`, target: false },
-    { name: 'a year by month', query: `&interval=month&created_after=${yearAgo}&created_before=${now.toISOString()}`, target: false },
+    {
+      name: 'a year by day',
+      query: `&interval=day&created_after=${yearAgo}&created_before=${now.toISOString()}`,
+      target: true,
+    },
+    {
+      name: 'a year by week',
+      query: `&interval=week&created_after=${yearAgo}&created_before=${now.toISOString()}`,
+      target: false,
+    },
+    {
+      name: 'a year by month',
+      query: `&interval=month&created_after=${yearAgo}&created_before=${now.toISOString()}`,
+      target: false,
+    },
     { name: 'the last 30 days by day (no bounds)', query: '&interval=day', target: false },
     // +05:30: every day begins and ends mid-hour, so each bucket's two half hours are counted from threads.
-    { name: 'a year by day in Asia/Kolkata', query: `&interval=day&created_after=${yearAgo}&created_before=${now.toISOString()}`, zone: 'Asia/Kolkata', target: false },
+    {
+      name: 'a year by day in Asia/Kolkata',
+      query: `&interval=day&created_after=${yearAgo}&created_before=${now.toISOString()}`,
+      zone: 'Asia/Kolkata',
+      target: false,
+    },
   ];
   /** Every case at 1 connection: its buckets, the threads counted and the latency summary. */
   const measure = async (state: string, only = cases) => {
     const measured = [];
     for (const c of only) {
-      const target = { method: 'GET' as const, path: `${base}${c.zone ?? 'America/New_York'}${c.query}`, headers: { 'x-api-key': tenant.key } };
+      const target = {
+        method: 'GET' as const,
+        path: `${base}${c.zone ?? 'America/New_York'}${c.query}`,
+        headers: { 'x-api-key': tenant.key },
+      };
       const check = await fetchOnce(server.baseUrl, target);
       if (check.status !== 200) throw new Error(`${c.name}: ${check.status} ${check.body.slice(0, 200)}`);
       const body = JSON.parse(check.body) as { results: { total: number }[] };
       const total = body.results.reduce((n, b) => n + b.total, 0);
       const run = await sequentialLatency(server.baseUrl, target, seconds);
       const s = summarize(run.latencies);
-      step(`${state}: ${c.name}: ${body.results.length} buckets, ${int(total)} threads; median ${ms(s.median)}, p99 ${ms(s.p99)}`);
+      step(
+        `${state}: ${c.name}: ${body.results.length} buckets, ${int(total)} threads; median ${ms(s.median)}, p99 ${ms(s.p99)}`,
+      );
       measured.push({ ...c, buckets: body.results.length, total, s, requests: run.latencies.length });
     }
     return measured;
@@ -77,7 +101,8 @@ runMain(async () => {
 
   const before = await measure('before compaction');
   const left = await count('thread_count_deltas');
-  if (left !== fresh.deltas) throw new Error(`the deltas changed from ${fresh.deltas} to ${left} while measuring: something compacted them`);
+  if (left !== fresh.deltas)
+    throw new Error(`the deltas changed from ${fresh.deltas} to ${left} while measuring: something compacted them`);
   // What the compaction task does to the deltas left, then what autovacuum would do in time.
   const compactStart = performance.now();
   while ((await compactThreadCounts(db, 20_000)) > 0);
@@ -108,8 +133,8 @@ runMain(async () => {
     const claim = await claimDueThreads(db, { limit: 4000, batchSize: 500, timeoutSeconds: 3600, after: mark });
     mark = claim.next;
     for (const { id } of await db.execute<{ id: number }>(sql`select id from classification_batches`)) {
-      const batch = (await getBatch(db, { batchId: id }))!;
-      const picked = batch.threadIds.map((threadId, i) => ({ threadId, categoryId: labels[i % labels.length]!.id }));
+      const batch = (await getBatch(db, { batchId: id }));
+      const picked = batch.threadIds.map((threadId, i) => ({ threadId, categoryId: labels[i % labels.length].id }));
       await saveClassifierLabels(db, { projectId: tenant.projectId, labels: picked });
       await finishBatch(db, { batchId: id });
     }
@@ -118,27 +143,40 @@ runMain(async () => {
   const relabelMs = performance.now() - relabelStart;
   const piled = await count('thread_count_deltas');
   step(`labelled in ${ms(relabelMs)}: ${int(piled)} deltas not compacted`);
-  const [piledYear] = await measure('after a backfill, before its compaction', cases.filter((c) => c.target));
+  const [piledYear] = await measure(
+    'after a backfill, before its compaction',
+    cases.filter((c) => c.target),
+  );
   await server.stop();
 
   printResultsHeader('bench:timeseries', { pgVersion, code });
-  console.log(`${int(size)} threads in one project, created over the past year, every one labelled; America/New_York unless named.`);
+  console.log(
+    `${int(size)} threads in one project, created over the past year, every one labelled; America/New_York unless named.`,
+  );
   console.log(
     `Right after writing (${ms(writeMs)}): ${int(fresh.deltas)} deltas not compacted beside ${int(fresh.rollup)} rollup rows, no VACUUM or ANALYZE yet.`,
   );
   console.log(`Then compacted into ${int(rollupRows)} rollup rows in ${ms(compactMs)}, and VACUUM ANALYZE.\n`);
   console.log(
     table(
-      ['window', 'buckets', 'threads counted', 'right after: median', 'right after: p99', 'compacted: median', 'compacted: p99'],
+      [
+        'window',
+        'buckets',
+        'threads counted',
+        'right after: median',
+        'right after: p99',
+        'compacted: median',
+        'compacted: p99',
+      ],
       before.map((b, i) => {
-        const a = after[i]!;
+        const a = after[i];
         return [b.name, String(b.buckets), int(b.total), ms(b.s.median), ms(b.s.p99), ms(a.s.median), ms(a.s.p99)];
       }),
     ),
   );
   console.log(
     `\nAfter a backfill of every thread through the sweep's batches of 500 (${ms(relabelMs)}), before any compaction: ${int(piled)} deltas; ` +
-      `a year by day median ${ms(piledYear!.s.median)}, p99 ${ms(piledYear!.s.p99)}.`,
+      `a year by day median ${ms(piledYear.s.median)}, p99 ${ms(piledYear.s.p99)}.`,
   );
   const yearBefore = before.find((c) => c.target)!.s.median;
   const yearAfter = after.find((c) => c.target)!.s.median;
@@ -147,12 +185,20 @@ runMain(async () => {
     table(
       ['target', 'measured', 'result'],
       [
-        [`a year by day over ${int(size)} threads, right after writing: median <= 100 ms`, ms(yearBefore), passFail(yearBefore <= 100)],
-        [`a year by day over ${int(size)} threads, compacted: median <= 100 ms`, ms(yearAfter), passFail(yearAfter <= 100)],
+        [
+          `a year by day over ${int(size)} threads, right after writing: median <= 100 ms`,
+          ms(yearBefore),
+          passFail(yearBefore <= 100),
+        ],
+        [
+          `a year by day over ${int(size)} threads, compacted: median <= 100 ms`,
+          ms(yearAfter),
+          passFail(yearAfter <= 100),
+        ],
         [
           `a year by day over ${int(size)} threads, right after a backfill, before any compaction: median <= 100 ms`,
-          ms(piledYear!.s.median),
-          passFail(piledYear!.s.median <= 100),
+          ms(piledYear.s.median),
+          passFail(piledYear.s.median <= 100),
         ],
       ],
     ),

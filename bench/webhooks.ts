@@ -20,7 +20,10 @@ import { benchDatabase, createTenant } from './lib/database.js';
 import { startApiServer, startWorker } from './lib/processes.js';
 import { banner, int, ms, numberArg, percentile, printResultsHeader, step, table } from './lib/report.js';
 
-const { positionals, values } = parseArgs({ allowPositionals: true, options: { every: { type: 'string' }, burst: { type: 'string' } } });
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: { every: { type: 'string' }, burst: { type: 'string' } },
+});
 
 type Arrival = { type: string; threadId: string; eventAt: number; receivedAt: number };
 
@@ -37,18 +40,31 @@ runMain(async () => {
     req.on('data', (chunk: Buffer) => (body += chunk));
     req.on('end', () => {
       const event = JSON.parse(body) as { type: string; created_at: string; data: { thread: { id: string } } };
-      arrivals.push({ type: event.type, threadId: event.data.thread.id, eventAt: Date.parse(event.created_at), receivedAt: Date.now() });
+      arrivals.push({
+        type: event.type,
+        threadId: event.data.thread.id,
+        eventAt: Date.parse(event.created_at),
+        receivedAt: Date.now(),
+      });
       res.writeHead(204).end();
     });
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  onCleanup('close the receiver', () => new Promise<void>((resolve) => (receiver.closeAllConnections(), receiver.close(() => resolve()))));
+  onCleanup(
+    'close the receiver',
+    () => new Promise<void>((resolve) => (receiver.closeAllConnections(), receiver.close(() => resolve()))),
+  );
   const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
 
   const { url: databaseUrl, db, pgVersion } = await benchDatabase(2);
   const live = await createTenant(db, 'bench-webhooks');
   const batch = await createTenant(db, 'bench-webhooks-burst');
-  await createWebhook(db, { projectId: live.projectId, url, events: ['thread.created', 'thread.labelled'], secret: newSecret() });
+  await createWebhook(db, {
+    projectId: live.projectId,
+    url,
+    events: ['thread.created', 'thread.labelled'],
+    secret: newSecret(),
+  });
   await createWebhook(db, { projectId: batch.projectId, url, events: ['thread.labelled'], secret: newSecret() });
   const env = { WEBHOOK_ALLOW_PRIVATE: 'true', CLASSIFIER_LATENCY_MS: '0' };
   const api = await startApiServer({ databaseUrl, env });
@@ -56,20 +72,31 @@ runMain(async () => {
 
   step(`1. chatting every ${everyMs} ms for ${seconds} s`);
   const answeredAt = new Map<string, number>();
-  const chats = await pacedChats(api.baseUrl, live, seconds, everyMs, (threadId) => answeredAt.set(threadId, Date.now()));
+  const chats = await pacedChats(api.baseUrl, live, seconds, everyMs, (threadId) =>
+    answeredAt.set(threadId, Date.now()),
+  );
   const events = 2 * chats.threadIds.length;
   for (let waited = 0; arrivals.length < events && waited < 30_000; waited += 100) await sleep(100);
   if (arrivals.length < events) throw new Error(`${arrivals.length} of ${events} events arrived within 30 s`);
-  const created = arrivals.filter((a) => a.type === 'thread.created').map((a) => a.receivedAt - answeredAt.get(a.threadId)!);
+  const created = arrivals
+    .filter((a) => a.type === 'thread.created')
+    .map((a) => a.receivedAt - answeredAt.get(a.threadId)!);
   const labelled = arrivals.filter((a) => a.type === 'thread.labelled').map((a) => a.receivedAt - a.eventAt);
 
   step(`2. one classifier statement labelling ${int(burst)} threads`);
   arrivals.length = 0;
-  await db.execute(sql`insert into threads (project_id, first_question) select ${batch.projectId}, 'q' || n from generate_series(1, ${burst}) n`);
+  await db.execute(
+    sql`insert into threads (project_id, first_question) select ${batch.projectId}, 'q' || n from generate_series(1, ${burst}) n`,
+  );
   const threads = await db.execute<{ id: string }>(sql`select id from threads where project_id = ${batch.projectId}`);
-  const [category] = await db.execute<{ id: string }>(sql`select id from categories where project_id = ${batch.projectId} limit 1`);
+  const [category] = await db.execute<{ id: string }>(
+    sql`select id from categories where project_id = ${batch.projectId} limit 1`,
+  );
   const started = Date.now();
-  await saveClassifierLabels(db, { projectId: batch.projectId, labels: threads.map((t) => ({ threadId: t.id, categoryId: category!.id })) });
+  await saveClassifierLabels(db, {
+    projectId: batch.projectId,
+    labels: threads.map((t) => ({ threadId: t.id, categoryId: category.id })),
+  });
   for (let waited = 0; arrivals.length < burst && waited < 60_000; waited += 20) await sleep(20);
   if (arrivals.length < burst) throw new Error(`${arrivals.length} of ${burst} events arrived within 60 s`);
   const burstMs = Math.max(...arrivals.map((a) => a.receivedAt)) - started;
@@ -79,10 +106,16 @@ runMain(async () => {
     const sorted = [...l].sort((a, b) => a - b);
     return [name, from, String(l.length), ms(percentile(sorted, 50)), ms(percentile(sorted, 95)), ms(sorted.at(-1)!)];
   };
-  console.log(`One API server, one worker (WORKER_CONCURRENCY 200 live slots), stand-in models at latency 0, a receiver answering 204.\n`);
-  console.log(table(['event', 'from', 'events', 'p50', 'p95', 'max'], [
-    row('thread.created', "the chat's answer", created),
-    row('thread.labelled', "the label's commit", labelled),
-  ]));
-  console.log(`\n${int(burst)} labels in one statement: every thread.labelled delivered ${ms(burstMs)} after it (${int(burst / (burstMs / 1000))} deliveries/s).`);
+  console.log(
+    `One API server, one worker (WORKER_CONCURRENCY 200 live slots), stand-in models at latency 0, a receiver answering 204.\n`,
+  );
+  console.log(
+    table(
+      ['event', 'from', 'events', 'p50', 'p95', 'max'],
+      [row('thread.created', "the chat's answer", created), row('thread.labelled', "the label's commit", labelled)],
+    ),
+  );
+  console.log(
+    `\n${int(burst)} labels in one statement: every thread.labelled delivered ${ms(burstMs)} after it (${int(burst / (burstMs / 1000))} deliveries/s).`,
+  );
 });

@@ -69,7 +69,10 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
     llm: opts.llm ?? answerModel(config),
   });
   fastify.decorate('classifier', opts.classifier ?? classifierModel(config));
-  fastify.decorate('threadWrites', threadWrites(opts.db, config.CATEGORISATION === 'on' ? config.CLASSIFICATION_TIMEOUT_SECONDS : null));
+  fastify.decorate(
+    'threadWrites',
+    threadWrites(opts.db, config.CATEGORISATION === 'on' ? config.CLASSIFICATION_TIMEOUT_SECONDS : null),
+  );
   observeBacklog(opts.db);
 
   // Once the server is closing, every answer also closes its keep-alive connection, so the close does
@@ -95,12 +98,15 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   });
 
   fastify.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0]!;
+    const path = request.url.split('?')[0];
     // A known path with another method: 405 with the methods it has.
     const allowed = METHODS.filter((method) => fastify.findRoute({ method, url: path }));
     if (allowed.length > 0) {
       const message = `${request.method} is not supported on ${path}: use ${allowed.join(', ')}`;
-      return reply.code(405).header('allow', allowed.join(', ')).send(errorBody(405, message, ErrorCode.METHOD_NOT_ALLOWED));
+      return reply
+        .code(405)
+        .header('allow', allowed.join(', '))
+        .send(errorBody(405, message, ErrorCode.METHOD_NOT_ALLOWED));
     }
     return reply.code(404).send(errorBody(404, `route ${request.method} ${path} not found`, ErrorCode.ROUTE_NOT_FOUND));
   });
@@ -121,7 +127,8 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
     // Overload: shed with 503 rather than queue without bound.
     await api.register(underPressure, {
       maxEventLoopDelay: config.OVERLOAD_EVENT_LOOP_DELAY_MS,
-      maxHeapUsedBytes: (config.OVERLOAD_HEAP_USED_MB ?? (getHeapStatistics().heap_size_limit * 0.9) / 2 ** 20) * 2 ** 20,
+      maxHeapUsedBytes:
+        (config.OVERLOAD_HEAP_USED_MB ?? (getHeapStatistics().heap_size_limit * 0.9) / 2 ** 20) * 2 ** 20,
       pressureHandler: async () => {
         throw unavailable(ErrorCode.OVERLOADED, 'server overloaded', OVERLOAD_RETRY_AFTER_S);
       },
@@ -167,7 +174,8 @@ export async function buildApp(opts: AppOptions & { logger?: FastifyBaseLogger }
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     // A number of hops is a TrustProxyFunction to the types, a number to proxy-addr.
-    trustProxy: (trust === 'true' ? true : trust === 'false' ? false : /^\d+$/.test(trust) ? Number(trust) : trust) as boolean | string,
+    trustProxy: (trust === 'true' ? true : trust === 'false' ? false : /^\d+$/.test(trust) ? Number(trust) : trust) as
+      boolean | string,
   }).withTypeProvider<TypeBoxTypeProvider>();
   await fastify.register(app, opts);
   return fastify;

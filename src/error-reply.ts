@@ -10,12 +10,19 @@ const DATABASE_RETRY_AFTER_S = 5;
 const MODEL_RETRY_AFTER_S = 5;
 
 /** The status, body and Retry-After of any error a request can end with. */
-export function toErrorReply(err: FastifyError, log: FastifyBaseLogger): { body: ReturnType<typeof errorBody>; retryAfter?: number } {
-  if (err instanceof AppError) return { body: errorBody(err.statusCode, err.message, err.code), retryAfter: err.retryAfterSeconds };
+export function toErrorReply(
+  err: FastifyError,
+  log: FastifyBaseLogger,
+): { body: ReturnType<typeof errorBody>; retryAfter?: number } {
+  if (err instanceof AppError)
+    return { body: errorBody(err.statusCode, err.message, err.code), retryAfter: err.retryAfterSeconds };
   if (err.validation) return { body: errorBody(400, err.message, ErrorCode.VALIDATION_FAILED) };
-  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { body: errorBody(413, 'body: over the limit of 256 KiB', ErrorCode.PAYLOAD_TOO_LARGE) };
-  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return { body: errorBody(415, err.message, ErrorCode.UNSUPPORTED_MEDIA_TYPE) };
-  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return { body: errorBody(err.statusCode, err.message, ErrorCode.BAD_REQUEST) };
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return { body: errorBody(413, 'body: over the limit of 256 KiB', ErrorCode.PAYLOAD_TOO_LARGE) };
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return { body: errorBody(415, err.message, ErrorCode.UNSUPPORTED_MEDIA_TYPE) };
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
+    return { body: errorBody(err.statusCode, err.message, ErrorCode.BAD_REQUEST) };
   const fault = databaseFault(err);
   if (fault) {
     // The driver's reason (connect ECONNREFUSED, terminating connection...), not drizzle's message, which

@@ -48,8 +48,10 @@ export const errorBody = (statusCode: number, message: string, code?: string) =>
   ...(code && { code }),
 });
 
-export const badRequest = (message: string, code: ErrorCode = ErrorCode.BAD_REQUEST) => new AppError(400, code, message);
-export const unauthorized = (message = 'missing or invalid API key') => new AppError(401, ErrorCode.UNAUTHORIZED, message);
+export const badRequest = (message: string, code: ErrorCode = ErrorCode.BAD_REQUEST) =>
+  new AppError(400, code, message);
+export const unauthorized = (message = 'missing or invalid API key') =>
+  new AppError(401, ErrorCode.UNAUTHORIZED, message);
 export const forbidden = (message = 'this API key does not give access to this project') =>
   new AppError(403, ErrorCode.FORBIDDEN, message);
 export const notFound = (what: string) => new AppError(404, ErrorCode.NOT_FOUND, `${what} not found`);

@@ -91,5 +91,7 @@ Try it:
 API docs: ${base}/docs
 `);
 } else if (!closing) {
-  console.log(`\nService running at ${base} (API docs: ${base}/docs). Keys: npm run admin -- keys create --project <id> --name <name>\n`);
+  console.log(
+    `\nService running at ${base} (API docs: ${base}/docs). Keys: npm run admin -- keys create --project <id> --name <name>\n`,
+  );
 }

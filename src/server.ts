@@ -34,7 +34,8 @@ export const apiDb = (url: string, config: Config) =>
 if (isMain(import.meta.url)) {
   const config = loadConfigOrExit();
   const log = createLogger(config);
-  if (!config.DATABASE_URL) throw new Error('start:api needs DATABASE_URL (npm start runs everything on an embedded PostgreSQL)');
+  if (!config.DATABASE_URL)
+    throw new Error('start:api needs DATABASE_URL (npm start runs everything on an embedded PostgreSQL)');
   await migrateDatabase(config.DATABASE_URL);
   const db = apiDb(config.DATABASE_URL, config);
   const app = await startServer({ config, db, log });

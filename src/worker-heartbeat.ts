@@ -51,14 +51,19 @@ export function startHeartbeat(opts: { db: Db; log: Logger; deadAfterSeconds: nu
       const released = await releaseDeadWorkers(db, { deadAfterSeconds });
       if (released.length > 0) {
         log.warn(
-          { workers: released.map((r) => r.workerId), jobs: released.reduce((n, r) => n + r.jobs, 0), deadAfterSeconds },
+          {
+            workers: released.map((r) => r.workerId),
+            jobs: released.reduce((n, r) => n + r.jobs, 0),
+            deadAfterSeconds,
+          },
           'worker: released the jobs of dead workers (no heartbeat)',
         );
       }
     } catch (err) {
       reachableSince = null;
       // Once per outage, without a stack: the database being away is expected, and the pools log it too.
-      if (!warned) log.warn({ reason: rootMessage(err) }, 'worker: heartbeat failed (database unavailable?); trying again');
+      if (!warned)
+        log.warn({ reason: rootMessage(err) }, 'worker: heartbeat failed (database unavailable?); trying again');
       warned = true;
     }
   };

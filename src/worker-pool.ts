@@ -27,7 +27,7 @@ export interface Worker {
 const crontabFor = (taskList: TaskList) =>
   crontab
     .split('\n')
-    .filter((line) => !/^\s*[^#\s]/.test(line) || line.trim().split(/\s+/)[5]! in taskList)
+    .filter((line) => !/^\s*[^#\s]/.test(line) || line.trim().split(/\s+/)[5] in taskList)
     .join('\n');
 
 /**
@@ -88,10 +88,12 @@ export async function supervise(opts: {
     pools.add(pool!);
     current = { runner, pool: pool! };
     if (!downPools.has(pool!.id)) await opts.heartbeat.add(pool!.id);
-    runner.promise.catch(() => {}).finally(() => {
-      pools.delete(pool!);
-      poolDown(pool!.id, 'the runner stopped');
-    });
+    runner.promise
+      .catch(() => {})
+      .finally(() => {
+        pools.delete(pool!);
+        poolDown(pool!.id, 'the runner stopped');
+      });
   };
 
   const poolDown = (poolId: string, reason: string) => {
@@ -130,7 +132,10 @@ export async function supervise(opts: {
       stopping = true;
       await withDeadline(restarting ?? Promise.resolve(), 500);
       const stopped = current
-        ? await withDeadline(current.runner.stop().catch((err) => log.warn({ err }, 'worker: stop failed')), graceMs!)
+        ? await withDeadline(
+            current.runner.stop().catch((err) => log.warn({ err }, 'worker: stop failed')),
+            graceMs!,
+          )
         : true;
       if (!stopped) log.warn({ graceMs }, 'worker: jobs still running at the deadline are released for another worker');
       // Jobs still running (and those of pools an outage stopped) are failed with backoff: another

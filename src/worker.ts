@@ -36,7 +36,6 @@ function jobPool(databaseUrl: string, log: Logger): pg.Pool {
   return pool;
 }
 
-
 export type { Worker } from './worker-pool.js';
 
 /**
@@ -58,7 +57,15 @@ export async function startWorker(deps: {
   // Also releases the jobs of workers that died without warning.
   const heartbeat = startHeartbeat({ db: deps.db, log, deadAfterSeconds: config.WORKER_DEAD_AFTER_SECONDS });
   const lanes = [
-    await supervise({ log, db: deps.db, pgPool, heartbeat, name: 'live', taskList: tasks.live, concurrency: config.WORKER_CONCURRENCY }),
+    await supervise({
+      log,
+      db: deps.db,
+      pgPool,
+      heartbeat,
+      name: 'live',
+      taskList: tasks.live,
+      concurrency: config.WORKER_CONCURRENCY,
+    }),
     await supervise({
       log,
       db: deps.db,
@@ -84,7 +91,8 @@ export async function startWorker(deps: {
 if (isMain(import.meta.url)) {
   const config = loadConfigOrExit();
   const log = createLogger(config);
-  if (!config.DATABASE_URL) throw new Error('start:worker needs DATABASE_URL (npm start runs everything on an embedded PostgreSQL)');
+  if (!config.DATABASE_URL)
+    throw new Error('start:worker needs DATABASE_URL (npm start runs everything on an embedded PostgreSQL)');
   await migrateDatabase(config.DATABASE_URL);
   const db = createDb(config.DATABASE_URL, { max: config.DATABASE_POOL_SIZE });
   const worker = await startWorker({ config, db, log, databaseUrl: config.DATABASE_URL });

@@ -17,7 +17,12 @@ export function classifyBatch({ db, log }: TaskDeps, label: ReturnType<typeof la
   return task(Payload, log, async (payload) => {
     const batch = await getBatch(db, { batchId: payload.batch_id });
     if (!batch) return;
-    await label({ projectId: batch.projectId, threadIds: batch.threadIds, lane: 'backfill', relabelRunId: batch.relabelRunId });
+    await label({
+      projectId: batch.projectId,
+      threadIds: batch.threadIds,
+      lane: 'backfill',
+      relabelRunId: batch.relabelRunId,
+    });
     await finishBatch(db, { batchId: payload.batch_id });
     if (batch.relabelRunId) await finishRelabelRuns(db);
   });

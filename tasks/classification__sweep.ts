@@ -1,6 +1,12 @@
 import type { Task } from 'graphile-worker';
 import { Type } from '@sinclair/typebox';
-import { claimDueThreads, heldBackfillThreads, nextBatchExpiry, releaseExpiredBatches, type SweepMark } from '../src/db/queries/backfill.js';
+import {
+  claimDueThreads,
+  heldBackfillThreads,
+  nextBatchExpiry,
+  releaseExpiredBatches,
+  type SweepMark,
+} from '../src/db/queries/backfill.js';
 import { kickSweep, sweepAt } from '../src/db/queries/jobs.js';
 import { forgetOldRates } from '../src/db/queries/progress.js';
 import { claimRelabelThreads, finishRelabelRuns } from '../src/db/queries/relabel.js';
@@ -42,7 +48,11 @@ export function sweep({ db, config, log }: TaskDeps): Task {
       mark = next;
       // Relabel runs take what room the unlabelled threads leave (new threads first).
       const left = next ? 0 : room - claimed - parked;
-      const relabelled = await claimRelabelThreads(db, { limit: left, batchSize: config.CLASSIFY_BATCH_SIZE, timeoutSeconds: config.CLASSIFICATION_TIMEOUT_SECONDS });
+      const relabelled = await claimRelabelThreads(db, {
+        limit: left,
+        batchSize: config.CLASSIFY_BATCH_SIZE,
+        timeoutSeconds: config.CLASSIFICATION_TIMEOUT_SECONDS,
+      });
       if (claimed + parked + relabelled > 0) job.log.debug({ claimed, parked, relabelled }, 'classification sweep');
       // A full slice means more is waiting; otherwise the pass is over until the next minute or kick.
       if (next || (left > 0 && relabelled >= left)) await kickSweep(db);

@@ -1,4 +1,11 @@
-import { addLabelCounts, categoryChoices, loadRelabelThreads, loadUnlabelledThreads, parkThreads, saveClassifierLabels } from '../src/db/queries/classification.js';
+import {
+  addLabelCounts,
+  categoryChoices,
+  loadRelabelThreads,
+  loadUnlabelledThreads,
+  parkThreads,
+  saveClassifierLabels,
+} from '../src/db/queries/classification.js';
 import { chunks } from '../src/lib/chunks.js';
 import { classificationLag, classifierDuration, classifierFailures, threadsLabelled } from '../src/lib/metrics.js';
 import type { CategoryChoice, Lane } from '../src/models/classifier.js';
@@ -12,7 +19,12 @@ import type { TaskDeps } from './index.js';
  */
 export function labeller({ db, classifier, config, log }: TaskDeps) {
   const countLabels = labelCounter(db, log);
-  return async (p: { projectId: string; threadIds: string[]; lane: Lane; relabelRunId?: string | null }): Promise<void> => {
+  return async (p: {
+    projectId: string;
+    threadIds: string[];
+    lane: Lane;
+    relabelRunId?: string | null;
+  }): Promise<void> => {
     const { projectId, lane, relabelRunId } = p;
     const threads = relabelRunId
       ? await loadRelabelThreads(db, { projectId, threadIds: p.threadIds, relabelRunId })
@@ -40,18 +52,22 @@ export function labeller({ db, classifier, config, log }: TaskDeps) {
     const many = lane === 'backfill' && config.CLASSIFIER_BATCH_SIZE > 1 ? classifier.classifyMany : undefined;
     const size = many ? config.CLASSIFIER_BATCH_SIZE : 1;
     const classifyChunk = (questions: string[]): Promise<(CategoryChoice | Error)[]> =>
-      many ? many(questions, categories, lane) : classifier.classify(questions[0]!, categories, lane).then((c) => [c]);
+      many ? many(questions, categories, lane) : classifier.classify(questions[0], categories, lane).then((c) => [c]);
     const results = (
       await Promise.all(
         chunks(threads, size).map(async (chunk) => {
           // A call that fails fails each of its questions; otherwise each question has its own outcome.
-          const outcomes = await call(() => classifyChunk(chunk.map((t) => t.firstQuestion))).catch((err: unknown) => chunk.map(() => (err instanceof Error ? err : new Error(String(err)))));
-          return outcomes.map((o): PromiseSettledResult<CategoryChoice> => (o instanceof Error ? { status: 'rejected', reason: o } : { status: 'fulfilled', value: o }));
+          const outcomes = await call(() => classifyChunk(chunk.map((t) => t.firstQuestion))).catch((err: unknown) =>
+            chunk.map(() => (err instanceof Error ? err : new Error(String(err)))),
+          );
+          return outcomes.map((o): PromiseSettledResult<CategoryChoice> =>
+            o instanceof Error ? { status: 'rejected', reason: o } : { status: 'fulfilled', value: o },
+          );
         }),
       )
     ).flat();
     const labels = threads.flatMap((t, i) => {
-      const r = results[i]!;
+      const r = results[i];
       return r.status === 'fulfilled' ? [{ threadId: t.id, categoryId: r.value.id }] : [];
     });
     const lags = await saveClassifierLabels(db, { projectId, labels, relabelRunId });
@@ -61,7 +77,7 @@ export function labeller({ db, classifier, config, log }: TaskDeps) {
 
     const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failures.length > 0) {
-      throw new Error(`${failures.length} of ${threads.length} classifications failed: ${String(failures[0]!.reason)}`);
+      throw new Error(`${failures.length} of ${threads.length} classifications failed: ${String(failures[0].reason)}`);
     }
   };
 }

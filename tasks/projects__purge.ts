@@ -44,7 +44,10 @@ export function purgeProject({ db, log }: Pick<TaskDeps, 'db' | 'log'>): Task {
       const r = await purgeThreadBatch(db, { projectId, limit: THREADS_PER_BATCH, after });
       threads += r.threads;
       const ms = Math.round(performance.now() - started);
-      jobLog.debug({ project_id: projectId, threads: r.threads, question_answers: r.questionAnswers, feedback: r.feedback, ms }, 'project purge: batch deleted');
+      jobLog.debug(
+        { project_id: projectId, threads: r.threads, question_answers: r.questionAnswers, feedback: r.feedback, ms },
+        'project purge: batch deleted',
+      );
       if (r.threads === THREADS_PER_BATCH) {
         after = r.last;
         continue;

@@ -33,9 +33,19 @@ async function buildMessage(db: DbOrTx, report: Report, domain: string): Promise
   const previous = previousPeriod(period);
   const projects = [];
   for (const p of await teamProjects(db, { teamId: report.teamId })) {
-    projects.push({ name: p.projectName, product: p.productName, ...(await projectUsage(db, { projectId: p.id, period, previous })) });
+    projects.push({
+      name: p.projectName,
+      product: p.productName,
+      ...(await projectUsage(db, { projectId: p.id, period, previous })),
+    });
   }
-  const rendered = renderReport({ recipientName: report.firstName, teamName: report.teamName, period, previous, projects });
+  const rendered = renderReport({
+    recipientName: report.firstName,
+    teamName: report.teamName,
+    period,
+    previous,
+    projects,
+  });
   const name = [report.firstName, report.lastName].filter(Boolean).join(' ');
   return {
     to: { name, address: report.email },
@@ -61,7 +71,12 @@ export function sendReport({ config, db, log }: ReportDeps): Task {
     const report = await getReport(db, { reportId: payload.report_id });
     // Gone with its user, or a repeat of a job that already sent it.
     if (!report || report.sentAt) return;
-    const meta = { reportId: report.id, userId: report.userId, interval: report.interval, periodStart: report.periodStart };
+    const meta = {
+      reportId: report.id,
+      userId: report.userId,
+      interval: report.interval,
+      periodStart: report.periodStart,
+    };
     if (report.userInterval !== report.interval) {
       await deletePendingReport(db, { reportId: report.id });
       job.log.info(meta, 'usage report dropped: the user changed their digest interval since it was queued');

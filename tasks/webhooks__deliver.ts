@@ -20,7 +20,12 @@ export function deliverWebhook({ db, log, config }: Pick<TaskDeps, 'db' | 'log' 
   return task(Payload, log, async (payload, { helpers, log: jobLog }) => {
     const delivery = await pendingDelivery(db, { deliveryId: payload.delivery_id });
     if (!delivery) return;
-    const body = webhookBody({ eventId: delivery.event_id, type: delivery.type, createdAt: delivery.created_at, thread: delivery.thread });
+    const body = webhookBody({
+      eventId: delivery.event_id,
+      type: delivery.type,
+      createdAt: delivery.created_at,
+      thread: delivery.thread,
+    });
     const result = await attempt({
       url: delivery.url,
       headers: signedHeaders(delivery.secret, delivery.event_id, body),
@@ -29,13 +34,21 @@ export function deliverWebhook({ db, log, config }: Pick<TaskDeps, 'db' | 'log' 
       allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
     });
     const deliveryId = payload.delivery_id;
-    if (result.delivered) return recordAttempt(db, { deliveryId, responseStatus: result.status, error: null, outcome: 'delivered' });
+    if (result.delivered)
+      return recordAttempt(db, { deliveryId, responseStatus: result.status, error: null, outcome: 'delivered' });
     const final = result.refused || helpers.job.attempts >= helpers.job.max_attempts;
-    await recordAttempt(db, { deliveryId, responseStatus: result.status, error: result.error, outcome: final ? 'failed' : 'pending' });
+    await recordAttempt(db, {
+      deliveryId,
+      responseStatus: result.status,
+      error: result.error,
+      outcome: final ? 'failed' : 'pending',
+    });
     // Never the URL: it is the customer's, and may have carried credentials before they were refused.
     jobLog.warn(
       { webhook_id: delivery.webhook_id, event_id: delivery.event_id, error: result.error, retried: !final },
-      final ? `webhook delivery failed for good: ${result.error}` : `webhook delivery failed, retried later: ${result.error}`,
+      final
+        ? `webhook delivery failed for good: ${result.error}`
+        : `webhook delivery failed, retried later: ${result.error}`,
     );
     if (!final) throw new RetryLater(result.error!);
   });

@@ -27,10 +27,20 @@ t.test('API-key authentication on every project route', async (t) => {
       project: a.projectId,
       status: 401,
     },
-    { name: 'right prefix, wrong secret', headers: { 'x-api-key': a.key.slice(0, -3) + 'xyz' }, project: a.projectId, status: 401 },
+    {
+      name: 'right prefix, wrong secret',
+      headers: { 'x-api-key': a.key.slice(0, -3) + 'xyz' },
+      project: a.projectId,
+      status: 401,
+    },
     { name: 'revoked key', headers: { 'x-api-key': revoked.key }, project: revoked.projectId, status: 401 },
     { name: "another project's key", headers: { 'x-api-key': b.key }, project: a.projectId, status: 403 },
-    { name: 'valid key, project that does not exist', headers: { 'x-api-key': a.key }, project: unknownProject, status: 403 },
+    {
+      name: 'valid key, project that does not exist',
+      headers: { 'x-api-key': a.key },
+      project: unknownProject,
+      status: 403,
+    },
     { name: 'valid key, project id that is not a UUID', headers: { 'x-api-key': a.key }, project: 'nope', status: 403 },
   ];
   for (const c of cases) {

@@ -13,23 +13,42 @@ t.test('npm run admin: rename, list with a search, change an email, delete a tea
   const cli = (...args: string[]) =>
     run('npx', ['tsx', 'src/cli/admin.ts', ...args], { env: { ...process.env, DATABASE_URL: url } }).then(
       (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-      (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
+      (err: { code: number; stdout: string; stderr: string }) => ({
+        code: err.code,
+        stdout: err.stdout,
+        stderr: err.stderr,
+      }),
     );
   const a = await projectWithKey(db, 'Acme');
   await projectWithKey(db, 'Globex');
   const headers = { authorization: `Bearer ${ADMIN_TOKEN}` };
-  const user = (await app.inject({ method: 'POST', url: `/admin/v1/teams/${a.team.id}/users`, headers, payload: { email: 'ada@acme.test' } })).json();
+  const user = (
+    await app.inject({
+      method: 'POST',
+      url: `/admin/v1/teams/${a.team.id}/users`,
+      headers,
+      payload: { email: 'ada@acme.test' },
+    })
+  ).json();
 
   const renamed = await cli('teams', 'rename', '--id', a.team.id, '--name', 'Acme 100%');
   t.equal(renamed.code, 0, renamed.stderr);
   t.match(JSON.parse(renamed.stdout), { id: a.team.id, name: 'Acme 100%' });
 
   const listed = await cli('teams', 'list', '--q', '0%');
-  t.same(JSON.parse(listed.stdout).map((x: { id: string }) => x.id), [a.team.id], 'searched, % literally, regardless of case');
+  t.same(
+    JSON.parse(listed.stdout).map((x: { id: string }) => x.id),
+    [a.team.id],
+    'searched, % literally, regardless of case',
+  );
 
   const changed = await cli('users', 'update', '--id', user.id, '--email', 'Ada.Lovelace@acme.test');
   t.equal(JSON.parse(changed.stdout).email, 'Ada.Lovelace@acme.test');
-  t.equal((await app.inject({ method: 'GET', url: `/admin/v1/users/${user.id}`, headers })).json().email, 'Ada.Lovelace@acme.test', 'the API sees it');
+  t.equal(
+    (await app.inject({ method: 'GET', url: `/admin/v1/users/${user.id}`, headers })).json().email,
+    'Ada.Lovelace@acme.test',
+    'the API sees it',
+  );
 
   const refused = await cli('teams', 'delete', '--id', a.team.id);
   t.equal(refused.code, 1);
@@ -37,7 +56,11 @@ t.test('npm run admin: rename, list with a search, change an email, delete a tea
   const deleted = await cli('teams', 'delete', '--id', a.team.id, '--cascade');
   t.equal(deleted.code, 0, deleted.stderr);
   t.same(JSON.parse(deleted.stdout), { id: a.team.id, deleted: true, projects_deleted: 1 });
-  t.equal((await projectClient(app, a.projectId, a.key).get('/threads/')).statusCode, 401, "its project's key is refused");
+  t.equal(
+    (await projectClient(app, a.projectId, a.key).get('/threads/')).statusCode,
+    401,
+    "its project's key is refused",
+  );
 
   const gone = await cli('projects', 'get', '--id', a.projectId);
   t.equal(gone.code, 1);

@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import t, { type Test } from "tap";
+import t, { type Test } from 'tap';
 import { sql } from 'drizzle-orm';
 import { pino } from 'pino';
 import { seedThreads } from '../src/db/queries/seed.js';
@@ -27,7 +27,9 @@ class CountingClassifier implements Classifier {
 
 async function unlabelled(db: Db, projectId?: string): Promise<number> {
   const project = projectId ? sql`and project_id = ${projectId}` : sql``;
-  return (await db.execute<{ n: number }>(sql`select count(*)::int as n from threads where category_id is null ${project}`))[0]!.n;
+  return (
+    await db.execute<{ n: number }>(sql`select count(*)::int as n from threads where category_id is null ${project}`)
+  )[0].n;
 }
 
 /** Polls until every thread is labelled; fails the test after `seconds`. */
@@ -50,7 +52,7 @@ t.test('a seeded backlog is labelled by a worker with no manual step; user label
   t.equal(await unlabelled(ctx.db), 1000);
   // (The rollup's compaction may be queued: the seed appended many deltas. No classification job is.)
   const jobs = sql`select count(*)::int as n from graphile_worker.jobs where task_identifier <> 'thread_counts__compact'`;
-  t.equal((await ctx.db.execute<{ n: number }>(jobs))[0]!.n, 0, 'seeding adds no classification job');
+  t.equal((await ctx.db.execute<{ n: number }>(jobs))[0].n, 0, 'seeding adds no classification job');
 
   // Users label 25 backlog threads before any worker runs.
   const api = projectClient(ctx.app, a.projectId, a.key);
@@ -59,10 +61,22 @@ t.test('a seeded backlog is labelled by a worker with no manual step; user label
   for (const id of picked) await api.patch(`/threads/${id}/`, { category_id: troubleshooting.id });
 
   const status = async () =>
-    (await ctx.app.inject({ method: 'GET', url: '/admin/v1/classification', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json();
+    (
+      await ctx.app.inject({
+        method: 'GET',
+        url: '/admin/v1/classification',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      })
+    ).json();
   const before = await status();
   t.match(before, { categorisation: 'on', total_threads: 1000, unlabelled: 975, parked: 0, rate_per_second: 0 });
-  t.same(before.projects.map((p: { project: string; unlabelled: number }) => [p.project, p.unlabelled]), [[a.projectId, 675], [b.projectId, 300]]);
+  t.same(
+    before.projects.map((p: { project: string; unlabelled: number }) => [p.project, p.unlabelled]),
+    [
+      [a.projectId, 675],
+      [b.projectId, 300],
+    ],
+  );
   const cli = await promisify(execFile)('npx', ['tsx', 'src/cli/backfill.ts', '--once', '--project', b.projectId], {
     env: { ...process.env, DATABASE_URL: ctx.url },
   });
@@ -74,19 +88,22 @@ t.test('a seeded backlog is labelled by a worker with no manual step; user label
   await allLabelled(t, ctx.db);
   // Workers add their counts to the rate table about once a second.
   let after = await status();
-  for (let i = 0; i < 30 && after.rate_per_second === 0; i++) after = await new Promise((r) => setTimeout(r, 100)).then(status);
+  for (let i = 0; i < 30 && after.rate_per_second === 0; i++)
+    after = await new Promise((r) => setTimeout(r, 100)).then(status);
   t.match(after, { unlabelled: 0, projects: [] });
   t.ok(after.rate_per_second > 0, 'a rate is reported');
   const metrics = (await ctx.app.inject('/metrics')).body;
   t.match(metrics, /classification_rate_per_second [0-9.]+/);
-  const done = await promisify(execFile)('npx', ['tsx', 'src/cli/backfill.ts', '--once'], { env: { ...process.env, DATABASE_URL: ctx.url } });
+  const done = await promisify(execFile)('npx', ['tsx', 'src/cli/backfill.ts', '--once'], {
+    env: { ...process.env, DATABASE_URL: ctx.url },
+  });
   t.match(done.stdout, /\[#{30}\] 1,000 \/ 1,000 labelled \(100\.0%\) .* done/);
   t.equal(classifier.calls, 975, 'each unlabelled thread classified once, user-labelled ones never');
   const [users] = await ctx.db.execute<{ n: number }>(sql`
     select count(*)::int as n from threads where category_source = 'user' and category_id = ${troubleshooting.id}`);
-  t.equal(users!.n, 25, "the users' labels stayed");
+  t.equal(users.n, 25, "the users' labels stayed");
   const [batches] = await ctx.db.execute<{ n: number }>(sql`select count(*)::int as n from classification_batches`);
-  t.equal(batches!.n, 0, 'every batch released once done');
+  t.equal(batches.n, 0, 'every batch released once done');
 });
 
 t.test("a simulated dead worker's in-flight threads are picked up after the timeout", async (t) => {
@@ -96,54 +113,79 @@ t.test("a simulated dead worker's in-flight threads are picked up after the time
   // A worker claims a slice and dies: its jobs stay locked (graphile-worker would wait 4 hours).
   const { claimed } = await claimDueThreads(ctx.db, { limit: 120, batchSize: 50, timeoutSeconds: 2 });
   t.equal(claimed, 120);
-  const sizes = await ctx.db.execute<{ n: number }>(sql`select cardinality(thread_ids) as n from classification_batches order by n desc`);
-  t.same(sizes.map((r) => r.n), [50, 50, 20], 'batches of at most batchSize threads of one project');
+  const sizes = await ctx.db.execute<{ n: number }>(
+    sql`select cardinality(thread_ids) as n from classification_batches order by n desc`,
+  );
+  t.same(
+    sizes.map((r) => r.n),
+    [50, 50, 20],
+    'batches of at most batchSize threads of one project',
+  );
   await ctx.db.execute(sql`update graphile_worker._private_jobs set locked_at = now(), locked_by = 'dead-worker'`);
 
   const started = Date.now();
-  const runner = await startWorker({ config: ctx.config, db: ctx.db, log: silent, databaseUrl: ctx.url, classifier: new CountingClassifier() });
+  const runner = await startWorker({
+    config: ctx.config,
+    db: ctx.db,
+    log: silent,
+    databaseUrl: ctx.url,
+    classifier: new CountingClassifier(),
+  });
   t.teardown(() => runner.stop());
   await allLabelled(t, ctx.db, 30);
   t.ok(Date.now() - started >= 1000, 'not before the timeout: the claimed threads were not taken twice at once');
 });
 
-t.test("a new thread is labelled at once while backfill batches hold every background slot and the classifier's budget", async (t) => {
-  const ctx = await build(t, { env: { ...FAST, BACKGROUND_CONCURRENCY: '2', WORKER_CONCURRENCY: '2' } });
-  const a = await projectWithKey(ctx.db);
-  await seedThreads(ctx.db, { projectId: a.projectId, count: 300 });
-  // Backfill calls hang until the gate opens; live calls answer at once. 20 calls at most in flight.
-  let openGate!: () => void;
-  const gate = new Promise<void>((r) => (openGate = r));
-  let backfillInFlight = 0;
-  const inner = new StaticClassifier(0);
-  const gated: Classifier = {
-    async classify(question, categories, lane) {
-      if (lane === 'backfill') {
-        backfillInFlight++;
-        await gate;
-        backfillInFlight--;
-      }
-      return inner.classify(question, categories);
-    },
-  };
-  const runner = await startWorker({ config: ctx.config, db: ctx.db, log: silent, databaseUrl: ctx.url, classifier: new LimitedClassifier(gated, 20) });
-  t.teardown(() => {
-    openGate();
-    return runner.stop();
-  });
-  // Two batches of 50 run (both background slots), 19 of their calls in flight (the 20th slot is kept).
-  for (let i = 0; i < 100 && backfillInFlight < 19; i++) await new Promise((r) => setTimeout(r, 50));
-  t.equal(backfillInFlight, 19, 'the backfill holds all it may');
+t.test(
+  "a new thread is labelled at once while backfill batches hold every background slot and the classifier's budget",
+  async (t) => {
+    const ctx = await build(t, { env: { ...FAST, BACKGROUND_CONCURRENCY: '2', WORKER_CONCURRENCY: '2' } });
+    const a = await projectWithKey(ctx.db);
+    await seedThreads(ctx.db, { projectId: a.projectId, count: 300 });
+    // Backfill calls hang until the gate opens; live calls answer at once. 20 calls at most in flight.
+    let openGate!: () => void;
+    const gate = new Promise<void>((r) => (openGate = r));
+    let backfillInFlight = 0;
+    const inner = new StaticClassifier(0);
+    const gated: Classifier = {
+      async classify(question, categories, lane) {
+        if (lane === 'backfill') {
+          backfillInFlight++;
+          await gate;
+          backfillInFlight--;
+        }
+        return inner.classify(question, categories);
+      },
+    };
+    const runner = await startWorker({
+      config: ctx.config,
+      db: ctx.db,
+      log: silent,
+      databaseUrl: ctx.url,
+      classifier: new LimitedClassifier(gated, 20),
+    });
+    t.teardown(() => {
+      openGate();
+      return runner.stop();
+    });
+    // Two batches of 50 run (both background slots), 19 of their calls in flight (the 20th slot is kept).
+    for (let i = 0; i < 100 && backfillInFlight < 19; i++) await new Promise((r) => setTimeout(r, 50));
+    t.equal(backfillInFlight, 19, 'the backfill holds all it may');
 
-  const { thread_id } = await projectClient(ctx.app, a.projectId, a.key).chat('How do I configure SSO?');
-  const labelled = async () =>
-    (await ctx.db.execute<{ n: number }>(sql`select count(*)::int as n from threads where id = ${thread_id} and category_id is not null`))[0]!.n;
-  for (let i = 0; i < 100 && (await labelled()) === 0; i++) await new Promise((r) => setTimeout(r, 50));
-  t.equal(await labelled(), 1, 'the new thread is labelled');
-  t.equal(await unlabelled(ctx.db), 300, 'while no backfilled thread is');
-  openGate();
-  await allLabelled(t, ctx.db);
-});
+    const { thread_id } = await projectClient(ctx.app, a.projectId, a.key).chat('How do I configure SSO?');
+    const labelled = async () =>
+      (
+        await ctx.db.execute<{ n: number }>(
+          sql`select count(*)::int as n from threads where id = ${thread_id} and category_id is not null`,
+        )
+      )[0].n;
+    for (let i = 0; i < 100 && (await labelled()) === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    t.equal(await labelled(), 1, 'the new thread is labelled');
+    t.equal(await unlabelled(ctx.db), 300, 'while no backfilled thread is');
+    openGate();
+    await allLabelled(t, ctx.db);
+  },
+);
 
 t.test('two workers share a backlog without classifying a thread twice', async (t) => {
   const ctx = await build(t, { env: FAST });
@@ -174,7 +216,16 @@ t.test('a worker process killed with SIGKILL mid-backfill loses nothing; a resta
   const [discovery] = (await api.get('/categories/')).json().results;
   const userLabelled = (await api.get('/threads/?limit=10')).json().results.map((x: { id: string }) => x.id);
 
-  const env = { ...process.env, DATABASE_URL: ctx.url, LOG_LEVEL: 'silent', METRICS_PORT: '0', ...FAST, CLASSIFICATION_TIMEOUT_SECONDS: '2', CLASSIFIER_LATENCY_MS: '100', CLASSIFIER_CONCURRENCY: '50' };
+  const env = {
+    ...process.env,
+    DATABASE_URL: ctx.url,
+    LOG_LEVEL: 'silent',
+    METRICS_PORT: '0',
+    ...FAST,
+    CLASSIFICATION_TIMEOUT_SECONDS: '2',
+    CLASSIFIER_LATENCY_MS: '100',
+    CLASSIFIER_CONCURRENCY: '50',
+  };
   const child = spawn('npx', ['tsx', 'src/worker.ts'], { env, stdio: 'ignore', detached: true });
   t.teardown(() => {
     try {
@@ -188,14 +239,22 @@ t.test('a worker process killed with SIGKILL mid-backfill loses nothing; a resta
   t.notOk(exited, 'the worker process was running');
   for (const id of userLabelled) await api.patch(`/threads/${id}/`, { category_id: discovery.id });
   process.kill(-child.pid!, 'SIGKILL');
-  const [locked] = await ctx.db.execute<{ n: number }>(sql`select count(*)::int as n from graphile_worker._private_jobs where locked_at is not null`);
-  t.ok(locked!.n > 0, `the dead worker left ${locked!.n} jobs locked`);
+  const [locked] = await ctx.db.execute<{ n: number }>(
+    sql`select count(*)::int as n from graphile_worker._private_jobs where locked_at is not null`,
+  );
+  t.ok(locked.n > 0, `the dead worker left ${locked.n} jobs locked`);
   t.ok((await unlabelled(ctx.db)) > 0, 'work was left');
 
-  const runner = await startWorker({ config: ctx.config, db: ctx.db, log: silent, databaseUrl: ctx.url, classifier: new CountingClassifier() });
+  const runner = await startWorker({
+    config: ctx.config,
+    db: ctx.db,
+    log: silent,
+    databaseUrl: ctx.url,
+    classifier: new CountingClassifier(),
+  });
   t.teardown(() => runner.stop());
   await allLabelled(t, ctx.db, 60);
   const [users] = await ctx.db.execute<{ n: number }>(sql`
     select count(*)::int as n from threads where id = any(${`{${userLabelled.join(',')}}`}::uuid[]) and category_source = 'user' and category_id = ${discovery.id}`);
-  t.equal(users!.n, 10, 'no user label overwritten');
+  t.equal(users.n, 10, 'no user label overwritten');
 });

@@ -25,7 +25,8 @@ t.test('the compiled API and worker run on node alone', async (t) => {
   const env = { DATABASE_URL: url, LLM_LATENCY_MS: '0', CLASSIFIER_LATENCY_MS: '0' };
   const api = await startService(t, `${out}/src/server.js`, env);
   const worker = await startService(t, `${out}/src/worker.js`, env, '/metrics');
-  for (const p of [api, worker]) t.notMatch(p.child.spawnargs.join(' '), /tsx|--import|--loader/, 'plain node, no TypeScript runtime');
+  for (const p of [api, worker])
+    t.notMatch(p.child.spawnargs.join(' '), /tsx|--import|--loader/, 'plain node, no TypeScript runtime');
 
   const res = await fetch(`${api.base}/query/v1/projects/${a.projectId}/chat`, {
     method: 'POST',
@@ -36,7 +37,8 @@ t.test('the compiled API and worker run on node alone', async (t) => {
   const { thread_id } = (await res.json()) as { thread_id: string };
   let labelled = false;
   for (let i = 0; i < 100 && !labelled; i++) {
-    labelled = (await db.execute(sql`select 1 from threads where id = ${thread_id} and category_id is not null`)).length === 1;
+    labelled =
+      (await db.execute(sql`select 1 from threads where id = ${thread_id} and category_id is not null`)).length === 1;
     if (!labelled) await sleep(100);
   }
   t.ok(labelled, 'the compiled worker labels its thread');
@@ -58,5 +60,9 @@ t.test('a production install (npm ci --omit=dev) has no TypeScript toolchain and
       t.ok(entry.dev, `${path} is a development dependency only`);
     }
   }
-  t.same([...devOnly].filter((n) => !seen.has(n)), [], 'every one of them is in the lock file');
+  t.same(
+    [...devOnly].filter((n) => !seen.has(n)),
+    [],
+    'every one of them is in the lock file',
+  );
 });

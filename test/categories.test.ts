@@ -13,9 +13,12 @@ t.test('a new project starts with Discovery and Troubleshooting', async (t) => {
   const res = await projectClient(app, a.projectId, a.key).get('/categories/');
   t.equal(res.statusCode, 200);
   const list = res.json().results as Category[];
-  t.same(list.map((c) => c.name), ['Discovery', 'Troubleshooting']);
-  t.match(list[0]!.description, /trying to find out how to do something/);
-  t.match(list[1]!.description, /needs help with a problem/);
+  t.same(
+    list.map((c) => c.name),
+    ['Discovery', 'Troubleshooting'],
+  );
+  t.match(list[0].description, /trying to find out how to do something/);
+  t.match(list[1].description, /needs help with a problem/);
   t.match(list[0], { id: /^[0-9a-f-]{36}$/, created_at: String, updated_at: String });
 });
 
@@ -36,12 +39,19 @@ t.test('create, read, rename, re-describe and delete a category', async (t) => {
   t.ok(renamed.json().updated_at >= careers.updated_at);
   const described = await api.patch(`/categories/${careers.id}/`, { description: 'open positions and internships' });
   t.match(described.json(), { name: 'Jobs', description: 'open positions and internships' });
-  t.equal((await api.patch(`/categories/${careers.id}/`, { name: 'jobs' })).statusCode, 200, 'changing only the case of its own name is fine');
+  t.equal(
+    (await api.patch(`/categories/${careers.id}/`, { name: 'jobs' })).statusCode,
+    200,
+    'changing only the case of its own name is fine',
+  );
 
   t.equal((await api.delete(`/categories/${careers.id}/`)).statusCode, 204);
   t.equal((await api.get(`/categories/${careers.id}/`)).statusCode, 404);
   t.equal((await api.delete(`/categories/${careers.id}/`)).statusCode, 404);
-  t.same((await api.get('/categories/')).json().results.map((c: Category) => c.name), ['Discovery', 'Troubleshooting']);
+  t.same(
+    (await api.get('/categories/')).json().results.map((c: Category) => c.name),
+    ['Discovery', 'Troubleshooting'],
+  );
 });
 
 t.test('category names and descriptions are validated', async (t) => {
@@ -63,13 +73,21 @@ t.test('category names and descriptions are validated', async (t) => {
     t.equal(res.statusCode, 400, what);
     t.match(res.json(), { statusCode: 400, error: 'Bad Request', message: String });
   }
-  t.equal((await api.post('/categories/', { name: ` ${'y'.repeat(100)} `, description: 'd'.repeat(1000) })).statusCode, 201, '100 characters after trimming');
+  t.equal(
+    (await api.post('/categories/', { name: ` ${'y'.repeat(100)} `, description: 'd'.repeat(1000) })).statusCode,
+    201,
+    '100 characters after trimming',
+  );
 
   const dup = await api.post('/categories/', { name: 'discovery' });
   t.equal(dup.statusCode, 409, 'unique regardless of case');
   t.match(dup.json(), { statusCode: 409, error: 'Conflict', message: /already exists/ });
   const troubleshooting = (await api.get('/categories/')).json().results[1] as Category;
-  t.equal((await api.patch(`/categories/${troubleshooting.id}/`, { name: 'DISCOVERY' })).statusCode, 409, 'rename onto another name');
+  t.equal(
+    (await api.patch(`/categories/${troubleshooting.id}/`, { name: 'DISCOVERY' })).statusCode,
+    409,
+    'rename onto another name',
+  );
   t.equal((await api.patch(`/categories/${troubleshooting.id}/`, { name: ' ' })).statusCode, 400);
   t.equal((await api.patch('/categories/00000000-0000-4000-8000-000000000000/', { name: 'x' })).statusCode, 404);
   t.equal((await api.get('/categories/not-a-uuid/')).statusCode, 400);
@@ -82,7 +100,9 @@ t.test('a project has at most 50 categories, even when created concurrently', as
   const a = await projectWithKey(db);
   const api = projectClient(app, a.projectId, a.key);
   // 2 defaults + 46 = 48: two places left for the requests racing for them.
-  await db.execute(sql`insert into categories (project_id, name) select ${a.projectId}, 'existing ' || i from generate_series(1, 46) i`);
+  await db.execute(
+    sql`insert into categories (project_id, name) select ${a.projectId}, 'existing ' || i from generate_series(1, 46) i`,
+  );
 
   // Another session holds the categories table until every creation waits at the database, so that all
   // go at once when it lets go: without the project-row lock, each would count 48 and insert.
@@ -116,15 +136,18 @@ t.test("another project's categories cannot be read, changed or deleted", async 
   const apiB = projectClient(app, b.projectId, b.key);
   const [discoveryA] = (await apiA.get('/categories/')).json().results as Category[];
 
-  t.equal((await apiB.get(`/categories/${discoveryA!.id}/`)).statusCode, 404);
-  t.equal((await apiB.patch(`/categories/${discoveryA!.id}/`, { name: 'Hacked' })).statusCode, 404);
-  t.equal((await apiB.delete(`/categories/${discoveryA!.id}/`)).statusCode, 404);
-  t.same((await apiA.get(`/categories/${discoveryA!.id}/`)).json(), discoveryA, 'untouched');
+  t.equal((await apiB.get(`/categories/${discoveryA.id}/`)).statusCode, 404);
+  t.equal((await apiB.patch(`/categories/${discoveryA.id}/`, { name: 'Hacked' })).statusCode, 404);
+  t.equal((await apiB.delete(`/categories/${discoveryA.id}/`)).statusCode, 404);
+  t.same((await apiA.get(`/categories/${discoveryA.id}/`)).json(), discoveryA, 'untouched');
 
   // And with B's key on A's URLs: 403 before anything else.
   const url = `/query/v1/projects/${a.projectId}/categories/`;
   t.equal((await app.inject({ method: 'GET', url, headers: { 'x-api-key': b.key } })).statusCode, 403);
-  t.equal((await app.inject({ method: 'POST', url, headers: { 'x-api-key': b.key }, payload: { name: 'x' } })).statusCode, 403);
+  t.equal(
+    (await app.inject({ method: 'POST', url, headers: { 'x-api-key': b.key }, payload: { name: 'x' } })).statusCode,
+    403,
+  );
   t.equal((await app.inject({ method: 'GET', url: `${url}stats`, headers: { 'x-api-key': b.key } })).statusCode, 403);
   t.equal((await app.inject({ method: 'GET', url, headers: {} })).statusCode, 401);
 });

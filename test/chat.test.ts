@@ -28,13 +28,20 @@ t.test('a first question starts a thread; a follow-up continues it with the hist
   t.match(first.thread_id, /^[0-9a-f-]{36}$/);
   t.match(first.question_answer_id, /^[0-9a-f-]{36}$/);
   t.match(llm.prompts[0], /requirements\.md/, 'the prompt carries the retrieved chunks');
-  t.match(llm.prompts[0], /^system: .*\nuser: What are the system requirements\?$/s, 'the system message, then the question');
-  t.equal(llm.prompts[0]!.match(/^(user|assistant): /gm)?.length, 1, 'no history');
+  t.match(
+    llm.prompts[0],
+    /^system: .*\nuser: What are the system requirements\?$/s,
+    'the system message, then the question',
+  );
+  t.equal(llm.prompts[0].match(/^(user|assistant): /gm)?.length, 1, 'no history');
 
   const second = await api.chat('Does that include Windows?', first.thread_id);
   t.equal(second.thread_id, first.thread_id);
   t.not(second.question_answer_id, first.question_answer_id);
-  t.match(llm.prompts[1], `user: What are the system requirements?\nassistant: ${first.answer}\nuser: Does that include Windows?`);
+  t.match(
+    llm.prompts[1],
+    `user: What are the system requirements?\nassistant: ${first.answer}\nuser: Does that include Windows?`,
+  );
 
   const third = await api.chat('And macOS?', first.thread_id);
   t.match(llm.prompts[2], `user: Does that include Windows?\nassistant: ${second.answer}`);
@@ -98,13 +105,23 @@ t.test('chat input validation', async (t) => {
     t.match(res.json(), { statusCode: 400, error: 'Bad Request', message: String }, `${name}: error shape`);
   }
 
-  const json = await app.inject({ method: 'POST', url, headers: { ...headers, 'content-type': 'application/json' }, payload: '{"question": ' });
+  const json = await app.inject({
+    method: 'POST',
+    url,
+    headers: { ...headers, 'content-type': 'application/json' },
+    payload: '{"question": ',
+  });
   t.equal(json.statusCode, 400, 'malformed JSON');
   t.match(json.json(), { statusCode: 400, error: 'Bad Request' });
   t.notMatch(json.body, /at .*\.js/, 'no stack trace');
 
   for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) {
-    const res = await app.inject({ method: 'POST', url, headers: { ...headers, 'content-type': type }, payload: 'question=hi' });
+    const res = await app.inject({
+      method: 'POST',
+      url,
+      headers: { ...headers, 'content-type': type },
+      payload: 'question=hi',
+    });
     t.equal(res.statusCode, 415, type);
     t.match(res.json(), { statusCode: 415, error: 'Unsupported Media Type' });
   }

@@ -6,10 +6,19 @@ import { build, drain } from './helper.js';
 import { ControlledClassifier, projectClient, projectWithKey, standInUsage } from './factories.js';
 
 type Category = { id: string; name: string };
-type Thread = { id: string; category: { id: string; name: string; description: string } | null; category_source: string | null; categorized_at: string | null };
+type Thread = {
+  id: string;
+  category: { id: string; name: string; description: string } | null;
+  category_source: string | null;
+  categorized_at: string | null;
+};
 
 const jobs = async (db: Parameters<typeof drain>[0]['db'], task = 'threads__classify') =>
-  (await db.execute<{ n: number }>(sql`select count(*)::int as n from graphile_worker.jobs where task_identifier = ${task}`))[0]!.n;
+  (
+    await db.execute<{ n: number }>(
+      sql`select count(*)::int as n from graphile_worker.jobs where task_identifier = ${task}`,
+    )
+  )[0].n;
 
 t.test('SPEC C8: teams A, B and C end to end through HTTP', async (t) => {
   const ctx = await build(t);
@@ -20,12 +29,21 @@ t.test('SPEC C8: teams A, B and C end to end through HTTP', async (t) => {
   const [apiA, apiB, apiC] = [A, B, C].map((x) => projectClient(app, x.projectId, x.key));
 
   // B adds Careers and Legal.
-  const careers = (await apiB!.post('/categories/', { name: 'Careers', description: 'asking about open positions' })).json();
-  const legal = (await apiB!.post('/categories/', { name: 'Legal', description: 'asking about terms of service' })).json();
+  const careers = (
+    await apiB.post('/categories/', { name: 'Careers', description: 'asking about open positions' })
+  ).json();
+  const legal = (
+    await apiB.post('/categories/', { name: 'Legal', description: 'asking about terms of service' })
+  ).json();
   // C keeps Troubleshooting, deletes Discovery, adds Coding.
-  const [discoveryC] = (await apiC!.get('/categories/')).json().results as Category[];
-  t.equal((await apiC!.delete(`/categories/${discoveryC!.id}/`)).statusCode, 204);
-  const coding = (await apiC!.post('/categories/', { name: 'Coding', description: 'asking how to write code against the API, with code examples' })).json();
+  const [discoveryC] = (await apiC.get('/categories/')).json().results as Category[];
+  t.equal((await apiC.delete(`/categories/${discoveryC.id}/`)).statusCode, 204);
+  const coding = (
+    await apiC.post('/categories/', {
+      name: 'Coding',
+      description: 'asking how to write code against the API, with code examples',
+    })
+  ).json();
 
   const questions = [
     'What are the system requirements for running the software?',
@@ -35,33 +53,54 @@ t.test('SPEC C8: teams A, B and C end to end through HTTP', async (t) => {
     'Can you show me code examples to write a client against the API?',
   ];
   const asked: Record<string, string[]> = { A: [], B: [], C: [] };
-  for (const [name, api] of [['A', apiA!], ['B', apiB!], ['C', apiC!]] as const) {
-    for (const q of questions) asked[name]!.push((await api.chat(q)).thread_id);
+  for (const [name, api] of [
+    ['A', apiA],
+    ['B', apiB],
+    ['C', apiC],
+  ] as const) {
+    for (const q of questions) asked[name].push((await api.chat(q)).thread_id);
   }
   t.equal(await jobs(db), 15, 'one classification job per new thread');
-  const before = (await apiA!.get('/threads/')).json().results as Thread[];
-  t.ok(before.every((x) => x.category === null && x.category_source === null && x.categorized_at === null), 'null until classified (C6)');
+  const before = (await apiA.get('/threads/')).json().results as Thread[];
+  t.ok(
+    before.every((x) => x.category === null && x.category_source === null && x.categorized_at === null),
+    'null until classified (C6)',
+  );
 
   await drain(ctx);
   t.equal(await jobs(db), 0, 'every job done');
 
   const labels = async (api: typeof apiA) =>
-    Object.fromEntries(((await api!.get('/threads/')).json().results as (Thread & { first_question: string })[]).map((x) => [x.first_question, x]));
+    Object.fromEntries(
+      ((await api.get('/threads/')).json().results as (Thread & { first_question: string })[]).map((x) => [
+        x.first_question,
+        x,
+      ]),
+    );
   const a = await labels(apiA);
   const b = await labels(apiB);
   const c = await labels(apiC);
   for (const set of [a, b, c]) {
-    t.ok(Object.values(set).every((x) => x.category && x.category_source === 'classifier' && x.categorized_at), 'every thread labelled by the classifier');
+    t.ok(
+      Object.values(set).every((x) => x.category && x.category_source === 'classifier' && x.categorized_at),
+      'every thread labelled by the classifier',
+    );
   }
-  t.equal(a[questions[0]!]!.category!.name, 'Discovery');
-  t.equal(a[questions[1]!]!.category!.name, 'Troubleshooting');
-  t.ok(Object.values(a).every((x) => ['Discovery', 'Troubleshooting'].includes(x.category!.name)), 'A: only the defaults');
-  t.equal(b[questions[2]!]!.category!.id, careers.id, 'B: Careers');
-  t.equal(b[questions[3]!]!.category!.id, legal.id, 'B: Legal');
-  t.ok(Object.values(c).every((x) => ['Troubleshooting', 'Coding'].includes(x.category!.name)), 'C: never the deleted Discovery');
-  t.equal(c[questions[4]!]!.category!.id, coding.id, 'C: Coding');
-  t.equal(c[questions[1]!]!.category!.name, 'Troubleshooting');
-  t.match(c[questions[4]!]!.category, { id: coding.id, name: 'Coding', description: /code examples/ });
+  t.equal(a[questions[0]].category!.name, 'Discovery');
+  t.equal(a[questions[1]].category!.name, 'Troubleshooting');
+  t.ok(
+    Object.values(a).every((x) => ['Discovery', 'Troubleshooting'].includes(x.category!.name)),
+    'A: only the defaults',
+  );
+  t.equal(b[questions[2]].category!.id, careers.id, 'B: Careers');
+  t.equal(b[questions[3]].category!.id, legal.id, 'B: Legal');
+  t.ok(
+    Object.values(c).every((x) => ['Troubleshooting', 'Coding'].includes(x.category!.name)),
+    'C: never the deleted Discovery',
+  );
+  t.equal(c[questions[4]].category!.id, coding.id, 'C: Coding');
+  t.equal(c[questions[1]].category!.name, 'Troubleshooting');
+  t.match(c[questions[4]].category, { id: coding.id, name: 'Coding', description: /code examples/ });
 });
 
 t.test('C10: the user label wins over a classification in flight', async (t) => {
@@ -72,24 +111,33 @@ t.test('C10: the user label wins over a classification in flight', async (t) => 
   const { thread_id } = await api.chat('How do I configure webhooks?');
 
   // The classifier will answer Discovery, but only after the user has set Troubleshooting.
-  const classifier = new ControlledClassifier((cats) => cats.find((c) => c.id === discovery!.id)!);
+  const classifier = new ControlledClassifier((cats) => cats.find((c) => c.id === discovery.id)!);
   const inFlight = classifier.hold();
   const worker = drain(ctx, { classifier });
   await inFlight;
-  const patched = await api.patch(`/threads/${thread_id}/`, { category_id: troubleshooting!.id });
+  const patched = await api.patch(`/threads/${thread_id}/`, { category_id: troubleshooting.id });
   t.equal(patched.statusCode, 200);
-  t.match(patched.json(), { id: thread_id, category: { id: troubleshooting!.id, name: 'Troubleshooting' }, category_source: 'user' });
+  t.match(patched.json(), {
+    id: thread_id,
+    category: { id: troubleshooting.id, name: 'Troubleshooting' },
+    category_source: 'user',
+  });
   classifier.release();
   await worker;
 
   const thread = (await api.get(`/threads/${thread_id}/`)).json();
-  t.match(thread, { category: { id: troubleshooting!.id }, category_source: 'user' }, "the user's label stayed");
+  t.match(thread, { category: { id: troubleshooting.id }, category_source: 'user' }, "the user's label stayed");
   t.equal(classifier.questions.length, 1);
 
   // A repeat of the same job (graphile-worker may run a job twice) changes nothing.
-  await ctx.db.execute(sql`select graphile_worker.add_job('threads__classify', json_build_object('project_id', ${a.projectId}::uuid, 'thread_ids', json_build_array(${thread_id}::uuid)))`);
+  await ctx.db.execute(
+    sql`select graphile_worker.add_job('threads__classify', json_build_object('project_id', ${a.projectId}::uuid, 'thread_ids', json_build_array(${thread_id}::uuid)))`,
+  );
   await drain(ctx, { classifier });
-  t.match((await api.get(`/threads/${thread_id}/`)).json(), { category: { id: troubleshooting!.id }, category_source: 'user' });
+  t.match((await api.get(`/threads/${thread_id}/`)).json(), {
+    category: { id: troubleshooting.id },
+    category_source: 'user',
+  });
 });
 
 t.test('C9: a user sets, corrects and clears a label; null hands the thread back to the classifier', async (t) => {
@@ -100,21 +148,28 @@ t.test('C9: a user sets, corrects and clears a label; null hands the thread back
   const [discovery, troubleshooting] = (await api.get('/categories/')).json().results as Category[];
   const { thread_id } = await api.chat('My build fails with an out of memory error');
   await drain(ctx);
-  t.match((await api.get(`/threads/${thread_id}/`)).json(), { category: { name: 'Troubleshooting' }, category_source: 'classifier' });
+  t.match((await api.get(`/threads/${thread_id}/`)).json(), {
+    category: { name: 'Troubleshooting' },
+    category_source: 'classifier',
+  });
 
-  const set = await api.patch(`/threads/${thread_id}`, { category_id: discovery!.id });
-  t.match(set.json(), { category: { id: discovery!.id }, category_source: 'user', categorized_at: String });
+  const set = await api.patch(`/threads/${thread_id}`, { category_id: discovery.id });
+  t.match(set.json(), { category: { id: discovery.id }, category_source: 'user', categorized_at: String });
   t.equal(set.json().question_answers.length, 1, 'answers the whole thread');
 
   const cleared = await api.patch(`/threads/${thread_id}/`, { category_id: null });
   t.match(cleared.json(), { category: null, category_source: null, categorized_at: null });
   t.equal(await jobs(ctx.db), 1, 'handed back: a classification job');
   await drain(ctx);
-  t.match((await api.get(`/threads/${thread_id}/`)).json(), { category: { id: troubleshooting!.id }, category_source: 'classifier' });
+  t.match((await api.get(`/threads/${thread_id}/`)).json(), {
+    category: { id: troubleshooting.id },
+    category_source: 'classifier',
+  });
 
-  const [foreignCategory] = (await projectClient(ctx.app, b.projectId, b.key).get('/categories/')).json().results as Category[];
+  const [foreignCategory] = (await projectClient(ctx.app, b.projectId, b.key).get('/categories/')).json()
+    .results as Category[];
   for (const [what, body, status] of [
-    ["another project's category", { category_id: foreignCategory!.id }, 404],
+    ["another project's category", { category_id: foreignCategory.id }, 404],
     ['an unknown category', { category_id: '00000000-0000-4000-8000-000000000000' }, 404],
     ['not a UUID', { category_id: 'Discovery' }, 400],
     ['missing category_id', {}, 400],
@@ -123,10 +178,18 @@ t.test('C9: a user sets, corrects and clears a label; null hands the thread back
     t.equal(res.statusCode, status, what);
     t.match(res.json(), { statusCode: status, message: String });
   }
-  t.match((await api.get(`/threads/${thread_id}/`)).json(), { category: { id: troubleshooting!.id }, category_source: 'classifier' }, 'unchanged by refused requests');
+  t.match(
+    (await api.get(`/threads/${thread_id}/`)).json(),
+    { category: { id: troubleshooting.id }, category_source: 'classifier' },
+    'unchanged by refused requests',
+  );
 
   const otherThread = await projectClient(ctx.app, b.projectId, b.key).chat('hello from B');
-  t.equal((await api.patch(`/threads/${otherThread.thread_id}/`, { category_id: discovery!.id })).statusCode, 404, "another project's thread");
+  t.equal(
+    (await api.patch(`/threads/${otherThread.thread_id}/`, { category_id: discovery.id })).statusCode,
+    404,
+    "another project's thread",
+  );
 });
 
 t.test('C2: classification uses the first question only; follow-ups never trigger or change it', async (t) => {
@@ -155,22 +218,34 @@ t.test('C4: a rolled-back chat leaves no thread and no job; a committed one alwa
   const a = await projectWithKey(ctx.db);
   await t.rejects(
     ctx.db.transaction(async (tx) => {
-      await createThread(tx, { projectId: a.projectId, question: 'q', answer: 'a', usage: standInUsage, classifyTimeoutSeconds: 300 });
+      await createThread(tx, {
+        projectId: a.projectId,
+        question: 'q',
+        answer: 'a',
+        usage: standInUsage,
+        classifyTimeoutSeconds: 300,
+      });
       throw new Error('the request failed after the insert');
     }),
   );
   t.equal(await jobs(ctx.db), 0);
-  t.equal((await ctx.db.execute<{ n: number }>(sql`select count(*)::int as n from threads`))[0]!.n, 0);
+  t.equal((await ctx.db.execute<{ n: number }>(sql`select count(*)::int as n from threads`))[0].n, 0);
 
-  const { threadId } = await createThread(ctx.db, { projectId: a.projectId, question: 'q', answer: 'a', usage: standInUsage, classifyTimeoutSeconds: 300 });
+  const { threadId } = await createThread(ctx.db, {
+    projectId: a.projectId,
+    question: 'q',
+    answer: 'a',
+    usage: standInUsage,
+    classifyTimeoutSeconds: 300,
+  });
   const [job] = await ctx.db.execute<{ payload: { thread_ids: string[] }; priority: number }>(
     sql`select payload, priority from graphile_worker._private_jobs`,
   );
-  t.same(job!.payload.thread_ids, [threadId]);
-  t.equal(job!.priority, 0, 'live priority');
+  t.same(job.payload.thread_ids, [threadId]);
+  t.equal(job.priority, 0, 'live priority');
 });
 
-t.test('deleting a category clears its labels (also users\') and reclassifies; renaming keeps them', async (t) => {
+t.test("deleting a category clears its labels (also users') and reclassifies; renaming keeps them", async (t) => {
   const ctx = await build(t);
   const a = await projectWithKey(ctx.db);
   const api = projectClient(ctx.app, a.projectId, a.key);
@@ -179,22 +254,34 @@ t.test('deleting a category clears its labels (also users\') and reclassifies; r
   const byUser = await api.chat('How do I configure the CLI?');
   const kept = await api.chat('When I run your program my computer runs out of memory, what can I do?');
   await drain(ctx);
-  await api.patch(`/threads/${byUser.thread_id}/`, { category_id: discovery!.id });
-  t.equal((await api.get(`/threads/${byClassifier.thread_id}/`)).json().category.id, discovery!.id);
+  await api.patch(`/threads/${byUser.thread_id}/`, { category_id: discovery.id });
+  t.equal((await api.get(`/threads/${byClassifier.thread_id}/`)).json().category.id, discovery.id);
 
-  await api.patch(`/categories/${discovery!.id}/`, { name: 'How-to', description: 'how do I' });
+  await api.patch(`/categories/${discovery.id}/`, { name: 'How-to', description: 'how do I' });
   const renamed = (await api.get(`/threads/${byUser.thread_id}/`)).json();
-  t.match(renamed, { category: { id: discovery!.id, name: 'How-to', description: 'how do I' }, category_source: 'user' }, 'renaming keeps the label');
+  t.match(
+    renamed,
+    { category: { id: discovery.id, name: 'How-to', description: 'how do I' }, category_source: 'user' },
+    'renaming keeps the label',
+  );
 
-  t.equal((await api.delete(`/categories/${discovery!.id}/`)).statusCode, 204);
+  t.equal((await api.delete(`/categories/${discovery.id}/`)).statusCode, 204);
   for (const id of [byClassifier.thread_id, byUser.thread_id]) {
     t.match((await api.get(`/threads/${id}/`)).json(), { category: null, category_source: null, categorized_at: null });
   }
-  t.match((await api.get(`/threads/${kept.thread_id}/`)).json(), { category: { id: troubleshooting!.id }, category_source: 'classifier' }, 'other labels untouched');
+  t.match(
+    (await api.get(`/threads/${kept.thread_id}/`)).json(),
+    { category: { id: troubleshooting.id }, category_source: 'classifier' },
+    'other labels untouched',
+  );
 
   await drain(ctx);
   for (const id of [byClassifier.thread_id, byUser.thread_id]) {
-    t.match((await api.get(`/threads/${id}/`)).json(), { category: { id: troubleshooting!.id }, category_source: 'classifier' }, 'reclassified against what remains');
+    t.match(
+      (await api.get(`/threads/${id}/`)).json(),
+      { category: { id: troubleshooting.id }, category_source: 'classifier' },
+      'reclassified against what remains',
+    );
   }
 });
 
@@ -202,21 +289,28 @@ t.test('a project with no categories leaves threads null without failing jobs, t
   const ctx = await build(t);
   const a = await projectWithKey(ctx.db);
   const api = projectClient(ctx.app, a.projectId, a.key);
-  for (const c of (await api.get('/categories/')).json().results as Category[]) await api.delete(`/categories/${c.id}/`);
+  for (const c of (await api.get('/categories/')).json().results as Category[])
+    await api.delete(`/categories/${c.id}/`);
   const ids = [];
   for (let i = 0; i < 3; i++) ids.push((await api.chat(`How do I set up SSO, take ${i}?`)).thread_id);
   await drain(ctx);
   await drain(ctx);
   t.equal(await jobs(ctx.db), 0, 'no job left over, none failing');
-  const [failed] = await ctx.db.execute<{ n: number }>(sql`select count(*)::int as n from graphile_worker.jobs where last_error is not null`);
-  t.equal(failed!.n, 0, 'no errors');
+  const [failed] = await ctx.db.execute<{ n: number }>(
+    sql`select count(*)::int as n from graphile_worker.jobs where last_error is not null`,
+  );
+  t.equal(failed.n, 0, 'no errors');
   const page = (await api.get('/threads/')).json().results as Thread[];
   t.ok(page.every((x) => x.category === null));
 
   const created = (await api.post('/categories/', { name: 'Setup', description: 'installing and configuring' })).json();
   await drain(ctx);
   const after = (await api.get('/threads/')).json().results as Thread[];
-  t.same(after.map((x) => x.category?.id), [created.id, created.id, created.id], 'classified once a category exists');
+  t.same(
+    after.map((x) => x.category?.id),
+    [created.id, created.id, created.id],
+    'classified once a category exists',
+  );
 });
 
 t.test('a classifier failure is retried with backoff and never blocks other threads', async (t) => {
@@ -243,7 +337,10 @@ t.test('a classifier failure is retried with backoff and never blocks other thre
   // Let the backoff elapse.
   await ctx.db.execute(sql`update graphile_worker._private_jobs set run_at = now()`);
   await drain(ctx, { classifier: flaky });
-  t.match((await api.get(`/threads/${unlucky.thread_id}/`)).json(), { category: { name: String }, category_source: 'classifier' });
+  t.match((await api.get(`/threads/${unlucky.thread_id}/`)).json(), {
+    category: { name: String },
+    category_source: 'classifier',
+  });
 });
 
 t.test('CATEGORISATION=off: chat adds no job; the threads are labelled once it is on again', async (t) => {
@@ -258,5 +355,8 @@ t.test('CATEGORISATION=off: chat adds no job; the threads are labelled once it i
   const on = { ...off, config: { ...off.config, CATEGORISATION: 'on' as const } };
   await on.db.execute(sql`select graphile_worker.add_job('classification__sweep', '{}'::json)`);
   await drain(on);
-  t.match((await api.get(`/threads/${thread_id}/`)).json(), { category: { name: String }, category_source: 'classifier' });
+  t.match((await api.get(`/threads/${thread_id}/`)).json(), {
+    category: { name: String },
+    category_source: 'classifier',
+  });
 });

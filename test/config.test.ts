@@ -20,7 +20,13 @@ t.test('a bad value is refused with a message naming it', async (t) => {
   t.throws(() => loadConfig({ PORT: 'eighty' }), { name: 'ConfigError' });
   const message = (() => {
     try {
-      loadConfig({ PORT: '70000', LLM_LATENCY_MS: '-1', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud', ADMIN_TOKEN: 'short' });
+      loadConfig({
+        PORT: '70000',
+        LLM_LATENCY_MS: '-1',
+        DATABASE_URL: 'mysql://x',
+        LOG_LEVEL: 'loud',
+        ADMIN_TOKEN: 'short',
+      });
     } catch (err) {
       return (err as Error).message;
     }
@@ -33,15 +39,24 @@ t.test('a bad value is refused with a message naming it', async (t) => {
   t.match(message, /ADMIN_TOKEN=<hidden>: /);
 });
 
-t.test('model provider settings: validated, the key never echoed, OPENAI_* without the provider named as ignored', async (t) => {
-  const c = loadConfig({});
-  t.equal(c.MODEL_PROVIDER, 'stand-in');
-  t.equal(c.MODEL_TIMEOUT_MS, 60_000);
-  t.throws(() => loadConfig({ MODEL_PROVIDER: 'anthropic' }), { message: /MODEL_PROVIDER="anthropic": expected one of stand-in, openai/ });
-  t.throws(() => loadConfig({ OPENAI_BASE_URL: 'localhost:11434' }), { message: /OPENAI_BASE_URL="localhost:11434"/ });
-  t.throws(() => loadConfig({ MODEL_TIMEOUT_MS: '0' }), { message: /MODEL_TIMEOUT_MS="0"/ });
-  const env = { OPENAI_API_KEY: 'sk-secret-value', OPENAI_BASE_URL: 'http://localhost:11434/v1' };
-  t.same(configWarnings(loadConfig(env), env), ['OPENAI_API_KEY, OPENAI_BASE_URL ignored: MODEL_PROVIDER is stand-in']);
-  t.same(configWarnings(loadConfig({ ...env, MODEL_PROVIDER: 'openai' }), { ...env, MODEL_PROVIDER: 'openai' }), []);
-  t.same(configWarnings(loadConfig({}), {}), []);
-});
+t.test(
+  'model provider settings: validated, the key never echoed, OPENAI_* without the provider named as ignored',
+  async (t) => {
+    const c = loadConfig({});
+    t.equal(c.MODEL_PROVIDER, 'stand-in');
+    t.equal(c.MODEL_TIMEOUT_MS, 60_000);
+    t.throws(() => loadConfig({ MODEL_PROVIDER: 'anthropic' }), {
+      message: /MODEL_PROVIDER="anthropic": expected one of stand-in, openai/,
+    });
+    t.throws(() => loadConfig({ OPENAI_BASE_URL: 'localhost:11434' }), {
+      message: /OPENAI_BASE_URL="localhost:11434"/,
+    });
+    t.throws(() => loadConfig({ MODEL_TIMEOUT_MS: '0' }), { message: /MODEL_TIMEOUT_MS="0"/ });
+    const env = { OPENAI_API_KEY: 'sk-secret-value', OPENAI_BASE_URL: 'http://localhost:11434/v1' };
+    t.same(configWarnings(loadConfig(env), env), [
+      'OPENAI_API_KEY, OPENAI_BASE_URL ignored: MODEL_PROVIDER is stand-in',
+    ]);
+    t.same(configWarnings(loadConfig({ ...env, MODEL_PROVIDER: 'openai' }), { ...env, MODEL_PROVIDER: 'openai' }), []);
+    t.same(configWarnings(loadConfig({}), {}), []);
+  },
+);

@@ -13,7 +13,12 @@ import { projectClient, projectWithKey } from './factories.js';
 import { ADMIN_TOKEN, build } from './helper.js';
 import { asText, Generator, openApiAjv, UNKNOWN_ID, type Schema } from './openapi-requests.js';
 
-interface Param { name: string; in: string; required?: boolean; schema: Schema }
+interface Param {
+  name: string;
+  in: string;
+  required?: boolean;
+  schema: Schema;
+}
 type Content = Record<string, { schema: Schema }>;
 interface Operation {
   method: string;
@@ -27,7 +32,13 @@ interface Operation {
 /** What a case must get, on top of an answer the document lists. */
 type Expect = number | 'valid' | 'unknown id' | 'client error' | 'documented' | 'outage';
 /** `field`: the field a 400's message must name first ("name: ..."). */
-interface Case { name: string; expect: Expect; inject: InjectOptions; down?: boolean; field?: string }
+interface Case {
+  name: string;
+  expect: Expect;
+  inject: InjectOptions;
+  down?: boolean;
+  field?: string;
+}
 interface Parts {
   params?: Record<string, string>;
   query?: unknown;
@@ -70,7 +81,8 @@ async function fixtures(t: Test, app: FastifyInstance, db: Db, config: Config) {
   await api.chat('Why does my build fail?'); // two threads: a page of one has a `next` cursor
   let n = 0;
   const category = async () => (await expect(201, api.post('/categories/', { name: `fixture ${++n}` }))).id as string;
-  const apiKey = async () => expect(201, admin('POST', `/admin/v1/projects/${a.projectId}/api-keys`, { name: 'spare' }));
+  const apiKey = async () =>
+    expect(201, admin('POST', `/admin/v1/projects/${a.projectId}/api-keys`, { name: 'spare' }));
   const revoked = await apiKey();
   await expect(204, admin('DELETE', `/admin/v1/api-keys/${revoked.id}`));
   const user = await expect(201, admin('POST', `/admin/v1/teams/${a.team.id}/users`, { email: 'fixture@example.com' }));
@@ -78,7 +90,8 @@ async function fixtures(t: Test, app: FastifyInstance, db: Db, config: Config) {
   // Webhooks point at a loopback port nothing listens on (WEBHOOK_ALLOW_PRIVATE): a test event sent to one is
   // refused at once, on this machine, and never goes out to a real address.
   const hookUrl = `http://127.0.0.1:${await freePort()}/hook`;
-  const webhook = async () => (await expect(201, api.post('/webhooks', { url: hookUrl, events: ['thread.labelled'] }))).id as string;
+  const webhook = async () =>
+    (await expect(201, api.post('/webhooks', { url: hookUrl, events: ['thread.labelled'] }))).id as string;
   // Two reactions: a feedback page of one has a `next` cursor.
   await expect(200, api.post(`/question-answers/${thread.question_answer_id}/feedback`, { reaction: 'upvote' }));
   await expect(200, api.post(`/question-answers/${thread.question_answer_id}/feedback`, { reaction: 'downvote' }));
@@ -113,13 +126,27 @@ async function fixtures(t: Test, app: FastifyInstance, db: Db, config: Config) {
   const blockedAddress = '10.255.255.1';
   let last = 0;
   for (let i = 0; i < 2 * config.AUTH_FAILURES_PER_MINUTE + 2 && last !== 429; i++) {
-    last = (await app.inject({ url: '/admin/v1/teams', remoteAddress: blockedAddress, headers: { authorization: 'Bearer wrong' } })).statusCode;
+    last = (
+      await app.inject({
+        url: '/admin/v1/teams',
+        remoteAddress: blockedAddress,
+        headers: { authorization: 'Bearer wrong' },
+      })
+    ).statusCode;
   }
-  t.equal(last, 429, `setup: failed authentications from one address end in a 429 (limit ${config.AUTH_FAILURES_PER_MINUTE} a minute)`);
+  t.equal(
+    last,
+    429,
+    `setup: failed authentications from one address end in a 429 (limit ${config.AUTH_FAILURES_PER_MINUTE} a minute)`,
+  );
 
   const known = (name: string) => ids[name];
   return {
-    id: (name: string) => ids[name] ?? (() => { throw new Error(`no fixture for path parameter ${name}`); })(),
+    id: (name: string) =>
+      ids[name] ??
+      (() => {
+        throw new Error(`no fixture for path parameter ${name}`);
+      })(),
     // What a DELETE removes is created for it, so the fixture stays for every other request.
     fresh: async (name: string): Promise<string> => {
       const made: Record<string, () => Promise<string>> = {
@@ -128,9 +155,11 @@ async function fixtures(t: Test, app: FastifyInstance, db: Db, config: Config) {
         webhook_id: webhook,
         team_id: async () => (await projectWithKey(db)).team.id,
         project_id: async () => (await projectWithKey(db)).projectId,
-        user_id: async () => (await expect(201, admin('POST', `/admin/v1/teams/${a.team.id}/users`, { email: `spare${++n}@example.com` }))).id,
+        user_id: async () =>
+          (await expect(201, admin('POST', `/admin/v1/teams/${a.team.id}/users`, { email: `spare${++n}@example.com` })))
+            .id,
       };
-      return made[name]?.() ?? ids[name]!;
+      return made[name]?.() ?? ids[name];
     },
     cursorFor,
     key: a.key,
@@ -157,18 +186,22 @@ async function casesFor(op: Operation, fx: Fixtures): Promise<Case[]> {
   const schemes = (op.security ?? []).flatMap((s) => Object.keys(s));
   const apiKey = schemes.includes('apiKey');
   const admin = schemes.includes('adminToken');
-  const auth: Record<string, string> = apiKey ? { 'x-api-key': fx.key } : admin ? { authorization: `Bearer ${ADMIN_TOKEN}` } : {};
+  const auth: Record<string, string> = apiKey
+    ? { 'x-api-key': fx.key }
+    : admin
+      ? { authorization: `Bearer ${ADMIN_TOKEN}` }
+      : {};
   // What a DELETE removes: the resource the path ends with (not the project of DELETE .../categories/relabel).
   const deleted = op.method === 'DELETE' ? /\{(\w+)\}\/?$/.exec(op.path)?.[1] : undefined;
   const json = (v: unknown) => (v === undefined ? undefined : { type: 'application/json', payload: JSON.stringify(v) });
-  const plainQuery = () => fx.texts.valid(querySchema)[0]!.value;
-  const plainBody = () => bodySchema && fx.bodies.valid(bodySchema)[0]!.value;
+  const plainQuery = () => fx.texts.valid(querySchema)[0].value;
+  const plainBody = () => bodySchema && fx.bodies.valid(bodySchema)[0].value;
 
   const make = async (name: string, expect: Expect, o: Parts = {}): Promise<Case> => {
     const values: Record<string, string> = {};
     for (const p of params('path')) values[p.name] = p.name === deleted ? await fx.fresh(p.name) : fx.id(p.name);
     Object.assign(values, o.params);
-    const path = op.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(values[name]!));
+    const path = op.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(values[name]));
     let query = o.query ?? plainQuery();
     // A cursor carries its list's filters: it is sent alone (a limit may change), or with the filters of o.query.
     if (isObject(query) && query.cursor === CURSOR) {
@@ -178,17 +211,24 @@ async function casesFor(op: Operation, fx: Fixtures): Promise<Case[]> {
     const qs = new URLSearchParams(asText(query) as Record<string, string>).toString();
     const body = o.raw ?? (o.noBody ? undefined : json('body' in o ? o.body : plainBody()));
     const headers = { ...(o.headers ?? auth), ...(body && { 'content-type': body.type }) };
-    return { name, expect, field: o.field, inject: { method: op.method as 'GET', url: qs ? `${path}?${qs}` : path, headers, payload: body?.payload } };
+    return {
+      name,
+      expect,
+      field: o.field,
+      inject: { method: op.method, url: qs ? `${path}?${qs}` : path, headers, payload: body?.payload },
+    };
   };
 
   const out: Case[] = [];
   // Valid: each query sample with the plainest body, then each other body sample with the plainest query.
   const querySamples = query.length ? fx.texts.valid(querySchema) : [{ label: 'plain request', value: {} }];
   for (const q of querySamples) out.push(await make(`valid: ${q.label}`, 'valid', { query: q.value }));
-  for (const b of bodySchema ? fx.bodies.valid(bodySchema).slice(1) : []) out.push(await make(`valid body: ${b.label}`, 'valid', { body: b.value }));
+  for (const b of bodySchema ? fx.bodies.valid(bodySchema).slice(1) : [])
+    out.push(await make(`valid body: ${b.label}`, 'valid', { body: b.value }));
   for (const p of params('path')) {
     // On project routes an unknown project id is another project's: the 403 case below.
-    if (!(apiKey && p.name === 'project_id')) out.push(await make(`unknown ${p.name}`, 'unknown id', { params: { [p.name]: UNKNOWN_ID } }));
+    if (!(apiKey && p.name === 'project_id'))
+      out.push(await make(`unknown ${p.name}`, 'unknown id', { params: { [p.name]: UNKNOWN_ID } }));
   }
 
   if (apiKey) {
@@ -198,7 +238,8 @@ async function casesFor(op: Operation, fx: Fixtures): Promise<Case[]> {
       'API key with a wrong secret': fx.wrongSecret,
       'revoked API key': fx.revokedKey,
     };
-    for (const [name, key] of Object.entries(keys)) out.push(await make(name, 401, { headers: key ? { 'x-api-key': key } : {} }));
+    for (const [name, key] of Object.entries(keys))
+      out.push(await make(name, 401, { headers: key ? { 'x-api-key': key } : {} }));
     out.push(await make("another project's API key", 403, { headers: { 'x-api-key': fx.otherKey } }));
   }
   if (admin) {
@@ -208,7 +249,8 @@ async function casesFor(op: Operation, fx: Fixtures): Promise<Case[]> {
       'admin token without Bearer': ADMIN_TOKEN,
       'a project API key as admin token': `Bearer ${fx.key}`,
     };
-    for (const [name, token] of Object.entries(tokens)) out.push(await make(name, 401, { headers: token ? { authorization: token } : {} }));
+    for (const [name, token] of Object.entries(tokens))
+      out.push(await make(name, 401, { headers: token ? { authorization: token } : {} }));
   }
   if (schemes.length) {
     const blocked = await make('after too many failed authentications from this address', 429);
@@ -231,20 +273,30 @@ async function casesFor(op: Operation, fx: Fixtures): Promise<Case[]> {
   }
   const filter = query.find((p) => !['cursor', 'limit'].includes(p.name));
   if (filter && query.some((p) => p.name === 'cursor')) {
-    const value = fx.texts.valid(filter.schema, filter.name)[0]!.value;
-    out.push(await make('a cursor with a filter it does not carry', 400, { query: { cursor: CURSOR, [filter.name]: value }, withFilters: true }));
+    const value = fx.texts.valid(filter.schema, filter.name)[0].value;
+    out.push(
+      await make('a cursor with a filter it does not carry', 400, {
+        query: { cursor: CURSOR, [filter.name]: value },
+        withFilters: true,
+      }),
+    );
   }
   // Whether unknown query parameters are refused or ignored, OpenAPI cannot say: either is truthful.
-  out.push(await make('unknown query parameter', 'documented', { query: { ...(plainQuery() as object), unknown_param: '1' } }));
+  out.push(
+    await make('unknown query parameter', 'documented', { query: { ...(plainQuery() as object), unknown_param: '1' } }),
+  );
 
   if (bodySchema) {
     for (const x of fx.bodies.invalid(bodySchema)) out.push(await make(`body ${x.label}`, 400, { body: x.value }));
-    for (const x of fx.bodies.badTexts(bodySchema)) out.push(await make(`body ${x.field}: ${x.label}`, 400, { body: x.value, field: x.field }));
+    for (const x of fx.bodies.badTexts(bodySchema))
+      out.push(await make(`body ${x.field}: ${x.label}`, 400, { body: x.value, field: x.field }));
     if (op.requestBody?.required) out.push(await make('no body', 400, { noBody: true }));
   }
   if (BODY_METHODS.includes(op.method)) {
     out.push(await make('invalid JSON', 400, { raw: { type: 'application/json', payload: '{"oops' } }));
-    out.push(await make('text/plain body', 415, { raw: { type: 'text/plain', payload: JSON.stringify(plainBody() ?? {}) } }));
+    out.push(
+      await make('text/plain body', 415, { raw: { type: 'text/plain', payload: JSON.stringify(plainBody() ?? {}) } }),
+    );
     const large = JSON.stringify({ padding: 'x'.repeat(BODY_LIMIT) });
     out.push(await make('body over 256 KiB', 413, { raw: { type: 'application/json', payload: large } }));
   }
@@ -260,35 +312,61 @@ function check(t: Test, ajv: Ajv, op: Operation, c: Case, res: LightMyRequestRes
   t.ok(res.headers['x-request-id'], `${at}: has an x-request-id header`);
   t.ok(status < 500 || (c.expect === 'outage' && status === 503), `${at}: no 5xx (got ${got})`);
   t.ok(meets(c.expect, status), `${at}: expected ${c.expect}, got ${got}`);
-  const type = String(res.headers['content-type'] ?? '').split(';')[0]!.trim();
+  const type = String(res.headers['content-type'] ?? '')
+    .split(';')[0]
+    .trim();
   let body: unknown = res.payload;
-  if ((type === 'application/json' || type.endsWith('+json')) && !t.doesNotThrow(() => (body = JSON.parse(res.payload)), `${at}: the body is JSON`)) return;
+  if (
+    (type === 'application/json' || type.endsWith('+json')) &&
+    !t.doesNotThrow(() => (body = JSON.parse(res.payload)), `${at}: the body is JSON`)
+  )
+    return;
   if (status >= 400) {
-    const shape = isObject(body) && body.statusCode === status && typeof body.error === 'string' && typeof body.message === 'string';
-    const extra = isObject(body) && Object.keys(body).some((k) => !['statusCode', 'error', 'message', 'code'].includes(k));
+    const shape =
+      isObject(body) &&
+      body.statusCode === status &&
+      typeof body.error === 'string' &&
+      typeof body.message === 'string';
+    const extra =
+      isObject(body) && Object.keys(body).some((k) => !['statusCode', 'error', 'message', 'code'].includes(k));
     const code = isObject(body) && (body.code === undefined || typeof body.code === 'string');
-    t.ok(shape && code && !extra, `${at}: the one error shape {statusCode: ${status}, error, message, code?}, got ${got}`);
+    t.ok(
+      shape && code && !extra,
+      `${at}: the one error shape {statusCode: ${status}, error, message, code?}, got ${got}`,
+    );
     const message = isObject(body) ? String(body.message) : '';
     if (status === 400) {
-      t.notMatch(message, /must match|must be equal|must have|anyOf|oneOf|pattern|\(\?:|\\[sSu]|\^/, `${at}: the message is written for people, without schema keywords or regular expressions: ${message}`);
+      t.notMatch(
+        message,
+        /must match|must be equal|must have|anyOf|oneOf|pattern|\(\?:|\\[sSu]|\^/,
+        `${at}: the message is written for people, without schema keywords or regular expressions: ${message}`,
+      );
     }
-    if (c.field !== undefined) t.ok(message.startsWith(`${c.field}: `), `${at}: the message names the field "${c.field}" first: ${message}`);
+    if (c.field !== undefined)
+      t.ok(message.startsWith(`${c.field}: `), `${at}: the message names the field "${c.field}" first: ${message}`);
   }
   const response = op.responses[String(status)];
-  if (!t.ok(response, `${at}: status ${status} is documented (documented: ${Object.keys(op.responses).join(', ')})`)) return;
+  if (!t.ok(response, `${at}: status ${status} is documented (documented: ${Object.keys(op.responses).join(', ')})`))
+    return;
   if (status === 204) return void t.equal(res.payload, '', `${at}: a 204 has no body`);
-  const media = response!.content?.[type];
-  const listed = Object.keys(response!.content ?? {}).join(', ') || 'none';
+  const media = response.content?.[type];
+  const listed = Object.keys(response.content ?? {}).join(', ') || 'none';
   if (!t.ok(media, `${at}: content type "${type}" of a ${status} is documented (documented: ${listed})`)) return;
   const validate = ajv.compile(media!.schema);
-  t.ok(validate(body), `${at}: the ${status} body matches its documented schema: ${ajv.errorsText(validate.errors)}; got ${got}`);
+  t.ok(
+    validate(body),
+    `${at}: the ${status} body matches its documented schema: ${ajv.errorsText(validate.errors)}; got ${got}`,
+  );
 }
 
 /** The same app on a database that is not there: nothing listens on the port. */
 async function appWithoutDatabase(t: Test) {
   const url = `postgres://nobody@127.0.0.1:${await freePort()}/none`;
   const db = createDb(url, { max: 1 });
-  const app = await buildApp({ config: loadConfig({ DATABASE_URL: url, ADMIN_TOKEN, LOG_LEVEL: 'silent', LLM_LATENCY_MS: '0' }), db });
+  const app = await buildApp({
+    config: loadConfig({ DATABASE_URL: url, ADMIN_TOKEN, LOG_LEVEL: 'silent', LLM_LATENCY_MS: '0' }),
+    db,
+  });
   t.teardown(async () => {
     await app.close();
     await closeDb(db);
@@ -330,10 +408,17 @@ t.test('the OpenAPI document tells the truth: requests generated from it get onl
   const outage: [Operation, Case][] = [];
   for (const op of ops) {
     for (const s of (op.security ?? []).flatMap((x) => Object.keys(x))) {
-      t.ok(['apiKey', 'adminToken'].includes(s), `${op.method} ${op.path}: security scheme ${s} is one this test can satisfy`);
+      t.ok(
+        ['apiKey', 'adminToken'].includes(s),
+        `${op.method} ${op.path}: security scheme ${s} is one this test can satisfy`,
+      );
     }
     if (op.requestBody) {
-      t.same(Object.keys(op.requestBody.content), ['application/json'], `${op.method} ${op.path}: the body is JSON, as this test sends it`);
+      t.same(
+        Object.keys(op.requestBody.content),
+        ['application/json'],
+        `${op.method} ${op.path}: the body is JSON, as this test sends it`,
+      );
     }
     let succeeded = false;
     for (const c of await casesFor(op, fx)) {
@@ -351,11 +436,25 @@ t.test('the OpenAPI document tells the truth: requests generated from it get onl
     const routed = [...new Set(ops.filter((op) => template(op.path).test(url)).map((op) => op.method))];
     const allow = [...routed, ...(routed.includes('GET') ? ['HEAD'] : [])].sort();
     for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((m) => !routed.includes(m))) {
-      const res = await app.inject({ method: method as 'GET', url, headers: { 'x-api-key': fx.key, authorization: `Bearer ${ADMIN_TOKEN}` } });
+      const res = await app.inject({
+        method: method as 'GET',
+        url,
+        headers: { 'x-api-key': fx.key, authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
       const at = `${method} ${path}`;
       t.equal(res.statusCode, 405, `${at}: 405, not ${res.statusCode}`);
-      t.same(String(res.headers.allow ?? '').split(', ').sort(), allow, `${at}: Allow lists ${allow.join(', ')}`);
-      t.match(res.json(), { statusCode: 405, error: 'Method Not Allowed', code: 'METHOD_NOT_ALLOWED' }, `${at}: the error shape`);
+      t.same(
+        String(res.headers.allow ?? '')
+          .split(', ')
+          .sort(),
+        allow,
+        `${at}: Allow lists ${allow.join(', ')}`,
+      );
+      t.match(
+        res.json(),
+        { statusCode: 405, error: 'Method Not Allowed', code: 'METHOD_NOT_ALLOWED' },
+        `${at}: the error shape`,
+      );
       t.ok(res.headers['x-request-id'], `${at}: has an x-request-id header`);
     }
   }

@@ -17,13 +17,21 @@ t.test('every statement is prepared, in a transaction too', async (t) => {
   t.teardown(() => closeDb(db));
   const a = await projectWithKey(db);
   await createCategory(db, { projectId: a.projectId, name: 'Billing', description: '' }); // a transaction
-  await createThread(db, { projectId: a.projectId, question: 'q', answer: 'a', usage: standInUsage, classifyTimeoutSeconds: 60 }); // raw SQL
+  await createThread(db, {
+    projectId: a.projectId,
+    question: 'q',
+    answer: 'a',
+    usage: standInUsage,
+    classifyTimeoutSeconds: 60,
+  }); // raw SQL
   await listThreads(db, { projectId: a.projectId, limit: 20 }); // the query builder
   await db.execute(sql`select 1 as not_prepared`); // drizzle's own execute: what the helpers are for
 
-  const prepared = (await rows<{ statement: string }>(db, sql`select statement from pg_prepared_statements`)).map((r) => r.statement);
+  const prepared = (await rows<{ statement: string }>(db, sql`select statement from pg_prepared_statements`)).map(
+    (r) => r.statement,
+  );
   const has = (re: RegExp) => prepared.some((s) => re.test(s));
-  t.ok(has(/^insert into "categories"/), 'the insert inside createCategory\'s transaction');
+  t.ok(has(/^insert into "categories"/), "the insert inside createCategory's transaction");
   t.ok(has(/for update/), 'the lock inside it');
   t.ok(has(/with input as \(.*insert into threads/s), 'the raw one-statement chat write');
   t.ok(has(/^select .* from "threads" left join "categories"/), 'a builder select');
@@ -33,8 +41,11 @@ t.test('every statement is prepared, in a transaction too', async (t) => {
 t.test('every constraint the error translation names exists', async (t) => {
   const db = createDb(await testDatabase(t), { max: 1 });
   t.teardown(() => closeDb(db));
-  const names = await rows<{ name: string }>(db, sql`
-    select conname as name from pg_constraint union select indexname from pg_indexes where schemaname = 'public'`);
+  const names = await rows<{ name: string }>(
+    db,
+    sql`
+    select conname as name from pg_constraint union select indexname from pg_indexes where schemaname = 'public'`,
+  );
   const existing = new Set(names.map((r) => r.name));
   for (const name of Object.keys(CONSTRAINTS)) t.ok(existing.has(name), name);
 });
@@ -42,41 +53,64 @@ t.test('every constraint the error translation names exists', async (t) => {
 // postgres.js 3.4.9 as patches/postgres+3.4.9.patch mends it: a connection that dies mid-transaction (a
 // database outage) used to throw from a timer, ending the process; and the next query on the reconnected
 // connection got the dead backend's error or rows.
-t.test('a connection that dies inside a transaction: the transaction fails, the process lives, the next query gets its own answer', async (t) => {
-  const db = createDb(await testDatabase(t), { max: 1 }); // one connection, reconnected after each death
-  t.teardown(() => closeDb(db));
-  for (let i = 0; i < 10; i++) {
-    const outcome = await db
-      .transaction(async (tx) => void (await rows(tx, sql`select pg_terminate_backend(pg_backend_pid())`)))
-      .then(() => 'committed', () => 'failed');
-    t.equal(outcome, 'failed', `transaction ${i} fails`);
-    t.same(await rows(db, sql`select ${i}::int as i`), [{ i }], `the query after it answers its own rows`);
-  }
-});
+t.test(
+  'a connection that dies inside a transaction: the transaction fails, the process lives, the next query gets its own answer',
+  async (t) => {
+    const db = createDb(await testDatabase(t), { max: 1 }); // one connection, reconnected after each death
+    t.teardown(() => closeDb(db));
+    for (let i = 0; i < 10; i++) {
+      const outcome = await db
+        .transaction(async (tx) => void (await rows(tx, sql`select pg_terminate_backend(pg_backend_pid())`)))
+        .then(
+          () => 'committed',
+          () => 'failed',
+        );
+      t.equal(outcome, 'failed', `transaction ${i} fails`);
+      t.same(await rows(db, sql`select ${i}::int as i`), [{ i }], `the query after it answers its own rows`);
+    }
+  },
+);
 
-t.test('what a transaction sends after its connection died fails; it never runs in the next transaction on that connection', async (t) => {
-  const url = await testDatabase(t);
-  const db = createDb(url, { max: 1 });
-  const killer = createDb(url, { max: 1 });
-  t.teardown(() => Promise.all([closeDb(db), closeDb(killer)]));
-  await db.execute(sql`create table late_writes (source text)`);
-  let killed!: () => void;
-  const backendGone = new Promise<void>((resolve) => (killed = resolve));
-  let late: Promise<string> | null = null;
-  const first = db.transaction(async (tx) => {
-    const [{ pid }] = (await rows<{ pid: number }>(tx, sql`select pg_backend_pid() as pid`)) as [{ pid: number }];
-    await rows(killer, sql`select pg_terminate_backend(${pid})`);
-    killed();
-    await sleep(300); // the next transaction has the reconnected connection by now
-    late = rows(tx, sql`insert into late_writes values ('the dead transaction')`).then(() => 'ran', () => 'failed');
-    await late;
-  });
-  t.equal(await first.then(() => 'committed', () => 'failed'), 'failed', 'the first transaction fails');
-  await backendGone;
-  await db.transaction(async (tx) => {
-    await sleep(600);
-    await rows(tx, sql`insert into late_writes values ('the next transaction')`);
-  });
-  t.equal(await late, 'failed', 'the dead transaction\'s late insert fails');
-  t.same(await rows(db, sql`select source from late_writes`), [{ source: 'the next transaction' }], 'only the next transaction\'s row is there');
-});
+t.test(
+  'what a transaction sends after its connection died fails; it never runs in the next transaction on that connection',
+  async (t) => {
+    const url = await testDatabase(t);
+    const db = createDb(url, { max: 1 });
+    const killer = createDb(url, { max: 1 });
+    t.teardown(() => Promise.all([closeDb(db), closeDb(killer)]));
+    await db.execute(sql`create table late_writes (source text)`);
+    let killed!: () => void;
+    const backendGone = new Promise<void>((resolve) => (killed = resolve));
+    let late: Promise<string> | null = null;
+    const first = db.transaction(async (tx) => {
+      const [{ pid }] = (await rows<{ pid: number }>(tx, sql`select pg_backend_pid() as pid`)) as [{ pid: number }];
+      await rows(killer, sql`select pg_terminate_backend(${pid})`);
+      killed();
+      await sleep(300); // the next transaction has the reconnected connection by now
+      late = rows(tx, sql`insert into late_writes values ('the dead transaction')`).then(
+        () => 'ran',
+        () => 'failed',
+      );
+      await late;
+    });
+    t.equal(
+      await first.then(
+        () => 'committed',
+        () => 'failed',
+      ),
+      'failed',
+      'the first transaction fails',
+    );
+    await backendGone;
+    await db.transaction(async (tx) => {
+      await sleep(600);
+      await rows(tx, sql`insert into late_writes values ('the next transaction')`);
+    });
+    t.equal(await late, 'failed', "the dead transaction's late insert fails");
+    t.same(
+      await rows(db, sql`select source from late_writes`),
+      [{ source: 'the next transaction' }],
+      "only the next transaction's row is there",
+    );
+  },
+);

@@ -24,8 +24,10 @@ export function projectClient(app: FastifyInstance, projectId: string, key: stri
   const headers = { 'x-api-key': key };
   return {
     get: (path: string) => app.inject({ method: 'GET', url: base + path, headers }),
-    post: (path: string, payload: unknown) => app.inject({ method: 'POST', url: base + path, headers, payload: payload as object }),
-    patch: (path: string, payload: unknown) => app.inject({ method: 'PATCH', url: base + path, headers, payload: payload as object }),
+    post: (path: string, payload: unknown) =>
+      app.inject({ method: 'POST', url: base + path, headers, payload: payload as object }),
+    patch: (path: string, payload: unknown) =>
+      app.inject({ method: 'PATCH', url: base + path, headers, payload: payload as object }),
     delete: (path: string) => app.inject({ method: 'DELETE', url: base + path, headers }),
     async chat(question: string, threadId?: string) {
       const res = await app.inject({

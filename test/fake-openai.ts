@@ -59,11 +59,14 @@ export async function startFakeProvider(opts: Options = {}) {
     requests.push(request);
     const behaviour = script.shift() ?? { kind: 'ok' };
     if (behaviour.kind === 'hang') return void hanging.add(res);
-    if (behaviour.kind === 'garbage') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"choices": [tru');
+    if (behaviour.kind === 'garbage')
+      return res.writeHead(200, { 'content-type': 'application/json' }).end('{"choices": [tru');
     if (behaviour.kind === 'status') {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (behaviour.retryAfter) headers['retry-after'] = behaviour.retryAfter;
-      return res.writeHead(behaviour.status, headers).end(JSON.stringify({ error: { message: `fake ${behaviour.status}`, type: 'fake' } }));
+      return res
+        .writeHead(behaviour.status, headers)
+        .end(JSON.stringify({ error: { message: `fake ${behaviour.status}`, type: 'fake' } }));
     }
     // ok: a classification names the first category offered (for each numbered question of a batch); an
     // answer echoes the question.
@@ -74,7 +77,12 @@ export async function startFakeProvider(opts: Options = {}) {
         ? behaviour.content
         : schema?.properties.labels
           ? JSON.stringify({
-              labels: question.split('\n').map((_, i) => ({ n: i + 1, category_id: schema.properties.labels.items.properties.category_id.enum[0] })),
+              labels: question
+                .split('\n')
+                .map((_, i) => ({
+                  n: i + 1,
+                  category_id: schema.properties.labels.items.properties.category_id.enum[0],
+                })),
             })
           : schema
             ? JSON.stringify({ category_id: schema.properties.category_id.enum[0] })
@@ -94,8 +102,10 @@ export async function startFakeProvider(opts: Options = {}) {
         }),
       );
     }
-    const chunk = (fields: object) => `data: ${JSON.stringify({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', created, model, ...fields })}\n\n`;
-    const delta = (d: object, finish: string | null = null) => chunk({ choices: [{ index: 0, delta: d, finish_reason: finish }] });
+    const chunk = (fields: object) =>
+      `data: ${JSON.stringify({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', created, model, ...fields })}\n\n`;
+    const delta = (d: object, finish: string | null = null) =>
+      chunk({ choices: [{ index: 0, delta: d, finish_reason: finish }] });
     let ended = false;
     res.on('close', () => (request.abandoned = !ended));
     res.writeHead(200, { 'content-type': 'text/event-stream' }).write(delta({ role: 'assistant', content: '' }));

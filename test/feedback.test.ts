@@ -4,7 +4,13 @@ import t, { type Test } from 'tap';
 import { build } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
 
-type Reaction = { reaction: string; comment: string | null; user_identifier: string | null; created_at: string; updated_at: string };
+type Reaction = {
+  reaction: string;
+  comment: string | null;
+  user_identifier: string | null;
+  created_at: string;
+  updated_at: string;
+};
 
 async function setup(t: Test) {
   const ctx = await build(t);
@@ -17,71 +23,83 @@ async function setup(t: Test) {
   return { ctx, a, api, react };
 }
 
-t.test('the reactions to an answer, newest first, with comments and users; a replaced one is updated in place', async (t) => {
-  const { api, react } = await setup(t);
-  const { question_answer_id: qa } = await api.chat('How do I install the CLI?');
-  const { question_answer_id: untouched } = await api.chat('Something else');
-  await react(qa, { reaction: 'upvote', comment: 'clear', user_identifier: 'u1' });
-  await react(qa, { reaction: 'downvote' });
-  await react(qa, { reaction: 'downvote', comment: 'wrong command', user_identifier: 'u2' });
-  await react(qa, { reaction: 'downvote', comment: 'actually no', user_identifier: 'u1' }); // replaces u1's upvote
+t.test(
+  'the reactions to an answer, newest first, with comments and users; a replaced one is updated in place',
+  async (t) => {
+    const { api, react } = await setup(t);
+    const { question_answer_id: qa } = await api.chat('How do I install the CLI?');
+    const { question_answer_id: untouched } = await api.chat('Something else');
+    await react(qa, { reaction: 'upvote', comment: 'clear', user_identifier: 'u1' });
+    await react(qa, { reaction: 'downvote' });
+    await react(qa, { reaction: 'downvote', comment: 'wrong command', user_identifier: 'u2' });
+    await react(qa, { reaction: 'downvote', comment: 'actually no', user_identifier: 'u1' }); // replaces u1's upvote
 
-  const res = await api.get(`/question-answers/${qa}/feedback`);
-  t.equal(res.statusCode, 200);
-  const { results, next } = res.json() as { results: Reaction[]; next: string | null };
-  t.equal(next, null);
-  t.same(
-    results.map((r) => [r.reaction, r.comment, r.user_identifier]),
-    [
-      ['downvote', 'wrong command', 'u2'],
-      ['downvote', null, null],
-      ['downvote', 'actually no', 'u1'],
-    ],
-    'newest first by when each was first given; u1 replaced, not added',
-  );
-  const u1 = results[2]!;
-  t.ok(u1.updated_at > u1.created_at, "u1's reaction was changed after it was given");
-  t.equal(results[0]!.updated_at, results[0]!.created_at, 'the others never changed');
-  t.same((await api.get(`/question-answers/${untouched}/feedback`)).json(), { results: [], next: null });
-});
-
-t.test('paging: limit, and the cursor alone continues the same list; a cursor of another answer is a 400', async (t) => {
-  const { api, react } = await setup(t);
-  const { question_answer_id: qa } = await api.chat('How do I configure proxies?');
-  for (let i = 1; i <= 5; i++) await react(qa, { reaction: i % 2 ? 'upvote' : 'downvote', comment: `c${i}` });
-  const all = (await api.get(`/question-answers/${qa}/feedback?limit=100`)).json().results as Reaction[];
-  t.same(all.map((r) => r.comment), ['c5', 'c4', 'c3', 'c2', 'c1']);
-
-  const seen: string[] = [];
-  const sizes: number[] = [];
-  let page = (await api.get(`/question-answers/${qa}/feedback?limit=2`)).json();
-  for (;;) {
-    seen.push(...page.results.map((r: Reaction) => r.comment));
-    sizes.push(page.results.length);
-    if (!page.next) break;
-    const res = await api.get(`/question-answers/${qa}/feedback?cursor=${encodeURIComponent(page.next)}`); // limit back to 20: the rest
+    const res = await api.get(`/question-answers/${qa}/feedback`);
     t.equal(res.statusCode, 200);
-    page = res.json();
-    if (sizes.length === 1) t.equal(page.next, null, 'the cursor alone, with the default limit, reads the rest');
-  }
-  t.same(seen, ['c5', 'c4', 'c3', 'c2', 'c1'], 'every reaction once, in order');
-  t.same(sizes, [2, 3]);
+    const { results, next } = res.json() as { results: Reaction[]; next: string | null };
+    t.equal(next, null);
+    t.same(
+      results.map((r) => [r.reaction, r.comment, r.user_identifier]),
+      [
+        ['downvote', 'wrong command', 'u2'],
+        ['downvote', null, null],
+        ['downvote', 'actually no', 'u1'],
+      ],
+      'newest first by when each was first given; u1 replaced, not added',
+    );
+    const u1 = results[2];
+    t.ok(u1.updated_at > u1.created_at, "u1's reaction was changed after it was given");
+    t.equal(results[0].updated_at, results[0].created_at, 'the others never changed');
+    t.same((await api.get(`/question-answers/${untouched}/feedback`)).json(), { results: [], next: null });
+  },
+);
 
-  // Two pages of 2 then the last with the cursor and an explicit limit.
-  const p1 = (await api.get(`/question-answers/${qa}/feedback?limit=2`)).json();
-  const p2 = (await api.get(`/question-answers/${qa}/feedback?limit=2&cursor=${encodeURIComponent(p1.next)}`)).json();
-  const p3 = (await api.get(`/question-answers/${qa}/feedback?limit=2&cursor=${encodeURIComponent(p2.next)}`)).json();
-  t.same([...p1.results, ...p2.results, ...p3.results].map((r: Reaction) => r.comment), ['c5', 'c4', 'c3', 'c2', 'c1']);
-  t.equal(p3.next, null);
+t.test(
+  'paging: limit, and the cursor alone continues the same list; a cursor of another answer is a 400',
+  async (t) => {
+    const { api, react } = await setup(t);
+    const { question_answer_id: qa } = await api.chat('How do I configure proxies?');
+    for (let i = 1; i <= 5; i++) await react(qa, { reaction: i % 2 ? 'upvote' : 'downvote', comment: `c${i}` });
+    const all = (await api.get(`/question-answers/${qa}/feedback?limit=100`)).json().results as Reaction[];
+    t.same(
+      all.map((r) => r.comment),
+      ['c5', 'c4', 'c3', 'c2', 'c1'],
+    );
 
-  const { question_answer_id: other } = await api.chat('Another answer');
-  const foreign = await api.get(`/question-answers/${other}/feedback?cursor=${encodeURIComponent(p1.next)}`);
-  t.equal(foreign.statusCode, 400, "another answer's cursor");
-  t.match(foreign.json(), { statusCode: 400, message: /^cursor:/ });
-  for (const query of ['cursor=garbage', 'limit=0', 'limit=101', 'limit=x', 'sort=asc']) {
-    t.equal((await api.get(`/question-answers/${qa}/feedback?${query}`)).statusCode, 400, query);
-  }
-});
+    const seen: string[] = [];
+    const sizes: number[] = [];
+    let page = (await api.get(`/question-answers/${qa}/feedback?limit=2`)).json();
+    for (;;) {
+      seen.push(...page.results.map((r: Reaction) => r.comment));
+      sizes.push(page.results.length);
+      if (!page.next) break;
+      const res = await api.get(`/question-answers/${qa}/feedback?cursor=${encodeURIComponent(page.next)}`); // limit back to 20: the rest
+      t.equal(res.statusCode, 200);
+      page = res.json();
+      if (sizes.length === 1) t.equal(page.next, null, 'the cursor alone, with the default limit, reads the rest');
+    }
+    t.same(seen, ['c5', 'c4', 'c3', 'c2', 'c1'], 'every reaction once, in order');
+    t.same(sizes, [2, 3]);
+
+    // Two pages of 2 then the last with the cursor and an explicit limit.
+    const p1 = (await api.get(`/question-answers/${qa}/feedback?limit=2`)).json();
+    const p2 = (await api.get(`/question-answers/${qa}/feedback?limit=2&cursor=${encodeURIComponent(p1.next)}`)).json();
+    const p3 = (await api.get(`/question-answers/${qa}/feedback?limit=2&cursor=${encodeURIComponent(p2.next)}`)).json();
+    t.same(
+      [...p1.results, ...p2.results, ...p3.results].map((r: Reaction) => r.comment),
+      ['c5', 'c4', 'c3', 'c2', 'c1'],
+    );
+    t.equal(p3.next, null);
+
+    const { question_answer_id: other } = await api.chat('Another answer');
+    const foreign = await api.get(`/question-answers/${other}/feedback?cursor=${encodeURIComponent(p1.next)}`);
+    t.equal(foreign.statusCode, 400, "another answer's cursor");
+    t.match(foreign.json(), { statusCode: 400, message: /^cursor:/ });
+    for (const query of ['cursor=garbage', 'limit=0', 'limit=101', 'limit=x', 'sort=asc']) {
+      t.equal((await api.get(`/question-answers/${qa}/feedback?${query}`)).statusCode, 400, query);
+    }
+  },
+);
 
 t.test("another project's answer, an unknown one: 404, nothing of it shown", async (t) => {
   const { ctx, api, react } = await setup(t);
@@ -95,7 +113,11 @@ t.test("another project's answer, an unknown one: 404, nothing of it shown", asy
   t.notOk(res.body.includes('secret comment'));
   t.equal((await api.get('/question-answers/00000000-0000-4000-8000-000000000000/feedback')).statusCode, 404);
   t.equal((await api.get('/question-answers/not-a-uuid/feedback')).statusCode, 400);
-  const wrongKey = await ctx.app.inject({ method: 'GET', url: `/query/v1/projects/${b.projectId}/question-answers/${qa}/feedback`, headers: { 'x-api-key': 'nope' } });
+  const wrongKey = await ctx.app.inject({
+    method: 'GET',
+    url: `/query/v1/projects/${b.projectId}/question-answers/${qa}/feedback`,
+    headers: { 'x-api-key': 'nope' },
+  });
   t.equal(wrongKey.statusCode, 401);
 });
 
@@ -110,7 +132,10 @@ t.test("the NDJSON export carries each question-answer's reactions, as its feedb
 
   const res = await api.get('/threads/export?format=ndjson');
   t.equal(res.statusCode, 200);
-  const lines = res.body.trimEnd().split('\n').map((l) => JSON.parse(l));
+  const lines = res.body
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const byId = new Map(lines.map((l) => [l.id, l]));
   const line = byId.get(first.thread_id);
   t.same(

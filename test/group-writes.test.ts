@@ -14,13 +14,22 @@ t.test('items that arrive while a write is in flight go together in the next one
     async (items) => {
       groups.push(items);
       await sleep(20);
-      return items.map((i) => (i === 7 ? { status: 'rejected', reason: new Error('seven') } : { status: 'fulfilled', value: i * 10 }));
+      return items.map((i) =>
+        i === 7 ? { status: 'rejected', reason: new Error('seven') } : { status: 'fulfilled', value: i * 10 },
+      );
     },
     { concurrency: 1, maxItems: 5 },
   );
   const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => writes.add(i)));
-  t.same(groups, [[0], [1, 2, 3, 4, 5], [6, 7, 8, 9, 10], [11]], 'a lone first item goes at once; the rest in groups of at most 5');
-  t.same(results.map((r) => (r.status === 'fulfilled' ? r.value : 'failed')), [0, 10, 20, 30, 40, 50, 60, 'failed', 80, 90, 100, 110]);
+  t.same(
+    groups,
+    [[0], [1, 2, 3, 4, 5], [6, 7, 8, 9, 10], [11]],
+    'a lone first item goes at once; the rest in groups of at most 5',
+  );
+  t.same(
+    results.map((r) => (r.status === 'fulfilled' ? r.value : 'failed')),
+    [0, 10, 20, 30, 40, 50, 60, 'failed', 80, 90, 100, 110],
+  );
 });
 
 t.test("concurrent chats' threads are written together with their jobs; a bad one fails alone", async (t) => {
@@ -34,12 +43,15 @@ t.test("concurrent chats' threads are written together with their jobs; a bad on
     usage: standInUsage,
   }));
   const results = await Promise.allSettled(items.map((item) => writes.add(item)));
-  t.equal(results[13]!.status, 'rejected', 'the thread of an unknown project is refused');
+  t.equal(results[13].status, 'rejected', 'the thread of an unknown project is refused');
   const created = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.threadId] : []));
   t.equal(created.length, 29, 'every other thread is written');
-  const [stored] = await rows<{ threads: number; jobs: number }>(db, sql`
+  const [stored] = await rows<{ threads: number; jobs: number }>(
+    db,
+    sql`
     select (select count(*)::int from threads where project_id = ${a.projectId}) as threads,
            (select count(*)::int from graphile_worker.jobs where task_identifier = 'threads__classify'
-              and key = any(${`{${created.map((id) => `threads__classify:${id}`).join(',')}}`}::text[])) as jobs`);
+              and key = any(${`{${created.map((id) => `threads__classify:${id}`).join(',')}}`}::text[])) as jobs`,
+  );
   t.same(stored, { threads: 29, jobs: 29 }, 'each with its classification job');
 });

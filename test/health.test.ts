@@ -26,7 +26,12 @@ t.test('ready answers 503 when the database is unreachable', async (t) => {
   });
   const res = await app.inject('/ready');
   t.equal(res.statusCode, 503);
-  t.match(res.json(), { statusCode: 503, error: 'Service Unavailable', message: 'database unavailable', code: 'DATABASE_UNAVAILABLE' });
+  t.match(res.json(), {
+    statusCode: 503,
+    error: 'Service Unavailable',
+    message: 'database unavailable',
+    code: 'DATABASE_UNAVAILABLE',
+  });
   t.equal(res.headers['retry-after'], '5');
   t.equal((await app.inject('/health')).statusCode, 200, 'the process itself is still up');
 });
@@ -35,7 +40,12 @@ t.test('unknown routes answer the one error shape', async (t) => {
   const { app } = await build(t);
   const res = await app.inject('/no/such/route');
   t.equal(res.statusCode, 404);
-  t.same(res.json(), { statusCode: 404, error: 'Not Found', message: 'route GET /no/such/route not found', code: 'ROUTE_NOT_FOUND' });
+  t.same(res.json(), {
+    statusCode: 404,
+    error: 'Not Found',
+    message: 'route GET /no/such/route not found',
+    code: 'ROUTE_NOT_FOUND',
+  });
 });
 
 t.test('metrics: request latency, classification backlog and lag, classifier latency, jobs', async (t) => {
@@ -47,7 +57,10 @@ t.test('metrics: request latency, classification backlog and lag, classifier lat
   let res = await ctx.app.inject('/metrics');
   t.equal(res.statusCode, 200);
   t.match(res.headers['content-type'], /text\/plain/);
-  t.match(res.body, /http_request_duration_seconds_count\{method="POST",route="\/query\/v1\/projects\/:project_id\/chat",status="200"\} 2/);
+  t.match(
+    res.body,
+    /http_request_duration_seconds_count\{method="POST",route="\/query\/v1\/projects\/:project_id\/chat",status="200"\} 2/,
+  );
   t.match(res.body, /classification_backlog_threads\{state="waiting"\} 2/);
 
   await drain(ctx);

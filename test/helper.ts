@@ -18,7 +18,8 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
 const serverUrl = process.env.TEST_SERVER_URL;
 const template = process.env.TEST_TEMPLATE_DB;
-if (!serverUrl || !template) throw new Error('run the tests with `npm test`: it starts PostgreSQL and prepares the template database');
+if (!serverUrl || !template)
+  throw new Error('run the tests with `npm test`: it starts PostgreSQL and prepares the template database');
 
 /**
  * A fresh database cloned from the migrated template (or, with `empty`, one with no schema at all),
@@ -77,6 +78,11 @@ export async function drain(
     concurrency: 4,
     logger: workerLogger(log),
     preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
-    taskList: createTaskList({ config: ctx.config, db: ctx.db, log, classifier: opts.classifier ?? new StaticClassifier(0) }),
+    taskList: createTaskList({
+      config: ctx.config,
+      db: ctx.db,
+      log,
+      classifier: opts.classifier ?? new StaticClassifier(0),
+    }),
   });
 }

@@ -48,7 +48,7 @@ export const asText = (v: unknown): unknown =>
 // `nullable` and a null branch both give a null: one sample is enough.
 const unique = (samples: Sample[]) => {
   const ids = samples.map((s) => s.label + JSON.stringify(s.value));
-  return samples.filter((_, i) => ids.indexOf(ids[i]!) === i);
+  return samples.filter((_, i) => ids.indexOf(ids[i]) === i);
 };
 
 export class Generator {
@@ -59,7 +59,10 @@ export class Generator {
    * @param known real values for free-form strings by property name (fixture ids, a cursor).
    * @param text values travel as text (query, path): they are judged as the server reads them, coerced.
    */
-  constructor(private readonly known: (name: string) => string | undefined, private readonly text = false) {
+  constructor(
+    private readonly known: (name: string) => string | undefined,
+    private readonly text = false,
+  ) {
     this.ajv = openApiAjv({ coerceTypes: text });
   }
 
@@ -89,21 +92,24 @@ export class Generator {
    * ("events[0]", "name"). The document has no way to say such text is invalid, so these are not in invalid().
    */
   badTexts(schema: Schema, field = '', opts: { surrogates?: boolean } = {}): (Sample & { field: string })[] {
-    const bad = [{ label: 'a lone surrogate', value: 'x\ud800' }, { label: 'a NUL character', value: 'x\u0000' }].filter(
-      (b) => opts.surrogates !== false || !b.label.includes('surrogate'),
-    );
+    const bad = [
+      { label: 'a lone surrogate', value: 'x\ud800' },
+      { label: 'a NUL character', value: 'x\u0000' },
+    ].filter((b) => opts.surrogates !== false || !b.label.includes('surrogate'));
     const branches = schema.anyOf ?? schema.oneOf ?? [schema];
     const out: (Sample & { field: string })[] = [];
     if (branches.some((b) => b.type === 'string')) out.push(...bad.map((b) => ({ ...b, field })));
     const object = branches.find((b) => b.type === 'object');
     if (object) {
-      const base = this.validRaw(object, field)[0]!.value as Record<string, unknown>;
+      const base = this.validRaw(object, field)[0].value as Record<string, unknown>;
       for (const [k, p] of Object.entries(object.properties ?? {})) {
-        for (const x of this.badTexts(p, field ? `${field}.${k}` : k, opts)) out.push({ ...x, value: { ...base, [k]: x.value } });
+        for (const x of this.badTexts(p, field ? `${field}.${k}` : k, opts))
+          out.push({ ...x, value: { ...base, [k]: x.value } });
       }
     }
     const array = branches.find((b) => b.type === 'array');
-    if (array?.items) for (const x of this.badTexts(array.items, `${field}[0]`, opts)) out.push({ ...x, value: [x.value] });
+    if (array?.items)
+      for (const x of this.badTexts(array.items, `${field}[0]`, opts)) out.push({ ...x, value: [x.value] });
     return out;
   }
 
@@ -126,7 +132,7 @@ export class Generator {
       case 'null':
         return [{ label: 'null', value: null }];
       case 'array': {
-        const one = { label: 'one item', value: [this.validRaw(s.items ?? {}, name)[0]!.value] };
+        const one = { label: 'one item', value: [this.validRaw(s.items ?? {}, name)[0].value] };
         return [...((s.minItems ?? 0) === 0 ? [{ label: 'no items', value: [] }] : []), one, ...nul];
       }
       case 'object':
@@ -142,19 +148,24 @@ export class Generator {
     if (s.format === 'uuid') return [{ label: 'uuid', value: UNKNOWN_ID }];
     if (s.format === 'date-time') return [{ label: 'date-time', value: '2024-01-01T00:00:00.000Z' }];
     if (s.format === 'email') {
-      const longest = s.maxLength ? [{ label: `email of ${s.maxLength} characters`, value: this.email(s.maxLength) }] : [];
+      const longest = s.maxLength
+        ? [{ label: `email of ${s.maxLength} characters`, value: this.email(s.maxLength) }]
+        : [];
       return [{ label: 'email', value: this.email() }, ...longest];
     }
     if (s.format === 'uri') {
       // A public address literal: valid without a DNS lookup.
       const url = 'https://93.184.216.34/hook';
-      const longest = s.maxLength ? [{ label: `uri of ${s.maxLength} characters`, value: url + 'a'.repeat(s.maxLength - url.length) }] : [];
+      const longest = s.maxLength
+        ? [{ label: `uri of ${s.maxLength} characters`, value: url + 'a'.repeat(s.maxLength - url.length) }]
+        : [];
       return [{ label: 'uri', value: url }, ...longest];
     }
     if (s.format) throw new Error(`generator: unsupported format ${s.format}`);
     const { shortest, longest } = this.span(s);
     const out = [{ label: `${shortest} characters`, value: this.chars(shortest, s.pattern) }];
-    const why = longest === s.maxLength ? ' (maxLength)' : s.maxLength === undefined ? '' : ' (the most the pattern allows)';
+    const why =
+      longest === s.maxLength ? ' (maxLength)' : s.maxLength === undefined ? '' : ' (the most the pattern allows)';
     if (longest > shortest) out.push({ label: `${longest} characters${why}`, value: this.chars(longest, s.pattern) });
     // Without a pattern the document calls a blank string valid: does the API agree?
     if (!s.pattern && shortest > 0) out.push({ label: 'blank (no pattern forbids it)', value: ' '.repeat(shortest) });
@@ -168,7 +179,8 @@ export class Generator {
     const max = s.maxLength ?? min + 12;
     let shortest = min;
     while (shortest <= max && !fits(shortest)) shortest++;
-    if (shortest > max) throw new Error(`generator: no text of ${min} to ${max} letters matches the pattern ${s.pattern}`);
+    if (shortest > max)
+      throw new Error(`generator: no text of ${min} to ${max} letters matches the pattern ${s.pattern}`);
     let longest = max;
     while (!fits(longest)) longest--;
     return { shortest, longest };
@@ -178,9 +190,10 @@ export class Generator {
     const props = s.properties ?? {};
     const required = s.required ?? [];
     // Each object is built afresh, so names and emails stay unique (no 409 from reusing one).
-    const build = (keys: string[]) => Object.fromEntries(keys.map((k) => [k, this.validRaw(props[k]!, k)[0]!.value]));
+    const build = (keys: string[]) => Object.fromEntries(keys.map((k) => [k, this.validRaw(props[k], k)[0].value]));
     const out = [{ label: 'required properties only', value: build(required) }];
-    if (Object.keys(props).length > required.length) out.push({ label: 'every property', value: build(Object.keys(props)) });
+    if (Object.keys(props).length > required.length)
+      out.push({ label: 'every property', value: build(Object.keys(props)) });
     for (const [k, p] of Object.entries(props)) {
       // The first sample of a required property is already in the plainest object.
       for (const x of unique(this.validRaw(p, k)).slice(required.includes(k) ? 1 : 0)) {
@@ -192,7 +205,8 @@ export class Generator {
 
   private invalidRaw(s: Schema, name: string): Sample[] {
     const out: Sample[] = [];
-    const wrong = s.type === 'string' ? 12345 : s.type ? 'text' : [12345, 'text', true, {}].find((v) => !this.accepts(s, v));
+    const wrong =
+      s.type === 'string' ? 12345 : s.type ? 'text' : [12345, 'text', true, {}].find((v) => !this.accepts(s, v));
     if (wrong !== undefined) out.push({ label: `wrong type (${JSON.stringify(wrong)})`, value: wrong });
     for (const b of s.anyOf ?? s.oneOf ?? []) out.push(...this.invalidRaw(b, name));
     if (s.enum) out.push({ label: 'unknown enum value', value: 'NOT_AN_OPTION' });
@@ -202,7 +216,11 @@ export class Generator {
         const value = s.format === 'email' ? this.email(s.maxLength + 1) : this.chars(s.maxLength + 1);
         out.push({ label: `${s.maxLength + 1} characters (maxLength ${s.maxLength})`, value });
         const { longest } = s.format ? { longest: s.maxLength } : this.span(s);
-        if (longest < s.maxLength) out.push({ label: `${longest + 1} characters (the pattern allows ${longest})`, value: this.chars(longest + 1) });
+        if (longest < s.maxLength)
+          out.push({
+            label: `${longest + 1} characters (the pattern allows ${longest})`,
+            value: this.chars(longest + 1),
+          });
       }
       if (min > 0) out.push({ label: `empty (minLength ${min})`, value: '' });
       if (s.pattern) out.push({ label: `blank (pattern ${s.pattern})`, value: ' '.repeat(Math.max(1, min)) });
@@ -215,12 +233,15 @@ export class Generator {
     }
     if (s.type === 'object') {
       const props = s.properties ?? {};
-      const base = this.validRaw(s, name)[0]!.value as Record<string, unknown>;
-      for (const k of s.required ?? []) out.push({ label: `missing ${k}`, value: Object.fromEntries(Object.entries(base).filter(([p]) => p !== k)) });
+      const base = this.validRaw(s, name)[0].value as Record<string, unknown>;
+      for (const k of s.required ?? [])
+        out.push({ label: `missing ${k}`, value: Object.fromEntries(Object.entries(base).filter(([p]) => p !== k)) });
       for (const [k, p] of Object.entries(props)) {
-        for (const x of this.invalidRaw(p, k)) out.push({ label: `${k}: ${x.label}`, value: { ...base, [k]: x.value } });
+        for (const x of this.invalidRaw(p, k))
+          out.push({ label: `${k}: ${x.label}`, value: { ...base, [k]: x.value } });
       }
-      if (s.additionalProperties === false) out.push({ label: 'unknown property', value: { ...base, unknown_property: 1 } });
+      if (s.additionalProperties === false)
+        out.push({ label: 'unknown property', value: { ...base, unknown_property: 1 } });
     }
     return out;
   }
@@ -229,7 +250,8 @@ export class Generator {
   private chars(len: number, pattern?: string): string {
     const tag = [...(++this.n).toString(26)].map((d) => String.fromCharCode(97 + parseInt(d, 26))).join('');
     const value = len === 0 ? '' : `${'x'.repeat(len)}${tag}`.slice(-len);
-    if (pattern && !new RegExp(pattern, 'u').test(value)) throw new Error(`generator: "${value}" does not match the pattern ${pattern}`);
+    if (pattern && !new RegExp(pattern, 'u').test(value))
+      throw new Error(`generator: "${value}" does not match the pattern ${pattern}`);
     return value;
   }
 
@@ -239,7 +261,8 @@ export class Generator {
     let domain = 'example.com';
     while (len !== undefined && local.length + 1 + domain.length < len) {
       const room = len - local.length - 1 - domain.length; // a label costs its length plus a dot
-      if (room === 1) local += 'u'; // no room for a label and its dot
+      if (room === 1)
+        local += 'u'; // no room for a label and its dot
       else domain = `${'d'.repeat(Math.min(63, room - 1))}.${domain}`;
     }
     return `${local}@${domain}`;

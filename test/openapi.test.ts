@@ -15,7 +15,10 @@ t.test('the OpenAPI document lists every route with its request and every respon
       get: ['200', '400', '401', '403', '404'],
       patch: ['200', '400', '401', '403', '404'],
     },
-    '/query/v1/projects/{project_id}/categories/': { get: ['200', '401', '403'], post: ['201', '400', '401', '403', '409'] },
+    '/query/v1/projects/{project_id}/categories/': {
+      get: ['200', '401', '403'],
+      post: ['201', '400', '401', '403', '409'],
+    },
     '/query/v1/projects/{project_id}/categories/stats': { get: ['200', '400', '401', '403'] },
     '/query/v1/projects/{project_id}/categories/{category_id}/': {
       get: ['200', '404'],
@@ -37,13 +40,23 @@ t.test('the OpenAPI document lists every route with its request and every respon
       t.ok(op, `${method.toUpperCase()} ${path} is documented`);
       if (!op) continue;
       for (const s of statuses) t.ok(op.responses[s], `${method.toUpperCase()} ${path} documents ${s}`);
-      if (path.startsWith('/query/') || path.startsWith('/admin/')) t.ok(op.tags?.length && op.security, `${path} has a tag and security`);
+      if (path.startsWith('/query/') || path.startsWith('/admin/'))
+        t.ok(op.tags?.length && op.security, `${path} has a tag and security`);
     }
   }
   const chat = doc.paths['/query/v1/projects/{project_id}/chat'].post;
-  t.match(chat.requestBody.content['application/json'].schema, { required: ['question'], properties: { question: { maxLength: 10000 } } });
-  t.match(chat.responses['404'].content['application/json'].schema, { properties: { statusCode: {}, error: {}, message: {} } });
-  t.ok(doc.paths['/query/v1/projects/{project_id}/threads/'].get.parameters.some((p: { name: string }) => p.name === 'cursor'));
+  t.match(chat.requestBody.content['application/json'].schema, {
+    required: ['question'],
+    properties: { question: { maxLength: 10000 } },
+  });
+  t.match(chat.responses['404'].content['application/json'].schema, {
+    properties: { statusCode: {}, error: {}, message: {} },
+  });
+  t.ok(
+    doc.paths['/query/v1/projects/{project_id}/threads/'].get.parameters.some(
+      (p: { name: string }) => p.name === 'cursor',
+    ),
+  );
 
   const page = await app.inject('/docs');
   t.equal(page.statusCode, 200, 'browsable docs page');

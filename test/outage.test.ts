@@ -23,38 +23,50 @@ const topologies: Record<string, (t: Test, env: Record<string, string>) => Promi
 };
 
 for (const [topology, start] of Object.entries(topologies)) {
-  t.test(`${topology}: 503 within 2 s, nothing exits, everything recovers within 5 s, nothing acknowledged is lost`, async (t) => {
-    await outage(t, start);
-  });
+  t.test(
+    `${topology}: 503 within 2 s, nothing exits, everything recovers within 5 s, nothing acknowledged is lost`,
+    async (t) => {
+      await outage(t, start);
+    },
+  );
 }
 
 // `npm start` serves the API before its worker has started: a database that goes away in between must
 // not end the process (the worker's start used to throw).
-t.test('a worker started while the database is away does not fail: it starts, and labels, once the database is back', async (t) => {
-  const pg = await ownPostgres(t);
-  const db = createDb(pg.url, { max: 2 });
-  t.teardown(() => closeDb(db));
-  const { projectId } = await projectWithKey(db);
-  await seedThreads(db, { projectId, count: 5 });
-  await pg.stop();
-  const config = loadConfig({ DATABASE_URL: pg.url, CLASSIFIER_LATENCY_MS: '0', LOG_LEVEL: 'silent' });
-  const worker = await startWorker({ config, db, log: pino({ level: 'silent' }), databaseUrl: pg.url });
-  t.teardown(() => worker.stop());
-  t.pass('startWorker resolved while the database was away');
+t.test(
+  'a worker started while the database is away does not fail: it starts, and labels, once the database is back',
+  async (t) => {
+    const pg = await ownPostgres(t);
+    const db = createDb(pg.url, { max: 2 });
+    t.teardown(() => closeDb(db));
+    const { projectId } = await projectWithKey(db);
+    await seedThreads(db, { projectId, count: 5 });
+    await pg.stop();
+    const config = loadConfig({ DATABASE_URL: pg.url, CLASSIFIER_LATENCY_MS: '0', LOG_LEVEL: 'silent' });
+    const worker = await startWorker({ config, db, log: pino({ level: 'silent' }), databaseUrl: pg.url });
+    t.teardown(() => worker.stop());
+    t.pass('startWorker resolved while the database was away');
 
-  await pg.start();
-  const unlabelled = async () =>
-    (await rows<{ n: number }>(db, sql`select count(*)::int as n from threads where category_id is null`))[0]!.n;
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline && (await unlabelled()) > 0) await sleep(200);
-  t.equal(await unlabelled(), 0, 'the threads waiting are labelled');
-});
+    await pg.start();
+    const unlabelled = async () =>
+      (await rows<{ n: number }>(db, sql`select count(*)::int as n from threads where category_id is null`))[0].n;
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline && (await unlabelled()) > 0) await sleep(200);
+    t.equal(await unlabelled(), 0, 'the threads waiting are labelled');
+  },
+);
 
 async function outage(t: Test, start: (t: Test, env: Record<string, string>) => Promise<Service[]>) {
   const pg = await ownPostgres(t);
   // At info, as an operator runs it: the log is checked against what the README says it shows.
-  const processes = await start(t, { DATABASE_URL: pg.url, ADMIN_TOKEN, LLM_LATENCY_MS: '0', CLASSIFIER_LATENCY_MS: '1500', LOG_LEVEL: 'info' });
-  const service = processes[0]!;
+  const processes = await start(t, {
+    DATABASE_URL: pg.url,
+    ADMIN_TOKEN,
+    LLM_LATENCY_MS: '0',
+    CLASSIFIER_LATENCY_MS: '1500',
+    LOG_LEVEL: 'info',
+  });
+  const service = processes[0];
   const allRunning = () => processes.every((p) => p.running());
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const started = Date.now();
@@ -66,7 +78,11 @@ async function outage(t: Test, start: (t: Test, env: Record<string, string>) => 
       const exit = await Promise.race([service.exited, sleep(3000).then(() => null)]);
       const state = exit ? `exited with ${exit.code ?? exit.signal}` : 'still running';
       // Why it exited first: CI shows only the start of a long message.
-      const why = service.output().split('\n').filter((line) => line.includes('uncaught error')).join('\n');
+      const why = service
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('uncaught error'))
+        .join('\n');
       throw new Error(`${method} ${path}: ${err.cause ?? err} (the process: ${state})\n${why}\n${service.output()}`);
     });
     const text = await res.text();
@@ -74,7 +90,9 @@ async function outage(t: Test, start: (t: Test, env: Record<string, string>) => 
   };
   const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
   const team = (await call('POST', '/admin/v1/teams', { name: 'Acme' }, admin)).json;
-  const project = (await call('POST', `/admin/v1/teams/${team.id}/projects`, { project_name: 'bot', product_name: 'cli' }, admin)).json;
+  const project = (
+    await call('POST', `/admin/v1/teams/${team.id}/projects`, { project_name: 'bot', product_name: 'cli' }, admin)
+  ).json;
   const { key } = (await call('POST', `/admin/v1/projects/${project.id}/api-keys`, { name: 'k' }, admin)).json;
   const auth = { 'x-api-key': key };
   const P = `/query/v1/projects/${project.id}`;
@@ -110,7 +128,11 @@ async function outage(t: Test, start: (t: Test, env: Record<string, string>) => 
     t.equal(res.status, 503, `${method} ${path}: 503`);
     t.ok(res.ms < 2000, `${method} ${path}: answered in ${res.ms} ms`);
     t.ok(Number(res.headers.get('retry-after')) > 0, `${method} ${path}: Retry-After`);
-    t.match(res.json, { statusCode: 503, error: 'Service Unavailable', message: 'database unavailable' }, `${method} ${path}: the error shape`);
+    t.match(
+      res.json,
+      { statusCode: 503, error: 'Service Unavailable', message: 'database unavailable' },
+      `${method} ${path}: the error shape`,
+    );
   }
   const health = await call('GET', '/health');
   t.equal(health.status, 200, '/health stays 200');
@@ -140,7 +162,10 @@ async function outage(t: Test, start: (t: Test, env: Record<string, string>) => 
   // The worker resumes: the classification interrupted by the outage, and one of a thread created after it.
   const labelled = async (id: string) => (await thread(id)).json.category !== null;
   const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline && !((await labelled(inFlight.json.thread_id)) && (await labelled(recovered!.json.thread_id)))) {
+  while (
+    Date.now() < deadline &&
+    !((await labelled(inFlight.json.thread_id)) && (await labelled(recovered!.json.thread_id)))
+  ) {
     await sleep(200);
   }
   t.ok(await labelled(inFlight.json.thread_id), 'the interrupted classification resumed and labelled its thread');
@@ -171,10 +196,19 @@ async function outage(t: Test, start: (t: Test, env: Record<string, string>) => 
   ];
   for (const [msg, level] of promised) t.ok(logged(msg, level), `the log says "${msg}" (level ${level})`);
   t.ok(
-    entries.filter((e) => e.msg === 'database fault').every((e) => /ECONNREFUSED|terminat|closed|shutting down/i.test(e.reason ?? '')),
+    entries
+      .filter((e) => e.msg === 'database fault')
+      .every((e) => /ECONNREFUSED|terminat|closed|shutting down/i.test(e.reason ?? '')),
     'each database fault gives the reason',
   );
-  t.ok(entries.some((e) => /^Failed task \d+ \(threads__classify/.test(e.msg) && e.level === 40), 'the interrupted job: a warning');
-  t.same(entries.filter((e) => e.level >= 50).map((e) => e.msg), [], 'no error line');
+  t.ok(
+    entries.some((e) => /^Failed task \d+ \(threads__classify/.test(e.msg) && e.level === 40),
+    'the interrupted job: a warning',
+  );
+  t.same(
+    entries.filter((e) => e.level >= 50).map((e) => e.msg),
+    [],
+    'no error line',
+  );
   t.notMatch(output, /^\s+at \S|\\n\s+at \S|^Trace:/m, 'no stack trace');
 }

@@ -60,7 +60,10 @@ export async function startService(t: Test, script: string, env: Record<string, 
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`${script} exited at start:\n${output}`);
-    const up = await fetch(`${base}${readyPath}`).then((r) => r.ok, () => false);
+    const up = await fetch(`${base}${readyPath}`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (up) break;
     if (i > 300) throw new Error(`${script} did not start:\n${output}`);
     await sleep(100);

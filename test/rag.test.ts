@@ -6,24 +6,31 @@ import { StaticLlm } from '../src/models/llm.js';
 t.test('retriever returns the 5 most relevant chunks', async (t) => {
   const chunks = await new StaticRetriever().retrieve('p', 'What are the system requirements? How much RAM and disk?');
   t.equal(chunks.length, 5);
-  t.equal(chunks[0]!.source, 'requirements.md');
+  t.equal(chunks[0].source, 'requirements.md');
 });
 
 t.test('messages for a first question: instructions and chunks as the system message, then the question', async (t) => {
-  const chunks = [{ source: 'a.md', text: 'alpha' }, { source: 'b.md', text: 'beta' }];
+  const chunks = [
+    { source: 'a.md', text: 'alpha' },
+    { source: 'b.md', text: 'beta' },
+  ];
   const messages = buildMessages('How?', chunks);
   t.equal(messages.length, 2);
-  t.equal(messages[0]!.role, 'system');
-  t.match(messages[0]!.content, /documentation assistant/);
-  t.match(messages[0]!.content, /\[1\] \(a\.md\) alpha\n\[2\] \(b\.md\) beta$/);
+  t.equal(messages[0].role, 'system');
+  t.match(messages[0].content, /documentation assistant/);
+  t.match(messages[0].content, /\[1\] \(a\.md\) alpha\n\[2\] \(b\.md\) beta$/);
   t.same(messages[1], { role: 'user', content: 'How?' });
 });
 
 t.test('messages for a follow-up carry the conversation in order before the question', async (t) => {
-  const messages = buildMessages('And then?', [], [
-    { question: 'Q1', answer: 'A1' },
-    { question: 'Q2', answer: 'A2' },
-  ]);
+  const messages = buildMessages(
+    'And then?',
+    [],
+    [
+      { question: 'Q1', answer: 'A1' },
+      { question: 'Q2', answer: 'A2' },
+    ],
+  );
   t.same(messages.slice(1), [
     { role: 'user', content: 'Q1' },
     { role: 'assistant', content: 'A1' },

@@ -14,7 +14,7 @@ export async function receiver(t: Test, statuses: number[] = [200]) {
     req.on('data', (chunk: string) => (body += chunk));
     req.on('end', () => {
       received.push({ headers: req.headers, body });
-      const status = statuses[Math.min(received.length - 1, statuses.length - 1)]!;
+      const status = statuses[Math.min(received.length - 1, statuses.length - 1)];
       if (status === 0) return;
       res.statusCode = status;
       res.end();

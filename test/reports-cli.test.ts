@@ -28,18 +28,25 @@ t.test('reports send writes the reports due that day to the outbox, once, and sa
 
   const team = await createTeam(db, { name: 'Initrode' });
   const project = await createProject(db, { teamId: team.id, projectName: 'Help bot', productName: 'TPS' });
-  const max = await createUser(db, { teamId: team.id, email: 'max@initrode.test', firstName: 'Max', digestInterval: 'WEEKLY' });
+  const max = await createUser(db, {
+    teamId: team.id,
+    email: 'max@initrode.test',
+    firstName: 'Max',
+    digestInterval: 'WEEKLY',
+  });
   await createUser(db, { teamId: team.id, email: 'joe@initrode.test', digestInterval: null });
   for (const at of ['2026-11-17T08:00:00Z', '2026-11-20T16:30:00Z']) {
     const [thread] = await db.execute<{ id: string }>(sql`
       insert into threads (project_id, created_at, first_question) values (${project.id}, ${at}::timestamptz, 'q') returning id`);
     await db.execute(sql`insert into question_answers (thread_id, project_id, position, question, answer, created_at)
-      values (${thread!.id}, ${project.id}, 1, 'q', 'a', ${at}::timestamptz)`);
+      values (${thread.id}, ${project.id}, 1, 'q', 'a', ${at}::timestamptz)`);
   }
 
   // SMTP down: the command fails, the report stays pending. A port that was free a moment ago and that
   // nothing listens on is an SMTP server that is down.
-  const down = await admin(['--date', '2026-11-23'], { SMTP_URL: `smtp://127.0.0.1:${await freePort()}` }).catch((err) => err);
+  const down = await admin(['--date', '2026-11-23'], { SMTP_URL: `smtp://127.0.0.1:${await freePort()}` }).catch(
+    (err) => err,
+  );
   t.equal(down.code, 1);
   t.match(JSON.parse(down.stdout), { queued: 1, sent: 0, pending: 1, failed: 1, delivery: 'smtp' });
   t.match(down.stderr, /1 report\(s\) could not be sent/);
@@ -47,7 +54,15 @@ t.test('reports send writes the reports due that day to the outbox, once, and sa
 
   // Again, with the outbox: the pending report is queued again at once, and written.
   const first = await admin(['--date', '2026-11-23']);
-  t.match(JSON.parse(first.stdout), { date: '2026-11-23', queued: 0, requeued: 1, sent: 1, pending: 0, failed: 0, delivery: `outbox ${outbox}` });
+  t.match(JSON.parse(first.stdout), {
+    date: '2026-11-23',
+    queued: 0,
+    requeued: 1,
+    sent: 1,
+    pending: 0,
+    failed: 0,
+    delivery: `outbox ${outbox}`,
+  });
   const files = await readdir(outbox);
   const file = path.join(outbox, `report.weekly.2026-11-16.${max.id}.eml`);
   t.same(files, [path.basename(file)]);
@@ -67,7 +82,11 @@ t.test('reports send writes the reports due that day to the outbox, once, and sa
   t.notMatch(again.stderr, /usage report sent/, 'the same day twice sends once');
   t.same(await readdir(outbox), files);
 
-  t.match(JSON.parse((await admin(['--date', '2026-11-24'])).stdout), { periods: [], queued: 0, sent: 0, pending: 0 }, 'nothing due on a Tuesday');
+  t.match(
+    JSON.parse((await admin(['--date', '2026-11-24'])).stdout),
+    { periods: [], queued: 0, sent: 0, pending: 0 },
+    'nothing due on a Tuesday',
+  );
   const before = utcDay(new Date());
   const today = JSON.parse((await admin([])).stdout);
   t.ok([before, utcDay(new Date())].includes(today.date), 'default: today, UTC');
@@ -78,8 +97,8 @@ t.test('reports send writes the reports due that day to the outbox, once, and sa
 
   // A Monday to come: Max's weekly report would be due that day. Sent now, it would use up the real one.
   const now = new Date();
-  const monday = utcDay(new Date(now.getTime() + (((8 - now.getUTCDay()) % 7) || 7) * 86_400_000));
-  const rows = async () => (await db.execute<{ n: number }>(sql`select count(*)::int as n from sent_reports`))[0]!.n;
+  const monday = utcDay(new Date(now.getTime() + ((8 - now.getUTCDay()) % 7 || 7) * 86_400_000));
+  const rows = async () => (await db.execute<{ n: number }>(sql`select count(*)::int as n from sent_reports`))[0].n;
   const rowsBefore = await rows();
   const future = await admin(['--date', monday]).catch((err) => err);
   t.equal(future.code, 1, 'a date after today is refused');

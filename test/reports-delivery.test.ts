@@ -24,12 +24,16 @@ t.test('an SMTP outage, then recovery: the report is kept, retried with backoff,
   const [job] = await ctx.db.execute<{ id: string; attempts: number; last_error: string; later: boolean }>(sql`
     select id, attempts, last_error, run_at > now() as later from graphile_worker.jobs where task_identifier = 'reports__send'`);
   t.match(job, { attempts: 1, last_error: /451/, later: true }, 'failed, and waits out a backoff');
-  t.equal(await count(ctx.db, sql`select count(*)::int as n from sent_reports where sent_at is null`), 1, 'the report stays pending');
+  t.equal(
+    await count(ctx.db, sql`select count(*)::int as n from sent_reports where sent_at is null`),
+    1,
+    'the report stays pending',
+  );
   await drain(ctx);
   t.equal(smtp.received.length, 0, 'not retried before its backoff is over');
 
   smtp.failing = false;
-  await ctx.db.execute(sql`select graphile_worker.reschedule_jobs(array[${job!.id}::bigint], run_at := now())`);
+  await ctx.db.execute(sql`select graphile_worker.reschedule_jobs(array[${job.id}::bigint], run_at := now())`);
   await drain(ctx);
   t.equal(smtp.received.length, 1, 'delivered after the recovery');
   t.equal(await sendJobs(ctx.db), 0);
@@ -37,7 +41,9 @@ t.test('an SMTP outage, then recovery: the report is kept, retried with backoff,
 
   // A worker that died after the commit but before graphile-worker recorded the success runs the job again.
   const [report] = await ctx.db.execute<{ id: string }>(sql`select id from sent_reports`);
-  await ctx.db.execute(sql`select graphile_worker.add_job('reports__send', json_build_object('report_id', ${report!.id}::uuid))`);
+  await ctx.db.execute(
+    sql`select graphile_worker.add_job('reports__send', json_build_object('report_id', ${report.id}::uuid))`,
+  );
   await drain(ctx);
   t.equal(smtp.received.length, 1, 'a repeat of a job whose report is sent sends nothing');
 });
@@ -49,7 +55,9 @@ t.test('two jobs for one report at the same time: the row lock lets exactly one 
   await createUser(ctx.db, { teamId: team.id, email: 'kim@hooli.test', digestInterval: 'WEEKLY' });
   t.equal(await queueDueReports(ctx.db, { periods: duePeriods(MONDAY) }), 1);
   // A second job for the same report (without the job key, which would replace the first): two workers.
-  await ctx.db.execute(sql`select graphile_worker.add_job('reports__send', json_build_object('report_id', id)) from sent_reports`);
+  await ctx.db.execute(
+    sql`select graphile_worker.add_job('reports__send', json_build_object('report_id', id)) from sent_reports`,
+  );
 
   const held = smtp.hold();
   const worker = drain(ctx);
@@ -58,7 +66,10 @@ t.test('two jobs for one report at the same time: the row lock lets exactly one 
   let waiting = 0;
   for (let i = 0; i < 200 && waiting === 0; i++) {
     await new Promise((r) => setTimeout(r, 50));
-    waiting = await count(ctx.db, sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`);
+    waiting = await count(
+      ctx.db,
+      sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+    );
   }
   held.release();
   await worker;
@@ -86,7 +97,9 @@ t.test('logs say what was sent and where, never the credentials or the body', as
   await cronFanOut(ctx.db, MONDAY);
   await drain(ctx, { log });
   smtp.failing = false;
-  await ctx.db.execute(sql`select graphile_worker.reschedule_jobs(array(select id from graphile_worker.jobs), run_at := now())`);
+  await ctx.db.execute(
+    sql`select graphile_worker.reschedule_jobs(array(select id from graphile_worker.jobs), run_at := now())`,
+  );
   await drain(ctx, { log });
 
   t.equal(smtp.received.length, 1, 'authenticated with the credentials of SMTP_URL');

@@ -12,7 +12,13 @@ import { parseMail, startSmtpServer } from './smtp.js';
 import { count, cronFanOut, MONDAY, sendJobs } from './smtp-worker.js';
 
 /** A thread created at `at` with its first question, optional follow-ups and label. */
-async function thread(db: Db, projectId: string, at: string, label?: { id: string; by: 'classifier' | 'user' }, followUps: string[] = []) {
+async function thread(
+  db: Db,
+  projectId: string,
+  at: string,
+  label?: { id: string; by: 'classifier' | 'user' },
+  followUps: string[] = [],
+) {
   const [row] = await db.execute<{ id: string }>(sql`
     insert into threads (project_id, created_at, first_question, total_questions, category_id, category_source, categorized_at)
     values (${projectId}, ${at}::timestamptz, 'How do I configure webhooks?', ${1 + followUps.length},
@@ -20,7 +26,7 @@ async function thread(db: Db, projectId: string, at: string, label?: { id: strin
     returning id`);
   for (const [i, when] of [at, ...followUps].entries()) {
     await db.execute(sql`insert into question_answers (thread_id, project_id, position, question, answer, created_at)
-      values (${row!.id}, ${projectId}, ${i + 1}, 'q', 'a', ${when}::timestamptz)`);
+      values (${row.id}, ${projectId}, ${i + 1}, 'q', 'a', ${when}::timestamptz)`);
   }
 }
 
@@ -32,11 +38,18 @@ async function seed(db: Db) {
   const globex = await createTeam(db, { name: 'Globex' });
   const other = await createProject(db, { teamId: globex.id, projectName: 'Globex bot', productName: 'Globex API' });
 
-  const [billing] = await db.execute<{ id: string }>(sql`insert into categories (project_id, name) values (${docs.id}, 'Billing') returning id`);
-  const ids = Object.fromEntries(
-    (await db.execute<{ id: string; name: string }>(sql`select id, name from categories where project_id = ${docs.id}`)).map((c) => [c.name, c.id]),
+  const [billing] = await db.execute<{ id: string }>(
+    sql`insert into categories (project_id, name) values (${docs.id}, 'Billing') returning id`,
   );
-  const by = (name: string, who: 'classifier' | 'user' = 'classifier') => ({ id: name === 'Billing' ? billing!.id : ids[name]!, by: who });
+  const ids = Object.fromEntries(
+    (
+      await db.execute<{ id: string; name: string }>(sql`select id, name from categories where project_id = ${docs.id}`)
+    ).map((c) => [c.name, c.id]),
+  );
+  const by = (name: string, who: 'classifier' | 'user' = 'classifier') => ({
+    id: name === 'Billing' ? billing.id : ids[name],
+    by: who,
+  });
   // The week of 16-22 November, its first and last instants included.
   await thread(db, docs.id, '2026-11-16T00:00:00Z', by('Discovery'), ['2026-11-16T00:05:00Z']);
   await thread(db, docs.id, '2026-11-18T10:00:00Z', by('Troubleshooting', 'user'));
@@ -52,7 +65,12 @@ async function seed(db: Db) {
   await thread(db, docs.id, '2026-11-01T10:00:00Z', by('Discovery'));
   await thread(db, other.id, '2026-11-18T10:00:00Z');
 
-  const ada = await createUser(db, { teamId: acme.id, email: 'ada@acme.test', firstName: 'Ada', digestInterval: 'WEEKLY' });
+  const ada = await createUser(db, {
+    teamId: acme.id,
+    email: 'ada@acme.test',
+    firstName: 'Ada',
+    digestInterval: 'WEEKLY',
+  });
   // Joined in the middle of the week: still gets the week's report.
   await db.execute(sql`update users set created_at = '2026-11-19T12:00:00Z' where id = ${ada.id}`);
   await createUser(db, { teamId: acme.id, email: 'bob@acme.test', firstName: 'Bob', digestInterval: 'BIWEEKLY' });
@@ -72,10 +90,16 @@ t.test('the reports due on a Monday reach the right users with the seeded figure
 
   await cronFanOut(ctx.db, MONDAY);
   await drain(ctx);
-  const byRecipient = Object.fromEntries(await Promise.all(smtp.received.map(async (m) => [m.to.join(), await parseMail(m.raw)] as const)));
-  t.same(Object.keys(byRecipient).sort(), ['ada@acme.test', 'bob@acme.test', 'gil@globex.test'], 'no digest, or MONTHLY on a Monday: no mail');
+  const byRecipient = Object.fromEntries(
+    await Promise.all(smtp.received.map(async (m) => [m.to.join(), await parseMail(m.raw)] as const)),
+  );
+  t.same(
+    Object.keys(byRecipient).sort(),
+    ['ada@acme.test', 'bob@acme.test', 'gil@globex.test'],
+    'no digest, or MONTHLY on a Monday: no mail',
+  );
 
-  const weekly = byRecipient['ada@acme.test']!;
+  const weekly = byRecipient['ada@acme.test'];
   t.equal(weekly.subject, 'Acme: weekly usage report, 16 to 22 November 2026');
   t.equal(weekly.messageId, `<report.weekly.2026-11-16.${ada.id}@localhost>`);
   t.equal(weekly.headers.get('auto-submitted'), 'auto-generated');
@@ -94,28 +118,44 @@ t.test('the reports due on a Monday reach the right users with the seeded figure
   t.match(rnd, /^Questions asked +0 +0 +no change$/m, 'a project without traffic is listed too');
   t.match(rnd, /^Labels corrected by users +none labelled +none labelled +-$/m);
   t.notMatch(weekly.text, /Globex/, "another team's project never appears");
-  t.match(weekly.text.replace(/\s+/g, ' '), /Labels corrected by users: of the new threads that carry a label, the share whose label a user set/);
+  t.match(
+    weekly.text.replace(/\s+/g, ' '),
+    /Labels corrected by users: of the new threads that carry a label, the share whose label a user set/,
+  );
   t.match(weekly.html, /Questions asked<\/td><td[^>]*>7<\/td><td[^>]*>2<\/td>/);
   t.match(weekly.html, /R&amp;D &lt;bot&gt;/, 'names are escaped in HTML');
   t.notMatch(weekly.html, /R&D <bot>/);
 
-  const biweekly = section(byRecipient['bob@acme.test']!.text, 'Docs bot (Acme CLI)');
-  t.equal(byRecipient['bob@acme.test']!.subject, 'Acme: biweekly usage report, 9 to 22 November 2026');
+  const biweekly = section(byRecipient['bob@acme.test'].text, 'Docs bot (Acme CLI)');
+  t.equal(byRecipient['bob@acme.test'].subject, 'Acme: biweekly usage report, 9 to 22 November 2026');
   t.match(biweekly, /^ +9-22 Nov +26 Oct-8 Nov +Change$/m);
   t.match(biweekly, /^Questions asked +9 +1 +\+8 \(\+800%\)$/m);
   t.match(biweekly, /^New threads +7 +1 +\+6 \(\+600%\)$/m);
   t.match(biweekly, /^ {2}Discovery +2 +1 +\+1 \(\+100%\)$/m);
   t.match(biweekly, /^ {2}Troubleshooting +3 +0 +\+3 \(new\)$/m);
   t.match(biweekly, /^Labels corrected by users +33% \(2 of 6\) +0% \(0 of 1\) +\+33 points$/m);
-  t.match(section(byRecipient['gil@globex.test']!.text, 'Globex bot (Globex API)'), /^New threads +1 +0 +\+1 \(new\)$/m);
+  t.match(
+    section(byRecipient['gil@globex.test'].text, 'Globex bot (Globex API)'),
+    /^New threads +1 +0 +\+1 \(new\)$/m,
+  );
 
   const rows = await ctx.db.execute<{ email: string; sent: boolean; message_id: string }>(sql`
     select u.email, r.sent_at is not null as sent, r.message_id from sent_reports r join users u on u.id = r.user_id order by u.email`);
-  t.same(rows.map((r) => [r.email, r.sent]), [['ada@acme.test', true], ['bob@acme.test', true], ['gil@globex.test', true]]);
+  t.same(
+    rows.map((r) => [r.email, r.sent]),
+    [
+      ['ada@acme.test', true],
+      ['bob@acme.test', true],
+      ['gil@globex.test', true],
+    ],
+  );
 
   // The cron firing again, twice at once, and an operator: nothing new is recorded, queued or sent.
   await cronFanOut(ctx.db, MONDAY);
-  await Promise.all([queueDueReports(ctx.db, { periods: duePeriods(MONDAY) }), queueDueReports(ctx.db, { periods: duePeriods(MONDAY) })]);
+  await Promise.all([
+    queueDueReports(ctx.db, { periods: duePeriods(MONDAY) }),
+    queueDueReports(ctx.db, { periods: duePeriods(MONDAY) }),
+  ]);
   t.equal(await sendJobs(ctx.db), 0, 'no send job added for a period already recorded');
   await drain(ctx);
   t.equal(smtp.received.length, 3, 'the same period twice sends once');
@@ -126,8 +166,11 @@ t.test('the reports due on a Monday reach the right users with the seeded figure
   await cronFanOut(ctx.db, '2026-12-01');
   await cronFanOut(ctx.db, '2026-12-01');
   await drain(ctx);
-  t.same(smtp.received.slice(3).map((m) => m.to.join()), ['cy@acme.test']);
-  const monthly = await parseMail(smtp.received[3]!.raw);
+  t.same(
+    smtp.received.slice(3).map((m) => m.to.join()),
+    ['cy@acme.test'],
+  );
+  const monthly = await parseMail(smtp.received[3].raw);
   t.equal(monthly.subject, 'Acme: monthly usage report, November 2026');
   t.equal(monthly.messageId, `<report.monthly.2026-11-01.${cy.id}@localhost>`);
   t.match(monthly.text, /^Hello,$/m, 'no first name');

@@ -26,7 +26,8 @@ try {
   await migrateDatabase(withDatabase(serverUrl, template));
 
   const args = process.argv.slice(2);
-  const files = args.length > 0 ? args : (await readdir('test')).filter((f) => f.endsWith('.test.ts')).map((f) => `test/${f}`);
+  const files =
+    args.length > 0 ? args : (await readdir('test')).filter((f) => f.endsWith('.test.ts')).map((f) => `test/${f}`);
   code = await new Promise<number>((resolve) => {
     const tap = spawn('npx', ['tap', ...files], {
       stdio: 'inherit',

@@ -38,22 +38,28 @@ async function signalAndWait(s: Service, signal: NodeJS.Signals) {
 }
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  t.test(`${signal} during five chats: all five answer 200 and are stored, then the process exits 0 within 10 s`, async (t) => {
-    const d = await database(t);
-    const s = await startService(t, 'src/main.ts', { DATABASE_URL: d.url, LLM_LATENCY_MS: '1500' });
-    const chats = Array.from({ length: 5 }, () => chat(s, d.projectId, d.key));
-    await sleep(400);
-    const exit = signalAndWait(s, signal);
-    await sleep(100);
-    const late = await chat(s, d.projectId, d.key);
-    t.not(late.status, 200, `a request after the signal is not taken (${late.status || 'connection refused'})`);
-    const answers = await Promise.all(chats);
-    t.same(answers.map((a) => a.status), [200, 200, 200, 200, 200]);
-    const { code, ms } = await exit;
-    t.equal(code, 0, 'exit code 0');
-    t.ok(ms < 10_000, `exited ${ms} ms after the signal`);
-    for (const a of answers) t.ok(await threadExists(d.db, a.body.thread_id!), 'the answered chat is stored');
-  });
+  t.test(
+    `${signal} during five chats: all five answer 200 and are stored, then the process exits 0 within 10 s`,
+    async (t) => {
+      const d = await database(t);
+      const s = await startService(t, 'src/main.ts', { DATABASE_URL: d.url, LLM_LATENCY_MS: '1500' });
+      const chats = Array.from({ length: 5 }, () => chat(s, d.projectId, d.key));
+      await sleep(400);
+      const exit = signalAndWait(s, signal);
+      await sleep(100);
+      const late = await chat(s, d.projectId, d.key);
+      t.not(late.status, 200, `a request after the signal is not taken (${late.status || 'connection refused'})`);
+      const answers = await Promise.all(chats);
+      t.same(
+        answers.map((a) => a.status),
+        [200, 200, 200, 200, 200],
+      );
+      const { code, ms } = await exit;
+      t.equal(code, 0, 'exit code 0');
+      t.ok(ms < 10_000, `exited ${ms} ms after the signal`);
+      for (const a of answers) t.ok(await threadExists(d.db, a.body.thread_id!), 'the answered chat is stored');
+    },
+  );
 }
 
 t.test('SIGTERM under load: every answered request was stored, the API exits 0 within 10 s', async (t) => {
@@ -78,25 +84,41 @@ t.test('SIGTERM under load: every answered request was stored, the API exits 0 w
   t.equal(code, 0, 'exit code 0');
   t.ok(ms < 10_000, `exited ${ms} ms after the signal`);
   t.ok(answered.length > 50, `${answered.length} chats answered under load`);
-  t.same([...statuses].filter((x) => x !== 200 && x !== 503), [], 'only 200, or 503 while closing');
+  t.same(
+    [...statuses].filter((x) => x !== 200 && x !== 503),
+    [],
+    'only 200, or 503 while closing',
+  );
   const [stored] = await d.db.execute<{ n: number }>(sql`
     select count(*)::int as n from threads where id = any(${`{${answered.join(',')}}`}::uuid[])`);
-  t.equal(stored!.n, answered.length, 'every chat answered 200 is stored');
+  t.equal(stored.n, answered.length, 'every chat answered 200 is stored');
 });
 
 async function threadsWithJobs(db: Db, projectId: string, n: number) {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
-    const { threadId } = await createThread(db, { projectId, question: `My build fails ${i}`, answer: 'a', usage: standInUsage, classifyTimeoutSeconds: 300 });
+    const { threadId } = await createThread(db, {
+      projectId,
+      question: `My build fails ${i}`,
+      answer: 'a',
+      usage: standInUsage,
+      classifyTimeoutSeconds: 300,
+    });
     ids.push(threadId);
   }
   return ids;
 }
 const lockedJobs = async (db: Db) =>
-  (await db.execute<{ n: number }>(sql`select count(*)::int as n from graphile_worker.jobs where locked_at is not null`))[0]!.n;
+  (
+    await db.execute<{ n: number }>(
+      sql`select count(*)::int as n from graphile_worker.jobs where locked_at is not null`,
+    )
+  )[0].n;
 const unlabelled = async (db: Db, ids: string[]) =>
-  (await db.execute<{ n: number }>(sql`
-    select count(*)::int as n from threads where id = any(${`{${ids.join(',')}}`}::uuid[]) and category_id is null`))[0]!.n;
+  (
+    await db.execute<{ n: number }>(sql`
+    select count(*)::int as n from threads where id = any(${`{${ids.join(',')}}`}::uuid[]) and category_id is null`)
+  )[0].n;
 
 async function whenJobsRun(db: Db, n: number) {
   for (let i = 0; (await lockedJobs(db)) < n; i++) {
@@ -133,9 +155,9 @@ t.test('a job that cannot finish in time is released for another worker, not los
   const [job] = await d.db.execute<{ locked_at: string | null; last_error: string | null }>(sql`
     select locked_at, last_error from graphile_worker.jobs where task_identifier = 'threads__classify'`);
   t.ok(job, 'the job is still there');
-  t.equal(job!.locked_at, null, 'and no longer locked: another worker takes it');
-  t.ok(job!.last_error, `with the reason (${job!.last_error})`);
-  t.equal(await unlabelled(d.db, [id!]), 1, 'its thread waits for that worker');
+  t.equal(job.locked_at, null, 'and no longer locked: another worker takes it');
+  t.ok(job.last_error, `with the reason (${job.last_error})`);
+  t.equal(await unlabelled(d.db, [id]), 1, 'its thread waits for that worker');
 });
 
 t.test('a second signal exits at once', async (t) => {

@@ -11,7 +11,7 @@ export const cronFanOut = (db: Db, day: string) =>
   db.execute(sql`select graphile_worker.add_job('reports__fan_out',
     json_build_object('_cron', json_build_object('ts', ${`${day}T06:00:00.000Z`}::text, 'backfilled', false)))`);
 
-export const count = async (db: Db, query: SQL) => (await db.execute<{ n: number }>(query))[0]!.n;
+export const count = async (db: Db, query: SQL) => (await db.execute<{ n: number }>(query))[0].n;
 
 /** reports__send jobs in the queue (waiting, running or failed). */
 export const sendJobs = (db: Db) =>

@@ -37,7 +37,10 @@ export async function startSmtpServer(t: Test, opts: { auth?: { user: string; pa
       stream.on('end', async () => {
         state.onData();
         await state.gate;
-        received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
+        received.push({
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw: Buffer.concat(chunks).toString('utf8'),
+        });
         callback();
       });
     },

@@ -28,7 +28,7 @@ async function setup(t: Test, env: Record<string, string> = {}) {
   const api = projectClient(ctx.app, a.projectId, a.key);
   const stream = (body: object) => api.post('/chat/stream', body);
   const count = async (table: 'threads' | 'question_answers') =>
-    (await ctx.db.execute<{ n: number }>(sql`select count(*)::int as n from ${sql.identifier(table)}`))[0]!.n;
+    (await ctx.db.execute<{ n: number }>(sql`select count(*)::int as n from ${sql.identifier(table)}`))[0].n;
   return { ctx, a, api, stream, count };
 }
 
@@ -59,13 +59,19 @@ t.test('the stand-in streams its answer in pieces, then done once the thread and
   t.equal((await api.chat('What are the system requirements?')).answer, done.answer);
   const detail = (await api.get(`/threads/${done.thread_id}/`)).json();
   t.same(
-    detail.question_answers.map((qa: any) => [qa.id, qa.answer, qa.usage.model, qa.usage.prompt_tokens, qa.usage.completion_tokens]),
+    detail.question_answers.map((qa: any) => [
+      qa.id,
+      qa.answer,
+      qa.usage.model,
+      qa.usage.prompt_tokens,
+      qa.usage.completion_tokens,
+    ]),
     [[done.question_answer_id, done.answer, 'stand-in', 0, 0]],
   );
   const [job] = await ctx.db.execute<{ n: number }>(
     sql`select count(*)::int as n from graphile_worker.jobs where task_identifier = ${CLASSIFY_TASK} and key = ${`${CLASSIFY_TASK}:${done.thread_id}`}`,
   );
-  t.equal(job!.n, 1, 'the new thread has its classification job');
+  t.equal(job.n, 1, 'the new thread has its classification job');
 
   // A follow-up streams too, into the same thread.
   const followUp = parse((await stream({ question: 'And on Windows?', thread_id: done.thread_id })).body).at(-1)!;
@@ -85,13 +91,19 @@ t.test('errors found before the model answers are JSON, as on /chat', async (t) 
   t.equal(blank.statusCode, 400);
   t.match(blank.json(), { statusCode: 400, code: 'VALIDATION_FAILED' });
 
-  const noKey = await ctx.app.inject({ method: 'POST', url: `/query/v1/projects/${a.projectId}/chat/stream`, payload: { question: 'Hi' } });
+  const noKey = await ctx.app.inject({
+    method: 'POST',
+    url: `/query/v1/projects/${a.projectId}/chat/stream`,
+    payload: { question: 'Hi' },
+  });
   t.equal(noKey.statusCode, 401);
   t.match(noKey.json(), { statusCode: 401, code: 'UNAUTHORIZED' });
 
   // Another project's thread is unknown here.
   const b = await projectWithKey(ctx.db);
-  const theirs = parse((await projectClient(ctx.app, b.projectId, b.key).post('/chat/stream', { question: 'Mine' })).body).at(-1)!.data;
+  const theirs = parse(
+    (await projectClient(ctx.app, b.projectId, b.key).post('/chat/stream', { question: 'Mine' })).body,
+  ).at(-1)!.data;
   t.equal((await stream({ question: 'Yours?', thread_id: theirs.thread_id })).statusCode, 404);
   t.equal(await count('question_answers'), 1, 'only the other project stored its answer');
 });
@@ -110,9 +122,13 @@ t.test('a provider streams the answer: deltas as they come, usage asked for and 
   const done = events.at(-1)!;
   t.equal(done.event, 'done');
   t.equal(done.data.answer, 'Fake answer to: How do I rotate my keys?');
-  t.match(fake.requests[0]!.body, { model: 'fake-llm', stream: true, stream_options: { include_usage: true } });
+  t.match(fake.requests[0].body, { model: 'fake-llm', stream: true, stream_options: { include_usage: true } });
   const [qa] = (await api.get(`/threads/${done.data.thread_id}/`)).json().question_answers;
-  t.match(qa.usage, { model: 'fake-llm-served', prompt_tokens: FAKE_USAGE.prompt_tokens, completion_tokens: FAKE_USAGE.completion_tokens });
+  t.match(qa.usage, {
+    model: 'fake-llm-served',
+    prompt_tokens: FAKE_USAGE.prompt_tokens,
+    completion_tokens: FAKE_USAGE.completion_tokens,
+  });
   t.ok(qa.usage.latency_ms >= 0);
 });
 
@@ -130,31 +146,44 @@ t.test('failures before the first piece are retried, then a JSON 503 with no str
   t.equal(failed.statusCode, 503);
   t.match(failed.headers['content-type'], /^application\/json/);
   t.equal(failed.headers['retry-after'], '5');
-  t.match(failed.json(), { statusCode: 503, error: 'Service Unavailable', message: 'model unavailable', code: 'MODEL_UNAVAILABLE' });
+  t.match(failed.json(), {
+    statusCode: 503,
+    error: 'Service Unavailable',
+    message: 'model unavailable',
+    code: 'MODEL_UNAVAILABLE',
+  });
   t.equal(fake.requests.length, 7, 'one call and three retries');
   t.equal(await count('question_answers'), 1, 'only the first answer is stored');
 });
 
-t.test('a stream that stalls after its first pieces: an error event after MODEL_TIMEOUT_MS, nothing stored, the call aborted', async (t) => {
-  const fake = await fakeProvider(t);
-  const { stream, count } = await setup(t, openAi(fake.baseURL));
-  fake.next({ kind: 'stall', after: 2 });
-  const started = Date.now();
-  const res = await stream({ question: 'Will this one finish?' });
-  t.equal(res.statusCode, 200);
-  const events = parse(res.body);
-  t.same(
-    events.map((e) => e.event),
-    ['delta', 'delta', 'error'],
-  );
-  t.same(events[2]!.data, { statusCode: 503, error: 'Service Unavailable', message: 'model unavailable', code: 'MODEL_UNAVAILABLE' });
-  t.ok(Date.now() - started >= 400, 'it waited MODEL_TIMEOUT_MS for the next piece');
-  t.equal(fake.requests.length, 1, 'never retried once pieces were sent');
-  await sleep(50);
-  t.equal(fake.requests[0]!.abandoned, true, 'the provider call was aborted');
-  t.equal(await count('threads'), 0);
-  t.equal(await count('question_answers'), 0);
-});
+t.test(
+  'a stream that stalls after its first pieces: an error event after MODEL_TIMEOUT_MS, nothing stored, the call aborted',
+  async (t) => {
+    const fake = await fakeProvider(t);
+    const { stream, count } = await setup(t, openAi(fake.baseURL));
+    fake.next({ kind: 'stall', after: 2 });
+    const started = Date.now();
+    const res = await stream({ question: 'Will this one finish?' });
+    t.equal(res.statusCode, 200);
+    const events = parse(res.body);
+    t.same(
+      events.map((e) => e.event),
+      ['delta', 'delta', 'error'],
+    );
+    t.same(events[2].data, {
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: 'model unavailable',
+      code: 'MODEL_UNAVAILABLE',
+    });
+    t.ok(Date.now() - started >= 400, 'it waited MODEL_TIMEOUT_MS for the next piece');
+    t.equal(fake.requests.length, 1, 'never retried once pieces were sent');
+    await sleep(50);
+    t.equal(fake.requests[0].abandoned, true, 'the provider call was aborted');
+    t.equal(await count('threads'), 0);
+    t.equal(await count('question_answers'), 0);
+  },
+);
 
 t.test('a client that disconnects mid-answer aborts the model call; nothing is stored', async (t) => {
   const fake = await fakeProvider(t, { pieceDelayMs: 100 });
@@ -176,8 +205,8 @@ t.test('a client that disconnects mid-answer aborts the model call; nothing is s
 
   // The provider would take 1.5 s more for its 15 remaining pieces; its call ends long before.
   const deadline = Date.now() + 1000;
-  while (!fake.requests[0]!.abandoned && Date.now() < deadline) await sleep(20);
-  t.equal(fake.requests[0]!.abandoned, true, 'the provider call was aborted');
+  while (!fake.requests[0].abandoned && Date.now() < deadline) await sleep(20);
+  t.equal(fake.requests[0].abandoned, true, 'the provider call was aborted');
   await sleep(1700);
   t.equal(await count('threads'), 0, 'nothing stored, even after the answer would have ended');
   t.equal(await count('question_answers'), 0);

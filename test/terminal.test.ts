@@ -18,7 +18,13 @@ async function dataFolder(t: Test) {
 
 /** The environment of a checkout whose data folder is `dir`: no DATABASE_URL, so the embedded server. */
 function checkout(dir: string, pgPort: number, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, EMBEDDED_PG_DIR: dir, EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'info', ...extra };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    EMBEDDED_PG_DIR: dir,
+    EMBEDDED_PG_PORT: String(pgPort),
+    LOG_LEVEL: 'info',
+    ...extra,
+  };
   delete env.DATABASE_URL;
   return env;
 }
@@ -28,7 +34,11 @@ function checkout(dir: string, pgPort: number, extra: Record<string, string> = {
  * a command, so that the whole group can be signalled as Ctrl-C does.
  */
 function npmStart(t: Test, env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
@@ -72,37 +82,50 @@ t.test('npm start in a terminal: a second start, the CLI beside it, then Ctrl-C'
   const postmaster = Number(readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
   t.ok(alive(postmaster), `the embedded PostgreSQL runs (pid ${postmaster})`);
 
-  await t.test('a second npm start on the same data folder says the folder is in use, and by which process', async (t) => {
-    const second = npmStart(t, checkout(dir, pgPort, { PORT: String(await freePort()) }));
-    const code = await second.exited;
-    t.not(code, 0, `exits non-zero (${code})`);
-    t.ok(second.output().includes(`the data folder ${dir} is in use`), second.output());
-    t.match(second.output(), new RegExp(`started by pid ${service.child.pid}\\b`), 'names the first npm start');
-    t.notMatch(second.output(), /port \d+ is taken|EADDRINUSE|Address already in use/, 'not that a port is taken');
-    t.notMatch(second.output(), STACK_FRAME, 'no stack trace');
-  });
+  await t.test(
+    'a second npm start on the same data folder says the folder is in use, and by which process',
+    async (t) => {
+      const second = npmStart(t, checkout(dir, pgPort, { PORT: String(await freePort()) }));
+      const code = await second.exited;
+      t.not(code, 0, `exits non-zero (${code})`);
+      t.ok(second.output().includes(`the data folder ${dir} is in use`), second.output());
+      t.match(second.output(), new RegExp(`started by pid ${service.child.pid}\\b`), 'names the first npm start');
+      t.notMatch(second.output(), /port \d+ is taken|EADDRINUSE|Address already in use/, 'not that a port is taken');
+      t.notMatch(second.output(), STACK_FRAME, 'no stack trace');
+    },
+  );
 
-  await t.test('the CLI works on the database of its data folder, and refuses a server of another folder', async (t) => {
-    const same = await admin(checkout(dir, pgPort), 'teams', 'create', '--name', 'Terminal team');
-    t.equal(same.code, 0, same.stderr);
-    t.match(JSON.parse(same.stdout), { name: 'Terminal team' }, 'made on the running server of its folder');
+  await t.test(
+    'the CLI works on the database of its data folder, and refuses a server of another folder',
+    async (t) => {
+      const same = await admin(checkout(dir, pgPort), 'teams', 'create', '--name', 'Terminal team');
+      t.equal(same.code, 0, same.stderr);
+      t.match(JSON.parse(same.stdout), { name: 'Terminal team' }, 'made on the running server of its folder');
 
-    const other = await dataFolder(t);
-    const mismatch = await admin(checkout(other, pgPort), 'teams', 'create', '--name', 'Nope');
-    t.equal(mismatch.code, 1, 'exit code 1');
-    t.ok(mismatch.stderr.includes(dir) && mismatch.stderr.includes(other), `names both folders: ${mismatch.stderr}`);
-    t.equal(mismatch.stdout, '', 'nothing done');
-    t.notMatch(mismatch.stderr, STACK_FRAME, 'no stack trace');
-  });
+      const other = await dataFolder(t);
+      const mismatch = await admin(checkout(other, pgPort), 'teams', 'create', '--name', 'Nope');
+      t.equal(mismatch.code, 1, 'exit code 1');
+      t.ok(mismatch.stderr.includes(dir) && mismatch.stderr.includes(other), `names both folders: ${mismatch.stderr}`);
+      t.equal(mismatch.stdout, '', 'nothing done');
+      t.notMatch(mismatch.stderr, STACK_FRAME, 'no stack trace');
+    },
+  );
 
   // Ctrl-C: SIGINT to the whole foreground group; npm and tsx pass it on to their child once more.
   process.kill(-service.child.pid!, 'SIGINT');
   service.child.kill('SIGINT');
   const code = await Promise.race([service.exited, sleep(15_000).then(() => 'still running')]);
   t.equal(code, 0, 'exits 0');
-  const lines = service.output().split('\n').filter((l) => l.startsWith('{'));
+  const lines = service
+    .output()
+    .split('\n')
+    .filter((l) => l.startsWith('{'));
   const entries = lines.map((l) => JSON.parse(l) as { level: number; msg: string });
-  t.same(entries.filter((e) => e.level >= 40), [], 'no warning or error line');
+  t.same(
+    entries.filter((e) => e.level >= 40),
+    [],
+    'no warning or error line',
+  );
   t.notMatch(service.output(), STACK_FRAME, 'no stack trace');
   const at = (msg: string) => entries.findIndex((e) => e.msg === msg);
   t.ok(at('API stopped') >= 0, 'the API stopped');

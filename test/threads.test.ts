@@ -13,7 +13,9 @@ t.test('walking `next` from the first page visits every thread exactly once, new
   for (let i = 0; i < 45; i++) await api.chat(`question ${i}`);
   await projectClient(app, b.projectId, b.key).chat('other project');
   // Some threads share one created_at to the microsecond: the id must break the tie.
-  await db.execute(sql`update threads set created_at = '2026-01-01T00:00:00.123456Z' where first_question in ('question 3', 'question 4', 'question 5')`);
+  await db.execute(
+    sql`update threads set created_at = '2026-01-01T00:00:00.123456Z' where first_question in ('question 3', 'question 4', 'question 5')`,
+  );
 
   const seen: Thread[] = [];
   let url = '/threads/?limit=20';
@@ -30,10 +32,17 @@ t.test('walking `next` from the first page visits every thread exactly once, new
   t.equal(pages, 3);
   t.equal(seen.length, 45);
   t.equal(new Set(seen.map((s) => s.id)).size, 45, 'no thread twice');
-  t.ok(seen.every((s) => s.project === a.projectId), 'only the project of the key');
+  t.ok(
+    seen.every((s) => s.project === a.projectId),
+    'only the project of the key',
+  );
   const sorted = [...seen].sort((x, y) => y.created_at.localeCompare(x.created_at) || y.id.localeCompare(x.id));
-  t.same(seen.map((s) => s.id), sorted.map((s) => s.id), 'newest first');
-  t.equal(seen[0]!.first_question, 'question 44');
+  t.same(
+    seen.map((s) => s.id),
+    sorted.map((s) => s.id),
+    'newest first',
+  );
+  t.equal(seen[0].first_question, 'question 44');
   t.match(seen[0], { total_questions: 1, created_at: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/ });
 });
 
@@ -47,9 +56,18 @@ t.test('default page size is 20; limit, cursor and dates are validated', async (
   t.type(first.next, 'string');
   t.equal((await api.get('/threads/?limit=100')).json().next, null);
 
-  for (const q of ['limit=0', 'limit=101', 'limit=abc', 'limit=1.5', 'cursor=garbage', `cursor=${Buffer.from('2026-13-45 99:00:00+00|x').toString('base64url')}`,
+  for (const q of [
+    'limit=0',
+    'limit=101',
+    'limit=abc',
+    'limit=1.5',
+    'cursor=garbage',
+    `cursor=${Buffer.from('2026-13-45 99:00:00+00|x').toString('base64url')}`,
     `cursor=${Buffer.from('2026-02-30 10:00:00+00|00000000-0000-4000-8000-000000000000').toString('base64url')}`,
-    'created_after=yesterday', 'created_before=2026-01-01T00:00:00', 'unknown=1']) {
+    'created_after=yesterday',
+    'created_before=2026-01-01T00:00:00',
+    'unknown=1',
+  ]) {
     const res = await api.get(`/threads/?${q}`);
     t.equal(res.statusCode, 400, q);
     t.match(res.json(), { statusCode: 400, error: 'Bad Request', message: String });
@@ -62,7 +80,9 @@ t.test('created_after and created_before filter, also across pages', async (t) =
   const api = projectClient(app, a.projectId, a.key);
   for (let i = 0; i < 10; i++) await api.chat(`day ${i}`);
   // Spread the threads over ten days: "day i" on 2026-03-(10+i).
-  await db.execute(sql`update threads set created_at = ('2026-03-10T12:00:00Z'::timestamptz + (substring(first_question from 5)::int * interval '1 day'))`);
+  await db.execute(
+    sql`update threads set created_at = ('2026-03-10T12:00:00Z'::timestamptz + (substring(first_question from 5)::int * interval '1 day'))`,
+  );
 
   const within = async (query: string) => {
     const out: string[] = [];
@@ -76,7 +96,11 @@ t.test('created_after and created_before filter, also across pages', async (t) =
   };
   t.same(await within('created_after=2026-03-15T00:00:00Z'), ['day 9', 'day 8', 'day 7', 'day 6', 'day 5']);
   t.same(await within('created_before=2026-03-12T12:00:00Z'), ['day 1', 'day 0'], 'before is exclusive');
-  t.same(await within('created_after=2026-03-12T12:00:00Z&created_before=2026-03-14T12:00:01%2B00:00'), ['day 4', 'day 3', 'day 2'], 'after is inclusive');
+  t.same(
+    await within('created_after=2026-03-12T12:00:00Z&created_before=2026-03-14T12:00:01%2B00:00'),
+    ['day 4', 'day 3', 'day 2'],
+    'after is inclusive',
+  );
 });
 
 t.test('thread detail: question-answers in order; another project sees 404', async (t) => {
@@ -90,7 +114,10 @@ t.test('thread detail: question-answers in order; another project sees 404', asy
   t.equal(res.statusCode, 200);
   const detail = res.json();
   t.match(detail, { id: first.thread_id, project: a.projectId, first_question: 'one', total_questions: 2 });
-  t.same(detail.question_answers.map((qa: { question: string }) => qa.question), ['one', 'two']);
+  t.same(
+    detail.question_answers.map((qa: { question: string }) => qa.question),
+    ['one', 'two'],
+  );
   t.match(detail.question_answers[0], { id: first.question_answer_id, answer: first.answer, created_at: String });
 
   const foreign = await projectClient(app, b.projectId, b.key).get(`/threads/${first.thread_id}/`);

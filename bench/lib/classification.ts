@@ -15,21 +15,31 @@ export async function seedBacklog(db: Db, projectId: string, count: number): Pro
 
 /** Whether any thread of the project is unlabelled: cheap (the first entry of a partial index). */
 export async function anyUnlabelled(db: Db, projectId: string): Promise<boolean> {
-  const rows = await db.execute(sql`select 1 from threads where project_id = ${projectId} and category_id is null limit 1`);
+  const rows = await db.execute(
+    sql`select 1 from threads where project_id = ${projectId} and category_id is null limit 1`,
+  );
   return rows.length > 0;
 }
 
 /** Unlabelled threads of the project: a count over the partial index, not to be run in a tight loop. */
 export async function unlabelled(db: Db, projectId: string): Promise<number> {
-  const [row] = await db.execute<{ n: number }>(sql`select count(*)::int as n from threads where project_id = ${projectId} and category_id is null`);
-  return row!.n;
+  const [row] = await db.execute<{ n: number }>(
+    sql`select count(*)::int as n from threads where project_id = ${projectId} and category_id is null`,
+  );
+  return row.n;
 }
 
 /**
  * One new-thread chat every `everyMs` for `seconds` (one connection): the chat latencies in ms, and the ids
  * of the threads created.
  */
-export async function pacedChats(baseUrl: string, tenant: Tenant, seconds: number, everyMs: number, answered?: (threadId: string) => void) {
+export async function pacedChats(
+  baseUrl: string,
+  tenant: Tenant,
+  seconds: number,
+  everyMs: number,
+  answered?: (threadId: string) => void,
+) {
   const latencies: number[] = [];
   const threadIds: string[] = [];
   const end = Date.now() + seconds * 1000;
@@ -62,7 +72,8 @@ export async function labelLags(db: Db, threadIds: string[], waitSeconds: number
     const rows = await db.execute<{ lag: number | null }>(sql`
       select extract(epoch from categorized_at - created_at)::float8 as lag from threads where id = any(${ids}::uuid[])`);
     const lags = rows.flatMap((r) => (r.lag === null ? [] : [r.lag]));
-    if (lags.length === threadIds.length || Date.now() > deadline) return { lags, missing: threadIds.length - lags.length };
+    if (lags.length === threadIds.length || Date.now() > deadline)
+      return { lags, missing: threadIds.length - lags.length };
     await sleep(250);
   }
 }

@@ -60,7 +60,10 @@ export function runMain(main: () => Promise<void>): void {
     await runCleanups();
     process.exit(code);
   };
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     process.on(signal, () => {
       if (stopping) return;
       console.error(`\n${signal}: stopping the servers and PostgreSQL...`);

@@ -40,7 +40,8 @@ async function snapshotCode(): Promise<string> {
     forget();
   });
   for (const entry of SNAPSHOT_ENTRIES) {
-    if (existsSync(path.join(REPO_ROOT, entry))) await cp(path.join(REPO_ROOT, entry), path.join(dir, entry), { recursive: true });
+    if (existsSync(path.join(REPO_ROOT, entry)))
+      await cp(path.join(REPO_ROOT, entry), path.join(dir, entry), { recursive: true });
   }
   await symlink(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   codeDir = dir;

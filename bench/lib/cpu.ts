@@ -44,7 +44,8 @@ export function processTicks(pid: number): number {
 }
 
 function isUnder(procs: ProcTicks, pid: number, root: number): boolean {
-  for (let q: number | undefined = pid, hops = 0; q && hops < 64; q = procs.get(q)?.ppid, hops++) if (q === root) return true;
+  for (let q: number | undefined = pid, hops = 0; q && hops < 64; q = procs.get(q)?.ppid, hops++)
+    if (q === root) return true;
   return false;
 }
 
@@ -58,8 +59,8 @@ export interface CpuUse {
 /** user + nice + system ticks of the whole machine (irq, softirq and steal left out: mostly our network). */
 function machineTicks(): number | null {
   try {
-    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-    return f[0]! + f[1]! + f[2]!;
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return f[0] + f[1] + f[2];
   } catch {
     return null;
   }

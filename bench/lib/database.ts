@@ -95,7 +95,7 @@ export async function migrate(url: string): Promise<void> {
 
 export async function serverVersion(db: Db): Promise<string> {
   const [row] = await db.$client`show server_version`;
-  return String(row!.server_version);
+  return String(row.server_version);
 }
 
 export interface Tenant {

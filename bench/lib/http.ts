@@ -17,7 +17,10 @@ export function newQuestions(templates: string[], subjects: string[]): () => str
   let questionNo = 0;
   return () => {
     const n = questionNo++;
-    const q = templates[n % templates.length]!.replace('%s', subjects[Math.floor(n / templates.length) % subjects.length]!);
+    const q = templates[n % templates.length].replace(
+      '%s',
+      subjects[Math.floor(n / templates.length) % subjects.length],
+    );
     return JSON.stringify({ question: `${q} (case ${n})` });
   };
 }
@@ -59,7 +62,7 @@ export async function sequentialLatency(
   seconds: number,
 ): Promise<{ latencies: number[]; requestsPerSecond: number; cpu: CpuUse }> {
   const { latencies, elapsed, cpu } = await interleavedLatency([baseUrl], target, seconds);
-  return { latencies: latencies[0]!, requestsPerSecond: latencies[0]!.length / elapsed, cpu };
+  return { latencies: latencies[0], requestsPerSecond: latencies[0].length / elapsed, cpu };
 }
 
 /**
@@ -67,7 +70,11 @@ export async function sequentialLatency(
  * goes first as often), one connection each: what drifts during the run (the machine, the database) falls on
  * every server alike, so their medians compare within a fraction of the drift of separate runs.
  */
-export async function interleavedLatency(baseUrls: string[], target: Target, seconds: number): Promise<{ latencies: number[][]; elapsed: number; cpu: CpuUse }> {
+export async function interleavedLatency(
+  baseUrls: string[],
+  target: Target,
+  seconds: number,
+): Promise<{ latencies: number[][]; elapsed: number; cpu: CpuUse }> {
   const servers = baseUrls.map((baseUrl) => ({
     agent: new http.Agent({ keepAlive: true, maxSockets: 1 }),
     url: new URL(target.path, baseUrl),
@@ -76,7 +83,8 @@ export async function interleavedLatency(baseUrls: string[], target: Target, sec
   const one = (server: (typeof servers)[number]) =>
     new Promise<void>((resolve, reject) => {
       const body = target.body?.();
-      const headers = body === undefined ? target.headers : { ...target.headers, 'content-length': String(Buffer.byteLength(body)) };
+      const headers =
+        body === undefined ? target.headers : { ...target.headers, 'content-length': String(Buffer.byteLength(body)) };
       const t0 = process.hrtime.bigint();
       const req = http.request(server.url, { method: target.method, headers, agent: server.agent }, (res) => {
         let text = '';
@@ -84,7 +92,8 @@ export async function interleavedLatency(baseUrls: string[], target: Target, sec
         res.on('data', (c: string) => (text += c));
         res.on('end', () => {
           const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-          if (res.statusCode !== 200) reject(new Error(`${target.method} ${target.path}: HTTP ${res.statusCode} ${text.slice(0, 300)}`));
+          if (res.statusCode !== 200)
+            reject(new Error(`${target.method} ${target.path}: HTTP ${res.statusCode} ${text.slice(0, 300)}`));
           else {
             server.latencies.push(ms);
             resolve();
@@ -123,7 +132,12 @@ export interface LoadRun {
  * run stops). autocannon's own percentiles are whole milliseconds, so the fractional per-response times are
  * collected from its 'response' events; non-2xx responses are counted by status.
  */
-export async function autocannonRun(baseUrl: string, request: autocannon.Request, connections: number, seconds: number): Promise<LoadRun> {
+export async function autocannonRun(
+  baseUrl: string,
+  request: autocannon.Request,
+  connections: number,
+  seconds: number,
+): Promise<LoadRun> {
   const run: Omit<LoadRun, 'result'> = { latencies: [], seconds: 0, statuses: new Map() };
   const t0 = process.hrtime.bigint();
   const instance = autocannon({ url: baseUrl, connections, duration: seconds, timeout: 10, requests: [request] });

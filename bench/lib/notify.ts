@@ -5,11 +5,17 @@ import postgres from 'postgres';
 import { isStopping } from './cleanup.js';
 
 /** Commits a second of one-row inserts over `connections` connections for `seconds`, with or without pg_notify. */
-async function commitsPerSecond(sql: postgres.Sql, connections: number, seconds: number, notify: boolean): Promise<number> {
+async function commitsPerSecond(
+  sql: postgres.Sql,
+  connections: number,
+  seconds: number,
+  notify: boolean,
+): Promise<number> {
   const end = Date.now() + seconds * 1000;
   let commits = 0;
   const one = notify
-    ? () => sql`with i as (insert into notify_probe default values returning id) select pg_notify('bench_notify_probe', '') from i`
+    ? () =>
+        sql`with i as (insert into notify_probe default values returning id) select pg_notify('bench_notify_probe', '') from i`
     : () => sql`insert into notify_probe default values`;
   await Promise.all(
     Array.from({ length: connections }, async () => {

@@ -33,7 +33,7 @@ async function startChild(p: {
   });
   const forget = onExit(() => child.kill('SIGKILL'));
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => {
+  child.stderr.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   let exited = false;
@@ -98,13 +98,22 @@ export async function startApiServer(opts: { databaseUrl: string; env?: Record<s
  * its metrics (on a free port), which it does after its job pools have started. Its grace time covers running
  * jobs (SHUTDOWN_TIMEOUT_MS).
  */
-export async function startWorker(opts: { databaseUrl: string; env?: Record<string, string> }): Promise<ChildProcessHandle & { metricsUrl: string }> {
+export async function startWorker(opts: {
+  databaseUrl: string;
+  env?: Record<string, string>;
+}): Promise<ChildProcessHandle & { metricsUrl: string }> {
   const metricsPort = await freePort();
   const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   const worker = await startChild({
     name: 'worker',
     script: 'src/worker.ts',
-    env: { DATABASE_URL: opts.databaseUrl, LOG_LEVEL: 'warn', METRICS_PORT: String(metricsPort), HOST: '127.0.0.1', ...opts.env },
+    env: {
+      DATABASE_URL: opts.databaseUrl,
+      LOG_LEVEL: 'warn',
+      METRICS_PORT: String(metricsPort),
+      HOST: '127.0.0.1',
+      ...opts.env,
+    },
     graceMs: 15_000,
     ready: async () => (await getStatus(metricsUrl)) === 200,
   });

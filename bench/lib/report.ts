@@ -27,7 +27,11 @@ export function banner(title: string, code: string, settings: Record<string, str
   console.log(`date:     ${new Date().toISOString()}`);
   console.log(`code:     ${code}`);
   console.log(`machine:  ${machine()}`);
-  console.log(`settings: ${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  console.log(
+    `settings: ${Object.entries(settings)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  );
   if (!existsSync(path.join(REPO_ROOT, 'node_modules', 'tsx'))) throw new Error('tsx is not installed: run npm ci');
 }
 
@@ -36,7 +40,9 @@ export function numberArg(value: string | undefined, fallback: number, name: str
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0 || (n === 0 && !allowZero)) {
-    throw new Error(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${JSON.stringify(value)}`);
+    throw new Error(
+      `--${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${JSON.stringify(value)}`,
+    );
   }
   return n;
 }
@@ -51,7 +57,7 @@ export interface Summary {
 export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return NaN;
   const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
 }
 
 export function summarize(latencies: number[]): Summary {
@@ -67,7 +73,7 @@ export const passFail = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
 /** A Markdown table, columns padded so it also reads well in a terminal. */
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
@@ -98,6 +104,8 @@ export function cpuColumnsNote(connections: number): string {
 /** A warning when other processes used more than 0.15 core during a measurement. */
 export function warnIfDisturbed(busiest: number): void {
   if (busiest > 0.15) {
-    console.log(`WARNING: other processes used up to ${cores(busiest)} cores during a measurement: the figures are disturbed, re-run on an idle machine.`);
+    console.log(
+      `WARNING: other processes used up to ${cores(busiest)} cores during a measurement: the figures are disturbed, re-run on an idle machine.`,
+    );
   }
 }

@@ -15,16 +15,22 @@ export async function capturedListThreadsSql(p: ListThreadsParams): Promise<{ sq
   const sent: { sql: string; params: unknown[] }[] = [];
   const recorder = drizzle.mock({ schema, casing: 'snake_case' });
   const noRows = () => Object.assign(Promise.resolve([]), { values: () => Promise.resolve([]) });
-  Object.assign(recorder.$client, { unsafe: (text: string, params: unknown[] = []) => (sent.push({ sql: text, params }), noRows()) });
+  Object.assign(recorder.$client, {
+    unsafe: (text: string, params: unknown[] = []) => (sent.push({ sql: text, params }), noRows()),
+  });
   await listThreads(recorder as unknown as Db, p);
-  if (sent.length !== 1) throw new Error(`listThreads sent ${sent.length} statements instead of 1: update bench/lib/threads-list.ts`);
-  return sent[0]!;
+  if (sent.length !== 1)
+    throw new Error(`listThreads sent ${sent.length} statements instead of 1: update bench/lib/threads-list.ts`);
+  return sent[0];
 }
 
 /** EXPLAIN (ANALYZE, BUFFERS) of the statement listThreads sends for `p`, as text. */
 export async function explainListThreads(db: Db, p: ListThreadsParams): Promise<string> {
   const q = await capturedListThreadsSql(p);
-  const plan = await db.$client.unsafe<{ 'QUERY PLAN': string }[]>(`explain (analyze, buffers) ${q.sql}`, q.params as never[]);
+  const plan = await db.$client.unsafe<{ 'QUERY PLAN': string }[]>(
+    `explain (analyze, buffers) ${q.sql}`,
+    q.params as never[],
+  );
   return plan.map((r) => r['QUERY PLAN']).join('\n');
 }
 
@@ -53,7 +59,9 @@ export interface Labels {
  * The caller runs VACUUM ANALYZE afterwards.
  */
 export async function labelAsAfterBackfill(db: Db, projectId: string): Promise<Labels> {
-  const defaults = await db.execute<{ id: string; name: string }>(sql`select id, name from categories where project_id = ${projectId}`);
+  const defaults = await db.execute<{ id: string; name: string }>(
+    sql`select id, name from categories where project_id = ${projectId}`,
+  );
   const idOf = (name: string) => {
     const found = defaults.find((c) => c.name === name);
     if (!found) throw new Error(`the project has no default category ${name}: update bench/lib/threads-list.ts`);
@@ -76,7 +84,7 @@ export async function labelAsAfterBackfill(db: Db, projectId: string): Promise<L
   const randomThreads = (n: number) =>
     sql`(select id from threads where project_id = ${projectId} and category_source = 'classifier' order by random() limit ${n})`;
   await db.execute(sql`
-    update threads set category_id = ${rare!.id}::uuid, category_source = 'user', categorized_at = now()
+    update threads set category_id = ${rare.id}::uuid, category_source = 'user', categorized_at = now()
     where project_id = ${projectId} and id in ${randomThreads(5)}`);
   await db.execute(sql`
     update threads set category_source = 'user', categorized_at = now(),
@@ -86,7 +94,7 @@ export async function labelAsAfterBackfill(db: Db, projectId: string): Promise<L
     select coalesce(c.name, 'unlabelled') || coalesce('/' || t.category_source::text, '') as label, count(*)::int as n
     from threads t left join categories c on c.id = t.category_id
     where t.project_id = ${projectId} group by 1 order by 1`);
-  return { discovery, troubleshooting, rare: rare!.id, counts: new Map(rows.map((r) => [r.label, r.n])) };
+  return { discovery, troubleshooting, rare: rare.id, counts: new Map(rows.map((r) => [r.label, r.n])) };
 }
 
 export interface ListFilter {
@@ -104,7 +112,11 @@ export interface ListFilter {
 }
 
 /** The filters of the threads list measured, each on its own or combined. */
-export function listFilters(labels: Labels, window: { after: string; before: string }, updatedSince: string): ListFilter[] {
+export function listFilters(
+  labels: Labels,
+  window: { after: string; before: string },
+  updatedSince: string,
+): ListFilter[] {
   const category = (name: string, id: string | null): ListFilter => ({
     name: `category_id=${name}`,
     query: `&category_id=${id ?? 'none'}`,
@@ -152,11 +164,15 @@ export function listFilters(labels: Labels, window: { after: string; before: str
 }
 
 /** A window of `days` days in the middle of the time the project's threads span, as ISO 8601 instants. */
-export async function middleWindow(db: Db, projectId: string, days: number): Promise<{ after: string; before: string }> {
+export async function middleWindow(
+  db: Db,
+  projectId: string,
+  days: number,
+): Promise<{ after: string; before: string }> {
   const [span] = await db.execute<{ oldest: number; newest: number }>(sql`
     select extract(epoch from min(created_at))::float8 * 1000 as oldest, extract(epoch from max(created_at))::float8 * 1000 as newest
     from threads where project_id = ${projectId}`);
-  const middle = (span!.oldest + span!.newest) / 2;
+  const middle = (span.oldest + span.newest) / 2;
   const half = (days / 2) * 86_400_000;
   return { after: new Date(middle - half).toISOString(), before: new Date(middle + half).toISOString() };
 }
@@ -166,13 +182,25 @@ export async function medianChange(db: Db, projectId: string): Promise<string> {
   const [row] = await db.execute<{ at: string }>(sql`
     select to_char(percentile_disc(0.5) within group (order by updated_at) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at
     from threads where project_id = ${projectId}`);
-  return row!.at;
+  return row.at;
 }
 
 /** The ids of the first page (20 threads) the filter must return, and how many threads of the project match it. */
-export async function expectedPage(db: Db, projectId: string, f: ListFilter): Promise<{ ids: string[]; matching: number }> {
-  const order = f.sync ? sql`updated_at, id` : f.byCategory ? sql`category_id, created_at desc, id desc` : sql`created_at desc, id desc`;
-  const page = await db.execute<{ id: string }>(sql`select id from threads where project_id = ${projectId} and ${f.where} order by ${order} limit 20`);
-  const [count] = await db.execute<{ n: number }>(sql`select count(*)::int as n from threads where project_id = ${projectId} and ${f.where}`);
-  return { ids: page.map((r) => r.id), matching: count!.n };
+export async function expectedPage(
+  db: Db,
+  projectId: string,
+  f: ListFilter,
+): Promise<{ ids: string[]; matching: number }> {
+  const order = f.sync
+    ? sql`updated_at, id`
+    : f.byCategory
+      ? sql`category_id, created_at desc, id desc`
+      : sql`created_at desc, id desc`;
+  const page = await db.execute<{ id: string }>(
+    sql`select id from threads where project_id = ${projectId} and ${f.where} order by ${order} limit 20`,
+  );
+  const [count] = await db.execute<{ n: number }>(
+    sql`select count(*)::int as n from threads where project_id = ${projectId} and ${f.where}`,
+  );
+  return { ids: page.map((r) => r.id), matching: count.n };
 }

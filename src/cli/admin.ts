@@ -85,7 +85,8 @@ const day = (o: Opts) => {
 const COMMANDS: Record<string, (db: Db, o: Opts) => Promise<unknown>> = {
   'teams create': async (db, o) => S.toTeam(await createTeam(db, { name: opt(o, 'name') })),
   'teams get': async (db, o) => S.toTeam(found('team', await getTeam(db, { teamId: id(o, 'id') }))),
-  'teams rename': async (db, o) => S.toTeam(found('team', await renameTeam(db, { teamId: id(o, 'id'), name: opt(o, 'name') }))),
+  'teams rename': async (db, o) =>
+    S.toTeam(found('team', await renameTeam(db, { teamId: id(o, 'id'), name: opt(o, 'name') }))),
   'teams delete': async (db, o) => {
     const teamId = id(o, 'id');
     const result = found('team', await deleteTeam(db, { teamId, cascade: flag(o, 'cascade') }));
@@ -107,7 +108,8 @@ const COMMANDS: Record<string, (db: Db, o: Opts) => Promise<unknown>> = {
       ),
     ),
   'users get': async (db, o) => S.toUser(found('user', await getUser(db, { userId: id(o, 'id') }))),
-  'users list': async (db, o) => found('team', await listUsers(db, { teamId: optionalId(o, 'team'), q: search(o) })).rows.map(S.toUser),
+  'users list': async (db, o) =>
+    found('team', await listUsers(db, { teamId: optionalId(o, 'team'), q: search(o) })).rows.map(S.toUser),
   'users update': async (db, o) =>
     S.toUser(
       found(
@@ -128,25 +130,45 @@ const COMMANDS: Record<string, (db: Db, o: Opts) => Promise<unknown>> = {
   },
   'projects create': async (db, o) =>
     S.toProject(
-      found('team', await createProjectInTeam(db, { teamId: id(o, 'team'), projectName: opt(o, 'name'), productName: opt(o, 'product') })),
+      found(
+        'team',
+        await createProjectInTeam(db, {
+          teamId: id(o, 'team'),
+          projectName: opt(o, 'name'),
+          productName: opt(o, 'product'),
+        }),
+      ),
     ),
   'projects get': async (db, o) => S.toProject(found('project', await getProject(db, { projectId: id(o, 'id') }))),
   'projects rename': async (db, o) =>
     S.toProject(
-      found('project', await updateProject(db, { projectId: id(o, 'id'), projectName: optional(o, 'name'), productName: optional(o, 'product') })),
+      found(
+        'project',
+        await updateProject(db, {
+          projectId: id(o, 'id'),
+          projectName: optional(o, 'name'),
+          productName: optional(o, 'product'),
+        }),
+      ),
     ),
   'projects delete': async (db, o) => {
     const projectId = id(o, 'id');
     if (!(await deleteProject(db, { projectId }))) throw notFound('project');
     return { id: projectId, deleted: true };
   },
-  'projects list': async (db, o) => found('team', await listProjects(db, { teamId: optionalId(o, 'team'), q: search(o) })).rows.map(S.toProject),
+  'projects list': async (db, o) =>
+    found('team', await listProjects(db, { teamId: optionalId(o, 'team'), q: search(o) })).rows.map(S.toProject),
   'keys create': async (db, o) => {
-    const created = found('project', await createApiKeyForProject(db, { projectId: id(o, 'project'), name: opt(o, 'name') }));
+    const created = found(
+      'project',
+      await createApiKeyForProject(db, { projectId: id(o, 'project'), name: opt(o, 'name') }),
+    );
     return { ...S.toApiKey(created), key: created.key };
   },
-  'keys list': async (db, o) => found('project', await listApiKeys(db, { projectId: id(o, 'project') })).map(S.toApiKey),
-  'keys rename': async (db, o) => S.toApiKey(found('API key', await renameApiKey(db, { keyId: id(o, 'id'), name: opt(o, 'name') }))),
+  'keys list': async (db, o) =>
+    found('project', await listApiKeys(db, { projectId: id(o, 'project') })).map(S.toApiKey),
+  'keys rename': async (db, o) =>
+    S.toApiKey(found('API key', await renameApiKey(db, { keyId: id(o, 'id'), name: opt(o, 'name') }))),
   'keys revoke': async (db, o) => S.toApiKey(found('API key', await revokeApiKey(db, { keyId: id(o, 'id') }))),
   'reports send': async (db, o) => {
     // Logs (where each message went, SMTP errors) on stderr: stdout stays the JSON summary.
@@ -154,7 +176,11 @@ const COMMANDS: Record<string, (db: Db, o: Opts) => Promise<unknown>> = {
     const result = await sendReportsNow({ config, db, log, databaseUrl: database.url, day: day(o) });
     if (result.failed > 0) {
       console.log(JSON.stringify(result, null, 2));
-      throw new AppError(503, ErrorCode.REPORTS_FAILED, `${result.failed} report(s) could not be sent (the log says why): a running worker retries them with backoff, or run this command again`);
+      throw new AppError(
+        503,
+        ErrorCode.REPORTS_FAILED,
+        `${result.failed} report(s) could not be sent (the log says why): a running worker retries them with backoff, or run this command again`,
+      );
     }
     return result;
   },
@@ -164,7 +190,9 @@ const { positionals, values } = parseArgs({
   allowPositionals: true,
   options: {
     ...(Object.fromEntries(
-      ['name', 'team', 'email', 'first-name', 'last-name', 'digest', 'id', 'product', 'project', 'date', 'q'].map((n) => [n, { type: 'string' }]),
+      ['name', 'team', 'email', 'first-name', 'last-name', 'digest', 'id', 'product', 'project', 'date', 'q'].map(
+        (n) => [n, { type: 'string' }],
+      ),
     ) as Record<string, { type: 'string' }>),
     cascade: { type: 'boolean' },
   },

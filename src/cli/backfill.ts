@@ -22,7 +22,9 @@ if (values.project !== undefined && !check(Uuid(), values.project).ok) {
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
 const duration = (s: number) =>
-  s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : `${Math.floor(s / 60)}m${String(Math.floor(s % 60)).padStart(2, '0')}s`;
+  s >= 3600
+    ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
+    : `${Math.floor(s / 60)}m${String(Math.floor(s % 60)).padStart(2, '0')}s`;
 
 function progressLine(p: Progress, rate: number | null): string {
   const labelled = p.total - p.unlabelled;
@@ -52,8 +54,8 @@ try {
     const now = Date.now();
     const labelled = p.total - p.unlabelled;
     samples.push({ at: now, labelled });
-    while (samples.length > 1 && now - samples[0]!.at > 10_000) samples.shift();
-    const first = samples[0]!;
+    while (samples.length > 1 && now - samples[0].at > 10_000) samples.shift();
+    const first = samples[0];
     const rate = now > first.at ? ((labelled - first.labelled) * 1000) / (now - first.at) : null;
     if (rate) idleSince = now;
     const line = progressLine(p, rate);

@@ -30,7 +30,9 @@ try {
     count,
     onProgress: (done) => {
       const rate = Math.round(done / ((Date.now() - started) / 1000));
-      process.stdout.write(`\r${done.toLocaleString('en')} / ${count.toLocaleString('en')} threads, ${rate.toLocaleString('en')}/s   `);
+      process.stdout.write(
+        `\r${done.toLocaleString('en')} / ${count.toLocaleString('en')} threads, ${rate.toLocaleString('en')}/s   `,
+      );
     },
   });
   console.log(`\nseeded ${count} threads in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -64,7 +64,9 @@ export function run<R>(query: { prepare(name: string): { execute(): Promise<R> }
  * `sql.placeholder`s) and execute. Otherwise drizzle builds the statement's SQL text on every call, which
  * was a fifth of the API's CPU on a threads page.
  */
-export function statement<V extends Record<string, unknown>, R>(build: (db: Db) => { prepare(name: string): { execute(values: V): Promise<R> } }) {
+export function statement<V extends Record<string, unknown>, R>(
+  build: (db: Db) => { prepare(name: string): { execute(values: V): Promise<R> } },
+) {
   const built = new WeakMap<Db, { execute(values: V): Promise<R> }>();
   return (db: Db, values: V): Promise<R> => {
     let prepared = built.get(db);
@@ -78,7 +80,14 @@ export function statement<V extends Record<string, unknown>, R>(build: (db: Db) 
  * CTEs, graphile_worker.add_job in the same statement). T names the columns it returns.
  */
 export function rows<T>(db: DbOrTx, statement: SQL): Promise<T[]> {
-  return db._.session.prepareQuery<{ execute: T[]; all: T[]; values: unknown[][] }>(dialect.sqlToQuery(statement), undefined, PREPARED, false).execute();
+  return db._.session
+    .prepareQuery<{ execute: T[]; all: T[]; values: unknown[][] }>(
+      dialect.sqlToQuery(statement),
+      undefined,
+      PREPARED,
+      false,
+    )
+    .execute();
 }
 
 export async function closeDb(db: Db): Promise<void> {

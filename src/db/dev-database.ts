@@ -27,7 +27,9 @@ export function exitOnLocalDatabaseError(err: unknown): never {
  * the first line, port on the fourth), with the process that started it when the system tells (Linux).
  * Null when no live server holds it (no file, or one a crash left behind).
  */
-export function dataFolderOwner(dir: string): { pid: number; port: number; starter?: { pid: number; command: string } } | null {
+export function dataFolderOwner(
+  dir: string,
+): { pid: number; port: number; starter?: { pid: number; command: string } } | null {
   let lines: string[];
   try {
     lines = readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n');
@@ -53,7 +55,10 @@ export function dataFolderOwner(dir: string): { pid: number; port: number; start
   const script = argv?.findIndex((a) => /\.[cm]?[jt]s$/.test(a) && !a.includes('node_modules')) ?? -1;
   const starter =
     argv && argv.length > 0
-      ? { pid: ppid, command: [path.basename(argv[0]!), ...(script > 0 ? argv.slice(script) : argv.slice(1))].join(' ') }
+      ? {
+          pid: ppid,
+          command: [path.basename(argv[0]), ...(script > 0 ? argv.slice(script) : argv.slice(1))].join(' '),
+        }
       : undefined;
   return { pid, port: Number(lines[3]), starter };
 }
@@ -111,7 +116,7 @@ export async function openDevDatabase(config: {
       throw new Error(`no PostgreSQL answer within ${PROBE_MS / 1000} s`);
     });
     const [row] = await Promise.race([probe<{ data_directory: string }[]>`show data_directory`, deadline]);
-    served = row!.data_directory;
+    served = row.data_directory;
     if (sameFolder(served, dir)) {
       const [exists] = await probe`select 1 from pg_database where datname = ${DEV_DATABASE}`;
       if (!exists) await probe.unsafe(`create database ${DEV_DATABASE}`);

@@ -60,7 +60,13 @@ export async function startEmbeddedPostgres(opts: {
   // As root, the server runs as the folder's owner.
   const { uid, gid } = statSync(databaseDir);
   const ids = asRoot ? { uid, gid } : {};
-  const server = await runPostgres(binary, ['-D', databaseDir, '-p', String(opts.port), ...POSTGRES_FLAGS], ids, log, opts.port);
+  const server = await runPostgres(
+    binary,
+    ['-D', databaseDir, '-p', String(opts.port), ...POSTGRES_FLAGS],
+    ids,
+    log,
+    opts.port,
+  );
   const created = new Set<string>();
   return {
     async url(database) {
@@ -99,7 +105,13 @@ function binariesModule(): string {
  * server itself, last, once nothing uses it. A process that exits without stopping it (a command-line tool
  * interrupted) still stops it on its way out.
  */
-async function runPostgres(binary: string, args: string[], ids: { uid?: number; gid?: number }, log: (line: string) => void, port: number) {
+async function runPostgres(
+  binary: string,
+  args: string[],
+  ids: { uid?: number; gid?: number },
+  log: (line: string) => void,
+  port: number,
+) {
   const child: ChildProcess = spawn(binary, args, {
     ...ids,
     detached: true,

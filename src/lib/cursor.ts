@@ -17,9 +17,14 @@ const TS_RE = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)\+00$/;
 const Instant = Type.String({ format: 'date-time' });
 const Id = Uuid();
 
-const defined = (f: Filters) => Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined)) as Record<string, string>;
+const defined = (f: Filters) =>
+  Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined)) as Record<string, string>;
 const describe = (f: Record<string, string>) =>
-  Object.keys(f).length ? Object.entries(f).map(([k, v]) => `${k}=${v}`).join(', ') : 'no filters';
+  Object.keys(f).length
+    ? Object.entries(f)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')
+    : 'no filters';
 
 /**
  * The `next` of a page: which list (`list`), its filters (and so its order) and where the page ended,
@@ -29,7 +34,8 @@ export function encodeCursor(list: string, filters: Filters, at: Position): stri
   return Buffer.from(JSON.stringify({ l: list, f: defined(filters), p: [at.at, at.id] })).toString('base64url');
 }
 
-export type DecodedCursor = { ok: true; filters: Record<string, string>; position: Position } | { ok: false; message: string };
+export type DecodedCursor =
+  { ok: true; filters: Record<string, string>; position: Position } | { ok: false; message: string };
 
 /**
  * Reads a cursor of `list`. The request's own filters, if it sends any, must be the cursor's; a cursor sent
@@ -37,7 +43,10 @@ export type DecodedCursor = { ok: true; filters: Record<string, string>; positio
  * with a message, never passed on as a value PostgreSQL would refuse.
  */
 export function decodeCursor(list: string, cursor: string, given: Filters, schema: TSchema): DecodedCursor {
-  const invalid = { ok: false, message: 'cursor: not a cursor of this list; pass the `next` value of a previous page' } as const;
+  const invalid = {
+    ok: false,
+    message: 'cursor: not a cursor of this list; pass the `next` value of a previous page',
+  } as const;
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString());
@@ -45,7 +54,8 @@ export function decodeCursor(list: string, cursor: string, given: Filters, schem
     return invalid;
   }
   const { l, f, p } = (parsed ?? {}) as { l?: unknown; f?: unknown; p?: unknown };
-  if (l !== list || !f || typeof f !== 'object' || Array.isArray(f) || !Array.isArray(p) || p.length !== 2) return invalid;
+  if (l !== list || !f || typeof f !== 'object' || Array.isArray(f) || !Array.isArray(p) || p.length !== 2)
+    return invalid;
   // The filters it carries are checked as if sent: a tampered cursor cannot smuggle a value in.
   if (!Object.values(f).every((v) => typeof v === 'string') || !check(schema, f, { fromText: true }).ok) return invalid;
   const [at, id] = p as unknown[];
@@ -54,7 +64,10 @@ export function decodeCursor(list: string, cursor: string, given: Filters, schem
   const carried = f as Record<string, string>;
   const sent = defined(given);
   const sentKeys = Object.keys(sent);
-  if (sentKeys.length > 0 && (sentKeys.length !== Object.keys(carried).length || sentKeys.some((k) => sent[k] !== carried[k]))) {
+  if (
+    sentKeys.length > 0 &&
+    (sentKeys.length !== Object.keys(carried).length || sentKeys.some((k) => sent[k] !== carried[k]))
+  ) {
     return {
       ok: false,
       message: `cursor: it continues the list with ${describe(carried)}, but this request asks for ${describe(sent)}; send the cursor alone, or start again without it`,

@@ -34,7 +34,7 @@ export class GroupWrites<T, R> {
         .then(
           (results) =>
             group.forEach((g, i) => {
-              const r = results[i]!;
+              const r = results[i];
               if (r.status === 'fulfilled') g.resolve(r.value);
               else g.reject(r.reason);
             }),

@@ -6,7 +6,9 @@ import { databaseFault } from '../db/pg-errors.js';
 
 /** JSON lines, or readable lines (pino-pretty) when a person watches the terminal. */
 export function createLogger(config: Pick<Config, 'LOG_LEVEL'>): Pino {
-  const pretty = process.stdout.isTTY ? { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } : undefined;
+  const pretty = process.stdout.isTTY
+    ? { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } }
+    : undefined;
   return pino({ level: config.LOG_LEVEL, transport: pretty });
 }
 
@@ -65,13 +67,17 @@ export function workerLogger(log: Pino): WorkerLogger {
     const err = (meta as { error?: unknown } | undefined)?.error;
     const job = scope.jobId ? { id: scope.jobId, task: scope.taskIdentifier } : undefined;
     // An expected failure (RetryLater): the task logged its warning; this repeat is debug, its first line only.
-    if (err instanceof RetryLater) return log.debug({ worker: scope.workerId, job, reason: err.message }, message.split('\n')[0]!.replace(/:$/, ''));
+    if (err instanceof RetryLater)
+      return log.debug({ worker: scope.workerId, job, reason: err.message }, message.split('\n')[0].replace(/:$/, ''));
     if (level !== 'info' && level !== 'debug' && databaseUnavailable(err, message)) {
       // A job the outage interrupted (it runs again): a warning with the reason. graphile-worker's own lines: debug.
       const failed = (meta as { job?: { id: string; task_identifier: string } } | undefined)?.job;
       const reason = err === undefined ? undefined : rootMessage(err);
       const about = failed ? { id: failed.id, task: failed.task_identifier } : job;
-      return log[about ? 'warn' : 'debug']({ worker: scope.workerId, job: about, reason }, message.split('\n')[0]!.replace(/ with error .*/, ''));
+      return log[about ? 'warn' : 'debug'](
+        { worker: scope.workerId, job: about, reason },
+        message.split('\n')[0].replace(/ with error .*/, ''),
+      );
     }
     // graphile-worker logs every job at info: thousands of lines a second in a backfill. Ours are debug.
     const method = level === 'warning' ? 'warn' : level === 'info' ? 'debug' : level;

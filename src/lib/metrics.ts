@@ -67,7 +67,11 @@ async function refreshBacklog(): Promise<void> {
   if (!backlogDb || Date.now() - refreshedAt < CACHE_MS) return;
   const db = backlogDb;
   refreshing ??= (async () => {
-    const [summary, projects, rates] = await Promise.all([backlogSummary(db), backlogByProject(db), classificationRates(db)]);
+    const [summary, projects, rates] = await Promise.all([
+      backlogSummary(db),
+      backlogByProject(db),
+      classificationRates(db),
+    ]);
     backlog.set({ state: 'waiting' }, summary.waiting);
     backlog.set({ state: 'parked' }, summary.parked);
     oldest.set(summary.oldestSeconds ?? 0);

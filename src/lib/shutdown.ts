@@ -33,9 +33,16 @@ export function closeGracefully(log: Logger, steps: ShutdownStep[]): void {
     },
     async ({ err }) => {
       closingSince ??= Date.now();
-      const taken = (err as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE' ? (err as Error & { address?: string; port?: number }) : null;
+      const taken =
+        (err as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE'
+          ? (err as Error & { address?: string; port?: number })
+          : null;
       // A port another program holds is said in words (no stack): it is the user's to change, not a bug.
-      if (taken) log.error({ address: taken.address, port: taken.port }, 'cannot listen: the port is in use by another program (set PORT)');
+      if (taken)
+        log.error(
+          { address: taken.address, port: taken.port },
+          'cannot listen: the port is in use by another program (set PORT)',
+        );
       else if (err) log.error({ err }, 'uncaught error: shutting down');
       const end = Date.now() + BUDGET_MS;
       for (const [name, stop] of steps) {

@@ -37,9 +37,10 @@ const guardedLookup: LookupFunction = (hostname, options, callback) => {
   lookup(hostname, { ...options, all: true }, (err, addresses) => {
     if (err) return callback(err, '', 0);
     const refused = addresses.find((a) => !publicAddress(a.address));
-    if (refused) return callback(new AddressRefused(`${hostname} resolves to ${refused.address}, a non-public address`), '', 0);
+    if (refused)
+      return callback(new AddressRefused(`${hostname} resolves to ${refused.address}, a non-public address`), '', 0);
     if (options.all) return (callback as unknown as (e: null, a: typeof addresses) => void)(null, addresses);
-    callback(null, addresses[0]!.address, addresses[0]!.family);
+    callback(null, addresses[0].address, addresses[0].family);
   });
 };
 
@@ -59,7 +60,8 @@ export async function refusedUrl(raw: string, allowPrivate: boolean): Promise<st
     return 'not a URL';
   }
   // Credentials in a URL end up in lists, logs and proxies; deliveries are authenticated by their signature.
-  if (url.username || url.password) return 'credentials (user:password@) are not accepted in the URL; the signature authenticates each delivery';
+  if (url.username || url.password)
+    return 'credentials (user:password@) are not accepted in the URL; the signature authenticates each delivery';
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'the URL must be http or https';
   if (allowPrivate) return null;
   const host = bareHost(url);
@@ -89,15 +91,27 @@ export function shownUrl(raw: string): string {
  * after `timeoutMs`. Connects only to the addresses it checked (the lookup itself refuses), so a name that
  * changes between the check and the connection cannot reach a private address.
  */
-export async function post(p: { url: string; headers: Record<string, string>; body: string; timeoutMs: number; allowPrivate: boolean }): Promise<number> {
+export async function post(p: {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+  allowPrivate: boolean;
+}): Promise<number> {
   const url = new URL(p.url);
   // An address written as such is connected to without a lookup: checked here. A name is checked by the lookup,
   // so a name that does not resolve is "host not found" (retried), not a refusal.
   const host = bareHost(url);
-  if (!p.allowPrivate && ipaddr.isValid(host) && !publicAddress(host)) throw new AddressRefused(`${host} is not a public address`);
+  if (!p.allowPrivate && ipaddr.isValid(host) && !publicAddress(host))
+    throw new AddressRefused(`${host} is not a public address`);
   const options: RequestOptions = {
     method: 'POST',
-    headers: { ...p.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(p.body), 'user-agent': 'docs-chat-webhooks' },
+    headers: {
+      ...p.headers,
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(p.body),
+      'user-agent': 'docs-chat-webhooks',
+    },
     signal: AbortSignal.timeout(p.timeoutMs),
     ...(p.allowPrivate ? {} : { lookup: guardedLookup }),
   };
@@ -145,14 +159,21 @@ export function failureReason(outcome: number | unknown, timeoutMs: number): str
   if (outcome instanceof AddressRefused) return outcome.message;
   const e = outcome as { name?: string; code?: string } | null;
   // The request's only abort signal is its timeout.
-  if (e?.name === 'AbortError' || e?.name === 'TimeoutError' || e?.code === 'ABORT_ERR') return `timed out after ${seconds(timeoutMs)}`;
+  if (e?.name === 'AbortError' || e?.name === 'TimeoutError' || e?.code === 'ABORT_ERR')
+    return `timed out after ${seconds(timeoutMs)}`;
   const code = typeof e?.code === 'string' ? e.code : undefined;
   if (code && NETWORK_ERRORS[code]) return NETWORK_ERRORS[code];
   if (code?.startsWith('ERR_TLS') || code?.startsWith('ERR_SSL')) return `TLS error (${code})`;
   return code ? `request failed (${code})` : 'request failed';
 }
 
-export type Attempt = { delivered: boolean; status: number | null; error: string | null; refused: boolean; durationMs: number };
+export type Attempt = {
+  delivered: boolean;
+  status: number | null;
+  error: string | null;
+  refused: boolean;
+  durationMs: number;
+};
 
 /** One signed POST, never throwing: whether a 2xx came, the status if any answer came, and why not in words. */
 export async function attempt(p: Parameters<typeof post>[0]): Promise<Attempt> {

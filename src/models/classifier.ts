@@ -26,7 +26,9 @@ export class EmptyCategoriesError extends Error {
 }
 
 const STOP_WORDS = new Set(
-  'the and for you your can are what how when where why who with this that does from have about into our out not'.split(' '),
+  'the and for you your can are what how when where why who with this that does from have about into our out not'.split(
+    ' ',
+  ),
 );
 const words = (s: string) => (s.toLowerCase().match(/[a-z0-9]{3,}/g) ?? []).filter((w) => !STOP_WORDS.has(w));
 const hash = (s: string) => {
@@ -52,7 +54,7 @@ export class StaticClassifier implements Classifier {
     const scored = categories.map((c) => ({ c, score: 2 * shared(c.name) + shared(c.description) }));
     const best = Math.max(...scored.map((s) => s.score));
     const top = scored.filter((s) => s.score === best).sort((a, b) => a.c.id.localeCompare(b.c.id));
-    return top[hash(question) % top.length]!.c;
+    return top[hash(question) % top.length].c;
   }
 }
 
@@ -74,7 +76,9 @@ export class LimitedClassifier implements Classifier {
     this.queue = new PQueue({ concurrency: limit });
     this.backfill = new PQueue({ concurrency: Math.max(1, limit - Math.ceil(limit / 20)) });
     const many = inner.classifyMany?.bind(inner);
-    if (many) this.classifyMany = (questions, categories, lane = 'backfill') => this.limited(lane, () => many(questions, categories, lane));
+    if (many)
+      this.classifyMany = (questions, categories, lane = 'backfill') =>
+        this.limited(lane, () => many(questions, categories, lane));
   }
 
   get inFlight() {
@@ -90,6 +94,6 @@ export class LimitedClassifier implements Classifier {
 
   private limited<T>(lane: Lane, fn: () => Promise<T>): Promise<T> {
     const call = () => this.queue.add(fn, { priority: lane === 'live' ? 1 : 0 }) as Promise<T>;
-    return lane === 'live' ? call() : this.backfill.add(call) as Promise<T>;
+    return lane === 'live' ? call() : (this.backfill.add(call) as Promise<T>);
   }
 }

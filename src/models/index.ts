@@ -8,11 +8,16 @@ const provider = (config: Config) =>
 
 /** The language model of the answers, as MODEL_PROVIDER says. */
 export function answerModel(config: Config): LlmClient {
-  return config.MODEL_PROVIDER === 'openai' ? new OpenAiLlm(provider(config), config.LLM_MODEL) : new StaticLlm(config.LLM_LATENCY_MS);
+  return config.MODEL_PROVIDER === 'openai'
+    ? new OpenAiLlm(provider(config), config.LLM_MODEL)
+    : new StaticLlm(config.LLM_LATENCY_MS);
 }
 
 /** The classifier of a worker process, as MODEL_PROVIDER says, with at most CLASSIFIER_CONCURRENCY calls in flight. */
 export function classifierModel(config: Config): Classifier {
-  const inner = config.MODEL_PROVIDER === 'openai' ? new OpenAiClassifier(provider(config), config.CLASSIFIER_MODEL) : new StaticClassifier(config.CLASSIFIER_LATENCY_MS);
+  const inner =
+    config.MODEL_PROVIDER === 'openai'
+      ? new OpenAiClassifier(provider(config), config.CLASSIFIER_MODEL)
+      : new StaticClassifier(config.CLASSIFIER_LATENCY_MS);
   return new LimitedClassifier(inner, config.CLASSIFIER_CONCURRENCY);
 }

@@ -3,7 +3,13 @@ import type { CategoryChoice, Classifier } from './classifier.js';
 import type { AnswerStream, Completion, LlmClient, Message, Usage } from './llm.js';
 import { InvalidReplyError, ModelUnavailableError, timed, Watchdog, withRetries, type Provider } from './provider.js';
 
-export { InvalidReplyError, ModelUnavailableError, provider, type Provider, type ProviderSettings } from './provider.js';
+export {
+  InvalidReplyError,
+  ModelUnavailableError,
+  provider,
+  type Provider,
+  type ProviderSettings,
+} from './provider.js';
 
 /** Answers through an OpenAI-compatible chat-completions API. */
 export class OpenAiLlm implements LlmClient {
@@ -16,7 +22,9 @@ export class OpenAiLlm implements LlmClient {
     const started = performance.now();
     const { client, timeoutMs } = this.provider;
     try {
-      const res = await withRetries(() => timed(timeoutMs, (signal) => client.chat.completions.create({ model: this.model, messages }, { signal })));
+      const res = await withRetries(() =>
+        timed(timeoutMs, (signal) => client.chat.completions.create({ model: this.model, messages }, { signal })),
+      );
       const text = res.choices?.[0]?.message?.content;
       if (typeof text !== 'string' || text.length === 0) throw new InvalidReplyError('the model returned no answer');
       return { text, usage: usage(res, this.model, started) };
@@ -36,7 +44,10 @@ export class OpenAiLlm implements LlmClient {
     // The model that answered and the usage, as the chunks tell them (usage comes in the last).
     const seen: { model?: string; usage?: OpenAI.CompletionUsage | null } = {};
     // The next piece of text, or null at the end of the answer.
-    const next = async (chunks: AsyncIterator<OpenAI.ChatCompletionChunk>, watchdog: Watchdog): Promise<string | null> => {
+    const next = async (
+      chunks: AsyncIterator<OpenAI.ChatCompletionChunk>,
+      watchdog: Watchdog,
+    ): Promise<string | null> => {
       for (;;) {
         const chunk = await chunks.next();
         watchdog.reset();
@@ -73,7 +84,7 @@ export class OpenAiLlm implements LlmClient {
     return (async function* () {
       try {
         yield first;
-        for (let text; (text = await next(chunks, watchdog)) !== null; ) yield text;
+        for (let text; (text = await next(chunks, watchdog)) !== null;) yield text;
         return usage(seen, model, started);
       } catch (err) {
         throw unavailable(watchdog.fault(err));
@@ -85,7 +96,11 @@ export class OpenAiLlm implements LlmClient {
   }
 }
 
-const usage = (res: { model?: string; usage?: OpenAI.CompletionUsage | null }, model: string, started: number): Usage => ({
+const usage = (
+  res: { model?: string; usage?: OpenAI.CompletionUsage | null },
+  model: string,
+  started: number,
+): Usage => ({
   model: res.model || model,
   promptTokens: res.usage?.prompt_tokens ?? 0,
   completionTokens: res.usage?.completion_tokens ?? 0,
@@ -125,13 +140,24 @@ export class OpenAiClassifier implements Classifier {
 
   async classifyMany(questions: string[], categories: CategoryChoice[]): Promise<(CategoryChoice | Error)[]> {
     const categoryId = { type: 'string', enum: categories.map((c) => c.id) };
-    const label = { type: 'object', properties: { n: { type: 'integer' }, category_id: categoryId }, required: ['n', 'category_id'], additionalProperties: false };
-    const reply = await this.ask(CLASSIFY_MANY_INSTRUCTIONS, categories, questions.map((q, i) => `${i + 1}. ${q}`).join('\n'), 'labels', {
+    const label = {
       type: 'object',
-      properties: { labels: { type: 'array', items: label, minItems: questions.length, maxItems: questions.length } },
-      required: ['labels'],
+      properties: { n: { type: 'integer' }, category_id: categoryId },
+      required: ['n', 'category_id'],
       additionalProperties: false,
-    });
+    };
+    const reply = await this.ask(
+      CLASSIFY_MANY_INSTRUCTIONS,
+      categories,
+      questions.map((q, i) => `${i + 1}. ${q}`).join('\n'),
+      'labels',
+      {
+        type: 'object',
+        properties: { labels: { type: 'array', items: label, minItems: questions.length, maxItems: questions.length } },
+        required: ['labels'],
+        additionalProperties: false,
+      },
+    );
     const labels = (reply as { labels?: unknown } | null)?.labels;
     if (!Array.isArray(labels)) throw new InvalidReplyError('the classifier replied without labels');
     return questions.map((_, i) => {
@@ -144,7 +170,13 @@ export class OpenAiClassifier implements Classifier {
     });
   }
 
-  private async ask(instructions: string, categories: CategoryChoice[], user: string, name: string, schema: Record<string, unknown>): Promise<unknown> {
+  private async ask(
+    instructions: string,
+    categories: CategoryChoice[],
+    user: string,
+    name: string,
+    schema: Record<string, unknown>,
+  ): Promise<unknown> {
     const { client, timeoutMs } = this.provider;
     const res = await withRetries(() =>
       timed(timeoutMs, (signal) =>
@@ -152,7 +184,10 @@ export class OpenAiClassifier implements Classifier {
           {
             model: this.model,
             messages: [
-              { role: 'system', content: `${instructions}\n\n${categories.map((c) => `- ${c.id}: ${c.name}: ${c.description}`).join('\n')}` },
+              {
+                role: 'system',
+                content: `${instructions}\n\n${categories.map((c) => `- ${c.id}: ${c.name}: ${c.description}`).join('\n')}`,
+              },
               { role: 'user', content: user },
             ],
             response_format: { type: 'json_schema', json_schema: { name, strict: true, schema } },
@@ -172,7 +207,10 @@ export class OpenAiClassifier implements Classifier {
 /** The category a reply names, if it is one of the project's. */
 function known(categories: CategoryChoice[], id: unknown): CategoryChoice {
   const chosen = categories.find((c) => c.id === id);
-  if (!chosen) throw new InvalidReplyError(`the classifier named no category of the project (${JSON.stringify(id ?? null).slice(0, 80)})`);
+  if (!chosen)
+    throw new InvalidReplyError(
+      `the classifier named no category of the project (${JSON.stringify(id ?? null).slice(0, 80)})`,
+    );
   return chosen;
 }
 

@@ -22,7 +22,10 @@ const BASE_DELAY_MS = 250;
 /** The official client against any base URL, with its own retries and timeout off (ours: see call below). */
 export function provider(s: ProviderSettings): Provider {
   // A local server (Ollama, vLLM) needs no key; the client insists on a non-empty one.
-  return { client: new OpenAI({ baseURL: s.baseURL, apiKey: s.apiKey || 'none', maxRetries: 0 }), timeoutMs: s.timeoutMs };
+  return {
+    client: new OpenAI({ baseURL: s.baseURL, apiKey: s.apiKey || 'none', maxRetries: 0 }),
+    timeoutMs: s.timeoutMs,
+  };
 }
 
 /**

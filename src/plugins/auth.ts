@@ -24,12 +24,20 @@ const MINUTE_MS = 60_000;
  * the database: a client flooding us with bad keys costs nothing, and guessing gets nowhere.
  */
 export function authFailureGuard(app: FastifyInstance) {
-  const failures = app.createRateLimit({ max: app.config.AUTH_FAILURES_PER_MINUTE, timeWindow: MINUTE_MS, keyGenerator: (r) => r.ip });
+  const failures = app.createRateLimit({
+    max: app.config.AUTH_FAILURES_PER_MINUTE,
+    timeWindow: MINUTE_MS,
+    keyGenerator: (r) => r.ip,
+  });
   return {
     async check(request: FastifyRequest): Promise<void> {
       const status = await failures(request, { increment: false });
       if (!status.isAllowed && status.remaining <= 0) {
-        throw tooManyRequests(ErrorCode.TOO_MANY_AUTH_FAILURES, 'too many failed authentications from this address', status.ttlInSeconds);
+        throw tooManyRequests(
+          ErrorCode.TOO_MANY_AUTH_FAILURES,
+          'too many failed authentications from this address',
+          status.ttlInSeconds,
+        );
       }
     },
     async failed(request: FastifyRequest): Promise<void> {
@@ -71,7 +79,11 @@ export function apiKeyAuth(app: FastifyInstance) {
       reply.header('x-ratelimit-remaining', Math.max(0, limit.remaining));
       reply.header('x-ratelimit-reset', limit.ttlInSeconds);
       if (limit.isExceeded) {
-        throw tooManyRequests(ErrorCode.RATE_LIMITED, `rate limit of ${limit.max} requests a minute for this API key exceeded`, limit.ttlInSeconds);
+        throw tooManyRequests(
+          ErrorCode.RATE_LIMITED,
+          `rate limit of ${limit.max} requests a minute for this API key exceeded`,
+          limit.ttlInSeconds,
+        );
       }
     }
 

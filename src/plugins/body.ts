@@ -17,7 +17,13 @@ export function parseJson(_request: FastifyRequest, body: string, done: (err: Er
     done(null, secureJson.parse(body, { protoAction: 'error', constructorAction: 'error' }));
   } catch (err) {
     const poisoned = /forbidden (prototype|constructor) property/.test((err as Error).message);
-    done(badRequest(poisoned ? 'body: a "__proto__" or "constructor.prototype" key is not accepted' : `body: not valid JSON (${(err as Error).message})`));
+    done(
+      badRequest(
+        poisoned
+          ? 'body: a "__proto__" or "constructor.prototype" key is not accepted'
+          : `body: not valid JSON (${(err as Error).message})`,
+      ),
+    );
   }
 }
 

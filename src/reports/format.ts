@@ -28,10 +28,23 @@ export const INTERVAL_WORDS = {
   MONTHLY: { adjective: 'monthly', before: 'the month before' },
 } as const;
 
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 const parts = (day: string) => {
   const d = new Date(parseDay(day));
-  return { day: d.getUTCDate(), month: MONTHS[d.getUTCMonth()]!, year: d.getUTCFullYear() };
+  return { day: d.getUTCDate(), month: MONTHS[d.getUTCMonth()], year: d.getUTCFullYear() };
 };
 
 /** "16 to 22 November 2026", "30 November to 6 December 2026", or "October 2026" for a whole month. */
@@ -50,7 +63,9 @@ export function shortLabel(p: Period, monthly: boolean): string {
   const b = parts(lastDay(p));
   const short = (m: string) => m.slice(0, 3);
   if (monthly) return `${short(a.month)} ${a.year}`;
-  return a.month === b.month ? `${a.day}-${b.day} ${short(b.month)}` : `${a.day} ${short(a.month)}-${b.day} ${short(b.month)}`;
+  return a.month === b.month
+    ? `${a.day}-${b.day} ${short(b.month)}`
+    : `${a.day} ${short(a.month)}-${b.day} ${short(b.month)}`;
 }
 
 const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
@@ -64,7 +79,8 @@ export function countChange(c: Counts): string {
 }
 
 const percent = (part: number, whole: number) => Math.round((100 * part) / whole);
-const share = (part: number, whole: number) => (whole === 0 ? 'none labelled' : `${percent(part, whole)}% (${part} of ${whole})`);
+const share = (part: number, whole: number) =>
+  whole === 0 ? 'none labelled' : `${percent(part, whole)}% (${part} of ${whole})`;
 
 /** The rows of one project's table, in order. */
 export function projectRows(p: ReportContent['projects'][number]): Row[] {
@@ -76,7 +92,8 @@ export function projectRows(p: ReportContent['projects'][number]): Row[] {
     change: countChange(c),
   });
   const { userLabels: u, labelled: l } = p;
-  const points = l.current > 0 && l.previous > 0 ? percent(u.current, l.current) - percent(u.previous, l.previous) : null;
+  const points =
+    l.current > 0 && l.previous > 0 ? percent(u.current, l.current) - percent(u.previous, l.previous) : null;
   return [
     count('Questions asked', p.questions),
     count('New threads', p.threads),

@@ -1,4 +1,12 @@
-import { DEFINITIONS, INTERVAL_WORDS, periodLabel, projectRows, shortLabel, type ReportContent, type Row } from './format.js';
+import {
+  DEFINITIONS,
+  INTERVAL_WORDS,
+  periodLabel,
+  projectRows,
+  shortLabel,
+  type ReportContent,
+  type Row,
+} from './format.js';
 
 // Team, project, product and category names are the customers' own text: everything is escaped.
 const escape = (s: string) =>
@@ -36,7 +44,7 @@ function projectTable(content: ReportContent, project: ReportContent['projects']
 export function renderHtml(content: ReportContent): string {
   const { adjective, before } = INTERVAL_WORDS[content.period.interval];
   const monthly = content.period.interval === 'MONTHLY';
-  const title = `${adjective[0]!.toUpperCase()}${adjective.slice(1)} usage report`;
+  const title = `${adjective[0].toUpperCase()}${adjective.slice(1)} usage report`;
   const projects =
     content.projects.length === 0
       ? '<p>Your team has no projects yet.</p>'

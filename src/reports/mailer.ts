@@ -26,7 +26,7 @@ const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, sock
 
 /** The domain of MAIL_FROM ("Reports <reports@example.com>" or "reports@example.com"), for Message-IDs. */
 export function mailDomain(config: Pick<Config, 'MAIL_FROM'>): string {
-  return /@([^\s@<>]+)>?$/.exec(config.MAIL_FROM)![1]!;
+  return /@([^\s@<>]+)>?$/.exec(config.MAIL_FROM)![1];
 }
 
 /**

@@ -27,7 +27,13 @@ export function wrap(paragraph: string, width = 72, indent = ''): string {
 
 function textTable(content: ReportContent, project: ReportContent['projects'][number]): string {
   const monthly = content.period.interval === 'MONTHLY';
-  const header = { label: '', nested: false, current: shortLabel(content.period, monthly), previous: shortLabel(content.previous, monthly), change: 'Change' };
+  const header = {
+    label: '',
+    nested: false,
+    current: shortLabel(content.period, monthly),
+    previous: shortLabel(content.previous, monthly),
+    change: 'Change',
+  };
   const rows = [header, ...projectRows(project)];
   const label = (r: typeof header) => (r.nested ? `  ${r.label}` : r.label);
   const widths = {
@@ -37,7 +43,12 @@ function textTable(content: ReportContent, project: ReportContent['projects'][nu
   };
   return rows
     .map((r) =>
-      [label(r).padEnd(widths.label), r.current.padStart(widths.current), r.previous.padStart(widths.previous), r.change]
+      [
+        label(r).padEnd(widths.label),
+        r.current.padStart(widths.current),
+        r.previous.padStart(widths.previous),
+        r.change,
+      ]
         .join('   ')
         .trimEnd(),
     )
@@ -58,17 +69,19 @@ export function renderText(content: ReportContent): string {
           const title = `${p.name} (${p.product})`;
           return `${title}\n${'-'.repeat(title.length)}\n${textTable(content, p)}`;
         });
-  return [
-    content.recipientName ? `Hello ${content.recipientName},` : 'Hello,',
-    intro,
-    ...projects,
-    'How to read this report\n-----------------------',
-    ...DEFINITIONS.map((d) => wrap(d)),
-    wrap(
-      `You receive this report because your digest interval is ${content.period.interval}. ` +
-        'Your administrator can change it or turn it off (digest_interval null).',
-    ),
-  ].join('\n\n') + '\n';
+  return (
+    [
+      content.recipientName ? `Hello ${content.recipientName},` : 'Hello,',
+      intro,
+      ...projects,
+      'How to read this report\n-----------------------',
+      ...DEFINITIONS.map((d) => wrap(d)),
+      wrap(
+        `You receive this report because your digest interval is ${content.period.interval}. ` +
+          'Your administrator can change it or turn it off (digest_interval null).',
+      ),
+    ].join('\n\n') + '\n'
+  );
 }
 
 export function renderReport(content: ReportContent): RenderedReport {

@@ -3,7 +3,9 @@ import { heldBackfillThreads } from '../db/queries/backfill.js';
 import { backlogByProject, classificationProgress, classificationRates } from '../db/queries/progress.js';
 import { errors, Uuid } from '../schemas/common.js';
 
-const Rate = Type.Number({ description: 'threads labelled by the classifier per second, over the last one to two minutes' });
+const Rate = Type.Number({
+  description: 'threads labelled by the classifier per second, over the last one to two minutes',
+});
 
 const ClassificationStatus = Type.Object({
   categorisation: Type.Union([Type.Literal('on'), Type.Literal('off')]),
@@ -13,7 +15,13 @@ const ClassificationStatus = Type.Object({
   queued_backfill_threads: Type.Integer({ description: 'threads held by backfill batches, queued or running' }),
   rate_per_second: Rate,
   projects: Type.Array(
-    Type.Object({ project: Uuid(), project_name: Type.String(), unlabelled: Type.Integer(), parked: Type.Integer(), rate_per_second: Rate }),
+    Type.Object({
+      project: Uuid(),
+      project_name: Type.String(),
+      unlabelled: Type.Integer(),
+      parked: Type.Integer(),
+      rate_per_second: Rate,
+    }),
     { description: 'projects with unlabelled threads, largest backlog first' },
   ),
 });

@@ -21,10 +21,10 @@ export function pageRequest<F extends TSchema>(
   schema: F,
 ): { filters: Static<F>; limit: number; after?: Position } {
   const { limit = 20, cursor, ...given } = query as { limit?: number; cursor?: string } & Filters;
-  if (cursor === undefined) return { filters: given as Static<F>, limit };
+  if (cursor === undefined) return { filters: given, limit };
   const c = decodeCursor(listName, cursor, given, schema);
   if (!c.ok) throw badRequest(c.message, ErrorCode.INVALID_CURSOR);
-  return { filters: c.filters as Static<F>, limit, after: c.position };
+  return { filters: c.filters, limit, after: c.position };
 }
 
 /** Throws the 404 of an unknown (or deleted) `what`: `(await getTeam(...)) ?? absent('team')`. */
@@ -34,4 +34,6 @@ export function absent(what: string): never {
 
 /** A team delete refused because of its projects (the API's and the CLI's words). */
 export const teamHasProjects = (n: number) =>
-  conflict(`the team has ${n} project${n === 1 ? '' : 's'}: delete ${n === 1 ? 'it' : 'them'} first, or delete with cascade=true`);
+  conflict(
+    `the team has ${n} project${n === 1 ? '' : 's'}: delete ${n === 1 ? 'it' : 'them'} first, or delete with cascade=true`,
+  );

@@ -13,22 +13,30 @@ const adminProjects: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         ...base,
-        summary: 'List projects, oldest first, cursor-paginated; `team_id` keeps one team\'s, `q` searches project and product names',
+        summary:
+          "List projects, oldest first, cursor-paginated; `team_id` keeps one team's, `q` searches project and product names",
         querystring: S.listQuery(S.ProjectFilters),
         response: { 200: S.page(S.Project), ...errors(404) },
       },
     },
     async (request) => {
       const { filters, limit, after } = pageRequest('admin-projects', request.query, S.ProjectFilters);
-      const page = (await listProjects(app.db, { teamId: filters.team_id, q: filters.q, limit, after })) ?? absent('team');
-      return { results: page.rows.map(S.toProject), next: page.next && encodeCursor('admin-projects', filters, page.next) };
+      const page =
+        (await listProjects(app.db, { teamId: filters.team_id, q: filters.q, limit, after })) ?? absent('team');
+      return {
+        results: page.rows.map(S.toProject),
+        next: page.next && encodeCursor('admin-projects', filters, page.next),
+      };
     },
   );
 
   app.get(
     '/projects/:project_id',
-    { schema: { ...base, summary: 'One project', params: ProjectParams, response: { 200: S.Project, ...errors(404) } } },
-    async (request) => S.toProject((await getProject(app.db, { projectId: request.params.project_id })) ?? absent('project')),
+    {
+      schema: { ...base, summary: 'One project', params: ProjectParams, response: { 200: S.Project, ...errors(404) } },
+    },
+    async (request) =>
+      S.toProject((await getProject(app.db, { projectId: request.params.project_id })) ?? absent('project')),
   );
 
   app.patch(
@@ -80,7 +88,9 @@ const adminProjects: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const created = (await createApiKeyForProject(app.db, { projectId: request.params.project_id, name: request.body.name })) ?? absent('project');
+      const created =
+        (await createApiKeyForProject(app.db, { projectId: request.params.project_id, name: request.body.name })) ??
+        absent('project');
       return reply.code(201).send({ ...S.toApiKey(created), key: created.key });
     },
   );
@@ -96,16 +106,27 @@ const adminProjects: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => ({
-      results: ((await listApiKeys(app.db, { projectId: request.params.project_id })) ?? absent('project')).map(S.toApiKey),
+      results: ((await listApiKeys(app.db, { projectId: request.params.project_id })) ?? absent('project')).map(
+        S.toApiKey,
+      ),
     }),
   );
 
   app.patch(
     '/api-keys/:key_id',
     {
-      schema: { ...base, summary: 'Rename an API key', params: KeyParams, body: S.ApiKeyChanges, response: { 200: S.ApiKey, ...errors(404) } },
+      schema: {
+        ...base,
+        summary: 'Rename an API key',
+        params: KeyParams,
+        body: S.ApiKeyChanges,
+        response: { 200: S.ApiKey, ...errors(404) },
+      },
     },
-    async (request) => S.toApiKey((await renameApiKey(app.db, { keyId: request.params.key_id, name: request.body.name })) ?? absent('API key')),
+    async (request) =>
+      S.toApiKey(
+        (await renameApiKey(app.db, { keyId: request.params.key_id, name: request.body.name })) ?? absent('API key'),
+      ),
   );
 
   app.delete(

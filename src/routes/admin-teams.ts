@@ -41,9 +41,18 @@ const adminTeams: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     '/teams/:team_id',
     {
-      schema: { ...base, summary: 'Rename a team', params: TeamParams, body: S.TeamChanges, response: { 200: S.Team, ...errors(404) } },
+      schema: {
+        ...base,
+        summary: 'Rename a team',
+        params: TeamParams,
+        body: S.TeamChanges,
+        response: { 200: S.Team, ...errors(404) },
+      },
     },
-    async (request) => S.toTeam((await renameTeam(app.db, { teamId: request.params.team_id, name: request.body.name })) ?? absent('team')),
+    async (request) =>
+      S.toTeam(
+        (await renameTeam(app.db, { teamId: request.params.team_id, name: request.body.name })) ?? absent('team'),
+      ),
   );
 
   app.delete(
@@ -63,7 +72,10 @@ const adminTeams: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const result = await deleteTeam(app.db, { teamId: request.params.team_id, cascade: request.query.cascade ?? false });
+      const result = await deleteTeam(app.db, {
+        teamId: request.params.team_id,
+        cascade: request.query.cascade ?? false,
+      });
       if (!result) absent('team');
       if (!result.deleted) throw teamHasProjects(result.projects);
       return reply.code(204).send(null);
@@ -97,9 +109,16 @@ const adminTeams: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/teams/:team_id/users',
     {
-      schema: { ...base, summary: "List a team's users", params: TeamParams, response: { 200: list(S.User), ...errors(404) } },
+      schema: {
+        ...base,
+        summary: "List a team's users",
+        params: TeamParams,
+        response: { 200: list(S.User), ...errors(404) },
+      },
     },
-    async (request) => ({ results: ((await listUsers(app.db, { teamId: request.params.team_id })) ?? absent('team')).rows.map(S.toUser) }),
+    async (request) => ({
+      results: ((await listUsers(app.db, { teamId: request.params.team_id })) ?? absent('team')).rows.map(S.toUser),
+    }),
   );
 
   app.post(
@@ -123,10 +142,17 @@ const adminTeams: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/teams/:team_id/projects',
     {
-      schema: { ...base, summary: "List a team's projects", params: TeamParams, response: { 200: list(S.Project), ...errors(404) } },
+      schema: {
+        ...base,
+        summary: "List a team's projects",
+        params: TeamParams,
+        response: { 200: list(S.Project), ...errors(404) },
+      },
     },
     async (request) => ({
-      results: ((await listProjects(app.db, { teamId: request.params.team_id })) ?? absent('team')).rows.map(S.toProject),
+      results: ((await listProjects(app.db, { teamId: request.params.team_id })) ?? absent('team')).rows.map(
+        S.toProject,
+      ),
     }),
   );
 };

@@ -12,7 +12,8 @@ const adminUsers: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         ...base,
-        summary: 'List users, oldest first, cursor-paginated; `team_id` keeps one team\'s, `q` searches emails and names',
+        summary:
+          "List users, oldest first, cursor-paginated; `team_id` keeps one team's, `q` searches emails and names",
         querystring: S.listQuery(S.UserFilters),
         response: { 200: S.page(S.User), ...errors(404) },
       },
@@ -57,7 +58,12 @@ const adminUsers: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/users/:user_id',
     {
-      schema: { ...base, summary: 'Delete a user (no more usage reports)', params: UserParams, response: { 204: Deleted('deleted'), ...errors(404) } },
+      schema: {
+        ...base,
+        summary: 'Delete a user (no more usage reports)',
+        params: UserParams,
+        response: { 204: Deleted('deleted'), ...errors(404) },
+      },
     },
     async (request, reply) => {
       if (!(await deleteUser(app.db, { userId: request.params.user_id }))) absent('user');

@@ -10,7 +10,14 @@ import {
 } from '../db/queries/categories.js';
 import { conflict, notFound } from '../errors.js';
 import { categoryTimeSeries, MAX_BUCKETS } from '../db/queries/timeseries.js';
-import { Category, CategoryChanges, CategoryStats, CategoryTimeSeries, NewCategory, toCategory } from '../schemas/categories.js';
+import {
+  Category,
+  CategoryChanges,
+  CategoryStats,
+  CategoryTimeSeries,
+  NewCategory,
+  toCategory,
+} from '../schemas/categories.js';
 import { DateWindow, errors, ProjectParams, Uuid } from '../schemas/common.js';
 
 const CategoryParams = Type.Composite([ProjectParams, Type.Object({ category_id: Uuid() })]);
@@ -82,15 +89,25 @@ const categories: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         ...base,
-        summary: 'Threads per category per day, ISO week or month of a time zone (zero-filled), by created_at and current label',
+        summary:
+          'Threads per category per day, ISO week or month of a time zone (zero-filled), by created_at and current label',
         description: `Without created_after the window is the last 30 days, 12 weeks or 12 months up to created_before (default: now). At most ${MAX_BUCKETS} buckets.`,
         params: ProjectParams,
         querystring: Type.Composite(
           [
             DateWindow,
             Type.Object({
-              interval: Type.Optional(Type.Union([Type.Literal('day'), Type.Literal('week'), Type.Literal('month')], { default: 'day' })),
-              timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, default: 'UTC', description: 'an IANA time zone, e.g. America/New_York' })),
+              interval: Type.Optional(
+                Type.Union([Type.Literal('day'), Type.Literal('week'), Type.Literal('month')], { default: 'day' }),
+              ),
+              timezone: Type.Optional(
+                Type.String({
+                  minLength: 1,
+                  maxLength: 64,
+                  default: 'UTC',
+                  description: 'an IANA time zone, e.g. America/New_York',
+                }),
+              ),
             }),
           ],
           { additionalProperties: false },
@@ -113,7 +130,10 @@ const categories: FastifyPluginAsyncTypebox = async (app) => {
         results: buckets.map((b) => ({
           start: b.start,
           total: b.total,
-          categories: b.categories.map((c) => ({ category: c.id ? { id: c.id, name: c.name! } : null, count: c.count })),
+          categories: b.categories.map((c) => ({
+            category: c.id ? { id: c.id, name: c.name! } : null,
+            count: c.count,
+          })),
         })),
       };
     },
@@ -130,7 +150,10 @@ const categories: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const category = await getCategory(app.db, { projectId: request.project.id, categoryId: request.params.category_id });
+      const category = await getCategory(app.db, {
+        projectId: request.project.id,
+        categoryId: request.params.category_id,
+      });
       if (!category) throw notFound('category');
       return toCategory(category);
     },
@@ -171,7 +194,8 @@ const categories: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      if (!(await deleteCategory(app.db, { projectId: request.project.id, categoryId: request.params.category_id }))) throw notFound('category');
+      if (!(await deleteCategory(app.db, { projectId: request.project.id, categoryId: request.params.category_id })))
+        throw notFound('category');
       return reply.code(204).send(null);
     },
   );

@@ -62,7 +62,10 @@ const chat: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Ask a question and receive the answer as it is written (server-sent events)',
         description: `${EVENTS} Errors found before the model answers (a model that fails before its first piece included) are JSON errors.`,
         response: {
-          200: { description: EVENTS, content: { 'text/event-stream': { schema: Type.Unsafe<Readable>({ type: 'string' }) } } },
+          200: {
+            description: EVENTS,
+            content: { 'text/event-stream': { schema: Type.Unsafe<Readable>({ type: 'string' }) } },
+          },
           ...errors(404, 503),
         },
       },
@@ -109,7 +112,13 @@ async function save(app: FastifyInstance, { projectId, question, threadId }: Ask
 const event = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
 
 /** The answer's pieces as delta events, then done once stored, or error; nothing at all once the client has gone. */
-async function* events(app: FastifyInstance, ask: Ask, pieces: AnswerStream, disconnected: AbortSignal, log: FastifyBaseLogger) {
+async function* events(
+  app: FastifyInstance,
+  ask: Ask,
+  pieces: AnswerStream,
+  disconnected: AbortSignal,
+  log: FastifyBaseLogger,
+) {
   let answer = '';
   try {
     for (;;) {

@@ -32,7 +32,9 @@ const feedback: FastifyPluginAsyncTypebox = async (app) => {
         response: {
           200: Type.Object({
             results: Type.Array(Feedback),
-            next: Type.Union([Type.String(), Type.Null()], { description: 'cursor of the next page; null on the last page' }),
+            next: Type.Union([Type.String(), Type.Null()], {
+              description: 'cursor of the next page; null on the last page',
+            }),
           }),
           ...errors(404),
         },
@@ -54,7 +56,10 @@ const feedback: FastifyPluginAsyncTypebox = async (app) => {
         cursor: position,
       });
       if (!page) throw notFound('question-answer');
-      return { results: page.feedback.map(toFeedback), next: page.next && encodeCursor('feedback', filters, page.next) };
+      return {
+        results: page.feedback.map(toFeedback),
+        next: page.next && encodeCursor('feedback', filters, page.next),
+      };
     },
   );
 
@@ -63,18 +68,24 @@ const feedback: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['feedback'],
-        summary: "React to an answer: an identified user's later reaction replaces their earlier one; each anonymous one counts",
+        summary:
+          "React to an answer: an identified user's later reaction replaces their earlier one; each anonymous one counts",
         security: [{ apiKey: [] }],
         params: QuestionAnswerParams,
         body: Type.Object(
           {
             reaction: Type.Union(reaction.enumValues.map((r) => Type.Literal(r))),
             comment: Type.Optional(Text({ maxLength: 2000, description: 'at most 2,000 characters' })),
-            user_identifier: Type.Optional(NotBlank({ maxLength: 200, description: 'your id for the user, not blank, at most 200 characters' })),
+            user_identifier: Type.Optional(
+              NotBlank({ maxLength: 200, description: 'your id for the user, not blank, at most 200 characters' }),
+            ),
           },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Composite([Type.Object({ question_answer_id: Uuid() }), FeedbackCounts]), ...errors(404) },
+        response: {
+          200: Type.Composite([Type.Object({ question_answer_id: Uuid() }), FeedbackCounts]),
+          ...errors(404),
+        },
       },
     },
     async (request) => {

@@ -16,7 +16,8 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['operations'],
-        summary: 'Prometheus metrics: request latency, classification backlog and lag, classifier latency and failures, jobs',
+        summary:
+          'Prometheus metrics: request latency, classification backlog and lag, classifier latency and failures, jobs',
         response: {
           200: {
             description: 'Prometheus text exposition format 0.0.4',
@@ -46,7 +47,13 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const probe = rows(app.db, sql`select 1`);
       let failure: unknown = new Error(`no answer within ${READY_TIMEOUT_MS} ms`);
-      const answered = await withDeadline(probe.then(() => (failure = null), (err) => (failure = err)), READY_TIMEOUT_MS);
+      const answered = await withDeadline(
+        probe.then(
+          () => (failure = null),
+          (err) => (failure = err),
+        ),
+        READY_TIMEOUT_MS,
+      );
       if (answered && failure === null) return { status: 'ready' };
       // The database unreachable is what /ready reports: the reason, without a stack.
       request.log.warn({ reason: rootMessage(failure) }, 'readiness check failed');

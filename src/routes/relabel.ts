@@ -13,7 +13,6 @@ const base = { tags: ['categories'], security: [{ apiKey: [] }] };
 const callsFor = (threads: number, batch: number, size: number) =>
   Math.floor(threads / batch) * Math.ceil(batch / size) + Math.ceil((threads % batch) / size);
 
-
 const relabel: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app;
   // Questions per provider call, as the backfill sends them.
@@ -24,13 +23,17 @@ const relabel: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         ...base,
-        summary: 'What relabelling the history would change, on a random sample of classifier-labelled threads; changes nothing',
+        summary:
+          'What relabelling the history would change, on a random sample of classifier-labelled threads; changes nothing',
         description:
           'Classifies the sample against the current categories (calls to the classifier, batched as a run would) and ' +
           'estimates a full run: its threads, its provider calls, and its duration at CLASSIFIER_CONCURRENCY calls in ' +
           'flight with the latency the sample measured.',
         params: ProjectParams,
-        body: Type.Object({ sample: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })) }, { additionalProperties: false }),
+        body: Type.Object(
+          { sample: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })) },
+          { additionalProperties: false },
+        ),
         response: { 200: RelabelPreview, ...errors(409) },
       },
     },
@@ -48,7 +51,7 @@ const relabel: FastifyPluginAsyncTypebox = async (app) => {
           const outcomes =
             callSize > 1
               ? await app.classifier.classifyMany!(questions, categories, 'backfill')
-              : [await app.classifier.classify(questions[0]!, categories, 'backfill')];
+              : [await app.classifier.classify(questions[0], categories, 'backfill')];
           durations.push((performance.now() - started) / 1000);
           return outcomes.map((o) => {
             if (o instanceof Error) throw o instanceof ModelUnavailableError ? o : new ModelUnavailableError(o.message);
@@ -57,10 +60,17 @@ const relabel: FastifyPluginAsyncTypebox = async (app) => {
         }),
       );
       const changes = classified.flat().flatMap((to, i) => {
-        const t = sample[i]!;
+        const t = sample[i];
         return to.id === t.category_id
           ? []
-          : [{ thread_id: t.id, first_question: t.first_question, from: { id: t.category_id, name: t.category_name }, to: { id: to.id, name: to.name } }];
+          : [
+              {
+                thread_id: t.id,
+                first_question: t.first_question,
+                from: { id: t.category_id, name: t.category_name },
+                to: { id: to.id, name: to.name },
+              },
+            ];
       });
       const calls = callsFor(labelled, config.CLASSIFY_BATCH_SIZE, callSize);
       const meanCallSeconds = durations.length ? durations.reduce((a, b) => a + b, 0) / durations.length : 0;
@@ -68,7 +78,11 @@ const relabel: FastifyPluginAsyncTypebox = async (app) => {
         sampled: sample.length,
         would_change: changes.length,
         changes,
-        estimate: { threads: labelled, provider_calls: calls, seconds: Math.ceil((calls * meanCallSeconds) / config.CLASSIFIER_CONCURRENCY) },
+        estimate: {
+          threads: labelled,
+          provider_calls: calls,
+          seconds: Math.ceil((calls * meanCallSeconds) / config.CLASSIFIER_CONCURRENCY),
+        },
       };
     },
   );
@@ -96,7 +110,14 @@ const relabel: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/categories/relabel',
-    { schema: { ...base, summary: "The project's latest relabel run and its progress", params: ProjectParams, response: { 200: RelabelRunSchema, ...errors(404) } } },
+    {
+      schema: {
+        ...base,
+        summary: "The project's latest relabel run and its progress",
+        params: ProjectParams,
+        response: { 200: RelabelRunSchema, ...errors(404) },
+      },
+    },
     async (request) => {
       const run = await latestRelabel(app.db, { projectId: request.project.id });
       if (!run) throw notFound('relabel run');

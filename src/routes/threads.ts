@@ -4,10 +4,22 @@ import { stringify } from 'csv-stringify/sync';
 import type { FastifyInstance } from 'fastify';
 import { setUserLabel } from '../db/queries/classification.js';
 import { getThread, withQuestionAnswers } from '../db/queries/threads.js';
-import { listThreads, type ListThreadsParams, type ThreadCursor, type ThreadRecord } from '../db/queries/thread-list.js';
+import {
+  listThreads,
+  type ListThreadsParams,
+  type ThreadCursor,
+  type ThreadRecord,
+} from '../db/queries/thread-list.js';
 import { decodeCursor, encodeCursor } from '../lib/cursor.js';
 import { DateTimeFilter, DateWindow, errors, ProjectParams, Uuid } from '../schemas/common.js';
-import { CategorySource, ThreadDetail, ThreadPage, toExportThread, toThread, toThreadDetail } from '../schemas/threads.js';
+import {
+  CategorySource,
+  ThreadDetail,
+  ThreadPage,
+  toExportThread,
+  toThread,
+  toThreadDetail,
+} from '../schemas/threads.js';
 import { badRequest, ErrorCode, notFound } from '../errors.js';
 
 const Filters = Type.Composite([
@@ -31,7 +43,10 @@ const ListQuery = Type.Composite(
     Type.Object({
       limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
       cursor: Type.Optional(
-        Type.String({ maxLength: 1000, description: 'the `next` of the previous page: it carries the filters, so send it alone' }),
+        Type.String({
+          maxLength: 1000,
+          description: 'the `next` of the previous page: it carries the filters, so send it alone',
+        }),
       ),
     }),
   ],
@@ -39,11 +54,22 @@ const ListQuery = Type.Composite(
 );
 
 const ExportQuery = Type.Composite(
-  [Filters, Type.Object({ format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('ndjson')], { default: 'csv' })) })],
+  [
+    Filters,
+    Type.Object({
+      format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('ndjson')], { default: 'csv' })),
+    }),
+  ],
   { additionalProperties: false },
 );
 
-type FilterQuery = { created_after?: string; created_before?: string; category_id?: string; category_source?: 'classifier' | 'user'; updated_since?: string };
+type FilterQuery = {
+  created_after?: string;
+  created_before?: string;
+  category_id?: string;
+  category_source?: 'classifier' | 'user';
+  updated_since?: string;
+};
 const filters = (q: FilterQuery): Omit<ListThreadsParams, 'projectId' | 'limit' | 'cursor'> => ({
   createdAfter: q.created_after,
   createdBefore: q.created_before,
@@ -54,13 +80,26 @@ const filters = (q: FilterQuery): Omit<ListThreadsParams, 'projectId' | 'limit' 
 
 // The export reads the list's pages, this many threads each: memory stays flat, and no statement runs long.
 const EXPORT_PAGE = 2000;
-const CSV_COLUMNS = ['id', 'created_at', 'updated_at', 'first_question', 'total_questions', 'category_id', 'category_name', 'category_source', 'categorized_at'];
+const CSV_COLUMNS = [
+  'id',
+  'created_at',
+  'updated_at',
+  'first_question',
+  'total_questions',
+  'category_id',
+  'category_name',
+  'category_source',
+  'categorized_at',
+];
 
 /**
  * Every thread the filters match, a page at a time, in the list's order. The first page is read before
  * anything is sent, so a database that is down answers the usual JSON 503, not a cut-off file.
  */
-async function exportPages(app: FastifyInstance, p: Omit<ListThreadsParams, 'limit'>): Promise<AsyncGenerator<ThreadRecord[]>> {
+async function exportPages(
+  app: FastifyInstance,
+  p: Omit<ListThreadsParams, 'limit'>,
+): Promise<AsyncGenerator<ThreadRecord[]>> {
   const first = await listThreads(app.db, { ...p, limit: EXPORT_PAGE });
   return (async function* () {
     let page = first;
@@ -78,7 +117,17 @@ async function* csv(pages: AsyncGenerator<ThreadRecord[]>) {
   for await (const page of pages) {
     const records = page.map((t) => {
       const th = toThread(t);
-      return [th.id, th.created_at, th.updated_at, th.first_question, th.total_questions, th.category?.id, th.category?.name, th.category_source, th.categorized_at];
+      return [
+        th.id,
+        th.created_at,
+        th.updated_at,
+        th.first_question,
+        th.total_questions,
+        th.category?.id,
+        th.category?.name,
+        th.category_source,
+        th.categorized_at,
+      ];
     });
     yield stringify(records, { header, columns: CSV_COLUMNS, record_delimiter: 'windows' });
     header = false;
@@ -108,7 +157,8 @@ const threads: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         ...base,
-        summary: 'Threads of the project, newest first (with updated_since: oldest change first), cursor-paginated, with their category',
+        summary:
+          'Threads of the project, newest first (with updated_since: oldest change first), cursor-paginated, with their category',
         params: ProjectParams,
         querystring: ListQuery,
         response: { 200: ThreadPage },
@@ -133,7 +183,8 @@ const threads: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         ...base,
-        summary: 'Every thread the filters match, streamed as CSV (the default) or NDJSON (a thread with its question_answers and their feedback per line)',
+        summary:
+          'Every thread the filters match, streamed as CSV (the default) or NDJSON (a thread with its question_answers and their feedback per line)',
         description:
           'CSV: RFC 4180, a header row, CRLF line ends, ISO 8601 times, an empty field for null; columns ' +
           `${CSV_COLUMNS.join(', ')}. In the list's order (newest first; with updated_since oldest change first), read a page at a time.`,
@@ -156,10 +207,14 @@ const threads: FastifyPluginAsyncTypebox = async (app) => {
       // One page at most waits in the stream for a slow client; the next is read when it has gone.
       const stream = (chunks: AsyncGenerator<string>) => Readable.from(chunks, { highWaterMark: 1 });
       if (request.query.format === 'ndjson') {
-        reply.header('content-type', 'application/x-ndjson; charset=utf-8').header('content-disposition', 'attachment; filename="threads.ndjson"');
+        reply
+          .header('content-type', 'application/x-ndjson; charset=utf-8')
+          .header('content-disposition', 'attachment; filename="threads.ndjson"');
         return reply.send(stream(ndjson(app, projectId, pages)));
       }
-      reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="threads.csv"');
+      reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="threads.csv"');
       return reply.send(stream(csv(pages)));
     },
   );

@@ -1,15 +1,36 @@
 import { randomUUID } from 'node:crypto';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { createWebhook, deleteWebhook, getWebhook, listDeliveries, listWebhooks, updateWebhook, webhookTarget } from '../db/queries/webhooks.js';
+import {
+  createWebhook,
+  deleteWebhook,
+  getWebhook,
+  listDeliveries,
+  listWebhooks,
+  updateWebhook,
+  webhookTarget,
+} from '../db/queries/webhooks.js';
 import { errors, Nullable, ProjectParams, Text, Uuid } from '../schemas/common.js';
-import { CreatedWebhook, Delivery, TestResult, testBody, toDelivery, toWebhook, Webhook, WebhookEventType } from '../schemas/webhooks.js';
+import {
+  CreatedWebhook,
+  Delivery,
+  TestResult,
+  testBody,
+  toDelivery,
+  toWebhook,
+  Webhook,
+  WebhookEventType,
+} from '../schemas/webhooks.js';
 import { badRequest, notFound } from '../errors.js';
 import { attempt, newSecret, refusedUrl, signedHeaders } from '../lib/webhooks.js';
 
 const WebhookParams = Type.Composite([ProjectParams, Type.Object({ webhook_id: Uuid() })]);
 const base = { tags: ['webhooks'], security: [{ apiKey: [] }] };
 
-const Url = Type.String({ format: 'uri', maxLength: 2000, description: 'http or https, without credentials (user:password@)' });
+const Url = Type.String({
+  format: 'uri',
+  maxLength: 2000,
+  description: 'http or https, without credentials (user:password@)',
+});
 const Events = Type.Array(WebhookEventType, { minItems: 1, uniqueItems: true });
 const Description = Text({ maxLength: 500, description: 'at most 500 characters' });
 
@@ -47,13 +68,27 @@ const webhooks: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/webhooks',
-    { schema: { ...base, summary: "The project's webhooks (without their secrets)", params: ProjectParams, response: { 200: Type.Object({ results: Type.Array(Webhook) }) } } },
+    {
+      schema: {
+        ...base,
+        summary: "The project's webhooks (without their secrets)",
+        params: ProjectParams,
+        response: { 200: Type.Object({ results: Type.Array(Webhook) }) },
+      },
+    },
     async (request) => ({ results: (await listWebhooks(app.db, { projectId: request.project.id })).map(toWebhook) }),
   );
 
   app.get(
     '/webhooks/:webhook_id',
-    { schema: { ...base, summary: 'One webhook (without its secret)', params: WebhookParams, response: { 200: Webhook, ...errors(404) } } },
+    {
+      schema: {
+        ...base,
+        summary: 'One webhook (without its secret)',
+        params: WebhookParams,
+        response: { 200: Webhook, ...errors(404) },
+      },
+    },
     async (request) => {
       const hook = await getWebhook(app.db, { projectId: request.project.id, webhookId: request.params.webhook_id });
       if (!hook) throw notFound('webhook');
@@ -66,11 +101,17 @@ const webhooks: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         ...base,
-        summary: 'Change a webhook: its URL (checked as at creation), events, description (null clears it), or enabled; the secret stays',
+        summary:
+          'Change a webhook: its URL (checked as at creation), events, description (null clears it), or enabled; the secret stays',
         description: 'A disabled webhook gets no new events; deliveries already under way are still made.',
         params: WebhookParams,
         body: Type.Object(
-          { url: Type.Optional(Url), events: Type.Optional(Events), description: Type.Optional(Nullable(Description)), enabled: Type.Optional(Type.Boolean()) },
+          {
+            url: Type.Optional(Url),
+            events: Type.Optional(Events),
+            description: Type.Optional(Nullable(Description)),
+            enabled: Type.Optional(Type.Boolean()),
+          },
           { additionalProperties: false },
         ),
         response: { 200: Webhook, ...errors(404) },
@@ -103,7 +144,10 @@ const webhooks: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const target = await webhookTarget(app.db, { projectId: request.project.id, webhookId: request.params.webhook_id });
+      const target = await webhookTarget(app.db, {
+        projectId: request.project.id,
+        webhookId: request.params.webhook_id,
+      });
       if (!target) throw notFound('webhook');
       const eventId = `msg_${randomUUID().replaceAll('-', '')}`;
       const body = testBody({ eventId, createdAt: new Date() });
@@ -114,15 +158,28 @@ const webhooks: FastifyPluginAsyncTypebox = async (app) => {
         timeoutMs: app.config.WEBHOOK_TIMEOUT_MS,
         allowPrivate: app.config.WEBHOOK_ALLOW_PRIVATE,
       });
-      return { delivered: result.delivered, response_status: result.status, error: result.error, duration_ms: result.durationMs };
+      return {
+        delivered: result.delivered,
+        response_status: result.status,
+        error: result.error,
+        duration_ms: result.durationMs,
+      };
     },
   );
 
   app.delete(
     '/webhooks/:webhook_id',
-    { schema: { ...base, summary: 'Delete a webhook: nothing more is delivered to it', params: WebhookParams, response: { 204: Type.Null({ description: 'deleted' }), ...errors(404) } } },
+    {
+      schema: {
+        ...base,
+        summary: 'Delete a webhook: nothing more is delivered to it',
+        params: WebhookParams,
+        response: { 204: Type.Null({ description: 'deleted' }), ...errors(404) },
+      },
+    },
     async (request, reply) => {
-      if (!(await deleteWebhook(app.db, { projectId: request.project.id, webhookId: request.params.webhook_id }))) throw notFound('webhook');
+      if (!(await deleteWebhook(app.db, { projectId: request.project.id, webhookId: request.params.webhook_id })))
+        throw notFound('webhook');
       return reply.code(204).send(null);
     },
   );
@@ -138,7 +195,10 @@ const webhooks: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const deliveries = await listDeliveries(app.db, { projectId: request.project.id, webhookId: request.params.webhook_id });
+      const deliveries = await listDeliveries(app.db, {
+        projectId: request.project.id,
+        webhookId: request.params.webhook_id,
+      });
       if (!deliveries) throw notFound('webhook');
       return { results: deliveries.map(toDelivery) };
     },

@@ -3,9 +3,12 @@ import { digestInterval, type DigestInterval as DigestIntervalValue } from '../d
 import { NotBlank, Nullable, Text, Timestamp, Uuid } from './common.js';
 
 /** The values of the database enum. */
-export const DigestInterval = Type.Union(digestInterval.enumValues.map((v) => Type.Literal(v)), {
-  description: 'how often the user gets the usage report; null = never',
-});
+export const DigestInterval = Type.Union(
+  digestInterval.enumValues.map((v) => Type.Literal(v)),
+  {
+    description: 'how often the user gets the usage report; null = never',
+  },
+);
 
 /** A display name: 1 to 200 characters, not blank. */
 export const Name = NotBlank({ maxLength: 200 });
@@ -39,10 +42,7 @@ export const Project = Type.Object({
   product_name: Type.String(),
   created_at: Timestamp(),
 });
-export const NewProject = Type.Object(
-  { project_name: Name, product_name: Name },
-  { additionalProperties: false },
-);
+export const NewProject = Type.Object({ project_name: Name, product_name: Name }, { additionalProperties: false });
 export const ProjectChanges = Type.Object(
   { project_name: Type.Optional(Name), product_name: Type.Optional(Name) },
   { additionalProperties: false },
@@ -66,14 +66,30 @@ export const ApiKeyChanges = NewApiKey;
 
 // The lists across teams: their filters (which a cursor carries) and one page.
 const Search = (what: string) =>
-  Type.Optional(Text({ maxLength: 200, description: `only those whose ${what} contains this text, regardless of case (\`%\` and \`_\` are plain characters)` }));
+  Type.Optional(
+    Text({
+      maxLength: 200,
+      description: `only those whose ${what} contains this text, regardless of case (\`%\` and \`_\` are plain characters)`,
+    }),
+  );
 const OfTeam = Type.Optional(Uuid('only those of this team (404 if there is no such team)'));
 export const TeamFilters = Type.Object({ q: Search('name') }, { additionalProperties: false });
-export const ProjectFilters = Type.Object({ team_id: OfTeam, q: Search('project name or product name') }, { additionalProperties: false });
-export const UserFilters = Type.Object({ team_id: OfTeam, q: Search('email or name') }, { additionalProperties: false });
+export const ProjectFilters = Type.Object(
+  { team_id: OfTeam, q: Search('project name or product name') },
+  { additionalProperties: false },
+);
+export const UserFilters = Type.Object(
+  { team_id: OfTeam, q: Search('email or name') },
+  { additionalProperties: false },
+);
 const Paging = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-  cursor: Type.Optional(Type.String({ maxLength: 1000, description: 'the `next` of the previous page: it carries the filters, so send it alone' })),
+  cursor: Type.Optional(
+    Type.String({
+      maxLength: 1000,
+      description: 'the `next` of the previous page: it carries the filters, so send it alone',
+    }),
+  ),
 });
 export const listQuery = <F extends typeof TeamFilters | typeof ProjectFilters>(filters: F) =>
   Type.Composite([filters, Paging], { additionalProperties: false });
@@ -89,7 +105,13 @@ type Row<T> = T & { id: string; createdAt: Date };
 export const toTeam = (t: Row<{ name: string }>) => ({ id: t.id, name: t.name, created_at: t.createdAt.toISOString() });
 
 export const toUser = (
-  u: Row<{ teamId: string; email: string; firstName: string | null; lastName: string | null; digestInterval: DigestIntervalValue | null }>,
+  u: Row<{
+    teamId: string;
+    email: string;
+    firstName: string | null;
+    lastName: string | null;
+    digestInterval: DigestIntervalValue | null;
+  }>,
 ) => ({
   id: u.id,
   team: u.teamId,

@@ -11,10 +11,16 @@ export const Category = Type.Object({
 });
 
 // 1 to 100 characters once trimmed (the stored name is trimmed): the pattern says so to every client.
-const Name = Trimmed(100, { maxLength: 1000, description: '1 to 100 characters after trimming; unique in the project regardless of case' });
+const Name = Trimmed(100, {
+  maxLength: 1000,
+  description: '1 to 100 characters after trimming; unique in the project regardless of case',
+});
 const Description = Text({ maxLength: 1000, description: 'at most 1,000 characters' });
 
-export const NewCategory = Type.Object({ name: Name, description: Type.Optional(Description) }, { additionalProperties: false });
+export const NewCategory = Type.Object(
+  { name: Name, description: Type.Optional(Description) },
+  { additionalProperties: false },
+);
 export const CategoryChanges = Type.Object(
   { name: Type.Optional(Name), description: Type.Optional(Description) },
   { additionalProperties: false },
@@ -37,7 +43,10 @@ export const CategoryTimeSeries = Type.Object({
   timezone: Type.String(),
   results: Type.Array(
     Type.Object({
-      start: Type.String({ description: 'when the period begins in the time zone, ISO 8601 with its offset, e.g. 2026-11-02T00:00:00-05:00' }),
+      start: Type.String({
+        description:
+          'when the period begins in the time zone, ISO 8601 with its offset, e.g. 2026-11-02T00:00:00-05:00',
+      }),
       total: Type.Integer({ minimum: 0, description: 'threads created in the period; the counts add up to it' }),
       categories: Type.Array(CategoryCount, { description: 'every category of the project, then null (unlabelled)' }),
     }),

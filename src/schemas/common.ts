@@ -16,7 +16,12 @@ const count = (n: number) => n.toLocaleString('en-US');
 export const Text = (o: TextOptions) => Type.String(o);
 /** Text that is not blank: at least one character that is not white space. */
 export const NotBlank = (o: TextOptions) =>
-  Type.String({ ...o, minLength: 1, pattern: '\\S', [RULE]: `text of at most ${count(o.maxLength)} characters, not blank` });
+  Type.String({
+    ...o,
+    minLength: 1,
+    pattern: '\\S',
+    [RULE]: `text of at most ${count(o.maxLength)} characters, not blank`,
+  });
 /** Text of 1 to `max` characters once trimmed (stored trimmed); `maxLength` bounds what may be sent. */
 export const Trimmed = (max: number, o: TextOptions) =>
   Type.String({

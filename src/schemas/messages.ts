@@ -27,7 +27,8 @@ const FORMAT_WORDS: Record<string, string> = {
 const n = (x: number) => x.toLocaleString('en-US');
 function range(min: number | undefined, max: number | undefined, unit = '') {
   const u = (x: number) => (unit ? ` ${unit}${x === 1 ? '' : 's'}` : '');
-  if (min !== undefined && max !== undefined) return min === max ? `exactly ${n(min)}${u(min)}` : `${n(min)} to ${n(max)}${u(max)}`;
+  if (min !== undefined && max !== undefined)
+    return min === max ? `exactly ${n(min)}${u(min)}` : `${n(min)} to ${n(max)}${u(max)}`;
   if (max !== undefined) return `at most ${n(max)}${u(max)}`;
   if (min !== undefined) return `at least ${n(min)}${u(min)}`;
   return '';
@@ -47,7 +48,9 @@ export function describe(s: Schema): string {
   switch (s.type) {
     case 'string': {
       const what = (s.format && FORMAT_WORDS[s.format]) || 'text';
-      const length = s.format ? '' : range(s.minLength as number | undefined, s.maxLength as number | undefined, 'character');
+      const length = s.format
+        ? ''
+        : range(s.minLength as number | undefined, s.maxLength as number | undefined, 'character');
       return length ? `${what} of ${length}` : what;
     }
     case 'integer':
@@ -72,7 +75,10 @@ export function describe(s: Schema): string {
 
 /** "/events/0/url" as people write it: "events[0].url"; the root is `root` (body, query, a variable). */
 function field(pointer: string, root: string): string {
-  const parts = pointer.split('/').slice(1).map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'));
+  const parts = pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'));
   if (parts.length === 0) return root;
   return parts.reduce((out, p, i) => (/^\d+$/.test(p) ? `${out}[${p}]` : i === 0 ? p : `${out}.${p}`), '');
 }
@@ -100,10 +106,10 @@ export function problemOf(errors: ErrorObject[], root: string): Problem {
       rule = 'required';
     } else if (e.keyword === 'additionalProperties') {
       pointer += `/${params.additionalProperty}`;
-      const known = Object.keys((e.parentSchema as Schema | undefined)?.properties ?? {});
+      const known = Object.keys((e.parentSchema)?.properties ?? {});
       rule = known.length ? `not a known field (known: ${known.join(', ')})` : 'not a known field';
     } else {
-      rule = describe((e.parentSchema ?? {}) as Schema);
+      rule = describe((e.parentSchema ?? {}));
     }
     const depth = pointer.split('/').length;
     const union = e.keyword === 'anyOf' || e.keyword === 'oneOf';

@@ -5,7 +5,10 @@ import { Nullable, Timestamp, Uuid } from './common.js';
 const Label = Type.Object({ id: Uuid(), name: Type.String() });
 
 export const RelabelPreview = Type.Object({
-  sampled: Type.Integer({ minimum: 0, description: 'threads classified: the sample size, or every classifier-labelled thread if fewer' }),
+  sampled: Type.Integer({
+    minimum: 0,
+    description: 'threads classified: the sample size, or every classifier-labelled thread if fewer',
+  }),
   would_change: Type.Integer({ minimum: 0 }),
   changes: Type.Array(
     Type.Object({ thread_id: Uuid(), first_question: Type.String(), from: Nullable(Label), to: Label }),
@@ -25,10 +28,17 @@ export const RelabelRunSchema = Type.Object({
   id: Uuid(),
   status: Type.Union([Type.Literal('running'), Type.Literal('done'), Type.Literal('cancelled')]),
   total: Type.Integer({ minimum: 0, description: 'classifier-labelled threads when the run started' }),
-  done: Type.Integer({ minimum: 0, description: 'threads dealt with (relabelled, or labelled by a user meanwhile); never goes back' }),
+  done: Type.Integer({
+    minimum: 0,
+    description: 'threads dealt with (relabelled, or labelled by a user meanwhile); never goes back',
+  }),
   started_at: Timestamp(),
   finished_at: Nullable(Timestamp()),
 });
 
 const iso = (at: string) => new Date(at).toISOString();
-export const toRun = (r: RelabelRun): Static<typeof RelabelRunSchema> => ({ ...r, started_at: iso(r.started_at), finished_at: r.finished_at && iso(r.finished_at) });
+export const toRun = (r: RelabelRun): Static<typeof RelabelRunSchema> => ({
+  ...r,
+  started_at: iso(r.started_at),
+  finished_at: r.finished_at && iso(r.finished_at),
+});

@@ -6,7 +6,10 @@ import { categorySource, reaction } from '../db/schema/index.js';
 import { Nullable, Timestamp, Uuid } from './common.js';
 
 /** Who set a thread's label: the values of the database enum. */
-export const CategorySource = Type.Union(categorySource.enumValues.map((v) => Type.Literal(v)), { description: 'who set the label' });
+export const CategorySource = Type.Union(
+  categorySource.enumValues.map((v) => Type.Literal(v)),
+  { description: 'who set the label' },
+);
 
 export const Usage = Type.Object(
   {
@@ -93,7 +96,12 @@ export const toThreadDetail = (t: NonNullable<Awaited<ReturnType<typeof getThrea
     usage:
       qa.model === null
         ? null
-        : { model: qa.model, prompt_tokens: qa.promptTokens ?? 0, completion_tokens: qa.completionTokens ?? 0, latency_ms: qa.latencyMs ?? 0 },
+        : {
+            model: qa.model,
+            prompt_tokens: qa.promptTokens ?? 0,
+            completion_tokens: qa.completionTokens ?? 0,
+            latency_ms: qa.latencyMs ?? 0,
+          },
     feedback: { upvotes: qa.upvotes, downvotes: qa.downvotes },
   })),
 });
@@ -121,7 +129,7 @@ export const toExportThread = (t: ExportRecord): Static<typeof ExportThread> => 
     ...detail,
     question_answers: detail.question_answers.map((qa, i) => ({
       ...qa,
-      feedback: { ...qa.feedback, results: t.questionAnswers[i]!.reactions.map(toFeedback) },
+      feedback: { ...qa.feedback, results: t.questionAnswers[i].reactions.map(toFeedback) },
     })),
   };
 };

@@ -23,9 +23,16 @@ const FORMATS = {
   'date-time': (s: string) => dateTime.validate(s) && !s.startsWith('0000'),
 };
 
-
 const ajv = (coerceTypes: boolean | 'array') =>
-  new Ajv({ coerceTypes, useDefaults: true, removeAdditional: false, allErrors: false, strict: false, verbose: true, formats: FORMATS });
+  new Ajv({
+    coerceTypes,
+    useDefaults: true,
+    removeAdditional: false,
+    allErrors: false,
+    strict: false,
+    verbose: true,
+    formats: FORMATS,
+  });
 
 // Query strings, path parameters, command-line options and environment variables arrive as text and need
 // coercion ("20" -> 20); JSON bodies and job payloads are typed already, and coercing them would accept
@@ -57,7 +64,16 @@ function withTextCheck(validate: ValidateFunction): ValidateFunction {
   const wrapped = ((data: unknown) => {
     const bad = badText(data);
     if (bad !== null) {
-      wrapped.errors = [{ keyword: 'text', instancePath: bad, schemaPath: '#', params: {}, message: NOT_TEXT, parentSchema: { [RULE]: NOT_TEXT } }];
+      wrapped.errors = [
+        {
+          keyword: 'text',
+          instancePath: bad,
+          schemaPath: '#',
+          params: {},
+          message: NOT_TEXT,
+          parentSchema: { [RULE]: NOT_TEXT },
+        },
+      ];
       return false;
     }
     const ok = validate(data);
@@ -92,7 +108,11 @@ export type Check<T extends TSchema> = { ok: true; value: Static<T> } | { ok: fa
  * Validates `value` against `schema`. With `fromText`, strings are converted to the schema's types first
  * and defaults filled in, on a copy. A refusal names the field (`root` for the value itself) and its rule.
  */
-export function check<T extends TSchema>(schema: T, value: unknown, opts: { fromText?: boolean; root?: string } = {}): Check<T> {
+export function check<T extends TSchema>(
+  schema: T,
+  value: unknown,
+  opts: { fromText?: boolean; root?: string } = {},
+): Check<T> {
   const copy = opts.fromText ? structuredClone(value) : value;
   const validate = validator(schema, opts.fromText ?? false);
   if (validate(copy)) return { ok: true, value: copy as Static<T> };

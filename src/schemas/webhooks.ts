@@ -11,7 +11,9 @@ export const Webhook = Type.Object({
   url: Type.String(),
   events: Type.Array(WebhookEventType),
   description: Nullable(Type.String()),
-  enabled: Type.Boolean({ description: 'false: no new events are delivered to it (it keeps its secret and deliveries)' }),
+  enabled: Type.Boolean({
+    description: 'false: no new events are delivered to it (it keeps its secret and deliveries)',
+  }),
   created_at: Timestamp(),
 });
 
@@ -21,14 +23,15 @@ export const CreatedWebhook = Type.Composite([
 ]);
 
 export const Delivery = Type.Object({
-  event_id: Type.String({ description: 'the body\'s id and the webhook-id header' }),
+  event_id: Type.String({ description: "the body's id and the webhook-id header" }),
   type: WebhookEventType,
   status: Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]),
   attempts: Type.Integer({ minimum: 0 }),
   response_status: Nullable(Type.Integer({ description: 'the status of the last answer; null if none came' })),
   error: Nullable(
     Type.String({
-      description: 'why the last attempt failed, in words ("HTTP 500", "timed out after 10 s", "host not found", "connection refused", "address refused: private network"); null once delivered or before the first attempt',
+      description:
+        'why the last attempt failed, in words ("HTTP 500", "timed out after 10 s", "host not found", "connection refused", "address refused: private network"); null once delivered or before the first attempt',
     }),
   ),
   created_at: Timestamp(),
@@ -42,7 +45,14 @@ export const TestResult = Type.Object({
   duration_ms: Type.Integer({ minimum: 0, description: 'from sending to the answer (or the failure)' }),
 });
 
-type WebhookRow = { id: string; url: string; events: Static<typeof WebhookEventType>[]; description: string | null; enabled: boolean; createdAt: Date };
+type WebhookRow = {
+  id: string;
+  url: string;
+  events: Static<typeof WebhookEventType>[];
+  description: string | null;
+  enabled: boolean;
+  createdAt: Date;
+};
 export const toWebhook = (w: WebhookRow): Static<typeof Webhook> => ({
   id: w.id,
   url: shownUrl(w.url),
@@ -105,5 +115,10 @@ export function webhookBody(e: { eventId: string; type: string; createdAt: strin
     categorySource: t.category_source,
     categorizedAt: t.categorized_at === null ? null : new Date(t.categorized_at),
   });
-  return JSON.stringify({ id: e.eventId, type: e.type, created_at: new Date(e.createdAt).toISOString(), data: { thread } });
+  return JSON.stringify({
+    id: e.eventId,
+    type: e.type,
+    created_at: new Date(e.createdAt).toISOString(),
+    data: { thread },
+  });
 }

@@ -17,8 +17,10 @@ const publicColumns = {
 /** Creates a key and returns its secret: the only time the secret exists outside the client. */
 export async function createApiKey(db: DbOrTx, p: { projectId: string; name: string }) {
   const { key, prefix, hash } = generateApiKey();
-  const [row] = await run(db.insert(apiKeys).values({ projectId: p.projectId, name: p.name, prefix, keyHash: hash }).returning(publicColumns));
-  return { ...row!, key };
+  const [row] = await run(
+    db.insert(apiKeys).values({ projectId: p.projectId, name: p.name, prefix, keyHash: hash }).returning(publicColumns),
+  );
+  return { ...row, key };
 }
 
 /** createApiKey for a live project; null if the project is unknown or deleted. */
@@ -29,12 +31,20 @@ export async function createApiKeyForProject(db: DbOrTx, p: { projectId: string;
 /** A project's keys, revoked ones included; null if the project is unknown or deleted. */
 export async function listApiKeys(db: DbOrTx, p: { projectId: string }) {
   if (!(await getProject(db, p))) return null;
-  return run(db.select(publicColumns).from(apiKeys).where(eq(apiKeys.projectId, p.projectId)).orderBy(asc(apiKeys.createdAt), asc(apiKeys.id)));
+  return run(
+    db
+      .select(publicColumns)
+      .from(apiKeys)
+      .where(eq(apiKeys.projectId, p.projectId))
+      .orderBy(asc(apiKeys.createdAt), asc(apiKeys.id)),
+  );
 }
 
 /** Renames a key (revoked or not); null if there is none. */
 export async function renameApiKey(db: DbOrTx, p: { keyId: string; name: string }) {
-  const [row] = await run(db.update(apiKeys).set({ name: p.name }).where(eq(apiKeys.id, p.keyId)).returning(publicColumns));
+  const [row] = await run(
+    db.update(apiKeys).set({ name: p.name }).where(eq(apiKeys.id, p.keyId)).returning(publicColumns),
+  );
   return row ?? null;
 }
 
@@ -64,5 +74,10 @@ export async function findLiveApiKey(db: Db, prefix: string) {
 }
 
 export async function touchApiKey(db: DbOrTx, keyId: string): Promise<void> {
-  await run(db.update(apiKeys).set({ lastUsedAt: sql`now()` }).where(eq(apiKeys.id, keyId)));
+  await run(
+    db
+      .update(apiKeys)
+      .set({ lastUsedAt: sql`now()` })
+      .where(eq(apiKeys.id, keyId)),
+  );
 }

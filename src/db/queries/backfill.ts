@@ -9,14 +9,22 @@ const inFlight = gt(classificationBatches.claimedUntil, sql`now()`);
 /** Threads held by backfill batches in flight. */
 export async function heldBackfillThreads(db: DbOrTx): Promise<number> {
   const [row] = await run(
-    db.select({ n: sql<number>`coalesce(sum(cardinality(${classificationBatches.threadIds})), 0)::int` }).from(classificationBatches).where(inFlight),
+    db
+      .select({ n: sql<number>`coalesce(sum(cardinality(${classificationBatches.threadIds})), 0)::int` })
+      .from(classificationBatches)
+      .where(inFlight),
   );
-  return row!.n;
+  return row.n;
 }
 
 /** When the next batch in flight runs out of time (ISO), if any. */
 export async function nextBatchExpiry(db: DbOrTx): Promise<string | null> {
-  const [row] = await run(db.select({ at: sql<string | null>`min(${classificationBatches.claimedUntil})::text` }).from(classificationBatches).where(inFlight));
+  const [row] = await run(
+    db
+      .select({ at: sql<string | null>`min(${classificationBatches.claimedUntil})::text` })
+      .from(classificationBatches)
+      .where(inFlight),
+  );
   return row?.at ?? null;
 }
 
@@ -29,7 +37,11 @@ export async function releaseExpiredBatches(db: DbOrTx): Promise<void> {
 export async function getBatch(db: DbOrTx, p: { batchId: number }) {
   const [row] = await run(
     db
-      .select({ projectId: classificationBatches.projectId, threadIds: classificationBatches.threadIds, relabelRunId: classificationBatches.relabelRunId })
+      .select({
+        projectId: classificationBatches.projectId,
+        threadIds: classificationBatches.threadIds,
+        relabelRunId: classificationBatches.relabelRunId,
+      })
       .from(classificationBatches)
       .where(and(eq(classificationBatches.id, p.batchId), inFlight)),
   );
@@ -60,11 +72,19 @@ export async function claimDueThreads(
 ): Promise<{ claimed: number; parked: number; next: SweepMark | null }> {
   return db.transaction(async (tx) => {
     const [lock] = await rows<{ ok: boolean }>(tx, sql`select pg_try_advisory_xact_lock(${SWEEP_LOCK}) as ok`);
-    if (!lock!.ok) return { claimed: 0, parked: 0, next: p.after ?? null };
+    if (!lock.ok) return { claimed: 0, parked: 0, next: p.after ?? null };
     const after = p.after
       ? sql`and (t.classification_due_at, t.created_at, t.id) > (${p.after.dueAt}::timestamptz, ${p.after.createdAt}::timestamptz, ${p.after.id}::uuid)`
       : sql``;
-    const [result] = await rows<{ claimed: number; parked: number; last_due: string | null; last_created: string | null; last_id: string | null }>(tx, sql`
+    const [result] = await rows<{
+      claimed: number;
+      parked: number;
+      last_due: string | null;
+      last_created: string | null;
+      last_id: string | null;
+    }>(
+      tx,
+      sql`
       with picked as (
         select t.id, t.project_id, t.classification_due_at as due, t.created_at as created,
           -- A deleted project's threads wait for its purge: no classifier call is spent on them.
@@ -100,10 +120,15 @@ export async function claimDueThreads(
       select (select coalesce(sum(size), 0)::int from batches) as claimed,
              (select count(*)::int from picked where parked) as parked,
              (select due from last) as last_due, (select created from last) as last_created, (select id from last) as last_id
-      from jobs`);
-    const { claimed, parked } = result!;
+      from jobs`,
+    );
+    const { claimed, parked } = result;
     const full = claimed + parked >= p.limit;
-    const last = result!;
-    return { claimed, parked, next: full && last.last_due ? { dueAt: last.last_due, createdAt: last.last_created!, id: last.last_id! } : null };
+    const last = result;
+    return {
+      claimed,
+      parked,
+      next: full && last.last_due ? { dueAt: last.last_due, createdAt: last.last_created!, id: last.last_id! } : null,
+    };
   });
 }

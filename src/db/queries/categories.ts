@@ -11,11 +11,20 @@ const thisProjects = (p: { projectId: string; categoryId: string }) =>
 export type CategoryRecord = typeof categories.$inferSelect;
 
 export async function listCategories(db: DbOrTx, p: { projectId: string }): Promise<CategoryRecord[]> {
-  return run(db.select().from(categories).where(eq(categories.projectId, p.projectId)).orderBy(asc(categories.createdAt), asc(categories.name), asc(categories.id)));
+  return run(
+    db
+      .select()
+      .from(categories)
+      .where(eq(categories.projectId, p.projectId))
+      .orderBy(asc(categories.createdAt), asc(categories.name), asc(categories.id)),
+  );
 }
 
 /** One category of the project; null when it is not one of the project's. */
-export async function getCategory(db: DbOrTx, p: { projectId: string; categoryId: string }): Promise<CategoryRecord | null> {
+export async function getCategory(
+  db: DbOrTx,
+  p: { projectId: string; categoryId: string },
+): Promise<CategoryRecord | null> {
   const [row] = await run(db.select().from(categories).where(thisProjects(p)));
   return row ?? null;
 }
@@ -33,19 +42,28 @@ export async function createCategory(
   return db.transaction(async (tx) => {
     await run(tx.select({ id: projects.id }).from(projects).where(eq(projects.id, p.projectId)).for('update'));
     // A statement of its own after the lock: its snapshot sees every category committed before it.
-    const [{ n }] = (await run(tx.select({ n: count() }).from(categories).where(eq(categories.projectId, p.projectId)))) as [{ n: number }];
+    const [{ n }] = (await run(
+      tx.select({ n: count() }).from(categories).where(eq(categories.projectId, p.projectId)),
+    )) as [{ n: number }];
     if (n >= MAX_CATEGORIES) return 'limit';
-    const [row] = await run(tx.insert(categories).values({ projectId: p.projectId, name: p.name, description: p.description }).returning());
+    const [row] = await run(
+      tx.insert(categories).values({ projectId: p.projectId, name: p.name, description: p.description }).returning(),
+    );
     if (n === 0) {
       await run(
         tx
           .update(threads)
           .set({ classificationDueAt: sql`'-infinity'` })
-          .where(and(eq(threads.projectId, p.projectId), sql`${threads.categoryId} is null and ${threads.classificationDueAt} = 'infinity'`)),
+          .where(
+            and(
+              eq(threads.projectId, p.projectId),
+              sql`${threads.categoryId} is null and ${threads.classificationDueAt} = 'infinity'`,
+            ),
+          ),
       );
       await kickSweep(tx);
     }
-    return row!;
+    return row;
   });
 }
 
@@ -77,7 +95,13 @@ export async function deleteCategory(db: Db, p: { projectId: string; categoryId:
     await run(
       tx
         .update(threads)
-        .set({ categoryId: null, categorySource: null, categorizedAt: null, updatedAt: sql`now()`, classificationDueAt: sql`'-infinity'` })
+        .set({
+          categoryId: null,
+          categorySource: null,
+          categorizedAt: null,
+          updatedAt: sql`now()`,
+          classificationDueAt: sql`'-infinity'`,
+        })
         .where(and(eq(threads.projectId, p.projectId), eq(threads.categoryId, p.categoryId))),
     );
     await run(tx.delete(categories).where(thisProjects(p)));
@@ -102,7 +126,9 @@ export async function categoryStats(
     sql` and `,
   );
   // One index-only count per category over (project_id, category_id, created_at), and one for unlabelled.
-  return rows<CategoryCount>(db, sql`
+  return rows<CategoryCount>(
+    db,
+    sql`
     select id, name, count from (
       select c.id, c.name, c.created_at,
         (select count(*)::int from threads t where t.project_id = c.project_id and t.category_id = c.id and ${window}) as count
@@ -111,5 +137,6 @@ export async function categoryStats(
       select null, null, null,
         (select count(*)::int from threads t where t.project_id = ${p.projectId} and t.category_id is null and ${window})
     ) s
-    order by created_at nulls last, name, id`);
+    order by created_at nulls last, name, id`,
+  );
 }

@@ -26,7 +26,9 @@ export async function setUserLabel(
     );
     return updated.length > 0;
   }
-  const handedBack = await rows<{ id: string }>(db, sql`
+  const handedBack = await rows<{ id: string }>(
+    db,
+    sql`
     with t as (
       update threads set category_id = null, category_source = null, categorized_at = null, updated_at = now(),
         classification_due_at = now() + make_interval(secs => ${p.timeoutSeconds}::int)
@@ -34,7 +36,8 @@ export async function setUserLabel(
       returning id
     )
     select t.id, (${classifyJob(sql`${p.projectId}::uuid`, sql`json_build_array(t.id)`)}).id as job
-    from t`);
+    from t`,
+  );
   return handedBack.length > 0;
 }
 
@@ -44,7 +47,13 @@ export async function loadUnlabelledThreads(db: DbOrTx, p: { projectId: string; 
     db
       .select({ id: threads.id, firstQuestion: threads.firstQuestion })
       .from(threads)
-      .where(and(eq(threads.projectId, p.projectId), sql`${threads.id} = any(${uuidArray(p.threadIds)})`, isNull(threads.categoryId))),
+      .where(
+        and(
+          eq(threads.projectId, p.projectId),
+          sql`${threads.id} = any(${uuidArray(p.threadIds)})`,
+          isNull(threads.categoryId),
+        ),
+      ),
   );
 }
 
@@ -62,11 +71,17 @@ export async function categoryChoices(db: DbOrTx, p: { projectId: string }): Pro
  * The given threads of a relabel run still due (labelled by the classifier before it started), while it
  * runs: a user's label is never touched.
  */
-export async function loadRelabelThreads(db: DbOrTx, p: { projectId: string; threadIds: string[]; relabelRunId: string }) {
-  return rows<{ id: string; firstQuestion: string }>(db, sql`
+export async function loadRelabelThreads(
+  db: DbOrTx,
+  p: { projectId: string; threadIds: string[]; relabelRunId: string },
+) {
+  return rows<{ id: string; firstQuestion: string }>(
+    db,
+    sql`
     select t.id, t.first_question as "firstQuestion" from threads t join relabel_runs r on r.id = ${p.relabelRunId} and r.status = 'running'
     where t.project_id = ${p.projectId} and t.id = any(${uuidArray(p.threadIds)})
-      and t.category_source = 'classifier' and t.categorized_at < r.started_at`);
+      and t.category_source = 'classifier' and t.categorized_at < r.started_at`,
+  );
 }
 
 /**
@@ -84,13 +99,16 @@ export async function saveClassifierLabels(
   const due = p.relabelRunId
     ? sql`t.category_source = 'classifier' and t.categorized_at < (select started_at from relabel_runs where id = ${p.relabelRunId} and status = 'running')`
     : sql`t.category_id is null`;
-  const labelled = await rows<{ lag: number }>(db, sql`
+  const labelled = await rows<{ lag: number }>(
+    db,
+    sql`
     update threads t set category_id = v.category_id, category_source = 'classifier', categorized_at = now(), updated_at = now()
     from unnest(${uuidArray(p.labels.map((l) => l.threadId))}, ${uuidArray(p.labels.map((l) => l.categoryId))})
       as v(thread_id, category_id)
     where t.id = v.thread_id and t.project_id = ${p.projectId} and ${due}
       and exists (select 1 from categories c where c.id = v.category_id and c.project_id = ${p.projectId})
-    returning extract(epoch from now() - t.created_at)::float8 as lag`);
+    returning extract(epoch from now() - t.created_at)::float8 as lag`,
+  );
   return labelled.map((r) => r.lag);
 }
 
@@ -115,6 +133,12 @@ export async function parkThreads(db: DbOrTx, p: { projectId: string; threadIds:
     db
       .update(threads)
       .set({ classificationDueAt: sql`'infinity'` })
-      .where(and(eq(threads.projectId, p.projectId), sql`${threads.id} = any(${uuidArray(p.threadIds)})`, isNull(threads.categoryId))),
+      .where(
+        and(
+          eq(threads.projectId, p.projectId),
+          sql`${threads.id} = any(${uuidArray(p.threadIds)})`,
+          isNull(threads.categoryId),
+        ),
+      ),
   );
 }

@@ -19,7 +19,11 @@ export async function recordFeedback(
   return db.transaction(async (tx) => {
     const [qa] = await run(
       tx
-        .select({ threadId: questionAnswers.threadId, upvotes: questionAnswers.upvotes, downvotes: questionAnswers.downvotes })
+        .select({
+          threadId: questionAnswers.threadId,
+          upvotes: questionAnswers.upvotes,
+          downvotes: questionAnswers.downvotes,
+        })
         .from(questionAnswers)
         .where(and(eq(questionAnswers.id, p.questionAnswerId), eq(questionAnswers.projectId, p.projectId)))
         .for('update'),
@@ -34,13 +38,20 @@ export async function recordFeedback(
           .from(feedback)
           .where(and(eq(feedback.questionAnswerId, p.questionAnswerId), eq(feedback.userIdentifier, p.userIdentifier))),
       );
-      if (row && row.reaction === p.reaction && row.comment === comment) return { upvotes: qa.upvotes, downvotes: qa.downvotes };
+      if (row && row.reaction === p.reaction && row.comment === comment)
+        return { upvotes: qa.upvotes, downvotes: qa.downvotes };
       earlier = row?.reaction ?? null;
     }
     await run(
       tx
         .insert(feedback)
-        .values({ questionAnswerId: p.questionAnswerId, projectId: p.projectId, reaction: p.reaction, comment, userIdentifier: p.userIdentifier })
+        .values({
+          questionAnswerId: p.questionAnswerId,
+          projectId: p.projectId,
+          reaction: p.reaction,
+          comment,
+          userIdentifier: p.userIdentifier,
+        })
         .onConflictDoUpdate({
           target: [feedback.questionAnswerId, feedback.userIdentifier],
           set: { reaction: p.reaction, comment, updatedAt: sql`now()` },
@@ -50,12 +61,20 @@ export async function recordFeedback(
     const [counts] = await run(
       tx
         .update(questionAnswers)
-        .set({ upvotes: sql`${questionAnswers.upvotes} + ${delta('upvote')}::int`, downvotes: sql`${questionAnswers.downvotes} + ${delta('downvote')}::int` })
+        .set({
+          upvotes: sql`${questionAnswers.upvotes} + ${delta('upvote')}::int`,
+          downvotes: sql`${questionAnswers.downvotes} + ${delta('downvote')}::int`,
+        })
         .where(eq(questionAnswers.id, p.questionAnswerId))
         .returning({ upvotes: questionAnswers.upvotes, downvotes: questionAnswers.downvotes }),
     );
-    await run(tx.update(threads).set({ updatedAt: sql`now()` }).where(eq(threads.id, qa.threadId)));
-    return counts!;
+    await run(
+      tx
+        .update(threads)
+        .set({ updatedAt: sql`now()` })
+        .where(eq(threads.id, qa.threadId)),
+    );
+    return counts;
   });
 }
 
@@ -67,14 +86,23 @@ const feedbackColumns = {
   createdAt: feedback.createdAt,
   updatedAt: feedback.updatedAt,
 };
-export type FeedbackRecord = { reaction: Reaction; comment: string | null; userIdentifier: string | null; createdAt: Date; updatedAt: Date };
+export type FeedbackRecord = {
+  reaction: Reaction;
+  comment: string | null;
+  userIdentifier: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+};
 
 /**
  * A page of the reactions to one of the project's answers, newest first (by when each was first given; a
  * replaced reaction keeps its place, so pages never skip or repeat one), keyset-paginated on (created_at, id).
  * Null when the question-answer is not one of the project's.
  */
-export async function listFeedback(db: Db, p: { projectId: string; questionAnswerId: string; limit: number; cursor?: Position }) {
+export async function listFeedback(
+  db: Db,
+  p: { projectId: string; questionAnswerId: string; limit: number; cursor?: Position },
+) {
   const [qa] = await run(
     db
       .select({ id: questionAnswers.id })
@@ -91,7 +119,9 @@ export async function listFeedback(db: Db, p: { projectId: string; questionAnswe
           eq(feedback.questionAnswerId, p.questionAnswerId),
           eq(feedback.projectId, p.projectId),
           // The position as text: a JS Date would drop the microseconds and skip or repeat rows.
-          p.cursor ? sql`(${feedback.createdAt}, ${feedback.id}) < (${p.cursor.at}::timestamptz, ${p.cursor.id}::uuid)` : undefined,
+          p.cursor
+            ? sql`(${feedback.createdAt}, ${feedback.id}) < (${p.cursor.at}::timestamptz, ${p.cursor.id}::uuid)`
+            : undefined,
         ),
       )
       .orderBy(desc(feedback.createdAt), desc(feedback.id))
@@ -108,15 +138,24 @@ const manyFeedbackStatement = statement((db: Db) =>
   db
     .select({ ...feedbackColumns, questionAnswerId: feedback.questionAnswerId })
     .from(sql`unnest(${sql.placeholder('ids')}::uuid[]) as page(id)`)
-    .innerJoin(feedback, and(sql`${feedback.questionAnswerId} = page.id`, eq(feedback.projectId, sql.placeholder('projectId'))))
+    .innerJoin(
+      feedback,
+      and(sql`${feedback.questionAnswerId} = page.id`, eq(feedback.projectId, sql.placeholder('projectId'))),
+    )
     .orderBy(asc(feedback.questionAnswerId), desc(feedback.createdAt), desc(feedback.id)),
 );
 
 /** Every reaction to the given answers of the project, by answer, newest first: one statement. */
-export async function feedbackOf(db: Db, p: { projectId: string; questionAnswerIds: string[] }): Promise<Map<string, FeedbackRecord[]>> {
+export async function feedbackOf(
+  db: Db,
+  p: { projectId: string; questionAnswerIds: string[] },
+): Promise<Map<string, FeedbackRecord[]>> {
   const byAnswer = new Map<string, FeedbackRecord[]>();
   if (p.questionAnswerIds.length === 0) return byAnswer;
-  for (const { questionAnswerId, ...f } of await manyFeedbackStatement(db, { projectId: p.projectId, ids: `{${p.questionAnswerIds.join(',')}}` })) {
+  for (const { questionAnswerId, ...f } of await manyFeedbackStatement(db, {
+    projectId: p.projectId,
+    ids: `{${p.questionAnswerIds.join(',')}}`,
+  })) {
     const list = byAnswer.get(questionAnswerId);
     if (list) list.push(f);
     else byAnswer.set(questionAnswerId, [f]);

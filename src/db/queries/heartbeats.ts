@@ -7,10 +7,13 @@ const textArray = (ids: string[]) => `{${ids.map((id) => `"${id.replace(/["\\]/g
 /** Marks these graphile-worker pools alive now (database time, so no clock of ours is compared). */
 export async function beat(db: Db, p: { workerIds: string[] }): Promise<void> {
   if (p.workerIds.length === 0) return;
-  await rows(db, sql`
+  await rows(
+    db,
+    sql`
     insert into worker_heartbeats (worker_id, seen_at)
     select id, now() from unnest(${textArray(p.workerIds)}::text[]) as id
-    on conflict (worker_id) do update set seen_at = excluded.seen_at`);
+    on conflict (worker_id) do update set seen_at = excluded.seen_at`,
+  );
 }
 
 /** Deletes these pools' rows: they stopped (cleanly, or their jobs were released another way). */
@@ -33,15 +36,21 @@ export interface ReleasedWorker {
 export async function releaseDeadWorkers(db: Db, p: { deadAfterSeconds: number }): Promise<ReleasedWorker[]> {
   const window = sql`now() - make_interval(secs => ${p.deadAfterSeconds}::float8)`;
   return db.transaction(async (tx) => {
-    const dead = await rows<{ worker_id: string; jobs: number }>(tx, sql`
+    const dead = await rows<{ worker_id: string; jobs: number }>(
+      tx,
+      sql`
       select j.locked_by as worker_id, count(*)::int as jobs
       from graphile_worker.jobs j
       where j.locked_by is not null and j.locked_at < ${window}
         and not exists (select 1 from worker_heartbeats h where h.worker_id = j.locked_by and h.seen_at >= ${window})
       group by j.locked_by
-      order by j.locked_by`);
+      order by j.locked_by`,
+    );
     if (dead.length > 0) {
-      await rows(tx, sql`select graphile_worker.force_unlock_workers(${textArray(dead.map((d) => d.worker_id))}::text[])`);
+      await rows(
+        tx,
+        sql`select graphile_worker.force_unlock_workers(${textArray(dead.map((d) => d.worker_id))}::text[])`,
+      );
     }
     await rows(tx, sql`delete from worker_heartbeats where seen_at < ${window}`);
     return dead.map((d) => ({ workerId: d.worker_id, jobs: d.jobs }));

@@ -42,15 +42,21 @@ export function classifyJob(projectId: SQL, threadIds: SQL): SQL {
  * one more.
  */
 export async function kickSweep(db: DbOrTx, delayMs = 0): Promise<void> {
-  await rows(db, sql`select graphile_worker.add_job(${SWEEP_TASK}, '{}'::json,
+  await rows(
+    db,
+    sql`select graphile_worker.add_job(${SWEEP_TASK}, '{}'::json,
     run_at := now() + make_interval(secs => ${delayMs / 1000}::float8), job_key := 'classification_sweep_kick',
-    job_key_mode := 'preserve_run_at')`);
+    job_key_mode := 'preserve_run_at')`,
+  );
 }
 
 /** A sweep at `at` (replacing the one this key scheduled before): when the next backfill batch expires. */
 export async function sweepAt(db: DbOrTx, at: string): Promise<void> {
-  await rows(db, sql`select graphile_worker.add_job(${SWEEP_TASK}, '{}'::json,
-    run_at := ${at}::timestamptz, job_key := 'classification_sweep_expiry', job_key_mode := 'replace')`);
+  await rows(
+    db,
+    sql`select graphile_worker.add_job(${SWEEP_TASK}, '{}'::json,
+    run_at := ${at}::timestamptz, job_key := 'classification_sweep_expiry', job_key_mode := 'replace')`,
+  );
 }
 
 export const PURGE_PROJECT_TASK = 'projects__purge';
@@ -67,6 +73,13 @@ export function purgeProjectSpec(projectId: SQL, after: SQL = sql`null`): SQL {
 }
 
 /** The purge's next step, queued behind whatever else waits in the background lane. */
-export async function addPurgeStep(db: DbOrTx, projectId: string, after: { at: string; id: string } | null): Promise<void> {
-  await rows(db, sql`select graphile_worker.add_jobs(array[${purgeProjectSpec(sql`${projectId}::uuid`, after ? sql`${JSON.stringify(after)}::json` : sql`null`)}])`);
+export async function addPurgeStep(
+  db: DbOrTx,
+  projectId: string,
+  after: { at: string; id: string } | null,
+): Promise<void> {
+  await rows(
+    db,
+    sql`select graphile_worker.add_jobs(array[${purgeProjectSpec(sql`${projectId}::uuid`, after ? sql`${JSON.stringify(after)}::json` : sql`null`)}])`,
+  );
 }

@@ -13,11 +13,17 @@ export const afterPosition = (createdAt: AnyColumn, id: AnyColumn, pos?: Positio
   pos ? sql`(${createdAt}, ${id}) > (${pos.at}::timestamptz, ${pos.id}::uuid)` : undefined;
 
 /** A page from the `limit + 1` rows read: the extra one only says that there is more. */
-export function toPage<T extends { id: string; cursorAt: string }>(found: T[], limit: number | undefined): Page<Omit<T, 'cursorAt'>> {
+export function toPage<T extends { id: string; cursorAt: string }>(
+  found: T[],
+  limit: number | undefined,
+): Page<Omit<T, 'cursorAt'>> {
   const more = limit !== undefined && found.length > limit;
   const kept = more ? found.slice(0, limit) : found;
   const last = kept.at(-1);
-  return { rows: kept.map(({ cursorAt: _, ...row }) => row), next: more && last ? { at: last.cursorAt, id: last.id } : null };
+  return {
+    rows: kept.map(({ cursorAt: _, ...row }) => row),
+    next: more && last ? { at: last.cursorAt, id: last.id } : null,
+  };
 }
 
 /** An ILIKE pattern matching `q` anywhere, with `%`, `_` and `\` taken literally. */

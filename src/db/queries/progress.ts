@@ -9,11 +9,14 @@ const parked = sql`${threads.classificationDueAt} = 'infinity'`;
 /** Threads in all, still unlabelled, and parked (their project has no category); for one project or all. */
 export async function classificationProgress(db: DbOrTx, p: { projectId?: string } = {}): Promise<Progress> {
   const project = p.projectId ? eq(threads.projectId, p.projectId) : undefined;
-  const [row] = await rows<Progress>(db, sql`
+  const [row] = await rows<Progress>(
+    db,
+    sql`
     select (select count(*)::int from ${threads} where ${project ?? sql`true`}) as total,
            (select count(*)::int from ${threads} where ${and(isNull(threads.categoryId), project)}) as unlabelled,
-           (select count(*)::int from ${threads} where ${and(isNull(threads.categoryId), parked, project)}) as parked`);
-  return row!;
+           (select count(*)::int from ${threads} where ${and(isNull(threads.categoryId), parked, project)}) as parked`,
+  );
+  return row;
 }
 
 /** Unlabelled threads per project, largest backlog first. */
@@ -30,7 +33,12 @@ export async function backlogByProject(db: DbOrTx) {
     .as('b');
   return run(
     db
-      .select({ projectId: projects.id, projectName: projects.projectName, unlabelled: backlog.unlabelled, parked: backlog.parked })
+      .select({
+        projectId: projects.id,
+        projectName: projects.projectName,
+        unlabelled: backlog.unlabelled,
+        parked: backlog.parked,
+      })
       .from(backlog)
       .innerJoin(projects, and(eq(projects.id, backlog.projectId), isNull(projects.deletedAt)))
       .orderBy(desc(backlog.unlabelled), projects.id),
@@ -44,12 +52,14 @@ export async function backlogSummary(db: DbOrTx) {
       .select({
         waiting: sql<number>`(count(*) filter (where not ${parked}))::int`,
         parked: sql<number>`(count(*) filter (where ${parked}))::int`,
-        oldestSeconds: sql<number | null>`extract(epoch from now() - min(${threads.createdAt}) filter (where not ${parked}))::float8`,
+        oldestSeconds: sql<
+          number | null
+        >`extract(epoch from now() - min(${threads.createdAt}) filter (where not ${parked}))::float8`,
       })
       .from(threads)
       .where(isNull(threads.categoryId)),
   );
-  return row!;
+  return row;
 }
 
 /**

@@ -12,9 +12,14 @@ const live = isNull(projects.deletedAt);
 export async function createProject(db: DbOrTx, p: { teamId: string; projectName: string; productName: string }) {
   // Inside a caller's transaction this nests as a savepoint.
   return db.transaction(async (tx) => {
-    const [project] = await run(tx.insert(projects).values({ teamId: p.teamId, projectName: p.projectName, productName: p.productName }).returning());
-    await run(tx.insert(categories).values(DEFAULT_CATEGORIES.map((c) => ({ ...c, projectId: project!.id }))));
-    return project!;
+    const [project] = await run(
+      tx
+        .insert(projects)
+        .values({ teamId: p.teamId, projectName: p.projectName, productName: p.productName })
+        .returning(),
+    );
+    await run(tx.insert(categories).values(DEFAULT_CATEGORIES.map((c) => ({ ...c, projectId: project.id }))));
+    return project;
   });
 }
 
@@ -24,13 +29,24 @@ export async function createProjectInTeam(db: DbOrTx, p: { teamId: string; proje
 }
 
 export async function getProject(db: DbOrTx, p: { projectId: string }) {
-  const [project] = await run(db.select().from(projects).where(and(eq(projects.id, p.projectId), live)));
+  const [project] = await run(
+    db
+      .select()
+      .from(projects)
+      .where(and(eq(projects.id, p.projectId), live)),
+  );
   return project ?? null;
 }
 
 /** Locks a live project against a concurrent delete until the transaction ends; false if there is none. */
 export async function lockLiveProject(tx: DbOrTx, projectId: string): Promise<boolean> {
-  const [project] = await run(tx.select({ id: projects.id }).from(projects).where(and(eq(projects.id, projectId), live)).for('share'));
+  const [project] = await run(
+    tx
+      .select({ id: projects.id })
+      .from(projects)
+      .where(and(eq(projects.id, projectId), live))
+      .for('share'),
+  );
   return project !== undefined;
 }
 
@@ -47,7 +63,9 @@ export async function listProjects(db: DbOrTx, p: { teamId?: string; q?: string 
       and(
         live,
         p.teamId !== undefined ? eq(projects.teamId, p.teamId) : undefined,
-        p.q ? or(ilike(projects.projectName, containing(p.q)), ilike(projects.productName, containing(p.q))) : undefined,
+        p.q
+          ? or(ilike(projects.projectName, containing(p.q)), ilike(projects.productName, containing(p.q)))
+          : undefined,
         afterPosition(projects.createdAt, projects.id, p.after),
       ),
     )
@@ -63,7 +81,13 @@ export async function updateProject(db: DbOrTx, p: { projectId: string; projectN
     ...(p.productName !== undefined && { productName: p.productName }),
   };
   if (Object.keys(changes).length === 0) return getProject(db, p);
-  const [project] = await run(db.update(projects).set(changes).where(and(eq(projects.id, p.projectId), live)).returning());
+  const [project] = await run(
+    db
+      .update(projects)
+      .set(changes)
+      .where(and(eq(projects.id, p.projectId), live))
+      .returning(),
+  );
   return project ?? null;
 }
 

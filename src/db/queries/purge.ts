@@ -15,7 +15,9 @@ import { purgeProjectSpec } from './jobs.js';
  */
 export async function retireProjects(tx: DbOrTx, p: { projectId: string } | { teamId: string }): Promise<string[]> {
   const which: SQL = 'projectId' in p ? sql`id = ${p.projectId}` : sql`team_id = ${p.teamId}`;
-  const retired = await rows<{ id: string }>(tx, sql`
+  const retired = await rows<{ id: string }>(
+    tx,
+    sql`
     with gone as (
       update projects set deleted_at = now() where ${which} and deleted_at is null returning id
     ),
@@ -25,13 +27,17 @@ export async function retireProjects(tx: DbOrTx, p: { projectId: string } | { te
       select count(*) from graphile_worker.add_jobs(array(select ${purgeProjectSpec(sql`gone.id`)} from gone))
       where exists (select 1 from gone)
     )
-    select id from gone, jobs`);
+    select id from gone, jobs`,
+  );
   return retired.map((r) => r.id);
 }
 
 /** Where a project stands for its purge: `deleted` (to purge), `live` (never purge it) or `gone` (purged). */
 export async function purgeStatus(db: DbOrTx, projectId: string): Promise<'deleted' | 'live' | 'gone'> {
-  const [row] = await rows<{ deleted: boolean }>(db, sql`select deleted_at is not null as deleted from projects where id = ${projectId}`);
+  const [row] = await rows<{ deleted: boolean }>(
+    db,
+    sql`select deleted_at is not null as deleted from projects where id = ${projectId}`,
+  );
   return !row ? 'gone' : row.deleted ? 'deleted' : 'live';
 }
 
@@ -42,12 +48,23 @@ export type PurgedThreads = { threads: number; questionAnswers: number; feedback
  * newest first from `after` (where the previous batch stopped, along the project's created_at index), so no
  * batch re-reads the index entries earlier batches left dead. `last` is where this one stopped.
  */
-export async function purgeThreadBatch(db: DbOrTx, p: { projectId: string; limit: number; after?: Position | null }): Promise<PurgedThreads> {
+export async function purgeThreadBatch(
+  db: DbOrTx,
+  p: { projectId: string; limit: number; after?: Position | null },
+): Promise<PurgedThreads> {
   const after = p.after ? sql`and (created_at, id) < (${p.after.at}::timestamptz, ${p.after.id}::uuid)` : sql``;
   // One snapshot for the three deletes: the foreign keys' cascades, fired at the end, find nothing left to do.
   // The rows are named by id arrays (`= any(...)`), never joined: whatever the plan cache makes of the
   // project's share of a table, each delete is index probes on primary or foreign keys, not a scan.
-  const [r] = await rows<{ threads: number; question_answers: number; feedback: number; last_at: string | null; last_id: string | null }>(db, sql`
+  const [r] = await rows<{
+    threads: number;
+    question_answers: number;
+    feedback: number;
+    last_at: string | null;
+    last_id: string | null;
+  }>(
+    db,
+    sql`
     with picked as (
       select id, created_at from threads where project_id = ${p.projectId} ${after}
       order by created_at desc, id desc limit ${p.limit}
@@ -60,12 +77,13 @@ export async function purgeThreadBatch(db: DbOrTx, p: { projectId: string; limit
     th as (delete from threads where id = any(array(select id from picked)) and project_id = ${p.projectId} returning 1),
     last as (select created_at::text as at, id::text as id from picked order by created_at, id limit 1)
     select (select count(*)::int from th) as threads, (select count(*)::int from qa) as question_answers,
-      (select count(*)::int from fb) as feedback, (select at from last) as last_at, (select id from last) as last_id`);
+      (select count(*)::int from fb) as feedback, (select at from last) as last_at, (select id from last) as last_id`,
+  );
   return {
-    threads: r!.threads,
-    questionAnswers: r!.question_answers,
-    feedback: r!.feedback,
-    last: r!.last_at && r!.last_id ? { at: r!.last_at, id: r!.last_id } : null,
+    threads: r.threads,
+    questionAnswers: r.question_answers,
+    feedback: r.feedback,
+    last: r.last_at && r.last_id ? { at: r.last_at, id: r.last_id } : null,
   };
 }
 
@@ -92,7 +110,10 @@ const FOREIGN_KEY_VIOLATION = '23503';
  * still referred to by another (categories, by a thread that arrived late) is left for after the others.
  * Returns the rows deleted per table.
  */
-export async function purgeProjectRows(db: Db, p: { projectId: string; limit: number }): Promise<Record<string, number>> {
+export async function purgeProjectRows(
+  db: Db,
+  p: { projectId: string; limit: number },
+): Promise<Record<string, number>> {
   const deleted: Record<string, number> = {};
   let pending = await rows<Target>(db, TARGETS);
   while (pending.length > 0) {
@@ -102,14 +123,17 @@ export async function purgeProjectRows(db: Db, p: { projectId: string; limit: nu
       try {
         let n: number;
         do {
-          const [r] = await rows<{ n: number }>(db, sql`
+          const [r] = await rows<{ n: number }>(
+            db,
+            sql`
             with d as (
               delete from ${table} where ctid = any(array(
                 select ctid from ${table} where ${sql.identifier(t.column)} = ${p.projectId}::uuid limit ${p.limit}))
               returning 1
             )
-            select count(*)::int as n from d`);
-          n = r!.n;
+            select count(*)::int as n from d`,
+          );
+          n = r.n;
           if (n > 0) deleted[t.table] = (deleted[t.table] ?? 0) + n;
         } while (n === p.limit);
       } catch (err) {
@@ -118,7 +142,9 @@ export async function purgeProjectRows(db: Db, p: { projectId: string; limit: nu
       }
     }
     if (blocked.length === pending.length) {
-      throw new Error(`purge of project ${p.projectId}: rows of ${blocked.map((t) => t.table).join(', ')} are still referred to`);
+      throw new Error(
+        `purge of project ${p.projectId}: rows of ${blocked.map((t) => t.table).join(', ')} are still referred to`,
+      );
     }
     pending = blocked;
   }
@@ -130,16 +156,25 @@ export async function purgeProjectRows(db: Db, p: { projectId: string; limit: nu
  * team's row if the team was deleted and this was its last project. The team row is locked first, as a
  * team's delete does, so two purges of one team's last projects cannot both miss the team.
  */
-export async function removeProjectRow(db: Db, p: { projectId: string }): Promise<{ removed: boolean; teamRemoved: boolean }> {
+export async function removeProjectRow(
+  db: Db,
+  p: { projectId: string },
+): Promise<{ removed: boolean; teamRemoved: boolean }> {
   return db.transaction(async (tx) => {
-    const [project] = await rows<{ team_id: string }>(tx, sql`select team_id from projects where id = ${p.projectId} and deleted_at is not null`);
+    const [project] = await rows<{ team_id: string }>(
+      tx,
+      sql`select team_id from projects where id = ${p.projectId} and deleted_at is not null`,
+    );
     if (!project) return { removed: false, teamRemoved: false };
     await rows(tx, sql`select id from teams where id = ${project.team_id} for update`);
     await rows(tx, sql`delete from projects where id = ${p.projectId}`);
-    const team = await rows(tx, sql`
+    const team = await rows(
+      tx,
+      sql`
       delete from teams where id = ${project.team_id} and deleted_at is not null
         and not exists (select 1 from projects where team_id = ${project.team_id})
-      returning id`);
+      returning id`,
+    );
     return { removed: true, teamRemoved: team.length > 0 };
   });
 }

@@ -4,7 +4,14 @@ import { SWEEP_LOCK } from '../locks.js';
 import { pgCode } from '../pg-errors.js';
 import { BATCH_TASK, BACKFILL_PRIORITY, CLASSIFY_MAX_ATTEMPTS } from './jobs.js';
 
-export type RelabelRun = { id: string; status: 'running' | 'done' | 'cancelled'; total: number; done: number; started_at: string; finished_at: string | null };
+export type RelabelRun = {
+  id: string;
+  status: 'running' | 'done' | 'cancelled';
+  total: number;
+  done: number;
+  started_at: string;
+  finished_at: string | null;
+};
 
 // The threads still due in run r: labelled by the classifier before it started (threads_classifier_labelled_idx).
 const stillDue = sql`from threads t where t.project_id = r.project_id and t.category_source = 'classifier' and t.categorized_at < r.started_at`;
@@ -17,14 +24,17 @@ const runColumns = sql`r.id, r.status, r.total, coalesce(r.done, ${progress}) as
 /** Starts a run over every thread the classifier has labelled; null if one is already running. */
 export async function startRelabel(db: Db, p: { projectId: string }): Promise<RelabelRun | null> {
   try {
-    const [run] = await rows<RelabelRun>(db, sql`
+    const [run] = await rows<RelabelRun>(
+      db,
+      sql`
       with r as (
         insert into relabel_runs (project_id, total)
         select ${p.projectId}, count(*)::int from threads where project_id = ${p.projectId} and category_source = 'classifier'
         returning *
       )
-      select r.id, r.status, r.total, 0 as done, r.started_at::text, r.finished_at::text from r`);
-    return run!;
+      select r.id, r.status, r.total, 0 as done, r.started_at::text, r.finished_at::text from r`,
+    );
+    return run;
   } catch (err) {
     if (pgCode(err) === '23505') return null;
     throw err;
@@ -33,25 +43,34 @@ export async function startRelabel(db: Db, p: { projectId: string }): Promise<Re
 
 /** The project's latest run, or null if it never ran one. */
 export async function latestRelabel(db: DbOrTx, p: { projectId: string }): Promise<RelabelRun | null> {
-  const [run] = await rows<RelabelRun>(db, sql`
-    select ${runColumns} from relabel_runs r where r.project_id = ${p.projectId} order by r.started_at desc, r.id desc limit 1`);
+  const [run] = await rows<RelabelRun>(
+    db,
+    sql`
+    select ${runColumns} from relabel_runs r where r.project_id = ${p.projectId} order by r.started_at desc, r.id desc limit 1`,
+  );
   return run ?? null;
 }
 
 /** Cancels the running run, recording its progress; null if none is running. Its batches in flight write nothing more. */
 export async function cancelRelabel(db: Db, p: { projectId: string }): Promise<RelabelRun | null> {
-  const [run] = await rows<RelabelRun>(db, sql`
+  const [run] = await rows<RelabelRun>(
+    db,
+    sql`
     update relabel_runs r set status = 'cancelled', finished_at = now(), done = ${progress}
     where r.project_id = ${p.projectId} and r.status = 'running'
-    returning ${runColumns}`);
+    returning ${runColumns}`,
+  );
   return run ?? null;
 }
 
 /** Marks done the running runs with nothing left due (after their last batch, and from the sweep). */
 export async function finishRelabelRuns(db: DbOrTx): Promise<void> {
-  await rows(db, sql`
+  await rows(
+    db,
+    sql`
     update relabel_runs r set status = 'done', finished_at = now(), done = r.total
-    where r.status = 'running' and not exists (select 1 ${stillDue})`);
+    where r.status = 'running' and not exists (select 1 ${stillDue})`,
+  );
 }
 
 /**
@@ -59,12 +78,17 @@ export async function finishRelabelRuns(db: DbOrTx): Promise<void> {
  * threads of running runs, in no batch in flight, become batches of `batchSize` with their jobs, in one
  * statement under the sweep's lock. Returns how many threads it claimed.
  */
-export async function claimRelabelThreads(db: Db, p: { limit: number; batchSize: number; timeoutSeconds: number }): Promise<number> {
+export async function claimRelabelThreads(
+  db: Db,
+  p: { limit: number; batchSize: number; timeoutSeconds: number },
+): Promise<number> {
   if (p.limit <= 0) return 0;
   return db.transaction(async (tx) => {
     const [lock] = await rows<{ ok: boolean }>(tx, sql`select pg_try_advisory_xact_lock(${SWEEP_LOCK}) as ok`);
-    if (!lock!.ok) return 0;
-    const [result] = await rows<{ claimed: number }>(tx, sql`
+    if (!lock.ok) return 0;
+    const [result] = await rows<{ claimed: number }>(
+      tx,
+      sql`
       with picked as (
         select r.id as run_id, t.project_id, t.id
         from relabel_runs r
@@ -90,19 +114,26 @@ export async function claimRelabelThreads(db: Db, p: { limit: number; batchSize:
           select (${BATCH_TASK}, json_build_object('batch_id', id), null, null, ${CLASSIFY_MAX_ATTEMPTS}, null, ${BACKFILL_PRIORITY}, null)::graphile_worker.job_spec
           from batches))
       )
-      select (select coalesce(sum(size), 0)::int from batches) as claimed from jobs`);
-    return result!.claimed;
+      select (select coalesce(sum(size), 0)::int from batches) as claimed from jobs`,
+    );
+    return result.claimed;
   });
 }
 
 /** How many threads the classifier has labelled in the project, and a random sample of `n` of them with their label. */
 export async function relabelSample(db: Db, p: { projectId: string; n: number }) {
-  const [count] = await rows<{ n: number }>(db, sql`
-    select count(*)::int as n from threads where project_id = ${p.projectId} and category_source = 'classifier'`);
-  const sample = await rows<{ id: string; first_question: string; category_id: string; category_name: string }>(db, sql`
+  const [count] = await rows<{ n: number }>(
+    db,
+    sql`
+    select count(*)::int as n from threads where project_id = ${p.projectId} and category_source = 'classifier'`,
+  );
+  const sample = await rows<{ id: string; first_question: string; category_id: string; category_name: string }>(
+    db,
+    sql`
     select t.id, t.first_question, c.id as category_id, c.name as category_name
     from threads t join categories c on c.id = t.category_id and c.project_id = t.project_id
     where t.project_id = ${p.projectId} and t.category_source = 'classifier'
-    order by random() limit ${p.n}`);
-  return { labelled: count!.n, sample };
+    order by random() limit ${p.n}`,
+  );
+  return { labelled: count.n, sample };
 }

@@ -28,7 +28,9 @@ const duePeriodsTable = (periods: DuePeriod[]) =>
  */
 export async function queueDueReports(db: DbOrTx, p: { periods: DuePeriod[] }): Promise<number> {
   if (p.periods.length === 0) return 0;
-  const created = await rows<{ id: string }>(db, sql`
+  const created = await rows<{ id: string }>(
+    db,
+    sql`
     with created as (
       insert into sent_reports (user_id, digest_interval, period_start, period_end)
       select u.id, due.digest_interval, due.period_start, due.period_end
@@ -36,7 +38,8 @@ export async function queueDueReports(db: DbOrTx, p: { periods: DuePeriod[] }): 
       on conflict (user_id, period_start, digest_interval) do nothing
       returning id
     )
-    select created.id, (${sendJob(sql`created.id`)}).id as job from created`);
+    select created.id, (${sendJob(sql`created.id`)}).id as job from created`,
+  );
   return created.length;
 }
 
@@ -46,14 +49,17 @@ export async function queueDueReports(db: DbOrTx, p: { periods: DuePeriod[] }): 
  */
 export async function requeuePendingReports(db: DbOrTx, p: { periods: DuePeriod[] }): Promise<number> {
   if (p.periods.length === 0) return 0;
-  const requeued = await rows<{ id: string }>(db, sql`
+  const requeued = await rows<{ id: string }>(
+    db,
+    sql`
     select r.id, (${sendJob(sql`r.id`)}).id as job
     from sent_reports r
     join ${duePeriodsTable(p.periods)}
       on r.period_end = due.period_end and r.digest_interval = due.digest_interval and r.period_start = due.period_start
     where r.sent_at is null
       and not exists (select 1 from graphile_worker.jobs j
-                      where j.key = ${`${SEND_REPORT_TASK}:`} || r.id and j.locked_at is not null)`);
+                      where j.key = ${`${SEND_REPORT_TASK}:`} || r.id and j.locked_at is not null)`,
+  );
   return requeued.length;
 }
 
@@ -66,14 +72,17 @@ export async function reportStatus(
   p: { periods: DuePeriod[] },
 ): Promise<{ sent: number; pending: number; failed: number }> {
   if (p.periods.length === 0) return { sent: 0, pending: 0, failed: 0 };
-  const [row] = await rows<{ sent: number; pending: number; failed: number }>(db, sql`
+  const [row] = await rows<{ sent: number; pending: number; failed: number }>(
+    db,
+    sql`
     select count(r.sent_at)::int as sent, (count(*) - count(r.sent_at))::int as pending,
       count(*) filter (where r.sent_at is null and (j.id is null or (j.last_error is not null and j.locked_at is null)))::int as failed
     from sent_reports r
     join ${duePeriodsTable(p.periods)}
       on r.period_end = due.period_end and r.digest_interval = due.digest_interval and r.period_start = due.period_start
-    left join graphile_worker.jobs j on j.key = ${`${SEND_REPORT_TASK}:`} || r.id`);
-  return row!;
+    left join graphile_worker.jobs j on j.key = ${`${SEND_REPORT_TASK}:`} || r.id`,
+  );
+  return row;
 }
 
 /** A report with its recipient and team, or null when it is gone (the user was deleted). */
@@ -115,12 +124,19 @@ export async function deletePendingReport(db: DbOrTx, p: { reportId: string }): 
  * same report waits here, then finds it sent: the lock, not a check before it, is what stops a duplicate.
  */
 export async function lockPendingReport(tx: Tx, p: { reportId: string }): Promise<boolean> {
-  const locked = await run(tx.select({ id: sentReports.id }).from(sentReports).where(pending(p.reportId)).for('update'));
+  const locked = await run(
+    tx.select({ id: sentReports.id }).from(sentReports).where(pending(p.reportId)).for('update'),
+  );
   return locked.length > 0;
 }
 
 export async function markReportSent(tx: Tx, p: { reportId: string; messageId: string }): Promise<void> {
-  await run(tx.update(sentReports).set({ sentAt: sql`now()`, messageId: p.messageId }).where(eq(sentReports.id, p.reportId)));
+  await run(
+    tx
+      .update(sentReports)
+      .set({ sentAt: sql`now()`, messageId: p.messageId })
+      .where(eq(sentReports.id, p.reportId)),
+  );
 }
 
 export async function teamProjects(db: DbOrTx, p: { teamId: string }) {
@@ -158,7 +174,9 @@ export async function projectUsage(
   p: { projectId: string; period: Period; previous: Period },
 ): Promise<ProjectUsage> {
   const [from, split, to] = [p.previous.start, p.period.start, p.period.end].map(dayStart);
-  const [row] = await rows<Record<string, number>>(db, sql`
+  const [row] = await rows<Record<string, number>>(
+    db,
+    sql`
     select q.*, t.* from
       (select count(*) filter (where created_at >= ${split}::timestamptz)::int as questions,
               count(*) filter (where created_at < ${split}::timestamptz)::int as previous_questions
@@ -171,8 +189,9 @@ export async function projectUsage(
               count(*) filter (where category_source = 'user' and created_at >= ${split}::timestamptz)::int as user_labels,
               count(*) filter (where category_source = 'user' and created_at < ${split}::timestamptz)::int as previous_user_labels
        from threads
-       where project_id = ${p.projectId} and created_at >= ${from}::timestamptz and created_at < ${to}::timestamptz) t`);
-  const counts = (name: string): Counts => ({ current: row![name]!, previous: row![`previous_${name}`]! });
+       where project_id = ${p.projectId} and created_at >= ${from}::timestamptz and created_at < ${to}::timestamptz) t`,
+  );
+  const counts = (name: string): Counts => ({ current: row[name], previous: row[`previous_${name}`] });
 
   const current = await categoryStats(db, { projectId: p.projectId, createdAfter: split, createdBefore: to });
   const before = await categoryStats(db, { projectId: p.projectId, createdAfter: from, createdBefore: split });
@@ -182,6 +201,9 @@ export async function projectUsage(
     threads: counts('threads'),
     labelled: counts('labelled'),
     userLabels: counts('user_labels'),
-    categories: current.map((c) => ({ name: c.name, counts: { current: c.count, previous: previousById.get(c.id) ?? 0 } })),
+    categories: current.map((c) => ({
+      name: c.name,
+      counts: { current: c.count, previous: previousById.get(c.id) ?? 0 },
+    })),
   };
 }

@@ -25,11 +25,31 @@ const TEMPLATES = [
   'How do I reset the cache of %s?',
 ];
 const SUBJECTS = [
-  'the CLI', 'the REST API', 'webhooks', 'the Docker image', 'the Python SDK', 'the TypeScript SDK', 'SSO',
-  'the plugin system', 'rate limiting', 'the search index', 'backups', 'the scheduler', 'the dashboard',
-  'audit logs', 'the Kubernetes operator', 'the GitHub integration', 'the config file', 'environment variables',
-  'the billing API', 'two-factor authentication', 'the import tool', 'the reporting module', 'TLS certificates',
-  'the worker queue', 'the cache layer',
+  'the CLI',
+  'the REST API',
+  'webhooks',
+  'the Docker image',
+  'the Python SDK',
+  'the TypeScript SDK',
+  'SSO',
+  'the plugin system',
+  'rate limiting',
+  'the search index',
+  'backups',
+  'the scheduler',
+  'the dashboard',
+  'audit logs',
+  'the Kubernetes operator',
+  'the GitHub integration',
+  'the config file',
+  'environment variables',
+  'the billing API',
+  'two-factor authentication',
+  'the import tool',
+  'the reporting module',
+  'TLS certificates',
+  'the worker queue',
+  'the cache layer',
 ];
 const FOLLOW_UPS = [
   'Thanks. And how do I check that it worked?',
@@ -47,14 +67,20 @@ const ANSWERS = [
   'Run `acme backup --out backup.tar` first, then install the new version and run `acme migrate`.',
 ];
 
-const textArray = (items: string[]) => sql`array[${sql.join(items.map((i) => sql`${i}`), sql`, `)}]::text[]`;
+const textArray = (items: string[]) =>
+  sql`array[${sql.join(
+    items.map((i) => sql`${i}`),
+    sql`, `,
+  )}]::text[]`;
 
 /**
  * Inserts `count` historical threads (1 to 3 question-answers each, created over the past year) in one
  * statement, generated inside PostgreSQL. Adds no jobs: this is data as it was before categorisation.
  */
 export async function seedThreads(db: DbOrTx, p: { projectId: string; count: number }): Promise<void> {
-  await rows(db, sql`
+  await rows(
+    db,
+    sql`
     with words as (
       select ${textArray(TEMPLATES)} as tpl, ${textArray(SUBJECTS)} as subj,
              ${textArray(FOLLOW_UPS)} as fup, ${textArray(ANSWERS)} as ans
@@ -76,7 +102,8 @@ export async function seedThreads(db: DbOrTx, p: { projectId: string; count: num
            case when pos = 1 then t.first_question else fup[1 + floor(random() * cardinality(fup))::int] end,
            ans[1 + floor(random() * cardinality(ans))::int],
            t.created_at + (pos - 1) * interval '2 minutes'
-    from new_threads t cross join lateral generate_series(1, t.total_questions) pos, words`);
+    from new_threads t cross join lateral generate_series(1, t.total_questions) pos, words`,
+  );
 }
 
 const CHUNK = 50_000;

@@ -9,11 +9,16 @@ const live = isNull(teams.deletedAt);
 
 export async function createTeam(db: DbOrTx, p: { name: string }) {
   const [team] = await run(db.insert(teams).values({ name: p.name }).returning());
-  return team!;
+  return team;
 }
 
 export async function getTeam(db: DbOrTx, p: { teamId: string }) {
-  const [team] = await run(db.select().from(teams).where(and(eq(teams.id, p.teamId), live)));
+  const [team] = await run(
+    db
+      .select()
+      .from(teams)
+      .where(and(eq(teams.id, p.teamId), live)),
+  );
   return team ?? null;
 }
 
@@ -22,14 +27,26 @@ export async function listTeams(db: DbOrTx, p: { q?: string } & PageParams = {})
   const query = db
     .select({ ...getTableColumns(teams), cursorAt: cursorAt(teams.createdAt) })
     .from(teams)
-    .where(and(live, p.q ? ilike(teams.name, containing(p.q)) : undefined, afterPosition(teams.createdAt, teams.id, p.after)))
+    .where(
+      and(
+        live,
+        p.q ? ilike(teams.name, containing(p.q)) : undefined,
+        afterPosition(teams.createdAt, teams.id, p.after),
+      ),
+    )
     .orderBy(asc(teams.createdAt), asc(teams.id))
     .$dynamic();
   return toPage(await run(p.limit === undefined ? query : query.limit(p.limit + 1)), p.limit);
 }
 
 export async function renameTeam(db: DbOrTx, p: { teamId: string; name: string }) {
-  const [team] = await run(db.update(teams).set({ name: p.name }).where(and(eq(teams.id, p.teamId), live)).returning());
+  const [team] = await run(
+    db
+      .update(teams)
+      .set({ name: p.name })
+      .where(and(eq(teams.id, p.teamId), live))
+      .returning(),
+  );
   return team ?? null;
 }
 
@@ -42,28 +59,48 @@ export async function renameTeam(db: DbOrTx, p: { teamId: string; name: string }
  */
 export async function deleteTeam(db: Db, p: { teamId: string; cascade: boolean }) {
   return db.transaction(async (tx) => {
-    const [team] = await run(tx.select({ id: teams.id }).from(teams).where(and(eq(teams.id, p.teamId), live)).for('update'));
+    const [team] = await run(
+      tx
+        .select({ id: teams.id })
+        .from(teams)
+        .where(and(eq(teams.id, p.teamId), live))
+        .for('update'),
+    );
     if (!team) return null;
-    const [counted] = await run(tx.select({ n: count() }).from(projects).where(and(eq(projects.teamId, p.teamId), isNull(projects.deletedAt))));
-    if (counted!.n > 0 && !p.cascade) return { deleted: false as const, projects: counted!.n };
+    const [counted] = await run(
+      tx
+        .select({ n: count() })
+        .from(projects)
+        .where(and(eq(projects.teamId, p.teamId), isNull(projects.deletedAt))),
+    );
+    if (counted.n > 0 && !p.cascade) return { deleted: false as const, projects: counted.n };
     const retired = await retireProjects(tx, { teamId: p.teamId });
     await run(tx.delete(users).where(eq(users.teamId, p.teamId)));
-    await rows(tx, sql`
+    await rows(
+      tx,
+      sql`
       with purging as (select 1 from projects where team_id = ${p.teamId} limit 1),
       soft as (update teams set deleted_at = now() where id = ${p.teamId} and exists (select 1 from purging)),
       hard as (delete from teams where id = ${p.teamId} and not exists (select 1 from purging))
-      select 1`);
+      select 1`,
+    );
     return { deleted: true as const, projects: retired.length };
   });
 }
 
 /** Locks a live team against a concurrent delete until the transaction ends; false if there is none. */
 export async function lockLiveTeam(tx: DbOrTx, teamId: string): Promise<boolean> {
-  const [team] = await run(tx.select({ id: teams.id }).from(teams).where(and(eq(teams.id, teamId), live)).for('share'));
+  const [team] = await run(
+    tx
+      .select({ id: teams.id })
+      .from(teams)
+      .where(and(eq(teams.id, teamId), live))
+      .for('share'),
+  );
   return team !== undefined;
 }
 
 export async function countTeams(db: DbOrTx): Promise<number> {
   const [row] = await run(db.select({ n: count() }).from(teams));
-  return row!.n;
+  return row.n;
 }

@@ -86,9 +86,17 @@ const listStatement = (f: Filters) => {
           f.createdBefore ? lt(threads.createdAt, sql`${v('createdBefore')}::timestamptz`) : undefined,
           sync ? gte(threads.updatedAt, sql`${v('updatedSince')}::timestamptz`) : undefined,
           sync ? lt(threads.updatedAt, sql`${v('horizon')}::timestamptz`) : undefined,
-          guided ? unlabelledHours(f) : f.categoryId === null ? isNull(threads.categoryId) : f.categoryId ? eq(threads.categoryId, v('categoryId')) : undefined,
+          guided
+            ? unlabelledHours(f)
+            : f.categoryId === null
+              ? isNull(threads.categoryId)
+              : f.categoryId
+                ? eq(threads.categoryId, v('categoryId'))
+                : undefined,
           f.categorySource ? eq(threads.categorySource, v('categorySource')) : undefined,
-          f.cursor ? sql`(${at}, ${threads.id}) ${sql.raw(sync ? '>' : '<')} (${v('cursorAt')}::timestamptz, ${v('cursorId')}::uuid)` : undefined,
+          f.cursor
+            ? sql`(${at}, ${threads.id}) ${sql.raw(sync ? '>' : '<')} (${v('cursorAt')}::timestamptz, ${v('cursorId')}::uuid)`
+            : undefined,
         ),
       )
       // With a category filter, ordering by the category too (a no-op: it is one value) is what lets the
@@ -100,7 +108,11 @@ const listStatement = (f: Filters) => {
           ? [asc(threads.updatedAt), asc(threads.id)]
           : guided
             ? [desc(hourOf), desc(threads.createdAt), desc(threads.id)]
-            : [...(f.categoryId !== undefined ? [asc(threads.categoryId)] : []), desc(threads.createdAt), desc(threads.id)]),
+            : [
+                ...(f.categoryId !== undefined ? [asc(threads.categoryId)] : []),
+                desc(threads.createdAt),
+                desc(threads.id),
+              ]),
       )
       .limit(v('limit')),
   );
@@ -116,10 +128,13 @@ const listStatements = new Map<string, ReturnType<typeof listStatement>>();
  * by the time the page's snapshot is taken. (It sees the sessions of our own database role: every writer.)
  */
 async function syncHorizon(db: Db): Promise<string> {
-  const [row] = await rows<{ at: string }>(db, sql`
+  const [row] = await rows<{ at: string }>(
+    db,
+    sql`
     select coalesce(min(xact_start), now())::text as at from pg_stat_activity
-    where datname = current_database() and pid <> pg_backend_pid() and xact_start is not null and backend_type = 'client backend'`);
-  return row!.at;
+    where datname = current_database() and pid <> pg_backend_pid() and xact_start is not null and backend_type = 'client backend'`,
+  );
+  return row.at;
 }
 
 /**
@@ -127,7 +142,14 @@ async function syncHorizon(db: Db): Promise<string> {
  * updatedSince, oldest change first on (updated_at, id), up to the sync horizon.
  */
 export async function listThreads(db: Db, p: ListThreadsParams) {
-  const shape = [p.createdAfter, p.createdBefore, p.updatedSince, p.categoryId === null ? 'none' : p.categoryId, p.categorySource, p.cursor]
+  const shape = [
+    p.createdAfter,
+    p.createdBefore,
+    p.updatedSince,
+    p.categoryId === null ? 'none' : p.categoryId,
+    p.categorySource,
+    p.cursor,
+  ]
     .map((x) => (x === undefined ? '-' : x === 'none' ? 'n' : '+'))
     .join('');
   let list = listStatements.get(shape);

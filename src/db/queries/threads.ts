@@ -33,7 +33,12 @@ export interface NewThread {
 }
 
 /** A question-answer's usage columns as json_to_recordset reads them. */
-const usageJson = (u: Usage) => ({ model: u.model, prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, latency_ms: u.latencyMs });
+const usageJson = (u: Usage) => ({
+  model: u.model,
+  prompt_tokens: u.promptTokens,
+  completion_tokens: u.completionTokens,
+  latency_ms: u.latencyMs,
+});
 export interface CreatedThread {
   threadId: string;
   questionAnswerId: string;
@@ -44,12 +49,16 @@ export interface CreatedThread {
  * none (C4). Each job holds its thread for `classifyTimeoutSeconds`; with null (categorisation off) no job
  * is added and the threads are left for the sweep.
  */
-export async function createThreads(db: DbOrTx, items: NewThread[], classifyTimeoutSeconds: number | null): Promise<CreatedThread[]> {
+export async function createThreads(
+  db: DbOrTx,
+  items: NewThread[],
+  classifyTimeoutSeconds: number | null,
+): Promise<CreatedThread[]> {
   const created = items.map(() => ({ threadId: randomUUID(), questionAnswerId: randomUUID() }));
   const input = JSON.stringify(
     items.map((item, i) => ({
-      id: created[i]!.threadId,
-      qa_id: created[i]!.questionAnswerId,
+      id: created[i].threadId,
+      qa_id: created[i].questionAnswerId,
       project_id: item.projectId,
       question: item.question,
       answer: item.answer,
@@ -57,9 +66,13 @@ export async function createThreads(db: DbOrTx, items: NewThread[], classifyTime
     })),
   );
   const classify = classifyTimeoutSeconds !== null;
-  const due = classify ? sql`now() + make_interval(secs => ${classifyTimeoutSeconds}::int)` : sql`'-infinity'::timestamptz`;
+  const due = classify
+    ? sql`now() + make_interval(secs => ${classifyTimeoutSeconds}::int)`
+    : sql`'-infinity'::timestamptz`;
   // A CTE that only selects runs only if referenced: the final select counts `job` so every job is added.
-  await rows(db, sql`
+  await rows(
+    db,
+    sql`
     with input as (
       select * from json_to_recordset(${input}::json)
         as i(id uuid, qa_id uuid, project_id uuid, question text, answer text, model text, prompt_tokens int, completion_tokens int, latency_ms int)
@@ -72,14 +85,18 @@ export async function createThreads(db: DbOrTx, items: NewThread[], classifyTime
       insert into question_answers (id, thread_id, project_id, position, question, answer, model, prompt_tokens, completion_tokens, latency_ms)
       select qa_id, id, project_id, 1, question, answer, model, prompt_tokens, completion_tokens, latency_ms from input returning id
     )${classify ? sql`, job as (select ${newThreadJob(sql`t.project_id`, sql`t.id`)} from t)` : sql``}
-    select (select count(*) from qa) as written${classify ? sql`, (select count(*) from job) as jobs` : sql``}`);
+    select (select count(*) from qa) as written${classify ? sql`, (select count(*) from job) as jobs` : sql``}`,
+  );
   return created;
 }
 
 /** One new thread (createThreads of one). */
-export async function createThread(db: DbOrTx, p: NewThread & { classifyTimeoutSeconds: number | null }): Promise<CreatedThread> {
+export async function createThread(
+  db: DbOrTx,
+  p: NewThread & { classifyTimeoutSeconds: number | null },
+): Promise<CreatedThread> {
   const [created] = await createThreads(db, [p], p.classifyTimeoutSeconds);
-  return created!;
+  return created;
 }
 
 /**
@@ -91,10 +108,14 @@ export function threadWrites(db: Db, classifyTimeoutSeconds: number | null) {
   return new GroupWrites<NewThread, CreatedThread>(
     async (items) => {
       try {
-        return (await createThreads(db, items, classifyTimeoutSeconds)).map((value) => ({ status: 'fulfilled', value }) as const);
+        return (await createThreads(db, items, classifyTimeoutSeconds)).map(
+          (value) => ({ status: 'fulfilled', value }) as const,
+        );
       } catch (err) {
         if (items.length === 1 || databaseFault(err)) throw err;
-        return Promise.allSettled(items.map((item) => createThreads(db, [item], classifyTimeoutSeconds).then(([c]) => c!)));
+        return Promise.allSettled(
+          items.map((item) => createThreads(db, [item], classifyTimeoutSeconds).then(([c]) => c)),
+        );
       }
     },
     { concurrency: 2, maxItems: 100 },
@@ -105,7 +126,12 @@ const conversation = statement((db: Db) =>
   db
     .select({ question: questionAnswers.question, answer: questionAnswers.answer })
     .from(questionAnswers)
-    .where(and(eq(questionAnswers.threadId, sql.placeholder('threadId')), eq(questionAnswers.projectId, sql.placeholder('projectId'))))
+    .where(
+      and(
+        eq(questionAnswers.threadId, sql.placeholder('threadId')),
+        eq(questionAnswers.projectId, sql.placeholder('projectId')),
+      ),
+    )
     .orderBy(asc(questionAnswers.position)),
 );
 
@@ -120,7 +146,9 @@ export async function appendQuestionAnswer(
   db: DbOrTx,
   p: { projectId: string; threadId: string; question: string; answer: string; usage: Usage },
 ): Promise<string | null> {
-  const [row] = await rows<{ id: string }>(db, sql`
+  const [row] = await rows<{ id: string }>(
+    db,
+    sql`
     with t as (
       update threads set total_questions = total_questions + 1, updated_at = now()
       where id = ${p.threadId} and project_id = ${p.projectId}
@@ -129,14 +157,17 @@ export async function appendQuestionAnswer(
     insert into question_answers (thread_id, project_id, position, question, answer, model, prompt_tokens, completion_tokens, latency_ms)
     select t.id, ${p.projectId}, t.total_questions, ${p.question}, ${p.answer},
       ${p.usage.model}, ${p.usage.promptTokens}::int, ${p.usage.completionTokens}::int, ${p.usage.latencyMs}::int from t
-    returning id`);
+    returning id`,
+  );
   return row?.id ?? null;
 }
 
 const v = sql.placeholder;
 
 const thisProjects = and(eq(threads.id, v('threadId')), eq(threads.projectId, v('projectId')));
-const threadStatement = statement((db: Db) => db.select(threadColumns).from(threads).leftJoin(categories, withCategory).where(thisProjects));
+const threadStatement = statement((db: Db) =>
+  db.select(threadColumns).from(threads).leftJoin(categories, withCategory).where(thisProjects),
+);
 const questionAnswerColumns = {
   id: questionAnswers.id,
   question: questionAnswers.question,
@@ -162,7 +193,10 @@ const manyQuestionAnswersStatement = statement((db: Db) =>
   db
     .select({ ...questionAnswerColumns, threadId: questionAnswers.threadId })
     .from(sql`unnest(${v('threadIds')}::uuid[]) as page(id)`)
-    .innerJoin(questionAnswers, and(sql`${questionAnswers.threadId} = page.id`, eq(questionAnswers.projectId, v('projectId'))))
+    .innerJoin(
+      questionAnswers,
+      and(sql`${questionAnswers.threadId} = page.id`, eq(questionAnswers.projectId, v('projectId'))),
+    )
     .orderBy(asc(questionAnswers.threadId), asc(questionAnswers.position)),
 );
 
@@ -171,7 +205,9 @@ const manyQuestionAnswersStatement = statement((db: Db) =>
  * NDJSON export): two more statements a page, one for the question-answers, one for their reactions.
  */
 export async function withQuestionAnswers<T extends { id: string }>(db: Db, projectId: string, page: T[]) {
-  const answers = page.length ? await manyQuestionAnswersStatement(db, { projectId, threadIds: `{${page.map((t) => t.id).join(',')}}` }) : [];
+  const answers = page.length
+    ? await manyQuestionAnswersStatement(db, { projectId, threadIds: `{${page.map((t) => t.id).join(',')}}` })
+    : [];
   // Every reaction is counted in its answer's upvotes or downvotes: only answers with a count have any to read
   // (and a page without any reads none).
   const reacted = answers.filter((qa) => qa.upvotes + qa.downvotes > 0).map((qa) => qa.id);

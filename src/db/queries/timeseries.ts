@@ -12,7 +12,11 @@ const DEFAULT_PERIODS: Record<Interval, number> = { day: 30, week: 12, month: 12
 export const MAX_BUCKETS = 1000;
 const NIL = '00000000-0000-0000-0000-000000000000';
 
-export type Bucket = { start: string; total: number; categories: { id: string | null; name: string | null; count: number }[] };
+export type Bucket = {
+  start: string;
+  total: number;
+  categories: { id: string | null; name: string | null; count: number }[];
+};
 
 /**
  * Threads per calendar day, ISO week or month of a time zone, by created_at and the label they carry now:
@@ -31,7 +35,9 @@ export async function categoryTimeSeries(
   const before = p.createdBefore ? sql`${p.createdBefore}::timestamptz` : sql`now()`;
   // The buckets in the zone's wall time: the one holding the window's last instant, back to the one holding its first.
   const [span] = await inZone(() =>
-    rows<{ first: string; last: string; n: number; from: string; to: string }>(db, sql`
+    rows<{ first: string; last: string; n: number; from: string; to: string }>(
+      db,
+      sql`
       with b as (
         select date_trunc(${unit}, (${before} - interval '1 microsecond') at time zone ${p.timezone}) as last
       ), f as (
@@ -43,16 +49,20 @@ export async function categoryTimeSeries(
              else (last::date - first::date) / ${p.interval === 'week' ? 7 : 1} + 1 end as n,
         ${p.createdAfter ? sql`${p.createdAfter}::timestamptz` : sql`first at time zone ${p.timezone}`}::text as from,
         ${before}::text as to
-      from f`),
+      from f`,
+    ),
   );
-  if (span!.n > MAX_BUCKETS) throw badRequest(`${span!.n} buckets: at most ${MAX_BUCKETS} (narrow the window or widen the interval)`);
-  if (span!.n <= 0) return [];
+  if (span.n > MAX_BUCKETS)
+    throw badRequest(`${span.n} buckets: at most ${MAX_BUCKETS} (narrow the window or widen the interval)`);
+  if (span.n <= 0) return [];
   const counted = await inZone(() =>
-    rows<{ local: string; offset_s: number; id: string | null; name: string | null; count: number }>(db, sql`
+    rows<{ local: string; offset_s: number; id: string | null; name: string | null; count: number }>(
+      db,
+      sql`
       with buckets as (
-        select b as local, greatest(b at time zone ${p.timezone}, ${span!.from}::timestamptz) as lo,
-          least((b + ${step}) at time zone ${p.timezone}, ${span!.to}::timestamptz) as hi
-        from generate_series(${span!.first}::timestamp, ${span!.last}::timestamp, ${step}) b
+        select b as local, greatest(b at time zone ${p.timezone}, ${span.from}::timestamptz) as lo,
+          least((b + ${step}) at time zone ${p.timezone}, ${span.to}::timestamptz) as hi
+        from generate_series(${span.first}::timestamp, ${span.last}::timestamp, ${step}) b
       ),
       -- Each bucket's whole UTC hours [r0, r1) come from the rollup; what is left at its ends (less than an
       -- hour: the window's bounds, a zone whose offset is not whole hours) is counted from threads.
@@ -98,7 +108,8 @@ export async function categoryTimeSeries(
       from buckets b cross join labels l
       -- Unlabelled as the nil uuid on both sides: an equality the planner can hash (IS NOT DISTINCT FROM it cannot).
       left join counted c on c.local = b.local and coalesce(c.category_id, ${NIL}::uuid) = coalesce(l.id, ${NIL}::uuid)
-      order by b.local, l.created_at nulls last, l.name, l.id`),
+      order by b.local, l.created_at nulls last, l.name, l.id`,
+    ),
   );
   const buckets: Bucket[] = [];
   for (const r of counted) {
@@ -118,7 +129,12 @@ export async function categoryTimeSeries(
  */
 export async function compactThreadCounts(db: Db, limit: number): Promise<number> {
   return db.transaction(async (tx) => {
-    const [folded] = await rows<{ moved: number; emptied: { project_id: string; hour: string; category_id: string | null }[] }>(tx, sql`
+    const [folded] = await rows<{
+      moved: number;
+      emptied: { project_id: string; hour: string; category_id: string | null }[];
+    }>(
+      tx,
+      sql`
       with moved as (
         delete from thread_count_deltas
         where ctid = any(array(select ctid from thread_count_deltas limit ${limit} for update skip locked))
@@ -137,8 +153,9 @@ export async function compactThreadCounts(db: Db, limit: number): Promise<number
         returning c.project_id, c.hour, c.category_id, c.threads
       )
       select (select count(*)::int from moved) as moved,
-        coalesce((select json_agg(u) from upserted u where u.threads = 0), '[]') as emptied`);
-    const emptied = folded!.emptied;
+        coalesce((select json_agg(u) from upserted u where u.threads = 0), '[]') as emptied`,
+    );
+    const emptied = folded.emptied;
     if (emptied.length > 0) {
       await tx.execute(sql`
         delete from thread_counts c using json_to_recordset(${JSON.stringify(emptied)}::json)
@@ -146,7 +163,7 @@ export async function compactThreadCounts(db: Db, limit: number): Promise<number
         where c.project_id = e.project_id and c.hour = e.hour and c.category_id is not distinct from e.category_id
           and c.threads = 0`);
     }
-    return folded!.moved;
+    return folded.moved;
   });
 }
 

@@ -15,10 +15,16 @@ export async function createUser(db: DbOrTx, p: { teamId: string; email: string 
   const [user] = await run(
     db
       .insert(users)
-      .values({ teamId: p.teamId, email: p.email, firstName: p.firstName ?? null, lastName: p.lastName ?? null, digestInterval: p.digestInterval ?? null })
+      .values({
+        teamId: p.teamId,
+        email: p.email,
+        firstName: p.firstName ?? null,
+        lastName: p.lastName ?? null,
+        digestInterval: p.digestInterval ?? null,
+      })
       .returning(),
   );
-  return user!;
+  return user;
 }
 
 /** createUser in a live team; null if the team is unknown or deleted. */
@@ -73,4 +79,3 @@ export async function deleteUser(db: DbOrTx, p: { userId: string }): Promise<boo
   const deleted = await run(db.delete(users).where(eq(users.id, p.userId)).returning({ id: users.id }));
   return deleted.length > 0;
 }
-

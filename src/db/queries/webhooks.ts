@@ -14,17 +14,36 @@ const webhookColumns = {
   enabled: webhooks.enabled,
   createdAt: webhooks.createdAt,
 };
-const thisProjects = (p: { projectId: string; webhookId: string }) => and(eq(webhooks.id, p.webhookId), eq(webhooks.projectId, p.projectId));
+const thisProjects = (p: { projectId: string; webhookId: string }) =>
+  and(eq(webhooks.id, p.webhookId), eq(webhooks.projectId, p.projectId));
 
-export async function createWebhook(db: Db, p: { projectId: string; url: string; events: WebhookEvent[]; description?: string; secret: string }) {
+export async function createWebhook(
+  db: Db,
+  p: { projectId: string; url: string; events: WebhookEvent[]; description?: string; secret: string },
+) {
   const [created] = await run(
-    db.insert(webhooks).values({ projectId: p.projectId, url: p.url, events: p.events, description: p.description ?? null, secret: p.secret }).returning(webhookColumns),
+    db
+      .insert(webhooks)
+      .values({
+        projectId: p.projectId,
+        url: p.url,
+        events: p.events,
+        description: p.description ?? null,
+        secret: p.secret,
+      })
+      .returning(webhookColumns),
   );
-  return created!;
+  return created;
 }
 
 export async function listWebhooks(db: Db, p: { projectId: string }) {
-  return run(db.select(webhookColumns).from(webhooks).where(eq(webhooks.projectId, p.projectId)).orderBy(webhooks.createdAt, webhooks.id));
+  return run(
+    db
+      .select(webhookColumns)
+      .from(webhooks)
+      .where(eq(webhooks.projectId, p.projectId))
+      .orderBy(webhooks.createdAt, webhooks.id),
+  );
 }
 
 /** One of the project's webhooks (without its secret); null if it is not one of them. */
@@ -35,7 +54,9 @@ export async function getWebhook(db: Db, p: { projectId: string; webhookId: stri
 
 /** Where and how to send a test event: the webhook's URL and secret; null if it is not one of the project's. */
 export async function webhookTarget(db: Db, p: { projectId: string; webhookId: string }) {
-  const [row] = await run(db.select({ url: webhooks.url, secret: webhooks.secret }).from(webhooks).where(thisProjects(p)));
+  const [row] = await run(
+    db.select({ url: webhooks.url, secret: webhooks.secret }).from(webhooks).where(thisProjects(p)),
+  );
   return row ?? null;
 }
 
@@ -91,10 +112,13 @@ export async function pendingDelivery(db: Db, p: { deliveryId: string }) {
     created_at: string;
     url: string;
     secret: string;
-  }>(db, sql`
+  }>(
+    db,
+    sql`
     select d.webhook_id, d.event_id, d.type, d.thread, d.created_at::text, w.url, w.secret
     from webhook_deliveries d join webhooks w on w.id = d.webhook_id
-    where d.id = ${p.deliveryId} and d.status = 'pending'`);
+    where d.id = ${p.deliveryId} and d.status = 'pending'`,
+  );
   return row ?? null;
 }
 
@@ -104,10 +128,18 @@ export async function pendingDelivery(db: Db, p: { deliveryId: string }) {
  */
 export async function recordAttempt(
   db: Db,
-  p: { deliveryId: string; responseStatus: number | null; error: string | null; outcome: 'delivered' | 'failed' | 'pending' },
+  p: {
+    deliveryId: string;
+    responseStatus: number | null;
+    error: string | null;
+    outcome: 'delivered' | 'failed' | 'pending';
+  },
 ) {
-  await rows(db, sql`
+  await rows(
+    db,
+    sql`
     update webhook_deliveries set attempts = attempts + 1, response_status = ${p.responseStatus}, error = ${p.error}, status = ${p.outcome},
       delivered_at = case when ${p.outcome} = 'delivered' then now() end
-    where id = ${p.deliveryId}`);
+    where id = ${p.deliveryId}`,
+  );
 }

@@ -25,7 +25,9 @@ export const relabelRuns = pgTable(
   },
   (t) => [
     // One run at a time per project: a second start is a unique violation (409).
-    uniqueIndex('relabel_runs_one_running_key').on(t.projectId).where(sql`${t.status} = 'running'`),
+    uniqueIndex('relabel_runs_one_running_key')
+      .on(t.projectId)
+      .where(sql`${t.status} = 'running'`),
     index('relabel_runs_project_started_idx').on(t.projectId, t.startedAt),
   ],
 );

@@ -25,6 +25,8 @@ export const sentReports = pgTable(
   (t) => [
     unique('sent_reports_user_period_key').on(t.userId, t.periodStart, t.digestInterval),
     // `reports send` re-queues the pending reports of a date: only pending rows are indexed.
-    index('sent_reports_pending_idx').on(t.periodEnd).where(sql`${t.sentAt} is null`),
+    index('sent_reports_pending_idx')
+      .on(t.periodEnd)
+      .where(sql`${t.sentAt} is null`),
   ],
 );

@@ -26,7 +26,9 @@ export const threadCounts = pgTable(
     unique('thread_counts_key').on(t.projectId, t.hour, t.categoryId).nullsNotDistinct(),
     // The hours that hold unlabelled threads, newest first: the threads list's `category_id=none` reads only
     // those hours of threads (see listThreads).
-    index('thread_counts_unlabelled_idx').on(t.projectId, t.hour).where(sql`${t.categoryId} is null`),
+    index('thread_counts_unlabelled_idx')
+      .on(t.projectId, t.hour)
+      .where(sql`${t.categoryId} is null`),
   ],
 );
 

@@ -28,7 +28,9 @@ export const threads = pgTable(
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     // For an unlabelled thread, when the sweep may (re)enqueue it: -infinity = now, a time = a job holds
     // it until then (so a dead worker's threads come back), infinity = parked (its project has no categories).
-    classificationDueAt: timestamp({ withTimezone: true }).notNull().default(sql`'-infinity'`),
+    classificationDueAt: timestamp({ withTimezone: true })
+      .notNull()
+      .default(sql`'-infinity'`),
   },
   (t) => [
     foreignKey({
@@ -38,15 +40,29 @@ export const threads = pgTable(
     }).onDelete('no action'),
     // Keyset pagination, newest first, within one project; and the same per category / per source.
     index('threads_project_created_idx').on(t.projectId, sql`${t.createdAt} desc`, sql`${t.id} desc`),
-    index('threads_project_category_created_idx').on(t.projectId, t.categoryId, sql`${t.createdAt} desc`, sql`${t.id} desc`),
-    index('threads_project_source_created_idx').on(t.projectId, t.categorySource, sql`${t.createdAt} desc`, sql`${t.id} desc`),
+    index('threads_project_category_created_idx').on(
+      t.projectId,
+      t.categoryId,
+      sql`${t.createdAt} desc`,
+      sql`${t.id} desc`,
+    ),
+    index('threads_project_source_created_idx').on(
+      t.projectId,
+      t.categorySource,
+      sql`${t.createdAt} desc`,
+      sql`${t.id} desc`,
+    ),
     // Incremental sync: oldest change first within one project.
     index('threads_project_updated_idx').on(t.projectId, t.updatedAt, t.id),
     // A relabel run's work list: the threads the classifier labelled, in the order it did.
-    index('threads_classifier_labelled_idx').on(t.projectId, t.categorizedAt, t.id).where(sql`${t.categorySource} = 'classifier'`),
+    index('threads_classifier_labelled_idx')
+      .on(t.projectId, t.categorizedAt, t.id)
+      .where(sql`${t.categorySource} = 'classifier'`),
     // The sweep's work list: only unlabelled threads, in the order they fall due, then as they were created
     // (a backfill batch then holds threads of a few hours, and its labels leave few deltas in the rollup).
-    index('threads_unlabelled_due_idx').on(t.classificationDueAt, t.createdAt, t.id).where(sql`${t.categoryId} is null`),
+    index('threads_unlabelled_due_idx')
+      .on(t.classificationDueAt, t.createdAt, t.id)
+      .where(sql`${t.categoryId} is null`),
     // The list's `category_id=none`: unlabelled threads by UTC hour of creation (the time series rollup's hour),
     // newest first, so a page reads only the hours that the rollup says hold unlabelled threads (see
     // listThreads). Its predicate is not written `category_id is null` on purpose: that would let the planner
