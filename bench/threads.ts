@@ -281,9 +281,8 @@ runMain(async () => {
   const bulkSeq = await sequentialLatency(server.baseUrl, afterBulk, filterSeconds);
   const bulkS = summarize(bulkSeq.latencies);
   const deadLeft = Number(
-    (
-      await db.execute<{ n: string }>(sql`select n_dead_tup as n from pg_stat_user_tables where relname = 'threads'`)
-    )[0].n,
+    (await db.execute<{ n: string }>(sql`select n_dead_tup as n from pg_stat_user_tables where relname = 'threads'`))[0]
+      .n,
   );
   step(
     `category_id=none after the bulk label, 1 conn: median ${ms(bulkS.median)}, p99 ${ms(bulkS.p99)} (${int(deadLeft)} dead tuples in threads, not vacuumed)`,

@@ -133,7 +133,7 @@ runMain(async () => {
     const claim = await claimDueThreads(db, { limit: 4000, batchSize: 500, timeoutSeconds: 3600, after: mark });
     mark = claim.next;
     for (const { id } of await db.execute<{ id: number }>(sql`select id from classification_batches`)) {
-      const batch = (await getBatch(db, { batchId: id }));
+      const batch = await getBatch(db, { batchId: id });
       const picked = batch.threadIds.map((threadId, i) => ({ threadId, categoryId: labels[i % labels.length].id }));
       await saveClassifierLabels(db, { projectId: tenant.projectId, labels: picked });
       await finishBatch(db, { batchId: id });

@@ -77,12 +77,10 @@ export async function startFakeProvider(opts: Options = {}) {
         ? behaviour.content
         : schema?.properties.labels
           ? JSON.stringify({
-              labels: question
-                .split('\n')
-                .map((_, i) => ({
-                  n: i + 1,
-                  category_id: schema.properties.labels.items.properties.category_id.enum[0],
-                })),
+              labels: question.split('\n').map((_, i) => ({
+                n: i + 1,
+                category_id: schema.properties.labels.items.properties.category_id.enum[0],
+              })),
             })
           : schema
             ? JSON.stringify({ category_id: schema.properties.category_id.enum[0] })

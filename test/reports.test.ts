@@ -134,10 +134,7 @@ t.test('the reports due on a Monday reach the right users with the seeded figure
   t.match(biweekly, /^ {2}Discovery +2 +1 +\+1 \(\+100%\)$/m);
   t.match(biweekly, /^ {2}Troubleshooting +3 +0 +\+3 \(new\)$/m);
   t.match(biweekly, /^Labels corrected by users +33% \(2 of 6\) +0% \(0 of 1\) +\+33 points$/m);
-  t.match(
-    section(byRecipient['gil@globex.test'].text, 'Globex bot (Globex API)'),
-    /^New threads +1 +0 +\+1 \(new\)$/m,
-  );
+  t.match(section(byRecipient['gil@globex.test'].text, 'Globex bot (Globex API)'), /^New threads +1 +0 +\+1 \(new\)$/m);
 
   const rows = await ctx.db.execute<{ email: string; sent: boolean; message_id: string }>(sql`
     select u.email, r.sent_at is not null as sent, r.message_id from sent_reports r join users u on u.id = r.user_id order by u.email`);

@@ -106,10 +106,10 @@ export function problemOf(errors: ErrorObject[], root: string): Problem {
       rule = 'required';
     } else if (e.keyword === 'additionalProperties') {
       pointer += `/${params.additionalProperty}`;
-      const known = Object.keys((e.parentSchema)?.properties ?? {});
+      const known = Object.keys(e.parentSchema?.properties ?? {});
       rule = known.length ? `not a known field (known: ${known.join(', ')})` : 'not a known field';
     } else {
-      rule = describe((e.parentSchema ?? {}));
+      rule = describe(e.parentSchema ?? {});
     }
     const depth = pointer.split('/').length;
     const union = e.keyword === 'anyOf' || e.keyword === 'oneOf';
