@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
-import { encodeCursor } from '../src/lib/cursor.js';
+import { encodeCursor } from '../src/schemas/cursor.js';
 import { anyUnlabelled, seedBacklog } from './lib/classification.js';
 import { runMain } from './lib/cleanup.js';
 import { describeCode } from './lib/code.js';

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../src/db/client.js';
 import { seedManyThreads } from '../src/db/queries/seed.js';
-import { encodeCursor } from '../src/lib/cursor.js';
+import { encodeCursor } from '../src/schemas/cursor.js';
 import { runMain } from './lib/cleanup.js';
 import { describeCode } from './lib/code.js';
 import { waitIdle } from './lib/cpu.js';

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { saveClassifierLabels } from '../src/db/queries/classification.js';
 import { createWebhook } from '../src/db/queries/webhooks.js';
-import { newSecret } from '../src/lib/webhooks.js';
+import { newSecret } from '../src/webhooks/delivery.js';
 import { pacedChats } from './lib/classification.js';
 import { onCleanup, runMain } from './lib/cleanup.js';
 import { describeCode } from './lib/code.js';

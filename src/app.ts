@@ -18,7 +18,7 @@ import { threadWrites } from './db/queries/threads.js';
 import type { LlmClient } from './models/llm.js';
 import { answerModel, classifierModel } from './models/index.js';
 import type { Classifier } from './models/classifier.js';
-import { httpDuration, observeBacklog } from './lib/metrics.js';
+import { httpDuration, observeBacklog } from './observability/metrics.js';
 import { StaticRetriever, type Retriever } from './models/retriever.js';
 import { apiKeyAuth, authFailureGuard } from './plugins/auth.js';
 import swagger from './plugins/swagger.js';

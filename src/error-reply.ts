@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger, FastifyError } from 'fastify';
 import { constraintError, databaseFault, pgCode } from './db/pg-errors.js';
 import { AppError, ErrorCode, errorBody } from './errors.js';
-import { rootMessage } from './lib/logger.js';
+import { rootMessage } from './observability/logger.js';
 import { ModelUnavailableError } from './models/openai.js';
 
 // Seconds a client is told to wait after a 503: the API recovers within 5 s of the database's return.

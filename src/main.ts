@@ -1,14 +1,14 @@
 // `npm start`: the whole service in one process. Without DATABASE_URL it starts an embedded PostgreSQL
 // whose data stays in EMBEDDED_PG_DIR between runs.
-import { dropLibrarySignalHandlers } from './lib/signal-baseline.js';
+import { dropLibrarySignalHandlers } from './runtime/signal-baseline.js';
 import { loadConfigOrExit } from './config.js';
 import { closeDb, createDb, type Db } from './db/client.js';
-import { DEV_DATABASE, exitOnLocalDatabaseError } from './db/dev-database.js';
+import { DEV_DATABASE, exitOnLocalDatabaseError } from './db/local.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from './db/embedded.js';
 import { migrateDatabase } from './db/migrate.js';
-import { createDemoProject } from './lib/demo.js';
-import { createLogger } from './lib/logger.js';
-import { closeGracefully } from './lib/shutdown.js';
+import { createDemoProject } from './db/queries/demo.js';
+import { createLogger } from './observability/logger.js';
+import { closeGracefully } from './runtime/shutdown.js';
 import { apiDb, startServer, stopServer, type Server } from './server.js';
 import { startWorker, type Worker } from './worker.js';
 

@@ -3,9 +3,9 @@ import { buildApp } from './app.js';
 import { loadConfigOrExit, type Config } from './config.js';
 import { closeDb, createDb, type Db } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
-import { createLogger } from './lib/logger.js';
-import { withDeadline } from './lib/deadline.js';
-import { closeGracefully, isMain } from './lib/shutdown.js';
+import { createLogger } from './observability/logger.js';
+import { withDeadline } from './runtime/deadline.js';
+import { closeGracefully, isMain } from './runtime/shutdown.js';
 
 export type Server = Awaited<ReturnType<typeof buildApp>>;
 

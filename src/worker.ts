@@ -4,16 +4,16 @@ import type { Logger } from 'pino';
 import { loadConfigOrExit, type Config } from './config.js';
 import { closeDb, createDb, type Db } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
-import { createLogger, rootMessage } from './lib/logger.js';
-import { withDeadline } from './lib/deadline.js';
-import { closeGracefully, isMain } from './lib/shutdown.js';
-import { createTaskLists } from '../tasks/index.js';
+import { createLogger, rootMessage } from './observability/logger.js';
+import { withDeadline } from './runtime/deadline.js';
+import { closeGracefully, isMain } from './runtime/shutdown.js';
+import { createTaskLists } from './jobs/task-list.js';
 import { kickSweep } from './db/queries/jobs.js';
 import type { Classifier } from './models/classifier.js';
 import { classifierModel } from './models/index.js';
-import { observeBacklog, registry } from './lib/metrics.js';
-import { startHeartbeat } from './worker-heartbeat.js';
-import { supervise, type Worker } from './worker-pool.js';
+import { observeBacklog, registry } from './observability/metrics.js';
+import { startHeartbeat } from './jobs/heartbeat.js';
+import { supervise, type Worker } from './jobs/pool.js';
 
 /**
  * graphile-worker's pool: ours, kept across restarts, with handlers that live as long as it does, so a
@@ -36,7 +36,7 @@ function jobPool(databaseUrl: string, log: Logger): pg.Pool {
   return pool;
 }
 
-export type { Worker } from './worker-pool.js';
+export type { Worker } from './jobs/pool.js';
 
 /**
  * Starts graphile-worker with our tasks and crontab, and keeps it running. Any number of these may run

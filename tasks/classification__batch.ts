@@ -2,9 +2,9 @@ import type { Task } from 'graphile-worker';
 import { Type } from '@sinclair/typebox';
 import { finishBatch, getBatch } from '../src/db/queries/backfill.js';
 import { finishRelabelRuns } from '../src/db/queries/relabel.js';
-import type { TaskDeps } from './index.js';
-import type { labeller } from './label.js';
-import { task } from './task.js';
+import type { TaskDeps } from '../src/jobs/task.js';
+import type { labeller } from '../src/labelling/labeller.js';
+import { task } from '../src/jobs/task.js';
 
 const Payload = Type.Object({ batch_id: Type.Integer({ minimum: 1 }) });
 

@@ -10,8 +10,8 @@ import {
 import { kickSweep, sweepAt } from '../src/db/queries/jobs.js';
 import { forgetOldRates } from '../src/db/queries/progress.js';
 import { claimRelabelThreads, finishRelabelRuns } from '../src/db/queries/relabel.js';
-import type { TaskDeps } from './index.js';
-import { task } from './task.js';
+import type { TaskDeps } from '../src/jobs/task.js';
+import { task } from '../src/jobs/task.js';
 
 // graphile-worker's cron adds `_cron`; a kick (kickSweep) has an empty payload.
 const Payload = Type.Object({ _cron: Type.Optional(Type.Object({})) });

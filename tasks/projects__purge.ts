@@ -2,10 +2,10 @@ import type { Task } from 'graphile-worker';
 import { Type } from '@sinclair/typebox';
 import { addPurgeStep } from '../src/db/queries/jobs.js';
 import { purgeProjectRows, purgeStatus, purgeThreadBatch, removeProjectRow } from '../src/db/queries/purge.js';
-import type { Position } from '../src/lib/cursor.js';
+import type { Position } from '../src/schemas/cursor.js';
 import { Uuid } from '../src/schemas/common.js';
-import type { TaskDeps } from './index.js';
-import { task } from './task.js';
+import type { TaskDeps } from '../src/jobs/task.js';
+import { task } from '../src/jobs/task.js';
 
 const Payload = Type.Object({
   project_id: Uuid(),

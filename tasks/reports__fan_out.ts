@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { queueDueReports } from '../src/db/queries/reports.js';
 import { duePeriods, utcDay } from '../src/reports/schedule.js';
 import type { ReportDeps } from './reports__send.js';
-import { task } from './task.js';
+import { task } from '../src/jobs/task.js';
 
 // graphile-worker's cron adds `_cron.ts`, the time the run was scheduled for.
 const Payload = Type.Object({ _cron: Type.Optional(Type.Object({ ts: Type.String({ format: 'date-time' }) })) });

@@ -15,8 +15,8 @@ import { createMailer, mailDomain, type MailMessage } from '../src/reports/maile
 import { renderReport } from '../src/reports/render.js';
 import { previousPeriod, type DuePeriod } from '../src/reports/schedule.js';
 import { Uuid } from '../src/schemas/common.js';
-import type { TaskDeps } from './index.js';
-import { task } from './task.js';
+import type { TaskDeps } from '../src/jobs/task.js';
+import { task } from '../src/jobs/task.js';
 
 const Payload = Type.Object({ report_id: Uuid() });
 

@@ -1,8 +1,8 @@
 import type { Task } from 'graphile-worker';
 import { Type } from '@sinclair/typebox';
 import { compactThreadCounts } from '../src/db/queries/timeseries.js';
-import type { TaskDeps } from './index.js';
-import { task } from './task.js';
+import type { TaskDeps } from '../src/jobs/task.js';
+import { task } from '../src/jobs/task.js';
 
 // graphile-worker's cron adds `_cron`.
 const Payload = Type.Object({ _cron: Type.Optional(Type.Object({})) });

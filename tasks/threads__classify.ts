@@ -1,9 +1,9 @@
 import type { Task } from 'graphile-worker';
 import { Type } from '@sinclair/typebox';
 import { Uuid } from '../src/schemas/common.js';
-import type { TaskDeps } from './index.js';
-import type { labeller } from './label.js';
-import { task } from './task.js';
+import type { TaskDeps } from '../src/jobs/task.js';
+import type { labeller } from '../src/labelling/labeller.js';
+import { task } from '../src/jobs/task.js';
 
 const Payload = Type.Object({
   project_id: Uuid(),

@@ -1,11 +1,11 @@
 import type { Task } from 'graphile-worker';
 import { Type } from '@sinclair/typebox';
 import { pendingDelivery, recordAttempt } from '../src/db/queries/webhooks.js';
-import { attempt, signedHeaders } from '../src/lib/webhooks.js';
+import { attempt, signedHeaders } from '../src/webhooks/delivery.js';
 import { webhookBody } from '../src/schemas/webhooks.js';
-import { RetryLater } from '../src/lib/logger.js';
-import type { TaskDeps } from './index.js';
-import { task } from './task.js';
+import { RetryLater } from '../src/observability/logger.js';
+import type { TaskDeps } from '../src/jobs/task.js';
+import { task } from '../src/jobs/task.js';
 
 const Payload = Type.Object({ delivery_id: Type.String({ format: 'uuid' }) });
 

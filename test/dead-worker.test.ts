@@ -15,7 +15,7 @@ import { createTeam } from '../src/db/queries/teams.js';
 import { createThread } from '../src/db/queries/threads.js';
 import { createUser } from '../src/db/queries/users.js';
 import { createWebhook } from '../src/db/queries/webhooks.js';
-import { newSecret } from '../src/lib/webhooks.js';
+import { newSecret } from '../src/webhooks/delivery.js';
 import { duePeriods } from '../src/reports/schedule.js';
 import { projectWithKey, standInUsage } from './factories.js';
 import { testDatabase } from './helper.js';

@@ -11,8 +11,8 @@ import { pino, type Logger } from 'pino';
 import type { Config } from '../src/config.js';
 import type { Db } from '../src/db/client.js';
 import { StaticClassifier, type Classifier } from '../src/models/classifier.js';
-import { workerLogger } from '../src/lib/logger.js';
-import { createTaskList } from '../tasks/index.js';
+import { workerLogger } from '../src/observability/logger.js';
+import { createTaskList } from '../src/jobs/task-list.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -85,4 +85,23 @@ export async function drain(
       classifier: opts.classifier ?? new StaticClassifier(0),
     }),
   });
+}
+
+/**
+ * Polls `check` until it returns a truthy value, which it returns. Gives up after `timeoutMs` (generous: a
+ * slow, loaded machine must not fail a test that is right), throwing an error that names what was awaited
+ * and the last value seen, so a failing test says what never happened.
+ */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | Promise<T>,
+  { timeoutMs = 30_000, everyMs = 25 }: { timeoutMs?: number; everyMs?: number } = {},
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}; last value: ${String(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
 }

@@ -10,7 +10,7 @@ import { build, drain } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
 import { receiver, type Received } from './receiver.js';
 import { createWebhook } from '../src/db/queries/webhooks.js';
-import { failureReason, newSecret } from '../src/lib/webhooks.js';
+import { failureReason, newSecret } from '../src/webhooks/delivery.js';
 
 /** A loopback port nothing listens on: a server is opened there, then closed. */
 async function closedPort(): Promise<number> {

@@ -9,7 +9,7 @@ import { projectClient, projectWithKey } from './factories.js';
 import { receiver, type Received } from './receiver.js';
 import { saveClassifierLabels } from '../src/db/queries/classification.js';
 import { createWebhook } from '../src/db/queries/webhooks.js';
-import { newSecret } from '../src/lib/webhooks.js';
+import { newSecret } from '../src/webhooks/delivery.js';
 
 async function setup(t: Test, env: Record<string, string> = { WEBHOOK_ALLOW_PRIVATE: 'true' }) {
   const ctx = await build(t, { env });

@@ -3,7 +3,7 @@ import { runOnce } from 'graphile-worker';
 import { queueDueReports, reportStatus, requeuePendingReports, SEND_REPORT_TASK } from '../db/queries/reports.js';
 import { sendReport, type ReportDeps } from '../../tasks/reports__send.js';
 import { AppError, ErrorCode } from '../errors.js';
-import { workerLogger } from '../lib/logger.js';
+import { workerLogger } from '../observability/logger.js';
 import { duePeriods, utcDay } from '../reports/schedule.js';
 
 /**

@@ -13,7 +13,7 @@ import {
   embeddedUrl,
   folderInUseMessage,
   LocalDatabaseError,
-} from './dev-database.js';
+} from './local.js';
 
 export interface EmbeddedServer {
   /** URL of the given database on the server (created if missing). */

@@ -3,7 +3,7 @@ import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import pg from 'pg';
 import { Logger, runMigrations } from 'graphile-worker';
-import { projectFile } from '../lib/paths.js';
+import { projectFile } from '../runtime/paths.js';
 import { MIGRATION_LOCK } from './locks.js';
 
 const silentLogger = new Logger(() => () => {});

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { findLiveApiKey, touchApiKey } from '../db/queries/api-keys.js';
-import { hashMatches, keyPrefix } from '../lib/api-keys.js';
+import { hashMatches, keyPrefix } from '../auth/api-keys.js';
 import { ErrorCode, forbidden, tooManyRequests, unauthorized } from '../errors.js';
 
 declare module 'fastify' {

@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { decodeCursor, type Filters, type Position } from '../lib/cursor.js';
+import { decodeCursor, type Filters, type Position } from '../schemas/cursor.js';
 import { Uuid } from '../schemas/common.js';
 import { badRequest, conflict, ErrorCode, notFound } from '../errors.js';
 

@@ -1,7 +1,7 @@
 import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { createApiKeyForProject, listApiKeys, renameApiKey, revokeApiKey } from '../db/queries/api-keys.js';
 import { deleteProject, getProject, listProjects, updateProject } from '../db/queries/projects.js';
-import { encodeCursor } from '../lib/cursor.js';
+import { encodeCursor } from '../schemas/cursor.js';
 import { errors } from '../schemas/common.js';
 import * as S from '../schemas/admin.js';
 import { absent, base, Deleted, KeyParams, list, pageRequest, ProjectParams } from './admin-common.js';

@@ -2,7 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { createProjectInTeam, listProjects } from '../db/queries/projects.js';
 import { createTeam, deleteTeam, getTeam, listTeams, renameTeam } from '../db/queries/teams.js';
 import { createUserInTeam, listUsers } from '../db/queries/users.js';
-import { encodeCursor } from '../lib/cursor.js';
+import { encodeCursor } from '../schemas/cursor.js';
 import { errors } from '../schemas/common.js';
 import * as S from '../schemas/admin.js';
 import { absent, base, Deleted, list, pageRequest, TeamParams, teamHasProjects } from './admin-common.js';

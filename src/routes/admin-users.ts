@@ -1,6 +1,6 @@
 import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { deleteUser, getUser, listUsers, updateUser } from '../db/queries/users.js';
-import { encodeCursor } from '../lib/cursor.js';
+import { encodeCursor } from '../schemas/cursor.js';
 import { errors } from '../schemas/common.js';
 import * as S from '../schemas/admin.js';
 import { absent, base, Deleted, pageRequest, UserParams } from './admin-common.js';

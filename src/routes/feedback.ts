@@ -4,7 +4,7 @@ import { reaction } from '../db/schema/index.js';
 import { errors, NotBlank, ProjectParams, Text, Uuid } from '../schemas/common.js';
 import { Feedback, FeedbackCounts, toFeedback } from '../schemas/threads.js';
 import { badRequest, ErrorCode, notFound } from '../errors.js';
-import { decodeCursor, encodeCursor, type Position } from '../lib/cursor.js';
+import { decodeCursor, encodeCursor, type Position } from '../schemas/cursor.js';
 
 const QuestionAnswerParams = Type.Composite([ProjectParams, Type.Object({ question_answer_id: Uuid() })]);
 

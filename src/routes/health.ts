@@ -3,9 +3,9 @@ import { sql } from 'drizzle-orm';
 import { rows } from '../db/client.js';
 import { errors } from '../schemas/common.js';
 import { ErrorCode, unavailable } from '../errors.js';
-import { withDeadline } from '../lib/deadline.js';
-import { rootMessage } from '../lib/logger.js';
-import { registry } from '../lib/metrics.js';
+import { withDeadline } from '../runtime/deadline.js';
+import { rootMessage } from '../observability/logger.js';
+import { registry } from '../observability/metrics.js';
 
 const Status = Type.Object({ status: Type.String() });
 const READY_TIMEOUT_MS = 2000;

@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { chunks } from '../lib/chunks.js';
+import { chunks } from '../labelling/chunks.js';
 import { categoryChoices } from '../db/queries/classification.js';
 import { kickSweep } from '../db/queries/jobs.js';
 import { cancelRelabel, latestRelabel, relabelSample, startRelabel } from '../db/queries/relabel.js';

@@ -10,7 +10,7 @@ import {
   type ThreadCursor,
   type ThreadRecord,
 } from '../db/queries/thread-list.js';
-import { decodeCursor, encodeCursor } from '../lib/cursor.js';
+import { decodeCursor, encodeCursor } from '../schemas/cursor.js';
 import { DateTimeFilter, DateWindow, errors, ProjectParams, Uuid } from '../schemas/common.js';
 import {
   CategorySource,

@@ -21,7 +21,7 @@ import {
   WebhookEventType,
 } from '../schemas/webhooks.js';
 import { badRequest, notFound } from '../errors.js';
-import { attempt, newSecret, refusedUrl, signedHeaders } from '../lib/webhooks.js';
+import { attempt, newSecret, refusedUrl, signedHeaders } from '../webhooks/delivery.js';
 
 const WebhookParams = Type.Composite([ProjectParams, Type.Object({ webhook_id: Uuid() })]);
 const base = { tags: ['webhooks'], security: [{ apiKey: [] }] };

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { webhookEvent } from '../db/schema/index.js';
 import { Nullable, Timestamp, Uuid } from './common.js';
 import { Thread, toThread } from './threads.js';
-import { shownUrl } from '../lib/webhooks.js';
+import { shownUrl } from '../webhooks/delivery.js';
 
 export const WebhookEventType = Type.Union(webhookEvent.enumValues.map((e) => Type.Literal(e)));
 

@@ -1,7 +1,7 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { run, statement, type Db, type DbOrTx } from '../client.js';
 import { apiKeys } from '../schema/index.js';
-import { generateApiKey } from '../../lib/api-keys.js';
+import { generateApiKey } from '../../auth/api-keys.js';
 import { getProject, lockLiveProject } from './projects.js';
 
 const publicColumns = {

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { run, statement, type Db } from '../client.js';
 import { feedback, questionAnswers, threads } from '../schema/index.js';
-import type { Position } from '../../lib/cursor.js';
+import type { Position } from '../../schemas/cursor.js';
 
 export type Reaction = (typeof feedback.$inferInsert)['reaction'];
 

@@ -1,5 +1,5 @@
 import { sql, type AnyColumn, type SQL } from 'drizzle-orm';
-import type { Position } from '../../lib/cursor.js';
+import type { Position } from '../../schemas/cursor.js';
 
 /** One page of an admin list, oldest first: `limit` rows and where the next page starts (null: the last). */
 export type Page<T> = { rows: T[]; next: Position | null };

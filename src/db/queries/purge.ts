@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Db, type DbOrTx } from '../client.js';
-import type { Position } from '../../lib/cursor.js';
+import type { Position } from '../../schemas/cursor.js';
 import { pgCode } from '../pg-errors.js';
 import { purgeProjectSpec } from './jobs.js';
 

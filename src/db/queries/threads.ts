@@ -7,7 +7,7 @@ import type { Turn } from '../../models/rag.js';
 import { newThreadJob } from './jobs.js';
 import { feedbackOf } from './feedback.js';
 import { databaseFault } from '../pg-errors.js';
-import { GroupWrites } from '../../lib/group-writes.js';
+import { GroupWrites } from '../group-writes.js';
 
 /** A thread as the API shows it, with its category (null while unlabelled). */
 export const threadColumns = {

@@ -1,28 +1,18 @@
 import type { TaskList } from 'graphile-worker';
-import type { Logger } from 'pino';
-import type { Config } from '../src/config.js';
-import type { Db } from '../src/db/client.js';
-import { BATCH_TASK, CLASSIFY_TASK, PURGE_PROJECT_TASK, SWEEP_TASK } from '../src/db/queries/jobs.js';
-import { FAN_OUT_TASK, SEND_REPORT_TASK } from '../src/db/queries/reports.js';
-import { COMPACT_COUNTS_TASK } from '../src/db/queries/timeseries.js';
-import { DELIVER_TASK } from '../src/db/queries/webhooks.js';
-import type { Classifier } from '../src/models/classifier.js';
-import { classifyBatch } from './classification__batch.js';
-import { sweep } from './classification__sweep.js';
-import { labeller } from './label.js';
-import { purgeProject } from './projects__purge.js';
-import { compactCounts } from './thread_counts__compact.js';
-import { deliverWebhook } from './webhooks__deliver.js';
-import { fanOutReports } from './reports__fan_out.js';
-import { sendReport } from './reports__send.js';
-import { classifyThreads } from './threads__classify.js';
-
-export interface TaskDeps {
-  config: Config;
-  db: Db;
-  log: Logger;
-  classifier: Classifier;
-}
+import { BATCH_TASK, CLASSIFY_TASK, PURGE_PROJECT_TASK, SWEEP_TASK } from '../db/queries/jobs.js';
+import { FAN_OUT_TASK, SEND_REPORT_TASK } from '../db/queries/reports.js';
+import { COMPACT_COUNTS_TASK } from '../db/queries/timeseries.js';
+import { DELIVER_TASK } from '../db/queries/webhooks.js';
+import type { TaskDeps } from './task.js';
+import { classifyBatch } from '../../tasks/classification__batch.js';
+import { sweep } from '../../tasks/classification__sweep.js';
+import { labeller } from '../labelling/labeller.js';
+import { purgeProject } from '../../tasks/projects__purge.js';
+import { compactCounts } from '../../tasks/thread_counts__compact.js';
+import { deliverWebhook } from '../../tasks/webhooks__deliver.js';
+import { fanOutReports } from '../../tasks/reports__fan_out.js';
+import { sendReport } from '../../tasks/reports__send.js';
+import { classifyThreads } from '../../tasks/threads__classify.js';
 
 /**
  * Every graphile-worker task, by identifier (resource__action), in two lanes that run in separate job

@@ -1,7 +1,7 @@
-import type { Db } from '../db/client.js';
-import { createApiKey } from '../db/queries/api-keys.js';
-import { createProject } from '../db/queries/projects.js';
-import { countTeams, createTeam } from '../db/queries/teams.js';
+import type { Db } from '../client.js';
+import { createApiKey } from './api-keys.js';
+import { createProject } from './projects.js';
+import { countTeams, createTeam } from './teams.js';
 
 /** On an empty database, a team, a project and a key to try the API with; null when data exists. */
 export async function createDemoProject(db: Db) {

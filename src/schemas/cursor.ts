@@ -1,6 +1,6 @@
 import { Type, type TSchema } from '@sinclair/typebox';
-import { Uuid } from '../schemas/common.js';
-import { check } from '../schemas/validation.js';
+import { Uuid } from './common.js';
+import { check } from './validation.js';
 
 /** Where a keyset page ends: the sort key as PostgreSQL printed it (UTC, microseconds) and the row's id. */
 export interface Position {

@@ -5,11 +5,16 @@ import {
   loadUnlabelledThreads,
   parkThreads,
   saveClassifierLabels,
-} from '../src/db/queries/classification.js';
-import { chunks } from '../src/lib/chunks.js';
-import { classificationLag, classifierDuration, classifierFailures, threadsLabelled } from '../src/lib/metrics.js';
-import type { CategoryChoice, Lane } from '../src/models/classifier.js';
-import type { TaskDeps } from './index.js';
+} from '../db/queries/classification.js';
+import { chunks } from './chunks.js';
+import {
+  classificationLag,
+  classifierDuration,
+  classifierFailures,
+  threadsLabelled,
+} from '../observability/metrics.js';
+import type { CategoryChoice, Lane } from '../models/classifier.js';
+import type { TaskDeps } from '../jobs/task.js';
 
 /**
  * Labels threads of one project from their first question, against the project's categories as they are

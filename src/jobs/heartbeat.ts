@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import type { Db } from './db/client.js';
-import { beat, forgetWorkers, releaseDeadWorkers } from './db/queries/heartbeats.js';
-import { withDeadline } from './lib/deadline.js';
-import { rootMessage } from './lib/logger.js';
+import type { Db } from '../db/client.js';
+import { beat, forgetWorkers, releaseDeadWorkers } from '../db/queries/heartbeats.js';
+import { withDeadline } from '../runtime/deadline.js';
+import { rootMessage } from '../observability/logger.js';
 
 /**
  * The heartbeat of one worker process's graphile-worker pools, and the release of dead workers' jobs.

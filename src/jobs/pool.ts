@@ -7,12 +7,12 @@ import { sql } from 'drizzle-orm';
 import { run, type Runner, type TaskList, type WorkerEvents, type WorkerPool } from 'graphile-worker';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { rows, type Db } from './db/client.js';
-import { rootMessage, workerLogger } from './lib/logger.js';
-import { projectFile } from './lib/paths.js';
-import { withDeadline } from './lib/deadline.js';
-import { jobsProcessed } from './lib/metrics.js';
-import type { Heartbeat } from './worker-heartbeat.js';
+import { rows, type Db } from '../db/client.js';
+import { rootMessage, workerLogger } from '../observability/logger.js';
+import { projectFile } from '../runtime/paths.js';
+import { withDeadline } from '../runtime/deadline.js';
+import { jobsProcessed } from '../observability/metrics.js';
+import type { Heartbeat } from './heartbeat.js';
 
 const crontab = readFileSync(projectFile('crontab'), 'utf8');
 // After a pool stopped because the database went away, a new one is tried this often until it answers.

@@ -1,8 +1,19 @@
 import type { JobHelpers, Task } from 'graphile-worker';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Logger } from 'pino';
-import { jobLogger } from '../src/lib/logger.js';
-import { check } from '../src/schemas/validation.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/client.js';
+import type { Classifier } from '../models/classifier.js';
+import { jobLogger } from '../observability/logger.js';
+import { check } from '../schemas/validation.js';
+
+/** What every task is built from. */
+export interface TaskDeps {
+  config: Config;
+  db: Db;
+  log: Logger;
+  classifier: Classifier;
+}
 
 /**
  * A graphile-worker task whose payload is checked first: an invalid one can never succeed, so it is logged
