@@ -33,10 +33,8 @@ export function closeGracefully(log: Logger, steps: ShutdownStep[]): void {
     },
     async ({ err }) => {
       closingSince ??= Date.now();
-      const taken =
-        (err as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE'
-          ? (err as Error & { address?: string; port?: number })
-          : null;
+      const failure: (NodeJS.ErrnoException & { address?: string; port?: number }) | undefined = err;
+      const taken = failure?.code === 'EADDRINUSE' ? failure : null;
       // A port another program holds is said in words (no stack): it is the user's to change, not a bug.
       if (taken)
         log.error(
