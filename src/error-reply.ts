@@ -1,8 +1,7 @@
 import type { FastifyBaseLogger, FastifyError } from 'fastify';
 import { constraintError, databaseFault, pgCode } from './db/pg-errors.js';
-import { AppError, ErrorCode, errorBody } from './errors.js';
+import { AppError, ErrorCode, errorBody, ModelUnavailableError } from './errors.js';
 import { rootMessage } from './observability/logger.js';
-import { ModelUnavailableError } from './models/openai.js';
 
 // Seconds a client is told to wait after a 503: the API recovers within 5 s of the database's return.
 const DATABASE_RETRY_AFTER_S = 5;

@@ -60,3 +60,13 @@ export const tooManyRequests = (code: ErrorCode, message: string, retryAfterSeco
   new AppError(429, code, message, { retryAfterSeconds });
 export const unavailable = (code: ErrorCode, message: string, retryAfterSeconds: number, cause?: unknown) =>
   new AppError(503, code, message, { retryAfterSeconds, cause });
+
+/** The model provider failed after its retries (or cannot be retried): a request answers 503 "model unavailable". */
+export class ModelUnavailableError extends Error {}
+
+/**
+ * A job's expected failure, retried by graphile-worker's backoff (a webhook endpoint that answered 500). The
+ * task has already logged it as a warning: graphile-worker's own "Failed task" line (which carries the stack
+ * in its text) is then only a debug line, without the stack.
+ */
+export class RetryLater extends Error {}

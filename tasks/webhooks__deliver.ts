@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { pendingDelivery, recordAttempt } from '../src/db/queries/webhooks.js';
 import { attempt, signedHeaders } from '../src/webhooks/delivery.js';
 import { webhookBody } from '../src/schemas/webhooks.js';
-import { RetryLater } from '../src/observability/logger.js';
+import { RetryLater } from '../src/errors.js';
 import type { TaskDeps } from '../src/jobs/task.js';
 import { task } from '../src/jobs/task.js';
 

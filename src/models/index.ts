@@ -1,7 +1,9 @@
 import type { Config } from '../config.js';
 import { LimitedClassifier, StaticClassifier, type Classifier } from './classifier.js';
 import { StaticLlm, type LlmClient } from './llm.js';
-import { OpenAiClassifier, OpenAiLlm, provider as openAi } from './openai.js';
+import { OpenAiClassifier } from './openai-classifier.js';
+import { OpenAiLlm } from './openai-llm.js';
+import { provider as openAi } from './provider.js';
 
 const provider = (config: Config) =>
   openAi({ baseURL: config.OPENAI_BASE_URL, apiKey: config.OPENAI_API_KEY ?? '', timeoutMs: config.MODEL_TIMEOUT_MS });

@@ -8,9 +8,6 @@ export type ProviderSettings = { baseURL: string; apiKey: string; timeoutMs: num
 /** The client, and MODEL_TIMEOUT_MS: what bounds a whole call, and for a stream the wait for each piece. */
 export type Provider = { client: OpenAI; timeoutMs: number };
 
-/** The provider failed after its retries (or cannot be retried): the chat answers 503 "model unavailable". */
-export class ModelUnavailableError extends Error {}
-
 /** A reply that is not what was asked for (no text, not the schema, an unknown category): a failed call. */
 export class InvalidReplyError extends Error {}
 

@@ -3,6 +3,7 @@ import { pino, type Logger as Pino } from 'pino';
 import { Logger as WorkerLogger, type JobHelpers } from 'graphile-worker';
 import type { Config } from '../config.js';
 import { databaseFault } from '../db/pg-errors.js';
+import { RetryLater } from '../errors.js';
 
 /** JSON lines, or readable lines (pino-pretty) when a person watches the terminal. */
 export function createLogger(config: Pick<Config, 'LOG_LEVEL'>): Pino {
@@ -19,13 +20,6 @@ const IGNORED = /^WARNING: having maxPoolSize/;
 /** The logger of one job: every line names the job, its task and its attempt. */
 export const jobLogger = (log: Pino, { job }: Pick<JobHelpers, 'job'>): Pino =>
   log.child({ job: { id: job.id, task: job.task_identifier, attempt: job.attempts } });
-
-/**
- * A job's expected failure, retried by graphile-worker's backoff (a webhook endpoint that answered 500). The
- * task has already logged it as a warning: graphile-worker's own "Failed task" line (which carries the stack
- * in its text) is then only a debug line, without the stack.
- */
-export class RetryLater extends Error {}
 
 /** The message at the bottom of an error's causes: the driver's, not drizzle's "Failed query: <the SQL>". */
 export function rootMessage(err: unknown): string {

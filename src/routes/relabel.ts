@@ -1,12 +1,12 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { chunks } from '../labelling/chunks.js';
 import { categoryChoices } from '../db/queries/classification.js';
-import { kickSweep } from '../db/queries/jobs.js';
+import { kickSweep } from '../jobs/specs.js';
 import { cancelRelabel, latestRelabel, relabelSample, startRelabel } from '../db/queries/relabel.js';
 import { errors, ProjectParams } from '../schemas/common.js';
 import { RelabelPreview, RelabelRunSchema, toRun } from '../schemas/relabel.js';
 import { conflict, notFound } from '../errors.js';
-import { ModelUnavailableError } from '../models/openai.js';
+import { ModelUnavailableError } from '../errors.js';
 
 const base = { tags: ['categories'], security: [{ apiKey: [] }] };
 // A backfill batch's threads (CLASSIFY_BATCH_SIZE) go to the provider in calls of `size` questions.

@@ -21,7 +21,7 @@ import {
   WebhookEventType,
 } from '../schemas/webhooks.js';
 import { badRequest, notFound } from '../errors.js';
-import { attempt, newSecret, refusedUrl, signedHeaders } from '../webhooks/delivery.js';
+import { attempt, newSecret, refusedWebhookUrl, signedHeaders } from '../webhooks/delivery.js';
 
 const WebhookParams = Type.Composite([ProjectParams, Type.Object({ webhook_id: Uuid() })]);
 const base = { tags: ['webhooks'], security: [{ apiKey: [] }] };
@@ -37,7 +37,7 @@ const Description = Text({ maxLength: 500, description: 'at most 500 characters'
 const webhooks: FastifyPluginAsyncTypebox = async (app) => {
   /** The same rules wherever a URL is stored; the message never repeats credentials. */
   const checkUrl = async (url: string) => {
-    const refused = await refusedUrl(url, app.config.WEBHOOK_ALLOW_PRIVATE);
+    const refused = await refusedWebhookUrl(url, app.config.WEBHOOK_ALLOW_PRIVATE);
     if (refused) throw badRequest(`url: ${refused}`);
   };
 

@@ -1,9 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { lookup } from 'node:dns';
 import { request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { LookupFunction } from 'node:net';
-import ipaddr from 'ipaddr.js';
+import { AddressRefused, guardRequest, refusedUrl } from '../net/address-guard.js';
 
 /** A new signing secret: `whsec_` and 32 random bytes in base64 (Standard Webhooks). */
 export const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
@@ -17,60 +15,16 @@ export function signedHeaders(secret: string, id: string, body: string, at = new
 }
 
 /**
- * Whether an address may receive deliveries: public unicast only, so a webhook cannot reach the service's own
- * network (loopback, private, link-local, unspecified, and IPv4-mapped forms of them), unless allowed.
+ * Where a webhook URL may point: the address guard's rules (http(s), public addresses only unless allowed), and
+ * no credentials. Returns the reason it may not, or null. Checked where a URL is stored (creation, change); every
+ * delivery checks the address again as it connects. The reason never repeats the URL's credentials.
  */
-export function publicAddress(address: string): boolean {
-  if (!ipaddr.isValid(address)) return false;
-  return ipaddr.process(address).range() === 'unicast';
-}
-
-/** A delivery to a refused address: final, never retried (the address is the webhook's, not a passing fault). */
-export class AddressRefused extends Error {
-  constructor(readonly detail: string) {
-    super('address refused: private network');
-  }
-}
-
-/** dns.lookup that fails for a host name resolving to any address publicAddress refuses. */
-const guardedLookup: LookupFunction = (hostname, options, callback) => {
-  lookup(hostname, { ...options, all: true }, (err, addresses) => {
-    if (err) return callback(err, '', 0);
-    const refused = addresses.find((a) => !publicAddress(a.address));
-    if (refused)
-      return callback(new AddressRefused(`${hostname} resolves to ${refused.address}, a non-public address`), '', 0);
-    if (options.all) return (callback as unknown as (e: null, a: typeof addresses) => void)(null, addresses);
-    callback(null, addresses[0].address, addresses[0].family);
-  });
-};
-
-const bareHost = (url: URL) => url.hostname.replace(/^\[|\]$/g, '');
-
-/**
- * Where a webhook URL may point: an http(s) URL without credentials whose host is, or resolves only to,
- * public addresses. Returns the reason it may not, or null. Checked where a URL is stored (creation, change);
- * every delivery checks the address again as it connects (a name can change). The reason never repeats the
- * URL's credentials.
- */
-export async function refusedUrl(raw: string, allowPrivate: boolean): Promise<string | null> {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return 'not a URL';
-  }
+export async function refusedWebhookUrl(raw: string, allowPrivate: boolean): Promise<string | null> {
+  const url = URL.parse(raw);
   // Credentials in a URL end up in lists, logs and proxies; deliveries are authenticated by their signature.
-  if (url.username || url.password)
+  if (url && (url.username || url.password))
     return 'credentials (user:password@) are not accepted in the URL; the signature authenticates each delivery';
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'the URL must be http or https';
-  if (allowPrivate) return null;
-  const host = bareHost(url);
-  if (ipaddr.isValid(host)) return publicAddress(host) ? null : `${host} is not a public address`;
-  return new Promise((resolve) =>
-    guardedLookup(host, { all: true }, (err) =>
-      resolve(err instanceof AddressRefused ? err.detail : err ? `${host} does not resolve` : null),
-    ),
-  );
+  return refusedUrl(raw, allowPrivate);
 }
 
 /** A stored URL as lists show it: any credentials (accepted before they were refused) left out. */
@@ -99,11 +53,7 @@ export async function post(p: {
   allowPrivate: boolean;
 }): Promise<number> {
   const url = new URL(p.url);
-  // An address written as such is connected to without a lookup: checked here. A name is checked by the lookup,
-  // so a name that does not resolve is "host not found" (retried), not a refusal.
-  const host = bareHost(url);
-  if (!p.allowPrivate && ipaddr.isValid(host) && !publicAddress(host))
-    throw new AddressRefused(`${host} is not a public address`);
+  const guard = guardRequest(url, p.allowPrivate);
   const options: RequestOptions = {
     method: 'POST',
     headers: {
@@ -113,7 +63,7 @@ export async function post(p: {
       'user-agent': 'docs-chat-webhooks',
     },
     signal: AbortSignal.timeout(p.timeoutMs),
-    ...(p.allowPrivate ? {} : { lookup: guardedLookup }),
+    ...guard,
   };
   return new Promise((resolve, reject) => {
     const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, options, (res) => {
