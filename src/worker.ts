@@ -8,7 +8,7 @@ import { createLogger, rootMessage } from './observability/logger.js';
 import { withDeadline } from './runtime/deadline.js';
 import { closeGracefully, isMain } from './runtime/shutdown.js';
 import { createTaskLists } from './jobs/task-list.js';
-import { kickSweep } from './db/queries/jobs.js';
+import { kickSweep } from './jobs/specs.js';
 import type { Classifier } from './models/classifier.js';
 import { classifierModel } from './models/index.js';
 import { observeBacklog, registry } from './observability/metrics.js';

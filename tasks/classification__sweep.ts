@@ -7,7 +7,7 @@ import {
   releaseExpiredBatches,
   type SweepMark,
 } from '../src/db/queries/backfill.js';
-import { kickSweep, sweepAt } from '../src/db/queries/jobs.js';
+import { kickSweep, sweepAt } from '../src/jobs/specs.js';
 import { forgetOldRates } from '../src/db/queries/progress.js';
 import { claimRelabelThreads, finishRelabelRuns } from '../src/db/queries/relabel.js';
 import type { TaskDeps } from '../src/jobs/task.js';

@@ -1,6 +1,6 @@
 import type { Task } from 'graphile-worker';
 import { Type } from '@sinclair/typebox';
-import { addPurgeStep } from '../src/db/queries/jobs.js';
+import { addPurgeStep } from '../src/jobs/specs.js';
 import { purgeProjectRows, purgeStatus, purgeThreadBatch, removeProjectRow } from '../src/db/queries/purge.js';
 import type { Position } from '../src/schemas/cursor.js';
 import { Uuid } from '../src/schemas/common.js';

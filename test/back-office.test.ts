@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import t, { type Test } from 'tap';
 import { closeDb, createDb, rows, type Db } from '../src/db/client.js';
 import { claimDueThreads } from '../src/db/queries/backfill.js';
-import { addPurgeStep } from '../src/db/queries/jobs.js';
+import { addPurgeStep } from '../src/jobs/specs.js';
 import { purgeThreadBatch } from '../src/db/queries/purge.js';
 import { seedThreads } from '../src/db/queries/seed.js';
 import { compactThreadCounts } from '../src/db/queries/timeseries.js';

@@ -5,7 +5,7 @@ import { sql } from 'drizzle-orm';
 import { pino } from 'pino';
 import { seedThreads } from '../src/db/queries/seed.js';
 import { claimDueThreads } from '../src/db/queries/backfill.js';
-import { kickSweep } from '../src/db/queries/jobs.js';
+import { kickSweep } from '../src/jobs/specs.js';
 import { LimitedClassifier, StaticClassifier, type CategoryChoice, type Classifier } from '../src/models/classifier.js';
 import { startWorker } from '../src/worker.js';
 import type { Db } from '../src/db/client.js';

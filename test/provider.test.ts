@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { sql } from 'drizzle-orm';
 import { classifierModel } from '../src/models/index.js';
-import { kickSweep } from '../src/db/queries/jobs.js';
+import { kickSweep } from '../src/jobs/specs.js';
 import { seedThreads } from '../src/db/queries/seed.js';
 import { drain, build } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';

@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import t, { type Test } from 'tap';
 import { sql } from 'drizzle-orm';
-import { CLASSIFY_TASK } from '../src/db/queries/jobs.js';
+import { CLASSIFY_TASK } from '../src/jobs/specs.js';
 import { build } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
 import { FAKE_USAGE, fakeProvider } from './fake-openai.js';

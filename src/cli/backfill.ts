@@ -7,7 +7,7 @@ import { loadConfigOrExit } from '../config.js';
 import { closeDb, createDb } from '../db/client.js';
 import { openDevDatabaseOrExit } from '../db/dev-database.js';
 import { migrateDatabase } from '../db/migrate.js';
-import { kickSweep } from '../db/queries/jobs.js';
+import { kickSweep } from '../jobs/specs.js';
 import { classificationProgress, type Progress } from '../db/queries/progress.js';
 import { Uuid } from '../schemas/common.js';
 import { check } from '../schemas/validation.js';

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { runOnce } from 'graphile-worker';
-import { queueDueReports, reportStatus, requeuePendingReports, SEND_REPORT_TASK } from '../db/queries/reports.js';
+import { queueDueReports, reportStatus, requeuePendingReports } from '../db/queries/reports.js';
+import { SEND_REPORT_TASK } from '../jobs/specs.js';
 import { sendReport, type ReportDeps } from '../../tasks/reports__send.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { workerLogger } from '../observability/logger.js';

@@ -1,8 +1,14 @@
 import type { TaskList } from 'graphile-worker';
-import { BATCH_TASK, CLASSIFY_TASK, PURGE_PROJECT_TASK, SWEEP_TASK } from '../db/queries/jobs.js';
-import { FAN_OUT_TASK, SEND_REPORT_TASK } from '../db/queries/reports.js';
-import { COMPACT_COUNTS_TASK } from '../db/queries/timeseries.js';
-import { DELIVER_TASK } from '../db/queries/webhooks.js';
+import {
+  BATCH_TASK,
+  CLASSIFY_TASK,
+  COMPACT_COUNTS_TASK,
+  DELIVER_TASK,
+  FAN_OUT_TASK,
+  PURGE_PROJECT_TASK,
+  SEND_REPORT_TASK,
+  SWEEP_TASK,
+} from './specs.js';
 import type { TaskDeps } from './task.js';
 import { classifyBatch } from '../../tasks/classification__batch.js';
 import { sweep } from '../../tasks/classification__sweep.js';

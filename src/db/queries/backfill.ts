@@ -2,7 +2,7 @@ import { and, eq, gt, lt, sql } from 'drizzle-orm';
 import { rows, run, type Db, type DbOrTx } from '../client.js';
 import { SWEEP_LOCK } from '../locks.js';
 import { classificationBatches } from '../schema/index.js';
-import { BATCH_TASK, BACKFILL_PRIORITY, CLASSIFY_MAX_ATTEMPTS } from './jobs.js';
+import { addJobs, batchJobSpec } from '../../jobs/specs.js';
 
 const inFlight = gt(classificationBatches.claimedUntil, sql`now()`);
 
@@ -112,9 +112,7 @@ export async function claimDueThreads(
         returning id, cardinality(thread_ids) as size
       ),
       jobs as (
-        select count(*) from graphile_worker.add_jobs(array(
-          select (${BATCH_TASK}, json_build_object('batch_id', id), null, null, ${CLASSIFY_MAX_ATTEMPTS}, null, ${BACKFILL_PRIORITY}, null)::graphile_worker.job_spec
-          from batches))
+        select count(*) from ${addJobs(batchJobSpec(sql`id`), sql`batches`)}
       ),
       last as (select due::text as due, created::text as created, id::text as id from picked order by due desc, created desc, id desc limit 1)
       select (select coalesce(sum(size), 0)::int from batches) as claimed,

@@ -1,7 +1,7 @@
 import { and, asc, count, eq, sql } from 'drizzle-orm';
 import { rows, run, type Db, type DbOrTx } from '../client.js';
 import { categories, projects, threads } from '../schema/index.js';
-import { kickSweep } from './jobs.js';
+import { kickSweep } from '../../jobs/specs.js';
 
 export const MAX_CATEGORIES = 50;
 

@@ -2,7 +2,7 @@ import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { rows, run, type DbOrTx } from '../client.js';
 import { categories, classificationMinutes, threads } from '../schema/index.js';
 import type { CategoryChoice } from '../../models/classifier.js';
-import { classifyJob } from './jobs.js';
+import { classifyJob } from '../../jobs/specs.js';
 
 /** A PostgreSQL array literal of uuids, passed as one text parameter: one statement text whatever the count. */
 const uuidArray = (ids: string[]) => sql`${`{${ids.join(',')}}`}::uuid[]`;

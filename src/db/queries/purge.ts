@@ -2,7 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Db, type DbOrTx } from '../client.js';
 import type { Position } from '../../schemas/cursor.js';
 import { pgCode } from '../pg-errors.js';
-import { purgeProjectSpec } from './jobs.js';
+import { addJobs, purgeProjectSpec } from '../../jobs/specs.js';
 
 // A project's deletion: retireProjects in the request, then the projects__purge job (tasks/projects__purge.ts)
 // removes its rows in short transactions (purgeThreadBatch, purgeProjectRows) and the row itself last
@@ -24,7 +24,7 @@ export async function retireProjects(tx: DbOrTx, p: { projectId: string } | { te
     keys as (delete from api_keys where project_id in (select id from gone)),
     hooks as (delete from webhooks where project_id in (select id from gone)),
     jobs as (
-      select count(*) from graphile_worker.add_jobs(array(select ${purgeProjectSpec(sql`gone.id`)} from gone))
+      select count(*) from ${addJobs(purgeProjectSpec(sql`gone.id`), sql`gone`)}
       where exists (select 1 from gone)
     )
     select id from gone, jobs`,

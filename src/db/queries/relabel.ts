@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { rows, type Db, type DbOrTx } from '../client.js';
 import { SWEEP_LOCK } from '../locks.js';
 import { pgCode } from '../pg-errors.js';
-import { BATCH_TASK, BACKFILL_PRIORITY, CLASSIFY_MAX_ATTEMPTS } from './jobs.js';
+import { addJobs, batchJobSpec } from '../../jobs/specs.js';
 
 export type RelabelRun = {
   id: string;
@@ -110,9 +110,7 @@ export async function claimRelabelThreads(
         returning id, cardinality(thread_ids) as size
       ),
       jobs as (
-        select count(*) from graphile_worker.add_jobs(array(
-          select (${BATCH_TASK}, json_build_object('batch_id', id), null, null, ${CLASSIFY_MAX_ATTEMPTS}, null, ${BACKFILL_PRIORITY}, null)::graphile_worker.job_spec
-          from batches))
+        select count(*) from ${addJobs(batchJobSpec(sql`id`), sql`batches`)}
       )
       select (select coalesce(sum(size), 0)::int from batches) as claimed from jobs`,
     );

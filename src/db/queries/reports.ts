@@ -1,19 +1,9 @@
-import { and, asc, eq, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { rows, run, type DbOrTx, type Tx } from '../client.js';
 import { projects, sentReports, teams, users } from '../schema/index.js';
 import { dayStart, type DuePeriod, type Period } from '../../reports/schedule.js';
 import { categoryStats } from './categories.js';
-
-export const FAN_OUT_TASK = 'reports__fan_out';
-export const SEND_REPORT_TASK = 'reports__send';
-// About four days of exponential backoff (graphile-worker caps a wait at e^10 s): an SMTP outage over a
-// weekend still delivers. After that the row stays pending; `reports send --date` queues it again.
-const SEND_MAX_ATTEMPTS = 25;
-
-/** add_job for reports__send, keyed by the report: at most one queued job per report. */
-const sendJob = (reportId: SQL) => sql`graphile_worker.add_job(
-  ${SEND_REPORT_TASK}, json_build_object('report_id', ${reportId}),
-  job_key := ${`${SEND_REPORT_TASK}:`} || ${reportId}, max_attempts := ${sql.raw(String(SEND_MAX_ATTEMPTS))})`;
+import { sendReportJob, sendReportKey } from '../../jobs/specs.js';
 
 const duePeriodsTable = (periods: DuePeriod[]) =>
   sql`(values ${sql.join(
@@ -38,7 +28,7 @@ export async function queueDueReports(db: DbOrTx, p: { periods: DuePeriod[] }): 
       on conflict (user_id, period_start, digest_interval) do nothing
       returning id
     )
-    select created.id, (${sendJob(sql`created.id`)}).id as job from created`,
+    select created.id, (${sendReportJob(sql`created.id`)}).id as job from created`,
   );
   return created.length;
 }
@@ -52,13 +42,13 @@ export async function requeuePendingReports(db: DbOrTx, p: { periods: DuePeriod[
   const requeued = await rows<{ id: string }>(
     db,
     sql`
-    select r.id, (${sendJob(sql`r.id`)}).id as job
+    select r.id, (${sendReportJob(sql`r.id`)}).id as job
     from sent_reports r
     join ${duePeriodsTable(p.periods)}
       on r.period_end = due.period_end and r.digest_interval = due.digest_interval and r.period_start = due.period_start
     where r.sent_at is null
       and not exists (select 1 from graphile_worker.jobs j
-                      where j.key = ${`${SEND_REPORT_TASK}:`} || r.id and j.locked_at is not null)`,
+                      where j.key = ${sendReportKey(sql`r.id`)} and j.locked_at is not null)`,
   );
   return requeued.length;
 }
@@ -80,7 +70,7 @@ export async function reportStatus(
     from sent_reports r
     join ${duePeriodsTable(p.periods)}
       on r.period_end = due.period_end and r.digest_interval = due.digest_interval and r.period_start = due.period_start
-    left join graphile_worker.jobs j on j.key = ${`${SEND_REPORT_TASK}:`} || r.id`,
+    left join graphile_worker.jobs j on j.key = ${sendReportKey(sql`r.id`)}`,
   );
   return row;
 }

@@ -4,7 +4,7 @@ import { rows, statement, type Db, type DbOrTx } from '../client.js';
 import { categories, questionAnswers, threads } from '../schema/index.js';
 import type { Usage } from '../../models/llm.js';
 import type { Turn } from '../../models/rag.js';
-import { newThreadJob } from './jobs.js';
+import { newThreadJob } from '../../jobs/specs.js';
 import { feedbackOf } from './feedback.js';
 import { databaseFault } from '../pg-errors.js';
 import { GroupWrites } from '../group-writes.js';

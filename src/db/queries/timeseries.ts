@@ -3,8 +3,6 @@ import { rows, type Db } from '../client.js';
 import { badRequest } from '../../errors.js';
 import { pgCode } from '../pg-errors.js';
 
-export const COMPACT_COUNTS_TASK = 'thread_counts__compact';
-
 export type Interval = 'day' | 'week' | 'month';
 
 // Without created_after, the window is this many periods, up to created_before (or now).

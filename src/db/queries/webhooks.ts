@@ -3,7 +3,6 @@ import { rows, run, type Db } from '../client.js';
 import { webhookDeliveries, webhooks } from '../schema/index.js';
 import type { ThreadSnapshot } from '../../schemas/webhooks.js';
 
-export const DELIVER_TASK = 'webhooks__deliver';
 export type WebhookEvent = (typeof webhooks.$inferSelect.events)[number];
 
 const webhookColumns = {
