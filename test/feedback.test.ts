@@ -1,16 +1,13 @@
 // Feedback is readable, not only counted: each answer's reactions with their comments, newest first, cursor
 // paging; the NDJSON export carries them.
+import type { Static } from '@sinclair/typebox';
 import t, { type Test } from 'tap';
+import type { ExportThread, Feedback, ThreadDetail } from '../src/schemas/threads.js';
 import { build } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
 
-type Reaction = {
-  reaction: string;
-  comment: string | null;
-  user_identifier: string | null;
-  created_at: string;
-  updated_at: string;
-};
+type Reaction = Static<typeof Feedback>;
+type FeedbackPage = { results: Reaction[]; next: string | null };
 
 async function setup(t: Test) {
   const ctx = await build(t);
@@ -36,7 +33,7 @@ t.test(
 
     const res = await api.get(`/question-answers/${qa}/feedback`);
     t.equal(res.statusCode, 200);
-    const { results, next } = res.json() as { results: Reaction[]; next: string | null };
+    const { results, next } = res.json<FeedbackPage>();
     t.equal(next, null);
     t.same(
       results.map((r) => [r.reaction, r.comment, r.user_identifier]),
@@ -60,39 +57,47 @@ t.test(
     const { api, react } = await setup(t);
     const { question_answer_id: qa } = await api.chat('How do I configure proxies?');
     for (let i = 1; i <= 5; i++) await react(qa, { reaction: i % 2 ? 'upvote' : 'downvote', comment: `c${i}` });
-    const all = (await api.get(`/question-answers/${qa}/feedback?limit=100`)).json().results as Reaction[];
+    const all = (await api.get(`/question-answers/${qa}/feedback?limit=100`)).json<FeedbackPage>().results;
     t.same(
       all.map((r) => r.comment),
       ['c5', 'c4', 'c3', 'c2', 'c1'],
     );
 
-    const seen: string[] = [];
+    const seen: (string | null)[] = [];
     const sizes: number[] = [];
-    let page = (await api.get(`/question-answers/${qa}/feedback?limit=2`)).json();
+    let page = (await api.get(`/question-answers/${qa}/feedback?limit=2`)).json<FeedbackPage>();
     for (;;) {
-      seen.push(...page.results.map((r: Reaction) => r.comment));
+      seen.push(...page.results.map((r) => r.comment));
       sizes.push(page.results.length);
       if (!page.next) break;
       const res = await api.get(`/question-answers/${qa}/feedback?cursor=${encodeURIComponent(page.next)}`); // limit back to 20: the rest
       t.equal(res.statusCode, 200);
-      page = res.json();
+      page = res.json<FeedbackPage>();
       if (sizes.length === 1) t.equal(page.next, null, 'the cursor alone, with the default limit, reads the rest');
     }
     t.same(seen, ['c5', 'c4', 'c3', 'c2', 'c1'], 'every reaction once, in order');
     t.same(sizes, [2, 3]);
 
     // Two pages of 2 then the last with the cursor and an explicit limit.
-    const p1 = (await api.get(`/question-answers/${qa}/feedback?limit=2`)).json();
-    const p2 = (await api.get(`/question-answers/${qa}/feedback?limit=2&cursor=${encodeURIComponent(p1.next)}`)).json();
-    const p3 = (await api.get(`/question-answers/${qa}/feedback?limit=2&cursor=${encodeURIComponent(p2.next)}`)).json();
+    const pageAt = async (cursor?: string | null) =>
+      (
+        await api.get(
+          `/question-answers/${qa}/feedback?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        )
+      ).json<FeedbackPage>();
+    const p1 = await pageAt();
+    t.ok(p1.next, 'a cursor after the first page');
+    const p2 = await pageAt(p1.next);
+    t.ok(p2.next, 'a cursor after the second page');
+    const p3 = await pageAt(p2.next);
     t.same(
-      [...p1.results, ...p2.results, ...p3.results].map((r: Reaction) => r.comment),
+      [...p1.results, ...p2.results, ...p3.results].map((r) => r.comment),
       ['c5', 'c4', 'c3', 'c2', 'c1'],
     );
     t.equal(p3.next, null);
 
     const { question_answer_id: other } = await api.chat('Another answer');
-    const foreign = await api.get(`/question-answers/${other}/feedback?cursor=${encodeURIComponent(p1.next)}`);
+    const foreign = await api.get(`/question-answers/${other}/feedback?cursor=${encodeURIComponent(p1.next ?? '')}`);
     t.equal(foreign.statusCode, 400, "another answer's cursor");
     t.match(foreign.json(), { statusCode: 400, message: /^cursor:/ });
     for (const query of ['cursor=garbage', 'limit=0', 'limit=101', 'limit=x', 'sort=asc']) {
@@ -135,34 +140,36 @@ t.test("the NDJSON export carries each question-answer's reactions, as its feedb
   const lines = res.body
     .trimEnd()
     .split('\n')
-    .map((l) => JSON.parse(l));
+    .map((l) => JSON.parse(l) as Static<typeof ExportThread>);
   const byId = new Map(lines.map((l) => [l.id, l]));
   const line = byId.get(first.thread_id);
+  if (!line) throw new Error('the export has no line for the first thread');
   t.same(
-    line.question_answers.map((qa: { id: string }) => qa.id),
+    line.question_answers.map((qa) => qa.id),
     [first.question_answer_id, follow.question_answer_id],
   );
   for (const qa of line.question_answers) {
-    const listed = (await api.get(`/question-answers/${qa.id}/feedback`)).json().results;
+    const listed = (await api.get(`/question-answers/${qa.id}/feedback`)).json<FeedbackPage>().results;
     t.same(qa.feedback.results, listed, 'the same reactions, in the same order');
   }
   t.same(line.question_answers[0].feedback.upvotes, 1, 'the counts are still there');
   t.same(
-    line.question_answers[0].feedback.results.map((r: Reaction) => [r.reaction, r.comment, r.user_identifier]),
+    line.question_answers[0].feedback.results.map((r) => [r.reaction, r.comment, r.user_identifier]),
     [
       ['downvote', null, null],
       ['upvote', 'thanks', 'u1'],
     ],
   );
-  t.same(byId.get(quiet.thread_id).question_answers[0].feedback, { upvotes: 0, downvotes: 0, results: [] });
+  t.same(byId.get(quiet.thread_id)?.question_answers[0].feedback, { upvotes: 0, downvotes: 0, results: [] });
 
   // Apart from the reactions, the line is the thread detail.
-  const detail = (await api.get(`/threads/${first.thread_id}/`)).json();
+  const detail = (await api.get(`/threads/${first.thread_id}/`)).json<Static<typeof ThreadDetail>>();
   const withoutReactions = {
     ...line,
-    question_answers: line.question_answers.map((qa: { feedback: { results?: unknown } }) => {
-      const { results: _r, ...counts } = qa.feedback;
-      return { ...qa, feedback: counts };
+    question_answers: line.question_answers.map((qa) => {
+      const feedback: Partial<typeof qa.feedback> = { ...qa.feedback };
+      delete feedback.results;
+      return { ...qa, feedback };
     }),
   };
   t.same(withoutReactions, detail);
