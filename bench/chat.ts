@@ -13,7 +13,7 @@
 // The defaults take about 6 minutes.
 import { parseArgs } from 'node:util';
 import { closeDb, createDb } from '../src/db/client.js';
-import { createThreads } from '../src/db/queries/threads.js';
+import { createThreads } from '../src/db/queries/chat-write.js';
 import { onCleanup, runMain } from './lib/cleanup.js';
 import { describeCode } from './lib/code.js';
 import { waitIdle } from './lib/cpu.js';

@@ -129,7 +129,7 @@ runMain(async () => {
     select id from threads where project_id = ${tenant.projectId} order by created_at desc, id desc limit 1`);
   const cursor = encodeCursor('threads', {}, { at: deepRow.created_at, id: deepRow.id });
 
-  // EXPLAIN the very statements listThreads (src/db/queries/threads.ts) sends for the deep page and for
+  // EXPLAIN the very statements listThreads (src/db/queries/thread-list.ts) sends for the deep page and for
   // category_id=none (captured from a stand-in db that records the SQL, so this follows the query as it changes).
   const planText = await explainListThreads(db, {
     projectId: tenant.projectId,

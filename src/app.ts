@@ -14,7 +14,7 @@ import underPressure from '@fastify/under-pressure';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
-import { threadWrites } from './db/queries/threads.js';
+import { threadWrites } from './db/queries/chat-write.js';
 import type { LlmClient } from './models/llm.js';
 import { answerModel, classifierModel } from './models/index.js';
 import type { Classifier } from './models/classifier.js';

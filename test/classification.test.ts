@@ -1,6 +1,6 @@
 import t from 'tap';
 import { sql } from 'drizzle-orm';
-import { createThread } from '../src/db/queries/threads.js';
+import { createThread } from '../src/db/queries/chat-write.js';
 import { StaticClassifier, type Classifier } from '../src/models/classifier.js';
 import { build, drain } from './helper.js';
 import { ControlledClassifier, projectClient, projectWithKey, standInUsage } from './factories.js';

@@ -6,7 +6,7 @@ import t from 'tap';
 import { closeDb, createDb, rows } from '../src/db/client.js';
 import { CONSTRAINTS } from '../src/db/pg-errors.js';
 import { createCategory } from '../src/db/queries/categories.js';
-import { createThread } from '../src/db/queries/threads.js';
+import { createThread } from '../src/db/queries/chat-write.js';
 import { listThreads } from '../src/db/queries/thread-list.js';
 import { projectWithKey, standInUsage } from './factories.js';
 import { testDatabase } from './helper.js';

@@ -12,7 +12,7 @@ import { loadConfig } from '../src/config.js';
 import { closeDb, createDb, type Db } from '../src/db/client.js';
 import { queueDueReports } from '../src/db/queries/reports.js';
 import { createTeam } from '../src/db/queries/teams.js';
-import { createThread } from '../src/db/queries/threads.js';
+import { createThread } from '../src/db/queries/chat-write.js';
 import { createUser } from '../src/db/queries/users.js';
 import { createWebhook } from '../src/db/queries/webhooks.js';
 import { newSecret } from '../src/webhooks/delivery.js';

@@ -1,9 +1,9 @@
-// Group commit of the chat's new threads (src/db/group-writes.ts, threadWrites in src/db/queries/threads.ts).
+// Group commit of the chat's new threads (src/db/group-writes.ts, threadWrites in src/db/queries/chat-write.ts).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
 import t from 'tap';
 import { rows } from '../src/db/client.js';
-import { threadWrites } from '../src/db/queries/threads.js';
+import { threadWrites } from '../src/db/queries/chat-write.js';
 import { GroupWrites } from '../src/db/group-writes.js';
 import { build } from './helper.js';
 import { projectWithKey, standInUsage } from './factories.js';

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
 import t, { type Test } from 'tap';
 import { closeDb, createDb, type Db } from '../src/db/client.js';
-import { createThread } from '../src/db/queries/threads.js';
+import { createThread } from '../src/db/queries/chat-write.js';
 import { projectWithKey, standInUsage } from './factories.js';
 import { testDatabase } from './helper.js';
 import { startService, type Service } from './processes.js';

@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
-import { appendQuestionAnswer, getConversation } from '../db/queries/threads.js';
+import { getConversation } from '../db/queries/threads.js';
+import { appendQuestionAnswer } from '../db/queries/chat-write.js';
 import { toErrorReply } from '../error-reply.js';
 import type { AnswerStream, Message, Usage } from '../models/llm.js';
 import { buildMessages } from '../models/rag.js';

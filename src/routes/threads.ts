@@ -3,7 +3,8 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyInstance } from 'fastify';
 import { setUserLabel } from '../db/queries/classification.js';
-import { getThread, withQuestionAnswers } from '../db/queries/threads.js';
+import { getThread } from '../db/queries/threads.js';
+import { withQuestionAnswers } from '../db/queries/thread-export.js';
 import {
   listThreads,
   type ListThreadsParams,

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { getThread, withQuestionAnswers } from '../db/queries/threads.js';
+import type { getThread } from '../db/queries/threads.js';
+import type { withQuestionAnswers } from '../db/queries/thread-export.js';
 import type { ThreadRecord } from '../db/queries/thread-list.js';
 import type { FeedbackRecord } from '../db/queries/feedback.js';
 import { categorySource, reaction } from '../db/schema/index.js';

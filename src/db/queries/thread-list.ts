@@ -1,10 +1,11 @@
 // The threads list: keyset pages newest first (or, with updatedSince, oldest change first up to the sync
 // horizon), one prepared statement per combination of filters.
 import { and, asc, desc, eq, gte, isNull, lt, sql, type SQL } from 'drizzle-orm';
-import { rows, statement, type Db } from '../client.js';
+import { statement, type Db } from '../client.js';
 import { categories, threads } from '../schema/index.js';
 import { NIL_CATEGORY } from '../schema/threads.js';
 import { threadColumns, withCategory } from './threads.js';
+import { syncHorizon } from './thread-export.js';
 
 export interface ThreadCursor {
   at: string; // created_at, or updated_at with updatedSince: as PostgreSQL prints it in UTC, microseconds included
@@ -25,7 +26,28 @@ export interface ListThreadsParams {
 }
 
 const v = sql.placeholder;
-type Filters = Omit<ListThreadsParams, 'projectId' | 'limit'>;
+
+/**
+ * What a list statement's text depends on: which filters are present, never their values (those are bound
+ * at each call). listStatement sees only this, so every branch it takes is part of the cache key.
+ */
+type Shape = {
+  createdAfter: boolean;
+  createdBefore: boolean;
+  sync: boolean;
+  category: 'any' | 'none' | 'one';
+  categorySource: boolean;
+  cursor: boolean;
+};
+
+const shapeOf = (p: ListThreadsParams): Shape => ({
+  createdAfter: p.createdAfter !== undefined,
+  createdBefore: p.createdBefore !== undefined,
+  sync: p.updatedSince !== undefined,
+  category: p.categoryId === undefined ? 'any' : p.categoryId === null ? 'none' : 'one',
+  categorySource: p.categorySource !== undefined,
+  cursor: p.cursor !== undefined,
+});
 
 const hourOf = sql`date_trunc('hour', ${threads.createdAt}, 'UTC')`;
 const nil = sql.raw(NIL_CATEGORY);
@@ -43,7 +65,7 @@ const nil = sql.raw(NIL_CATEGORY);
  * rows plus one per hour with deltas: the deltas may cancel that many, and any hour past those is older
  * than `limit` + 1 hours that hold threads.
  */
-function unlabelledHours(f: Filters) {
+function unlabelledHours(f: Shape) {
   const within = (hour: SQL) =>
     and(
       f.cursor ? sql`${hour} <= date_trunc('hour', ${v('cursorAt')}::timestamptz, 'UTC')` : undefined,
@@ -67,11 +89,11 @@ function unlabelledHours(f: Filters) {
   );
 }
 
-/** The list statement for one combination of filters, values bound at each call. */
-const listStatement = (f: Filters) => {
-  const sync = f.updatedSince !== undefined;
+/** The list statement for one shape of filters, values bound at each call. */
+const listStatement = (f: Shape) => {
+  const { sync } = f;
   // Unlabelled threads alone, or within dates: the rollup's counts by hour guide the scan (unlabelledHours).
-  const guided = f.categoryId === null && !sync && !f.categorySource;
+  const guided = f.category === 'none' && !sync && !f.categorySource;
   const at = sync ? threads.updatedAt : threads.createdAt;
   return statement((db: Db) =>
     db
@@ -88,9 +110,9 @@ const listStatement = (f: Filters) => {
           sync ? lt(threads.updatedAt, sql`${v('horizon')}::timestamptz`) : undefined,
           guided
             ? unlabelledHours(f)
-            : f.categoryId === null
+            : f.category === 'none'
               ? isNull(threads.categoryId)
-              : f.categoryId
+              : f.category === 'one'
                 ? eq(threads.categoryId, v('categoryId'))
                 : undefined,
           f.categorySource ? eq(threads.categorySource, v('categorySource')) : undefined,
@@ -108,52 +130,23 @@ const listStatement = (f: Filters) => {
           ? [asc(threads.updatedAt), asc(threads.id)]
           : guided
             ? [desc(hourOf), desc(threads.createdAt), desc(threads.id)]
-            : [
-                ...(f.categoryId !== undefined ? [asc(threads.categoryId)] : []),
-                desc(threads.createdAt),
-                desc(threads.id),
-              ]),
+            : [...(f.category !== 'any' ? [asc(threads.categoryId)] : []), desc(threads.createdAt), desc(threads.id)]),
       )
       .limit(v('limit')),
   );
 };
+// One prepared statement per shape, keyed by the shape itself.
 const listStatements = new Map<string, ReturnType<typeof listStatement>>();
-
-/**
- * Where the sync order may safely end: the start of the oldest transaction still running on this database.
- * updated_at is its transaction's start (now()), and transactions commit in any order: a change written by
- * one that began earlier may still commit. Only changes older than every running transaction are final, so
- * a client that pages up to here and asks again from its largest updated_at never misses one. Read in a
- * statement of its own, before the page's: every transaction that began before the horizon has ended
- * by the time the page's snapshot is taken. (It sees the sessions of our own database role: every writer.)
- */
-async function syncHorizon(db: Db): Promise<string> {
-  const [row] = await rows<{ at: string }>(
-    db,
-    sql`
-    select coalesce(min(xact_start), now())::text as at from pg_stat_activity
-    where datname = current_database() and pid <> pg_backend_pid() and xact_start is not null and backend_type = 'client backend'`,
-  );
-  return row.at;
-}
 
 /**
  * Newest first, keyset-paginated on (created_at, id): every page is one index range scan. With
  * updatedSince, oldest change first on (updated_at, id), up to the sync horizon.
  */
 export async function listThreads(db: Db, p: ListThreadsParams) {
-  const shape = [
-    p.createdAfter,
-    p.createdBefore,
-    p.updatedSince,
-    p.categoryId === null ? 'none' : p.categoryId,
-    p.categorySource,
-    p.cursor,
-  ]
-    .map((x) => (x === undefined ? '-' : x === 'none' ? 'n' : '+'))
-    .join('');
-  let list = listStatements.get(shape);
-  if (!list) listStatements.set(shape, (list = listStatement(p)));
+  const shape = shapeOf(p);
+  const key = JSON.stringify(shape);
+  let list = listStatements.get(key);
+  if (!list) listStatements.set(key, (list = listStatement(shape)));
   const page = await list(db, {
     projectId: p.projectId,
     createdAfter: p.createdAfter,
