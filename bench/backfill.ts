@@ -1,5 +1,5 @@
 // npm run bench:backfill -- [size=1000000] [--provider-size 20000] [--slow-size 40000] [--window 60]
-// SPEC §7, backfill: (1) labelled threads per second end to end with a latency-0 classifier, `size`
+// The backfill's targets: (1) labelled threads per second end to end with a latency-0 classifier, `size`
 // seeded threads; (2) through a provider (MODEL_PROVIDER=openai against the tests' fake chat-completions
 // server, 2 s a call, CLASSIFIER_BATCH_SIZE=20): threads per second and provider calls per thread; (3) with the
 // 2 s classifier and CLASSIFIER_CONCURRENCY=1000, the steady rate as a

@@ -1,6 +1,6 @@
 // npm run bench:chat -- [--rounds 3] [--seq 8] [--load 7] [--slow 15] [--queued 100000] [--wait-idle 0]
 //
-// Does categorisation slow the chat endpoint (SPEC C4, §7)? POST /query/v1/projects/:id/chat, every request a new
+// Does categorisation slow the chat endpoint? POST /query/v1/projects/:id/chat, every request a new
 // question (a new thread), against the API server process alone (no worker: the jobs queue up), with
 // CATEGORISATION=off and =on side by side, each round a fresh server, in ABBA order (off,on,on,off,...) so drift
 // falls on both modes alike:
@@ -260,7 +260,7 @@ runMain(async () => {
   );
   console.log(
     table(
-      ['target (SPEC §7)', 'measured', 'result'],
+      ['target', 'measured', 'result'],
       [
         [
           'LLM 1000, 256 conns: on ÷ off throughput >= 0.98',

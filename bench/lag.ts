@@ -1,5 +1,5 @@
 // npm run bench:lag -- [seconds=60] [--every 250]
-// The time from a chat's answer to its stored label (SPEC C3), with the default 2 s classifier: an API
+// The time from a chat's answer to its stored label, with the default 2 s classifier: an API
 // server and a worker as production runs them, new threads at a steady pace, lags read from PostgreSQL.
 import { parseArgs } from 'node:util';
 import { createDb, closeDb } from '../src/db/client.js';

@@ -1,6 +1,6 @@
 // npm run bench:relabel -- [size=100000] [--latency 2000] [--concurrency 1000]
 //
-// A relabel run (SPEC §11) of `size` classifier-labelled threads after a new category, through the HTTP API,
+// A relabel run of `size` classifier-labelled threads after a new category, through the HTTP API,
 // an API server and one worker as production runs them (the stand-in classifier at `latency` ms a call,
 // `concurrency` calls in flight): the run's rate from its start to "done", and meanwhile the label lag of new
 // threads (a chat every 250 ms into another project) and their chat latency.
@@ -50,7 +50,8 @@ runMain(async () => {
       headers: { 'x-api-key': history.key, 'content-type': 'application/json' },
       body: body ? () => JSON.stringify(body) : undefined,
     });
-  const preview = JSON.parse((await call('POST', '/categories/relabel/preview', { sample: 200 })).body);
+  type Preview = { sampled: number; would_change: number; estimate: { provider_calls: number; seconds: number } };
+  const preview = JSON.parse((await call('POST', '/categories/relabel/preview', { sample: 200 })).body) as Preview;
   step(
     `preview: ${preview.would_change} of ${preview.sampled} would change; estimate ${JSON.stringify(preview.estimate)}`,
   );
@@ -67,7 +68,7 @@ runMain(async () => {
   })();
   while (last.status === 'running') {
     await sleep(1000);
-    last = JSON.parse((await call('GET', '/categories/relabel')).body);
+    last = JSON.parse((await call('GET', '/categories/relabel')).body) as typeof last;
     if (Math.round((Date.now() - started) / 1000) % 10 === 0) step(`${int(last.done)} / ${int(last.total)}`);
   }
   const seconds = (Date.now() - started) / 1000;

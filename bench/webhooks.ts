@@ -1,6 +1,6 @@
 // npm run bench:webhooks -- [seconds=20] [--every 100] [--burst 500]
 //
-// Webhook delivery latency (SPEC §11): an API server and a worker as production runs them, a receiver in this
+// Webhook delivery latency: an API server and a worker as production runs them, a receiver in this
 // process. 1. Chats every `every` ms for `seconds` s into a project with a webhook for thread.created and
 // thread.labelled: the time from each chat's answer to its thread.created arriving, and from each label's
 // commit (the event's created_at) to its thread.labelled arriving. 2. One classifier statement labelling
@@ -37,7 +37,8 @@ runMain(async () => {
   const arrivals: Arrival[] = [];
   const receiver = createServer((req, res) => {
     let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk));
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
     req.on('end', () => {
       const event = JSON.parse(body) as { type: string; created_at: string; data: { thread: { id: string } } };
       arrivals.push({

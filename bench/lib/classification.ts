@@ -54,7 +54,7 @@ export async function pacedChats(
     });
     latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
     if (res.status !== 200) throw new Error(`chat answered ${res.status}: ${res.body}`);
-    threadIds.push(JSON.parse(res.body).thread_id);
+    threadIds.push((JSON.parse(res.body) as { thread_id: string }).thread_id);
     answered?.(threadIds.at(-1)!);
     await sleep(Math.max(0, next - Date.now()));
   }

@@ -37,7 +37,7 @@ async function runCleanups(): Promise<void> {
     try {
       await withTimeout(c.fn(), 20_000, c.name);
     } catch (err) {
-      console.error(`cleanup "${c.name}" failed: ${err instanceof Error ? err.message : err}`);
+      console.error(`cleanup "${c.name}" failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 }

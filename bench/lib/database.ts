@@ -70,7 +70,7 @@ export async function openBenchDatabase(): Promise<{ url: string; where: string 
     killPostmaster(dir);
     await rm(dir, { recursive: true, force: true });
     forget();
-    throw new Error(`${err instanceof Error ? err.message : err}\n${logTail.join('\n')}`);
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${logTail.join('\n')}`);
   }
   const pg = server;
   onCleanup('stop embedded PostgreSQL', async () => {
