@@ -1,5 +1,6 @@
-// SPEC §11: webhooks for thread.created and thread.labelled, signed the Standard Webhooks way, delivered by
-// jobs added with the change, retried, logged; never to a private address unless WEBHOOK_ALLOW_PRIVATE.
+// Webhooks for thread.created and thread.labelled, signed the Standard Webhooks way, delivered by jobs added
+// with the change, retried, logged; never to a private address unless WEBHOOK_ALLOW_PRIVATE.
+import type { Static } from '@sinclair/typebox';
 import t, { type Test } from 'tap';
 import { sql } from 'drizzle-orm';
 import { pino } from 'pino';
@@ -10,6 +11,12 @@ import { receiver, type Received } from './receiver.js';
 import { saveClassifierLabels } from '../src/db/queries/classification.js';
 import { createWebhook } from '../src/db/queries/webhooks.js';
 import { newSecret } from '../src/webhooks/delivery.js';
+import type { Category } from '../src/schemas/categories.js';
+import type { Thread, ThreadDetail } from '../src/schemas/threads.js';
+import type { CreatedWebhook, Delivery, Webhook as WebhookJson } from '../src/schemas/webhooks.js';
+
+type Results<T> = { results: T[] };
+type Event = { id: string; type: string; created_at: string; data: { thread: Static<typeof Thread> } };
 
 async function setup(t: Test, env: Record<string, string> = { WEBHOOK_ALLOW_PRIVATE: 'true' }) {
   const ctx = await build(t, { env });
@@ -24,7 +31,11 @@ const verified = (secret: string, r: Received) =>
     'webhook-id': String(r.headers['webhook-id']),
     'webhook-timestamp': String(r.headers['webhook-timestamp']),
     'webhook-signature': String(r.headers['webhook-signature']),
-  }) as { id: string; type: string; created_at: string; data: { thread: Record<string, unknown> } };
+  }) as Event;
+
+/** A webhook's delivery log, as the API lists it. */
+const deliveriesOf = async (api: ReturnType<typeof projectClient>, webhookId: string) =>
+  (await api.get(`/webhooks/${webhookId}/deliveries`)).json<Results<Static<typeof Delivery>>>().results;
 
 t.test(
   'thread.created and thread.labelled: signed, verified by the reference library, logged as delivered',
@@ -37,14 +48,17 @@ t.test(
       description: 'CRM',
     });
     t.equal(created.statusCode, 201);
-    const webhook = created.json();
+    const webhook = created.json<Static<typeof CreatedWebhook>>();
     t.match(webhook, {
       url: hook.url,
       events: ['thread.created', 'thread.labelled'],
       description: 'CRM',
       secret: /^whsec_[A-Za-z0-9+/]{43}=$/,
     });
-    t.notOk('secret' in (await api.get('/webhooks')).json().results[0], 'the secret is shown once');
+    t.notOk(
+      'secret' in (await api.get('/webhooks')).json<Results<Static<typeof WebhookJson>>>().results[0],
+      'the secret is shown once',
+    );
 
     const { thread_id: threadId } = await api.chat('How do I configure the CLI?');
     await drain(ctx); // the classification, then both deliveries
@@ -58,37 +72,40 @@ t.test(
     const createdEvent = events.find((e) => e.type === 'thread.created')!;
     t.equal(createdEvent.data.thread.category, null, 'thread.created: as it was created, unlabelled');
     const labelled = events.find((e) => e.type === 'thread.labelled')!;
-    const { question_answers: _qa, ...detail } = (await api.get(`/threads/${threadId}/`)).json();
+    const detail: Partial<Static<typeof ThreadDetail>> = (await api.get(`/threads/${threadId}/`)).json<
+      Static<typeof ThreadDetail>
+    >();
+    delete detail.question_answers;
     t.same(labelled.data.thread, detail, 'thread.labelled carries the Thread as the API shows it');
     t.equal(labelled.data.thread.category_source, 'classifier');
+    t.ok(labelled.data.thread.category, 'thread.labelled carries the category');
     t.throws(() => verified(newSecret(), hook.received[0]), 'another secret does not verify');
 
     // A user's label, then clearing it (which hands the thread back to the classifier): one event each.
     const other = (await api.get('/categories/'))
-      .json()
-      .results.find((c: { id: string }) => c.id !== (labelled.data.thread.category as { id: string }).id);
+      .json<Results<Static<typeof Category>>>()
+      .results.find((c) => c.id !== labelled.data.thread.category?.id);
+    if (!other) throw new Error('a second category to label with');
     await api.patch(`/threads/${threadId}/`, { category_id: other.id });
     await api.patch(`/threads/${threadId}/`, { category_id: null });
     await api.chat('And on Windows?', threadId); // a follow-up changes no label: no event
     await drain(ctx);
+    const relabelled = (await api.get(`/threads/${threadId}/`)).json<Static<typeof Thread>>().category;
+    t.ok(relabelled, 'the classifier labelled it again');
     const later = hook.received
       .slice(2)
       .map((r) => verified(webhook.secret, r))
-      .sort((x, y) => String(x.data.thread.updated_at).localeCompare(String(y.data.thread.updated_at)));
+      .sort((x, y) => x.data.thread.updated_at.localeCompare(y.data.thread.updated_at));
     t.same(
-      later.map((e) => [
-        e.type,
-        e.data.thread.category_source,
-        (e.data.thread.category as { id: string } | null)?.id ?? null,
-      ]),
+      later.map((e) => [e.type, e.data.thread.category_source, e.data.thread.category?.id ?? null]),
       [
         ['thread.labelled', 'user', other.id],
         ['thread.labelled', null, null],
-        ['thread.labelled', 'classifier', (await api.get(`/threads/${threadId}/`)).json().category.id],
+        ['thread.labelled', 'classifier', relabelled?.id],
       ],
     );
 
-    const log = (await api.get(`/webhooks/${webhook.id}/deliveries`)).json().results;
+    const log = await deliveriesOf(api, webhook.id);
     t.equal(log.length, 5);
     for (const d of log)
       t.match(d, {
@@ -99,10 +116,7 @@ t.test(
         error: null,
         delivered_at: /Z$/,
       });
-    t.same(
-      log.map((d: { event_id: string }) => d.event_id).sort(),
-      hook.received.map((r) => r.headers['webhook-id']).sort(),
-    );
+    t.same(log.map((d) => d.event_id).sort(), hook.received.map((r) => r.headers['webhook-id']).sort());
   },
 );
 
@@ -111,7 +125,9 @@ t.test(
   async (t) => {
     const { ctx, api } = await setup(t, { WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_TIMEOUT_MS: '300' });
     const hook = await receiver(t, [500, 503, 200]);
-    const webhook = (await api.post('/webhooks', { url: hook.url, events: ['thread.created'] })).json();
+    const webhook = (await api.post('/webhooks', { url: hook.url, events: ['thread.created'] })).json<
+      Static<typeof CreatedWebhook>
+    >();
     await api.chat('How do I back up the cache?');
     /** Runs the delivery job again now instead of after graphile-worker's backoff (graphile_worker.reschedule_jobs). */
     const retryNow = async (maxAttempts?: number) => {
@@ -120,14 +136,17 @@ t.test(
         run_at := now(), max_attempts := ${maxAttempts ?? null}::int)`);
       await drain(ctx);
     };
-    const deliveries = async () => (await api.get(`/webhooks/${webhook.id}/deliveries`)).json().results;
+    const deliveries = () => deliveriesOf(api, webhook.id);
 
-    const lines: { level: number; msg: string; error?: string; err?: unknown }[] = [];
-    await drain(ctx, { log: pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line)) }) });
+    type LogLine = { level: number; msg: string; reason?: string; err?: unknown };
+    const lines: LogLine[] = [];
+    await drain(ctx, {
+      log: pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) }),
+    });
     t.match(await deliveries(), [
       { status: 'pending', attempts: 1, response_status: 500, error: 'HTTP 500', delivered_at: null },
     ]);
-    const failure = lines.find((l) => l.error === 'HTTP 500');
+    const failure = lines.find((l) => l.reason === 'HTTP 500');
     t.ok(
       failure && failure.level === 40 && failure.err === undefined,
       "the endpoint's failure is a warning without a stack",
@@ -143,24 +162,26 @@ t.test(
 
     // A receiver that does not answer within WEBHOOK_TIMEOUT_MS: a failed attempt with no status, retried.
     const slow = await receiver(t, [0, 200]);
-    const hanging = (await api.post('/webhooks', { url: slow.url, events: ['thread.created'] })).json();
+    const hanging = (await api.post('/webhooks', { url: slow.url, events: ['thread.created'] })).json<
+      Static<typeof CreatedWebhook>
+    >();
     await api.chat('Does the CLI work offline?');
     await drain(ctx);
-    t.match((await api.get(`/webhooks/${hanging.id}/deliveries`)).json().results, [
+    t.match(await deliveriesOf(api, hanging.id), [
       { status: 'pending', attempts: 1, response_status: null, error: 'timed out after 300 ms' },
     ]);
     await retryNow();
-    t.match((await api.get(`/webhooks/${hanging.id}/deliveries`)).json().results, [
-      { status: 'delivered', attempts: 2, response_status: 200 },
-    ]);
+    t.match(await deliveriesOf(api, hanging.id), [{ status: 'delivered', attempts: 2, response_status: 200 }]);
 
     // A receiver that never accepts: the job's last attempt marks the delivery failed, and nothing runs again.
     const down = await receiver(t, [500]);
-    const failing = (await api.post('/webhooks', { url: down.url, events: ['thread.created'] })).json();
+    const failing = (await api.post('/webhooks', { url: down.url, events: ['thread.created'] })).json<
+      Static<typeof CreatedWebhook>
+    >();
     await api.chat('Is SSO on the free plan?');
     await drain(ctx);
     await retryNow(2);
-    t.match((await api.get(`/webhooks/${failing.id}/deliveries`)).json().results, [
+    t.match(await deliveriesOf(api, failing.id), [
       { status: 'failed', attempts: 2, response_status: 500, error: 'HTTP 500' },
     ]);
     const left = await ctx.db.execute(
@@ -206,7 +227,7 @@ t.test('private addresses are refused at creation and at delivery unless WEBHOOK
   await api.chat('Where are the logs?');
   await drain(ctx);
   t.equal(hook.received.length, 0, 'nothing sent');
-  t.match((await api.get(`/webhooks/${row.id}/deliveries`)).json().results, [
+  t.match(await deliveriesOf(api, row.id), [
     { status: 'failed', attempts: 1, response_status: null, error: 'address refused: private network' },
   ]);
 });
@@ -225,13 +246,13 @@ t.test("bad input is a 400; projects never see each other's webhooks or events; 
   ]) {
     t.equal((await api.post('/webhooks', body)).statusCode, 400, JSON.stringify(body).slice(0, 80));
   }
-  const webhook = (
-    await api.post('/webhooks', { url: hook.url, events: ['thread.created', 'thread.labelled'] })
-  ).json();
+  const webhook = (await api.post('/webhooks', { url: hook.url, events: ['thread.created', 'thread.labelled'] })).json<
+    Static<typeof CreatedWebhook>
+  >();
 
   const b = await projectWithKey(ctx.db);
   const apiB = projectClient(ctx.app, b.projectId, b.key);
-  t.same((await apiB.get('/webhooks')).json().results, []);
+  t.same((await apiB.get('/webhooks')).json<Results<Static<typeof WebhookJson>>>().results, []);
   t.equal((await apiB.get(`/webhooks/${webhook.id}/deliveries`)).statusCode, 404);
   t.equal((await apiB.delete(`/webhooks/${webhook.id}`)).statusCode, 404);
   t.equal(
@@ -262,10 +283,8 @@ t.test('a classifier batch of 500 labels adds its 500 deliveries in one add_jobs
   await api.post('/webhooks', { url: hook.url, events: ['thread.labelled'] });
   await ctx.db.execute(sql`
     insert into threads (project_id, first_question) select ${a.projectId}, 'q' || n from generate_series(1, 500) n`);
-  const ids = (await ctx.db.execute(sql`select id from threads where project_id = ${a.projectId}`)) as unknown as {
-    id: string;
-  }[];
-  const [category] = (await api.get('/categories/')).json().results;
+  const ids = await ctx.db.execute<{ id: string }>(sql`select id from threads where project_id = ${a.projectId}`);
+  const [category] = (await api.get('/categories/')).json<Results<Static<typeof Category>>>().results;
   const calls = await ctx.db.transaction(async (tx) => {
     await tx.execute(sql`set local track_functions = 'pl'`);
     await saveClassifierLabels(tx, {
