@@ -2,6 +2,7 @@
 // line per failed attempt, without a stack; URLs with credentials refused and never shown.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Static } from '@sinclair/typebox';
 import t, { type Test } from 'tap';
 import { sql } from 'drizzle-orm';
 import { pino } from 'pino';
@@ -11,6 +12,11 @@ import { projectClient, projectWithKey } from './factories.js';
 import { receiver, type Received } from './receiver.js';
 import { createWebhook } from '../src/db/queries/webhooks.js';
 import { failureReason, newSecret } from '../src/webhooks/delivery.js';
+import type { ErrorSchema } from '../src/schemas/common.js';
+import type { CreatedWebhook, Delivery, Webhook as WebhookJson } from '../src/schemas/webhooks.js';
+
+type WebhookBody = Static<typeof WebhookJson>;
+type Results<T> = { results: T[] };
 
 /** A loopback port nothing listens on: a server is opened there, then closed. */
 async function closedPort(): Promise<number> {
@@ -30,6 +36,10 @@ async function setup(t: Test, env: Record<string, string> = { WEBHOOK_ALLOW_PRIV
   return { ctx, a, api, apiB };
 }
 
+/** A webhook's delivery log, as the API lists it. */
+const deliveriesOf = async (api: ReturnType<typeof projectClient>, webhookId: string) =>
+  (await api.get(`/webhooks/${webhookId}/deliveries`)).json<Results<Static<typeof Delivery>>>().results;
+
 const verified = (secret: string, r: Received) =>
   new Webhook(secret).verify(r.body, {
     'webhook-id': String(r.headers['webhook-id']),
@@ -44,7 +54,7 @@ t.test(
     const first = await receiver(t);
     const created = (
       await api.post('/webhooks', { url: first.url, events: ['thread.created'], description: 'CRM' })
-    ).json();
+    ).json<Static<typeof CreatedWebhook>>();
 
     const read = await api.get(`/webhooks/${created.id}`);
     t.equal(read.statusCode, 200);
@@ -56,8 +66,8 @@ t.test(
       enabled: true,
       created_at: created.created_at,
     });
-    t.notOk('secret' in read.json(), 'no secret');
-    t.match((await api.get('/webhooks')).json().results, [{ id: created.id, enabled: true }]);
+    t.notOk('secret' in read.json<WebhookBody>(), 'no secret');
+    t.match((await api.get('/webhooks')).json<Results<WebhookBody>>().results, [{ id: created.id, enabled: true }]);
 
     const off = await api.patch(`/webhooks/${created.id}`, { enabled: false });
     t.equal(off.statusCode, 200);
@@ -65,7 +75,7 @@ t.test(
     await api.chat('Asked while the webhook is off');
     await drain(ctx);
     t.equal(first.received.length, 0, 'a disabled webhook gets nothing');
-    t.same((await api.get(`/webhooks/${created.id}/deliveries`)).json().results, [], 'and no delivery is recorded');
+    t.same(await deliveriesOf(api, created.id), [], 'and no delivery is recorded');
 
     // Enabled again, pointing elsewhere, listening to both events, without a description.
     const second = await receiver(t);
@@ -131,7 +141,9 @@ t.test(
   async (t) => {
     const { ctx, a, api } = await setup(t, { WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_TIMEOUT_MS: '300' });
     const ok = await receiver(t, [204]);
-    const hook = (await api.post('/webhooks', { url: ok.url, events: ['thread.created'] })).json();
+    const hook = (await api.post('/webhooks', { url: ok.url, events: ['thread.created'] })).json<
+      Static<typeof CreatedWebhook>
+    >();
 
     const res = await api.post(`/webhooks/${hook.id}/test`, {});
     t.equal(res.statusCode, 200);
@@ -140,7 +152,7 @@ t.test(
     const event = verified(hook.secret, ok.received[0]);
     t.match(event, { id: /^msg_/, type: 'webhook.test', created_at: /Z$/, data: {} });
     t.equal(event.id, ok.received[0].headers['webhook-id']);
-    t.same((await api.get(`/webhooks/${hook.id}/deliveries`)).json().results, [], 'a test is not a delivery');
+    t.same(await deliveriesOf(api, hook.id), [], 'a test is not a delivery');
     const [jobs] = await ctx.db.execute<{ n: number }>(sql`select count(*)::int as n from graphile_worker.jobs`);
     t.equal(jobs.n, 0, 'nor a job');
 
@@ -198,8 +210,11 @@ t.test('without WEBHOOK_ALLOW_PRIVATE, a test to a private address is refused an
   }
   t.equal(hook.received.length, 0, 'nothing sent');
   t.equal(
-    (await api.patch(`/webhooks/${(await api.get('/webhooks')).json().results[0].id}`, { url: 'http://10.0.0.7/hook' }))
-      .statusCode,
+    (
+      await api.patch(`/webhooks/${(await api.get('/webhooks')).json<Results<WebhookBody>>().results[0].id}`, {
+        url: 'http://10.0.0.7/hook',
+      })
+    ).statusCode,
     400,
     'nor stored by a change',
   );
@@ -244,8 +259,7 @@ t.test(
     await api.chat('How do I rotate keys?');
     await drain(allowed, { log });
 
-    const deliveries = async (id: string, client = api) =>
-      (await client.get(`/webhooks/${id}/deliveries`)).json().results;
+    const deliveries = (id: string, client = api) => deliveriesOf(client, id);
     t.match(await deliveries(privateHook.id, projectClient(ctx.app, b.projectId, b.key)), [
       { status: 'failed', attempts: 1, response_status: null, error: 'address refused: private network' },
     ]);
@@ -260,11 +274,11 @@ t.test(
     ]);
 
     const parsed = lines.map(
-      (l) => JSON.parse(l) as { level: number; msg: string; error?: string; webhook_id?: string; err?: unknown },
+      (l) => JSON.parse(l) as { level: number; msg: string; reason?: string; webhook_id?: string; err?: unknown },
     );
     const warnings = parsed.filter((l) => l.level === 40);
     t.same(
-      warnings.map((w) => [w.webhook_id, w.error]).sort(),
+      warnings.map((w) => [w.webhook_id, w.reason]).sort(),
       [
         [privateHook.id, 'address refused: private network'],
         [ids.failing, 'HTTP 500'],
@@ -296,7 +310,7 @@ t.test(
   },
 );
 
-t.test('failures in words, from the errors node:http and node:dns give', async (t) => {
+t.test('failures in words, from the errors node:http and node:dns give', (t) => {
   const err = (code: string) => Object.assign(new Error(`getaddrinfo ${code} hooks.example`), { code });
   t.equal(failureReason(200, 10_000), null);
   t.equal(failureReason(299, 10_000), null);
@@ -318,6 +332,7 @@ t.test('failures in words, from the errors node:http and node:dns give', async (
     'request failed',
     'never the message, which may carry the URL',
   );
+  t.end();
 });
 
 t.test(
@@ -327,7 +342,7 @@ t.test(
       const { ctx, a, api } = await setup(t, env);
       const good = (
         await api.post('/webhooks', { url: 'https://93.184.216.34/hook', events: ['thread.created'] })
-      ).json();
+      ).json<Static<typeof CreatedWebhook>>();
       for (const url of [
         'https://alice:s3cr3t@93.184.216.34/hook',
         'https://alice@93.184.216.34/hook',
@@ -338,12 +353,12 @@ t.test(
           await api.patch(`/webhooks/${good.id}`, { url }),
         ]) {
           t.equal(res.statusCode, 400, url);
-          t.match(res.json().message, /^url: credentials/, url);
+          t.match(res.json<Static<typeof ErrorSchema>>().message, /^url: credentials/, url);
           t.notOk(/alice|s3cr3t/.test(res.body), 'the credentials are not repeated');
         }
       }
       t.same(
-        (await api.get('/webhooks')).json().results.map((w: { url: string }) => w.url),
+        (await api.get('/webhooks')).json<Results<WebhookBody>>().results.map((w) => w.url),
         ['https://93.184.216.34/hook'],
         'nothing stored, nothing changed',
       );
@@ -355,7 +370,7 @@ t.test(
         events: ['thread.created'],
         secret: newSecret(),
       });
-      t.equal((await api.get(`/webhooks/${old.id}`)).json().url, 'https://93.184.216.34/old');
+      t.equal((await api.get(`/webhooks/${old.id}`)).json<WebhookBody>().url, 'https://93.184.216.34/old');
       t.notOk(/alice|s3cr3t/.test((await api.get('/webhooks')).body), 'not in the list');
     }
   },
