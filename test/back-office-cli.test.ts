@@ -1,24 +1,17 @@
 // The back office from a shell: `npm run admin` renames, searches, changes emails and deletes over the same
-// query functions as /admin/v1 (a process per command, as an operator runs it).
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+// query functions as /admin/v1 (called in-process: test/cli.test.ts runs the command as a process).
 import t from 'tap';
+import { admin } from '../src/cli/admin.js';
+import type * as S from '../src/schemas/admin.js';
+import { runCli } from './cli-io.js';
 import { ADMIN_TOKEN, build } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
 
-const run = promisify(execFile);
+type User = ReturnType<typeof S.toUser>;
 
 t.test('npm run admin: rename, list with a search, change an email, delete a team with --cascade', async (t) => {
   const { app, db, url } = await build(t);
-  const cli = (...args: string[]) =>
-    run('npx', ['tsx', 'src/cli/admin.ts', ...args], { env: { ...process.env, DATABASE_URL: url } }).then(
-      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-      (err: { code: number; stdout: string; stderr: string }) => ({
-        code: err.code,
-        stdout: err.stdout,
-        stderr: err.stderr,
-      }),
-    );
+  const cli = (...args: string[]) => runCli(admin, args, { DATABASE_URL: url });
   const a = await projectWithKey(db, 'Acme');
   await projectWithKey(db, 'Globex');
   const headers = { authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -29,7 +22,7 @@ t.test('npm run admin: rename, list with a search, change an email, delete a tea
       headers,
       payload: { email: 'ada@acme.test' },
     })
-  ).json();
+  ).json<User>();
 
   const renamed = await cli('teams', 'rename', '--id', a.team.id, '--name', 'Acme 100%');
   t.equal(renamed.code, 0, renamed.stderr);
@@ -37,15 +30,15 @@ t.test('npm run admin: rename, list with a search, change an email, delete a tea
 
   const listed = await cli('teams', 'list', '--q', '0%');
   t.same(
-    JSON.parse(listed.stdout).map((x: { id: string }) => x.id),
+    (JSON.parse(listed.stdout) as { id: string }[]).map((x) => x.id),
     [a.team.id],
     'searched, % literally, regardless of case',
   );
 
   const changed = await cli('users', 'update', '--id', user.id, '--email', 'Ada.Lovelace@acme.test');
-  t.equal(JSON.parse(changed.stdout).email, 'Ada.Lovelace@acme.test');
+  t.equal((JSON.parse(changed.stdout) as User).email, 'Ada.Lovelace@acme.test');
   t.equal(
-    (await app.inject({ method: 'GET', url: `/admin/v1/users/${user.id}`, headers })).json().email,
+    (await app.inject({ method: 'GET', url: `/admin/v1/users/${user.id}`, headers })).json<User>().email,
     'Ada.Lovelace@acme.test',
     'the API sees it',
   );

@@ -1,20 +1,15 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import t from 'tap';
 import { sql } from 'drizzle-orm';
+import { seed } from '../src/cli/seed.js';
+import { runCli } from './cli-io.js';
 import { build } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
 
 t.test('npm run seed inserts historical threads of 1 to 3 question-answers, and no jobs', async (t) => {
   const { app, db, url } = await build(t);
   const a = await projectWithKey(db);
-  const { stdout } = await promisify(execFile)(
-    'npx',
-    ['tsx', 'src/cli/seed.ts', '--project', a.projectId, '--threads', '120'],
-    {
-      env: { ...process.env, DATABASE_URL: url },
-    },
-  );
+  const { code, stdout } = await runCli(seed, ['--project', a.projectId, '--threads', '120'], { DATABASE_URL: url });
+  t.equal(code, 0);
   t.match(stdout, /seeded 120 threads/);
 
   const [stats] = await db.execute<{
@@ -38,7 +33,22 @@ t.test('npm run seed inserts historical threads of 1 to 3 question-answers, and 
   t.ok(stats.oldest_days > 30 && stats.oldest_days <= 365, 'spread over the past year');
   t.equal(stats.jobs, 0, 'no jobs');
 
-  const page = (await projectClient(app, a.projectId, a.key).get('/threads/?limit=100')).json();
+  const page = (await projectClient(app, a.projectId, a.key).get('/threads/?limit=100')).json<{
+    results: unknown[];
+    next: string | null;
+  }>();
   t.equal(page.results.length, 100);
   t.type(page.next, 'string');
+});
+
+t.test('npm run seed refuses bad arguments and a project that is not there', async (t) => {
+  const { url } = await build(t);
+  const usage = await runCli(seed, ['--project', 'nope', '--threads', '10'], { DATABASE_URL: url });
+  t.equal(usage.code, 2);
+  t.match(usage.stderr, /usage: npm run seed/);
+  const missing = await runCli(seed, ['--project', '00000000-0000-4000-8000-000000000000', '--threads', '10'], {
+    DATABASE_URL: url,
+  });
+  t.equal(missing.code, 1);
+  t.match(missing.stderr, /seed failed: project 00000000-0000-4000-8000-000000000000 not found/);
 });
