@@ -14,7 +14,7 @@ import { sql } from 'drizzle-orm';
 import { seedManyThreads } from '../src/db/queries/seed.js';
 import { claimDueThreads, finishBatch, getBatch, type SweepMark } from '../src/db/queries/backfill.js';
 import { saveClassifierLabels } from '../src/db/queries/classification.js';
-import { compactThreadCounts } from '../src/db/queries/timeseries.js';
+import { compactThreadCounts } from '../src/db/queries/thread-counts.js';
 import { runMain } from './lib/cleanup.js';
 import { describeCode } from './lib/code.js';
 import { benchDatabase, createTenant } from './lib/database.js';

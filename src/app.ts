@@ -78,8 +78,9 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   // Once the server is closing, every answer also closes its keep-alive connection, so the close does
   // not wait for clients to hang up.
   let closing = false;
-  fastify.addHook('preClose', async () => {
+  fastify.addHook('preClose', (done) => {
     closing = true;
+    done();
   });
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -129,9 +130,8 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
       maxEventLoopDelay: config.OVERLOAD_EVENT_LOOP_DELAY_MS,
       maxHeapUsedBytes:
         (config.OVERLOAD_HEAP_USED_MB ?? (getHeapStatistics().heap_size_limit * 0.9) / 2 ** 20) * 2 ** 20,
-      pressureHandler: async () => {
-        throw unavailable(ErrorCode.OVERLOADED, 'server overloaded', OVERLOAD_RETRY_AFTER_S);
-      },
+      pressureHandler: () =>
+        Promise.reject(unavailable(ErrorCode.OVERLOADED, 'server overloaded', OVERLOAD_RETRY_AFTER_S)),
     });
     await api.register(admin, { prefix: '/admin/v1', adminToken: config.ADMIN_TOKEN });
     await api.register(

@@ -32,7 +32,7 @@ export function toErrorReply(
     return { body: errorBody(503, message, code), retryAfter: DATABASE_RETRY_AFTER_S };
   }
   if (err instanceof ModelUnavailableError) {
-    log.warn({ err: { message: err.message } }, 'model unavailable');
+    log.warn({ reason: err.message }, 'model unavailable');
     return { body: errorBody(503, 'model unavailable', ErrorCode.MODEL_UNAVAILABLE), retryAfter: MODEL_RETRY_AFTER_S };
   }
   const violation = constraintError(err);

@@ -7,10 +7,9 @@ import {
   getReport,
   lockPendingReport,
   markReportSent,
-  projectUsage,
-  teamProjects,
   type Report,
-} from '../src/db/queries/reports.js';
+} from '../src/db/queries/report-send.js';
+import { projectUsage, teamProjects } from '../src/db/queries/report-usage.js';
 import { createMailer, mailDomain, type MailMessage } from '../src/reports/mailer.js';
 import { renderReport } from '../src/reports/render.js';
 import { previousPeriod, type DuePeriod } from '../src/reports/schedule.js';

@@ -1,6 +1,6 @@
 import type { Task } from 'graphile-worker';
 import { Type } from '@sinclair/typebox';
-import { compactThreadCounts } from '../src/db/queries/timeseries.js';
+import { compactThreadCounts } from '../src/db/queries/thread-counts.js';
 import type { TaskDeps } from '../src/jobs/task.js';
 import { task } from '../src/jobs/task.js';
 

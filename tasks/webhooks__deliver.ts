@@ -21,14 +21,14 @@ export function deliverWebhook({ db, log, config }: Pick<TaskDeps, 'db' | 'log' 
     const delivery = await pendingDelivery(db, { deliveryId: payload.delivery_id });
     if (!delivery) return;
     const body = webhookBody({
-      eventId: delivery.event_id,
+      eventId: delivery.eventId,
       type: delivery.type,
-      createdAt: delivery.created_at,
+      createdAt: delivery.createdAt,
       thread: delivery.thread,
     });
     const result = await attempt({
       url: delivery.url,
-      headers: signedHeaders(delivery.secret, delivery.event_id, body),
+      headers: signedHeaders(delivery.secret, delivery.eventId, body),
       body,
       timeoutMs: config.WEBHOOK_TIMEOUT_MS,
       allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
@@ -45,10 +45,8 @@ export function deliverWebhook({ db, log, config }: Pick<TaskDeps, 'db' | 'log' 
     });
     // Never the URL: it is the customer's, and may have carried credentials before they were refused.
     jobLog.warn(
-      { webhook_id: delivery.webhook_id, event_id: delivery.event_id, error: result.error, retried: !final },
-      final
-        ? `webhook delivery failed for good: ${result.error}`
-        : `webhook delivery failed, retried later: ${result.error}`,
+      { webhook_id: delivery.webhookId, event_id: delivery.eventId, reason: result.error, retried: !final },
+      final ? 'webhook delivery failed for good' : 'webhook delivery failed, retried later',
     );
     if (!final) throw new RetryLater(result.error!);
   });

@@ -9,7 +9,7 @@ import { claimDueThreads } from '../src/db/queries/backfill.js';
 import { addPurgeStep } from '../src/jobs/specs.js';
 import { purgeThreadBatch } from '../src/db/queries/purge.js';
 import { seedThreads } from '../src/db/queries/seed.js';
-import { compactThreadCounts } from '../src/db/queries/timeseries.js';
+import { compactThreadCounts } from '../src/db/queries/thread-counts.js';
 import { ADMIN_TOKEN, build, drain } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
 

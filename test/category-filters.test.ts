@@ -2,7 +2,7 @@ import t, { type Test } from 'tap';
 import { sql } from 'drizzle-orm';
 import { build, drain } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
-import { compactThreadCounts } from '../src/db/queries/timeseries.js';
+import { compactThreadCounts } from '../src/db/queries/thread-counts.js';
 
 type Category = { id: string; name: string };
 type Thread = { id: string; first_question: string; category: Category | null; category_source: string | null };

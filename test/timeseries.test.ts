@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import { build, drain } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
 import { saveClassifierLabels } from '../src/db/queries/classification.js';
-import { compactThreadCounts } from '../src/db/queries/timeseries.js';
+import { compactThreadCounts } from '../src/db/queries/thread-counts.js';
 
 type Series = {
   interval: string;

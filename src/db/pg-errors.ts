@@ -1,5 +1,6 @@
 import postgres from 'postgres';
 import { AppError, conflict, notFound } from '../errors.js';
+import { MAX_CATEGORIES } from './queries/categories.js';
 
 /** The error itself and its causes (drizzle wraps the driver's error as `cause`). */
 function* causes(err: unknown): Generator<unknown> {
@@ -18,6 +19,7 @@ export const pgCode = (err: unknown): string | undefined => postgresError(err)?.
 // these violations through; the routes (one error handler) and the CLI translate them here.
 export const CONSTRAINTS: Record<string, () => AppError> = {
   categories_project_name_key: () => conflict('a category with this name already exists in this project'),
+  relabel_runs_one_running_key: () => conflict('a relabel is already running in this project'),
   users_email_lower_key: () => conflict('a user with this email already exists'),
   threads_project_category_fk: () => notFound('category'),
   projects_team_id_teams_id_fk: () => notFound('team'),
@@ -25,6 +27,13 @@ export const CONSTRAINTS: Record<string, () => AppError> = {
   api_keys_project_id_projects_id_fk: () => notFound('project'),
   categories_project_id_projects_id_fk: () => notFound('project'),
 };
+
+// Limits that are counts, not constraints (the schema cannot say "at most 50 categories a project"): the query
+// counts under a lock and returns 'limit' instead of a row, and the route throws the limit's error from here.
+// With the table above, every refusal a client can cause in the data layer is worded in this file.
+export const LIMITS = {
+  categories: () => conflict(`a project has at most ${MAX_CATEGORIES} categories`),
+} satisfies Record<string, () => AppError>;
 
 /** The client-facing error of a known constraint violation, or null. */
 export function constraintError(err: unknown): AppError | null {

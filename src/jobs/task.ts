@@ -29,7 +29,7 @@ export function task<T extends TSchema>(
     const jobLog = jobLogger(log, helpers);
     const result = check(payloadSchema, payload);
     if (!result.ok) {
-      jobLog.error({ payload, problem: result.problem }, 'invalid payload, dropped');
+      jobLog.error({ payload, reason: result.problem }, 'invalid payload, dropped');
       return;
     }
     await handle(result.value, { helpers, log: jobLog });

@@ -6,7 +6,7 @@ import {
   parkThreads,
   saveClassifierLabels,
 } from '../db/queries/classification.js';
-import { chunks } from './chunks.js';
+import { chunks, classifierCalls } from './chunks.js';
 import {
   classificationLag,
   classifierDuration,
@@ -15,6 +15,7 @@ import {
 } from '../observability/metrics.js';
 import type { CategoryChoice, Lane } from '../models/classifier.js';
 import type { TaskDeps } from '../jobs/task.js';
+import { errorFields } from '../observability/logger.js';
 
 /**
  * Labels threads of one project from their first question, against the project's categories as they are
@@ -53,18 +54,17 @@ export function labeller({ db, classifier, config, log }: TaskDeps) {
         stop();
       }
     };
-    // Backfill batches send CLASSIFIER_BATCH_SIZE questions per call when the classifier can; new threads one.
-    const many = lane === 'backfill' && config.CLASSIFIER_BATCH_SIZE > 1 ? classifier.classifyMany : undefined;
-    const size = many ? config.CLASSIFIER_BATCH_SIZE : 1;
-    const classifyChunk = (questions: string[]): Promise<(CategoryChoice | Error)[]> =>
-      many ? many(questions, categories, lane) : classifier.classify(questions[0], categories, lane).then((c) => [c]);
+    const { size, call: classifyChunk } = classifierCalls(classifier, lane, config.CLASSIFIER_BATCH_SIZE);
     const results = (
       await Promise.all(
         chunks(threads, size).map(async (chunk) => {
           // A call that fails fails each of its questions; otherwise each question has its own outcome.
-          const outcomes = await call(() => classifyChunk(chunk.map((t) => t.firstQuestion))).catch((err: unknown) =>
-            chunk.map(() => (err instanceof Error ? err : new Error(String(err)))),
-          );
+          const outcomes = await call(() =>
+            classifyChunk(
+              chunk.map((t) => t.firstQuestion),
+              categories,
+            ),
+          ).catch((err: unknown) => chunk.map(() => (err instanceof Error ? err : new Error(String(err)))));
           return outcomes.map((o): PromiseSettledResult<CategoryChoice> =>
             o instanceof Error ? { status: 'rejected', reason: o } : { status: 'fulfilled', value: o },
           );
@@ -98,7 +98,7 @@ function labelCounter(db: TaskDeps['db'], log: TaskDeps['log']) {
     const counts = pending;
     pending = new Map();
     timer = null;
-    addLabelCounts(db, counts).catch((err) => log.warn({ err }, 'could not record the classification rate'));
+    addLabelCounts(db, counts).catch((err) => log.warn(errorFields(err), 'could not record the classification rate'));
   };
   return (projectId: string, n: number) => {
     if (n === 0) return;

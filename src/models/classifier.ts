@@ -93,7 +93,7 @@ export class LimitedClassifier implements Classifier {
   readonly classifyMany?: Classifier['classifyMany'];
 
   private limited<T>(lane: Lane, fn: () => Promise<T>): Promise<T> {
-    const call = () => this.queue.add(fn, { priority: lane === 'live' ? 1 : 0 }) as Promise<T>;
-    return lane === 'live' ? call() : (this.backfill.add(call) as Promise<T>);
+    const call = () => this.queue.add<T>(fn, { priority: lane === 'live' ? 1 : 0 });
+    return lane === 'live' ? call() : this.backfill.add<T>(call);
   }
 }

@@ -74,7 +74,10 @@ export async function timed<T>(ms: number, call: (signal: AbortSignal) => Promis
 
 /** Seconds or an HTTP date, as Retry-After carries them; null if absent or unreadable. */
 function retryAfterMs(err: unknown): number | null {
-  const value = err instanceof OpenAI.APIError ? err.headers?.get('retry-after') : null;
+  // The client's Headers type is the fetch API's, which this project's type libraries leave untyped.
+  const headers =
+    err instanceof OpenAI.APIError ? (err.headers as { get(name: string): string | null } | undefined) : null;
+  const value = headers?.get('retry-after');
   if (!value) return null;
   const seconds = Number(value);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);

@@ -78,9 +78,9 @@ const SNIPPET_WORDS = SNIPPETS.map((c) => words(`${c.source} ${c.text}`));
 
 /** Stand-in: ranks a fixed list of snippets by words shared with the question and returns the top 5. */
 export class StaticRetriever implements Retriever {
-  async retrieve(_projectId: string, question: string): Promise<Chunk[]> {
+  retrieve(_projectId: string, question: string): Promise<Chunk[]> {
     const q = words(question);
-    return SNIPPETS.map((chunk, i) => {
+    const ranked = SNIPPETS.map((chunk, i) => {
       let score = 0;
       for (const w of q) if (SNIPPET_WORDS[i].has(w)) score++;
       return { chunk, score, i };
@@ -88,5 +88,6 @@ export class StaticRetriever implements Retriever {
       .sort((a, b) => b.score - a.score || a.i - b.i)
       .slice(0, 5)
       .map((r) => r.chunk);
+    return Promise.resolve(ranked);
   }
 }

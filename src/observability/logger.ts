@@ -1,3 +1,11 @@
+// Errors in log lines, one shape each:
+// - unexpected (a bug, or a failure we cannot name): `{ err }`, with pino's serializer: type, message, stack.
+// - expected (the database away or timing out, the model provider down, a webhook endpoint that fails, a job
+//   payload that can never run): `{ reason }`, the reason in words and no stack, since it is not a bug. For a
+//   database error that is rootMessage(err), the driver's words, never drizzle's message, which carries the
+//   statement and its parameters (a user's question).
+// Where a failure may be either (a background write), log `errorFields(err)`: it picks. The message says what
+// failed; it does not repeat the error.
 import { format } from 'node:util';
 import { pino, type Logger as Pino } from 'pino';
 import { Logger as WorkerLogger, type JobHelpers } from 'graphile-worker';
@@ -46,6 +54,11 @@ export function databaseUnavailable(err: unknown, message = ''): boolean {
   return false;
 }
 
+/** The fields of a log line about `err`: `{ reason }` for a database that is away or timed out, else `{ err }`. */
+export function errorFields(err: unknown): { reason: string } | { err: unknown } {
+  return databaseFault(err) || databaseUnavailable(err) ? { reason: rootMessage(err) } : { err };
+}
+
 /**
  * graphile-worker logs through the same pino logger as the HTTP server: one log format per process.
  * Its own lines about a database that went away (its notify listener, a pool that stops) are debug,
@@ -56,7 +69,9 @@ export function workerLogger(log: Pino): WorkerLogger {
   // graphile-worker also prints a worker's exit error with console.trace (a raw stack on stderr) beside
   // the line it logs about it: the trace comes here, at debug.
   console.trace = (...args: unknown[]) => log.debug({ trace: format(...args) }, 'graphile-worker trace');
-  return new WorkerLogger((scope) => (level, message, meta) => {
+  return new WorkerLogger((scope) => (logLevel, message, meta) => {
+    // The level as a string: graphile-worker's LogLevel is a const enum, absent at run time.
+    const level: string = logLevel;
     if (IGNORED.test(message)) return;
     const err = (meta as { error?: unknown } | undefined)?.error;
     const job = scope.jobId ? { id: scope.jobId, task: scope.taskIdentifier } : undefined;
@@ -74,7 +89,7 @@ export function workerLogger(log: Pino): WorkerLogger {
       );
     }
     // graphile-worker logs every job at info: thousands of lines a second in a backfill. Ours are debug.
-    const method = level === 'warning' ? 'warn' : level === 'info' ? 'debug' : level;
+    const method = level === 'warning' ? 'warn' : level === 'info' ? 'debug' : (logLevel as 'error' | 'debug');
     log[method]({ worker: scope.workerId, job, ...(err ? { err } : {}) }, message);
   });
 }

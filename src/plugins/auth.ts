@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { findLiveApiKey, touchApiKey } from '../db/queries/api-keys.js';
 import { hashMatches, keyPrefix } from '../auth/api-keys.js';
 import { ErrorCode, forbidden, tooManyRequests, unauthorized } from '../errors.js';
+import { errorFields } from '../observability/logger.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -90,7 +91,7 @@ export function apiKeyAuth(app: FastifyInstance) {
     const now = Date.now();
     if (now - (touched.get(row.id) ?? 0) > TOUCH_EVERY_MS) {
       touched.set(row.id, now);
-      touchApiKey(app.db, row.id).catch((err) => request.log.warn({ err }, 'could not record API key use'));
+      touchApiKey(app.db, row.id).catch((err) => request.log.warn(errorFields(err), 'could not record API key use'));
     }
   };
 }

@@ -1,6 +1,6 @@
 // What a usage report says, independent of HTML or plain text: the rows of each project's table, the
 // period labels and the definitions. render.ts (plain text) and html.ts lay them out.
-import type { Counts, ProjectUsage } from '../db/queries/reports.js';
+import type { Counts, ProjectUsage } from '../db/queries/report-usage.js';
 import { lastDay, parseDay, type DuePeriod, type Period } from './schedule.js';
 
 export interface ReportContent {

@@ -1,7 +1,7 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { heldBackfillThreads } from '../db/queries/backfill.js';
 import { backlogByProject, classificationProgress, classificationRates } from '../db/queries/progress.js';
-import { errors, Uuid } from '../schemas/common.js';
+import { Uuid } from '../schemas/common.js';
 
 const Rate = Type.Number({
   description: 'threads labelled by the classifier per second, over the last one to two minutes',
@@ -27,7 +27,7 @@ const ClassificationStatus = Type.Object({
 });
 
 /** The backfill as an operator sees it: backlog per project and the current rate, across all workers. */
-const classificationStatus: FastifyPluginAsyncTypebox = async (app) => {
+const classificationStatus: FastifyPluginCallbackTypebox = (app, _opts, done) => {
   app.get(
     '/classification',
     {
@@ -62,6 +62,7 @@ const classificationStatus: FastifyPluginAsyncTypebox = async (app) => {
       };
     },
   );
+  done();
 };
 
 export default classificationStatus;

@@ -1,4 +1,4 @@
-import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { createApiKeyForProject, listApiKeys, renameApiKey, revokeApiKey } from '../db/queries/api-keys.js';
 import { deleteProject, getProject, listProjects, updateProject } from '../db/queries/projects.js';
 import { encodeCursor } from '../schemas/cursor.js';
@@ -7,7 +7,7 @@ import * as S from '../schemas/admin.js';
 import { absent, base, Deleted, KeyParams, list, pageRequest, ProjectParams } from './admin-common.js';
 
 /** Projects across teams and their API keys, under /admin/v1. */
-const adminProjects: FastifyPluginAsyncTypebox = async (app) => {
+const adminProjects: FastifyPluginCallbackTypebox = (app, _opts, done) => {
   app.get(
     '/projects',
     {
@@ -144,6 +144,7 @@ const adminProjects: FastifyPluginAsyncTypebox = async (app) => {
       return reply.code(204).send(null);
     },
   );
+  done();
 };
 
 export default adminProjects;

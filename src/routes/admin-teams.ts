@@ -1,4 +1,4 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { createProjectInTeam, listProjects } from '../db/queries/projects.js';
 import { createTeam, deleteTeam, getTeam, listTeams, renameTeam } from '../db/queries/teams.js';
 import { createUserInTeam, listUsers } from '../db/queries/users.js';
@@ -8,7 +8,7 @@ import * as S from '../schemas/admin.js';
 import { absent, base, Deleted, list, pageRequest, TeamParams, teamHasProjects } from './admin-common.js';
 
 /** Teams, and a team's users and projects, under /admin/v1. */
-const adminTeams: FastifyPluginAsyncTypebox = async (app) => {
+const adminTeams: FastifyPluginCallbackTypebox = (app, _opts, done) => {
   app.post(
     '/teams',
     { schema: { ...base, summary: 'Create a team', body: S.NewTeam, response: { 201: S.Team } } },
@@ -155,6 +155,7 @@ const adminTeams: FastifyPluginAsyncTypebox = async (app) => {
       ),
     }),
   );
+  done();
 };
 
 export default adminTeams;

@@ -1,4 +1,4 @@
-import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { deleteUser, getUser, listUsers, updateUser } from '../db/queries/users.js';
 import { encodeCursor } from '../schemas/cursor.js';
 import { errors } from '../schemas/common.js';
@@ -6,7 +6,7 @@ import * as S from '../schemas/admin.js';
 import { absent, base, Deleted, pageRequest, UserParams } from './admin-common.js';
 
 /** Users across teams, under /admin/v1 (a user is created in a team: POST /teams/{team_id}/users). */
-const adminUsers: FastifyPluginAsyncTypebox = async (app) => {
+const adminUsers: FastifyPluginCallbackTypebox = (app, _opts, done) => {
   app.get(
     '/users',
     {
@@ -70,6 +70,7 @@ const adminUsers: FastifyPluginAsyncTypebox = async (app) => {
       return reply.code(204).send(null);
     },
   );
+  done();
 };
 
 export default adminUsers;

@@ -5,10 +5,10 @@ import {
   deleteCategory,
   getCategory,
   listCategories,
-  MAX_CATEGORIES,
   updateCategory,
 } from '../db/queries/categories.js';
-import { conflict, notFound } from '../errors.js';
+import { badRequest, notFound } from '../errors.js';
+import { LIMITS } from '../db/pg-errors.js';
 import { categoryTimeSeries, MAX_BUCKETS } from '../db/queries/timeseries.js';
 import {
   Category,
@@ -17,6 +17,7 @@ import {
   CategoryTimeSeries,
   NewCategory,
   toCategory,
+  toCategoryCount,
 } from '../schemas/categories.js';
 import { DateWindow, errors, ProjectParams, Uuid } from '../schemas/common.js';
 
@@ -55,7 +56,7 @@ const categories: FastifyPluginAsyncTypebox = async (app) => {
         name: request.body.name.trim(),
         description: request.body.description ?? '',
       });
-      if (created === 'limit') throw conflict(`a project has at most ${MAX_CATEGORIES} categories`);
+      if (created === 'limit') throw LIMITS.categories();
       return reply.code(201).send(toCategory(created));
     },
   );
@@ -78,7 +79,7 @@ const categories: FastifyPluginAsyncTypebox = async (app) => {
         createdBefore: request.query.created_before,
       });
       return {
-        results: counts.map((r) => ({ category: r.id ? { id: r.id, name: r.name! } : null, count: r.count })),
+        results: counts.map(toCategoryCount),
         total: counts.reduce((sum, r) => sum + r.count, 0),
       };
     },
@@ -117,23 +118,26 @@ const categories: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { interval = 'day', timezone = 'UTC' } = request.query;
-      const buckets = await categoryTimeSeries(app.db, {
+      const series = await categoryTimeSeries(app.db, {
         projectId: request.project.id,
         interval,
         timezone,
         createdAfter: request.query.created_after,
         createdBefore: request.query.created_before,
       });
+      if ('refused' in series)
+        throw badRequest(
+          series.refused === 'unknown zone'
+            ? 'unknown time zone: use an IANA name such as Europe/Berlin'
+            : `${series.n} buckets: at most ${MAX_BUCKETS} (narrow the window or widen the interval)`,
+        );
       return {
         interval,
         timezone,
-        results: buckets.map((b) => ({
+        results: series.buckets.map((b) => ({
           start: b.start,
           total: b.total,
-          categories: b.categories.map((c) => ({
-            category: c.id ? { id: c.id, name: c.name! } : null,
-            count: c.count,
-          })),
+          categories: b.categories.map(toCategoryCount),
         })),
       };
     },

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
 import { getConversation } from '../db/queries/threads.js';
 import { appendQuestionAnswer } from '../db/queries/chat-write.js';
@@ -31,7 +31,7 @@ const EVENTS = `Server-sent events: \`event: delta\` with \`data: {"text": "..."
 /** A question of a project, in a new thread or a follow-up. */
 type Ask = { projectId: string; question: string; threadId?: string };
 
-const chat: FastifyPluginAsyncTypebox = async (app) => {
+const chat: FastifyPluginCallbackTypebox = (app, _opts, done) => {
   const schema = {
     tags: ['chat'],
     security: [{ apiKey: [] }],
@@ -89,6 +89,7 @@ const chat: FastifyPluginAsyncTypebox = async (app) => {
       return reply.send(Readable.from(events(app, ask, pieces, disconnected.signal, request.log)));
     },
   );
+  done();
 };
 
 /** The RAG prompt of a chat: throws 404 for a thread_id the project does not have. */

@@ -1,4 +1,4 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { listFeedback, recordFeedback } from '../db/queries/feedback.js';
 import { reaction } from '../db/schema/index.js';
 import { errors, NotBlank, ProjectParams, Text, Uuid } from '../schemas/common.js';
@@ -19,7 +19,7 @@ const ListQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const feedback: FastifyPluginAsyncTypebox = async (app) => {
+const feedback: FastifyPluginCallbackTypebox = (app, _opts, done) => {
   app.get(
     '/question-answers/:question_answer_id/feedback',
     {
@@ -101,6 +101,7 @@ const feedback: FastifyPluginAsyncTypebox = async (app) => {
       return { question_answer_id: questionAnswerId, ...counts };
     },
   );
+  done();
 };
 
 export default feedback;

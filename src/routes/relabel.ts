@@ -1,23 +1,14 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { chunks } from '../labelling/chunks.js';
-import { categoryChoices } from '../db/queries/classification.js';
+import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { kickSweep } from '../jobs/specs.js';
-import { cancelRelabel, latestRelabel, relabelSample, startRelabel } from '../db/queries/relabel.js';
+import { cancelRelabel, latestRelabel, startRelabel } from '../db/queries/relabel.js';
+import { previewRelabel } from '../labelling/preview.js';
 import { errors, ProjectParams } from '../schemas/common.js';
-import { RelabelPreview, RelabelRunSchema, toRun } from '../schemas/relabel.js';
+import { RelabelPreview, RelabelRunSchema, toPreview, toRun } from '../schemas/relabel.js';
 import { conflict, notFound } from '../errors.js';
-import { ModelUnavailableError } from '../errors.js';
 
 const base = { tags: ['categories'], security: [{ apiKey: [] }] };
-// A backfill batch's threads (CLASSIFY_BATCH_SIZE) go to the provider in calls of `size` questions.
-const callsFor = (threads: number, batch: number, size: number) =>
-  Math.floor(threads / batch) * Math.ceil(batch / size) + Math.ceil((threads % batch) / size);
 
-const relabel: FastifyPluginAsyncTypebox = async (app) => {
-  const { config } = app;
-  // Questions per provider call, as the backfill sends them.
-  const callSize = config.MODEL_PROVIDER === 'openai' && app.classifier.classifyMany ? config.CLASSIFIER_BATCH_SIZE : 1;
-
+const relabel: FastifyPluginCallbackTypebox = (app, _opts, done) => {
   app.post(
     '/categories/relabel/preview',
     {
@@ -38,52 +29,9 @@ const relabel: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const projectId = request.project.id;
-      const categories = await categoryChoices(app.db, { projectId });
-      if (categories.length === 0) throw conflict('the project has no categories to relabel into');
-      const { labelled, sample } = await relabelSample(app.db, { projectId, n: request.body.sample ?? 100 });
-      // The sample classified as a run would: the backfill's calls of `callSize` questions, timed.
-      const durations: number[] = [];
-      const classified = await Promise.all(
-        chunks(sample, callSize).map(async (chunk) => {
-          const started = performance.now();
-          const questions = chunk.map((t) => t.first_question);
-          const outcomes =
-            callSize > 1
-              ? await app.classifier.classifyMany!(questions, categories, 'backfill')
-              : [await app.classifier.classify(questions[0], categories, 'backfill')];
-          durations.push((performance.now() - started) / 1000);
-          return outcomes.map((o) => {
-            if (o instanceof Error) throw o instanceof ModelUnavailableError ? o : new ModelUnavailableError(o.message);
-            return o;
-          });
-        }),
-      );
-      const changes = classified.flat().flatMap((to, i) => {
-        const t = sample[i];
-        return to.id === t.category_id
-          ? []
-          : [
-              {
-                thread_id: t.id,
-                first_question: t.first_question,
-                from: { id: t.category_id, name: t.category_name },
-                to: { id: to.id, name: to.name },
-              },
-            ];
-      });
-      const calls = callsFor(labelled, config.CLASSIFY_BATCH_SIZE, callSize);
-      const meanCallSeconds = durations.length ? durations.reduce((a, b) => a + b, 0) / durations.length : 0;
-      return {
-        sampled: sample.length,
-        would_change: changes.length,
-        changes,
-        estimate: {
-          threads: labelled,
-          provider_calls: calls,
-          seconds: Math.ceil((calls * meanCallSeconds) / config.CLASSIFIER_CONCURRENCY),
-        },
-      };
+      const preview = await previewRelabel(app, { projectId: request.project.id, sample: request.body.sample ?? 100 });
+      if (!preview) throw conflict('the project has no categories to relabel into');
+      return toPreview(preview);
     },
   );
 
@@ -101,8 +49,8 @@ const relabel: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
+      // One already running: a 409 through the constraint table.
       const run = await startRelabel(app.db, { projectId: request.project.id });
-      if (!run) throw conflict('a relabel is already running in this project');
       await kickSweep(app.db);
       return reply.code(202).send(toRun(run));
     },
@@ -141,6 +89,7 @@ const relabel: FastifyPluginAsyncTypebox = async (app) => {
       return reply.code(202).send(toRun(run));
     },
   );
+  done();
 };
 
 export default relabel;

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyInstance } from 'fastify';
 import { setUserLabel } from '../db/queries/classification.js';
@@ -146,7 +146,7 @@ async function* ndjson(app: FastifyInstance, projectId: string, pages: AsyncGene
 const ThreadParams = Type.Composite([ProjectParams, Type.Object({ thread_id: Uuid() })]);
 const base = { tags: ['threads'], security: [{ apiKey: [] }] };
 
-const threads: FastifyPluginAsyncTypebox = async (app) => {
+const threads: FastifyPluginCallbackTypebox = (app, _opts, done) => {
   const findThread = async (projectId: string, threadId: string) => {
     const thread = await getThread(app.db, { projectId, threadId });
     if (!thread) throw notFound('thread');
@@ -260,6 +260,7 @@ const threads: FastifyPluginAsyncTypebox = async (app) => {
       return findThread(projectId, threadId);
     },
   );
+  done();
 };
 
 export default threads;

@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import {
   createWebhook,
   deleteWebhook,
@@ -9,32 +8,24 @@ import {
   updateWebhook,
   webhookTarget,
 } from '../db/queries/webhooks.js';
-import { errors, Nullable, ProjectParams, Text, Uuid } from '../schemas/common.js';
+import { errors, ProjectParams, Uuid } from '../schemas/common.js';
 import {
   CreatedWebhook,
   Delivery,
+  NewWebhook,
   TestResult,
-  testBody,
   toDelivery,
   toWebhook,
   Webhook,
-  WebhookEventType,
+  WebhookChanges,
 } from '../schemas/webhooks.js';
 import { badRequest, notFound } from '../errors.js';
-import { attempt, newSecret, refusedWebhookUrl, signedHeaders } from '../webhooks/delivery.js';
+import { newSecret, refusedWebhookUrl, sendTestEvent } from '../webhooks/delivery.js';
 
 const WebhookParams = Type.Composite([ProjectParams, Type.Object({ webhook_id: Uuid() })]);
 const base = { tags: ['webhooks'], security: [{ apiKey: [] }] };
 
-const Url = Type.String({
-  format: 'uri',
-  maxLength: 2000,
-  description: 'http or https, without credentials (user:password@)',
-});
-const Events = Type.Array(WebhookEventType, { minItems: 1, uniqueItems: true });
-const Description = Text({ maxLength: 500, description: 'at most 500 characters' });
-
-const webhooks: FastifyPluginAsyncTypebox = async (app) => {
+const webhooks: FastifyPluginCallbackTypebox = (app, _opts, done) => {
   /** The same rules wherever a URL is stored; the message never repeats credentials. */
   const checkUrl = async (url: string) => {
     const refused = await refusedWebhookUrl(url, app.config.WEBHOOK_ALLOW_PRIVATE);
@@ -51,10 +42,7 @@ const webhooks: FastifyPluginAsyncTypebox = async (app) => {
           'The URL must be http(s), without credentials, and reach a public address: loopback, private, link-local ' +
           'and unspecified addresses, and names resolving to them, are refused (checked again at every delivery).',
         params: ProjectParams,
-        body: Type.Object(
-          { url: Url, events: Events, description: Type.Optional(Description) },
-          { additionalProperties: false },
-        ),
+        body: NewWebhook,
         response: { 201: CreatedWebhook },
       },
     },
@@ -105,15 +93,7 @@ const webhooks: FastifyPluginAsyncTypebox = async (app) => {
           'Change a webhook: its URL (checked as at creation), events, description (null clears it), or enabled; the secret stays',
         description: 'A disabled webhook gets no new events; deliveries already under way are still made.',
         params: WebhookParams,
-        body: Type.Object(
-          {
-            url: Type.Optional(Url),
-            events: Type.Optional(Events),
-            description: Type.Optional(Nullable(Description)),
-            enabled: Type.Optional(Type.Boolean()),
-          },
-          { additionalProperties: false },
-        ),
+        body: WebhookChanges,
         response: { 200: Webhook, ...errors(404) },
       },
     },
@@ -149,12 +129,7 @@ const webhooks: FastifyPluginAsyncTypebox = async (app) => {
         webhookId: request.params.webhook_id,
       });
       if (!target) throw notFound('webhook');
-      const eventId = `msg_${randomUUID().replaceAll('-', '')}`;
-      const body = testBody({ eventId, createdAt: new Date() });
-      const result = await attempt({
-        url: target.url,
-        headers: signedHeaders(target.secret, eventId, body),
-        body,
+      const result = await sendTestEvent(target, {
         timeoutMs: app.config.WEBHOOK_TIMEOUT_MS,
         allowPrivate: app.config.WEBHOOK_ALLOW_PRIVATE,
       });
@@ -203,6 +178,7 @@ const webhooks: FastifyPluginAsyncTypebox = async (app) => {
       return { results: deliveries.map(toDelivery) };
     },
   );
+  done();
 };
 
 export default webhooks;

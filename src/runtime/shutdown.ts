@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import closeWithGrace from 'close-with-grace';
 import { withDeadline } from './deadline.js';
+import { errorFields } from '../observability/logger.js';
 import type { Logger } from 'pino';
 
 // A process exits within 10 s of SIGTERM/SIGINT. The steps share this budget; close-with-grace
@@ -28,7 +29,7 @@ export function closeGracefully(log: Logger, steps: ShutdownStep[]): void {
       delay: HARD_LIMIT_MS,
       // SIGINT and SIGTERM are ours (below), to tell a repeated signal from a second one.
       skip: [...signals],
-      logger: { error: (m: unknown) => log.error(m instanceof Error ? { err: m } : { detail: m }, 'shutdown') },
+      logger: { error: (m: unknown) => log.error(m instanceof Error ? { err: m } : { reason: String(m) }, 'shutdown') },
       onSecondSignal: (signal) => log.warn({ signal }, 'second signal: exiting now'),
     },
     async ({ err }) => {
@@ -48,7 +49,7 @@ export function closeGracefully(log: Logger, steps: ShutdownStep[]): void {
         const done = await withDeadline(
           stop(end - Date.now()).catch((e) => {
             failed = true;
-            log.warn({ err: e, step: name }, 'shutdown step failed');
+            log.warn({ ...errorFields(e), step: name }, 'shutdown step failed');
           }),
           end - Date.now(),
         );

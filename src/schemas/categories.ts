@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { CategoryRecord } from '../db/queries/categories.js';
+import type { CategoryCount as CategoryCountRecord, CategoryRecord } from '../db/queries/categories.js';
 import { Text, Timestamp, Trimmed, Uuid } from './common.js';
 
 export const Category = Type.Object({
@@ -61,4 +61,10 @@ export const toCategory = (c: CategoryRecord): Static<typeof Category> => ({
   description: c.description,
   created_at: c.createdAt.toISOString(),
   updated_at: c.updatedAt.toISOString(),
+});
+
+/** Threads of one category (or, with a null id, unlabelled) as the stats and the time series show them. */
+export const toCategoryCount = (c: CategoryCountRecord): Static<typeof CategoryCount> => ({
+  category: c.id ? { id: c.id, name: c.name! } : null,
+  count: c.count,
 });

@@ -106,7 +106,7 @@ export function problemOf(errors: ErrorObject[], root: string): Problem {
       rule = 'required';
     } else if (e.keyword === 'additionalProperties') {
       pointer += `/${params.additionalProperty}`;
-      const known = Object.keys(e.parentSchema?.properties ?? {});
+      const known = Object.keys((e.parentSchema?.properties ?? {}) as Record<string, unknown>);
       rule = known.length ? `not a known field (known: ${known.join(', ')})` : 'not a known field';
     } else {
       rule = describe(e.parentSchema ?? {});

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { RelabelRun } from '../db/queries/relabel.js';
+import type { RelabelPreview as Preview } from '../labelling/preview.js';
 import { Nullable, Timestamp, Uuid } from './common.js';
 
 const Label = Type.Object({ id: Uuid(), name: Type.String() });
@@ -38,7 +39,17 @@ export const RelabelRunSchema = Type.Object({
 
 const iso = (at: string) => new Date(at).toISOString();
 export const toRun = (r: RelabelRun): Static<typeof RelabelRunSchema> => ({
-  ...r,
-  started_at: iso(r.started_at),
-  finished_at: r.finished_at && iso(r.finished_at),
+  id: r.id,
+  status: r.status,
+  total: r.total,
+  done: r.done,
+  started_at: iso(r.startedAt),
+  finished_at: r.finishedAt && iso(r.finishedAt),
+});
+
+export const toPreview = (p: Preview): Static<typeof RelabelPreview> => ({
+  sampled: p.sampled,
+  would_change: p.changes.length,
+  changes: p.changes.map((c) => ({ thread_id: c.threadId, first_question: c.firstQuestion, from: c.from, to: c.to })),
+  estimate: { threads: p.estimate.threads, provider_calls: p.estimate.providerCalls, seconds: p.estimate.seconds },
 });

@@ -1,10 +1,32 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { webhookEvent } from '../db/schema/index.js';
-import { Nullable, Timestamp, Uuid } from './common.js';
+import { Nullable, Text, Timestamp, Uuid } from './common.js';
 import { Thread, toThread } from './threads.js';
-import { shownUrl } from '../webhooks/delivery.js';
 
 export const WebhookEventType = Type.Union(webhookEvent.enumValues.map((e) => Type.Literal(e)));
+
+const Url = Type.String({
+  format: 'uri',
+  maxLength: 2000,
+  description: 'http or https, without credentials (user:password@)',
+});
+const Events = Type.Array(WebhookEventType, { minItems: 1, uniqueItems: true });
+const Description = Text({ maxLength: 500, description: 'at most 500 characters' });
+
+export const NewWebhook = Type.Object(
+  { url: Url, events: Events, description: Type.Optional(Description) },
+  { additionalProperties: false },
+);
+
+export const WebhookChanges = Type.Object(
+  {
+    url: Type.Optional(Url),
+    events: Type.Optional(Events),
+    description: Type.Optional(Nullable(Description)),
+    enabled: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
 
 export const Webhook = Type.Object({
   id: Uuid(),
@@ -44,6 +66,19 @@ export const TestResult = Type.Object({
   error: Nullable(Type.String({ description: 'why it failed, in words, as a delivery shows it; null when delivered' })),
   duration_ms: Type.Integer({ minimum: 0, description: 'from sending to the answer (or the failure)' }),
 });
+
+/** A stored URL as lists show it: any credentials (accepted before they were refused) left out. */
+export function shownUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    if (!url.username && !url.password) return raw;
+    url.username = '';
+    url.password = '';
+    return url.toString();
+  } catch {
+    return raw;
+  }
+}
 
 type WebhookRow = {
   id: string;

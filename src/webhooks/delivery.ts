@@ -1,7 +1,8 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { AddressRefused, guardRequest, refusedUrl } from '../net/address-guard.js';
+import { testBody } from '../schemas/webhooks.js';
 
 /** A new signing secret: `whsec_` and 32 random bytes in base64 (Standard Webhooks). */
 export const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
@@ -25,19 +26,6 @@ export async function refusedWebhookUrl(raw: string, allowPrivate: boolean): Pro
   if (url && (url.username || url.password))
     return 'credentials (user:password@) are not accepted in the URL; the signature authenticates each delivery';
   return refusedUrl(raw, allowPrivate);
-}
-
-/** A stored URL as lists show it: any credentials (accepted before they were refused) left out. */
-export function shownUrl(raw: string): string {
-  try {
-    const url = new URL(raw);
-    if (!url.username && !url.password) return raw;
-    url.username = '';
-    url.password = '';
-    return url.toString();
-  } catch {
-    return raw;
-  }
 }
 
 /**
@@ -104,7 +92,7 @@ const NETWORK_ERRORS: Record<string, string> = {
  * `connection refused`, `address refused: private network`... Takes the answer's status (null for a 2xx: no
  * failure) or what the request threw. Never the URL, so never its credentials.
  */
-export function failureReason(outcome: number | unknown, timeoutMs: number): string | null {
+export function failureReason(outcome: unknown, timeoutMs: number): string | null {
   if (typeof outcome === 'number') return outcome >= 200 && outcome < 300 ? null : `HTTP ${outcome}`;
   if (outcome instanceof AddressRefused) return outcome.message;
   const e = outcome as { name?: string; code?: string } | null;
@@ -128,7 +116,7 @@ export type Attempt = {
 /** One signed POST, never throwing: whether a 2xx came, the status if any answer came, and why not in words. */
 export async function attempt(p: Parameters<typeof post>[0]): Promise<Attempt> {
   const started = performance.now();
-  let outcome: number | unknown;
+  let outcome: unknown; // the status, or what the request threw
   try {
     outcome = await post(p);
   } catch (err) {
@@ -142,4 +130,14 @@ export async function attempt(p: Parameters<typeof post>[0]): Promise<Attempt> {
     refused: outcome instanceof AddressRefused,
     durationMs: Math.round(performance.now() - started),
   };
+}
+
+/** A signed webhook.test event, sent now, once, whether or not the webhook is enabled (not stored as a delivery). */
+export async function sendTestEvent(
+  target: { url: string; secret: string },
+  p: { timeoutMs: number; allowPrivate: boolean },
+): Promise<Attempt> {
+  const eventId = `msg_${randomUUID().replaceAll('-', '')}`;
+  const body = testBody({ eventId, createdAt: new Date() });
+  return attempt({ url: target.url, headers: signedHeaders(target.secret, eventId, body), body, ...p });
 }

@@ -79,9 +79,9 @@ export async function claimDueThreads(
     const [result] = await rows<{
       claimed: number;
       parked: number;
-      last_due: string | null;
-      last_created: string | null;
-      last_id: string | null;
+      lastDue: string | null;
+      lastCreated: string | null;
+      lastId: string | null;
     }>(
       tx,
       sql`
@@ -117,16 +117,16 @@ export async function claimDueThreads(
       last as (select due::text as due, created::text as created, id::text as id from picked order by due desc, created desc, id desc limit 1)
       select (select coalesce(sum(size), 0)::int from batches) as claimed,
              (select count(*)::int from picked where parked) as parked,
-             (select due from last) as last_due, (select created from last) as last_created, (select id from last) as last_id
+             (select due from last) as "lastDue", (select created from last) as "lastCreated", (select id from last) as "lastId"
       from jobs`,
     );
     const { claimed, parked } = result;
     const full = claimed + parked >= p.limit;
-    const last = result;
+    const { lastDue, lastCreated, lastId } = result;
     return {
       claimed,
       parked,
-      next: full && last.last_due ? { dueAt: last.last_due, createdAt: last.last_created!, id: last.last_id! } : null,
+      next: full && lastDue ? { dueAt: lastDue, createdAt: lastCreated!, id: lastId! } : null,
     };
   });
 }

@@ -30,7 +30,8 @@ export async function getCategory(
 }
 
 /**
- * Adds a category: `limit` when the project has MAX_CATEGORIES already. The project row is locked so that
+ * Adds a category: `limit` when the project has MAX_CATEGORIES already (a count, not a constraint: see
+ * LIMITS in pg-errors.ts). The project row is locked so that
  * concurrent creations count correctly against the limit. The first category of a project wakes the
  * threads that waited for one. A name taken in the project (regardless of case) violates
  * categories_project_name_key.

@@ -36,10 +36,10 @@ export interface ReleasedWorker {
 export async function releaseDeadWorkers(db: Db, p: { deadAfterSeconds: number }): Promise<ReleasedWorker[]> {
   const window = sql`now() - make_interval(secs => ${p.deadAfterSeconds}::float8)`;
   return db.transaction(async (tx) => {
-    const dead = await rows<{ worker_id: string; jobs: number }>(
+    const dead = await rows<ReleasedWorker>(
       tx,
       sql`
-      select j.locked_by as worker_id, count(*)::int as jobs
+      select j.locked_by as "workerId", count(*)::int as jobs
       from graphile_worker.jobs j
       where j.locked_by is not null and j.locked_at < ${window}
         and not exists (select 1 from worker_heartbeats h where h.worker_id = j.locked_by and h.seen_at >= ${window})
@@ -49,10 +49,10 @@ export async function releaseDeadWorkers(db: Db, p: { deadAfterSeconds: number }
     if (dead.length > 0) {
       await rows(
         tx,
-        sql`select graphile_worker.force_unlock_workers(${textArray(dead.map((d) => d.worker_id))}::text[])`,
+        sql`select graphile_worker.force_unlock_workers(${textArray(dead.map((d) => d.workerId))}::text[])`,
       );
     }
     await rows(tx, sql`delete from worker_heartbeats where seen_at < ${window}`);
-    return dead.map((d) => ({ workerId: d.worker_id, jobs: d.jobs }));
+    return dead;
   });
 }

@@ -58,10 +58,10 @@ export async function purgeThreadBatch(
   // project's share of a table, each delete is index probes on primary or foreign keys, not a scan.
   const [r] = await rows<{
     threads: number;
-    question_answers: number;
+    questionAnswers: number;
     feedback: number;
-    last_at: string | null;
-    last_id: string | null;
+    lastAt: string | null;
+    lastId: string | null;
   }>(
     db,
     sql`
@@ -76,14 +76,14 @@ export async function purgeThreadBatch(
     qa as (delete from question_answers where id = any(array(select id from answers)) and project_id = ${p.projectId} returning 1),
     th as (delete from threads where id = any(array(select id from picked)) and project_id = ${p.projectId} returning 1),
     last as (select created_at::text as at, id::text as id from picked order by created_at, id limit 1)
-    select (select count(*)::int from th) as threads, (select count(*)::int from qa) as question_answers,
-      (select count(*)::int from fb) as feedback, (select at from last) as last_at, (select id from last) as last_id`,
+    select (select count(*)::int from th) as threads, (select count(*)::int from qa) as "questionAnswers",
+      (select count(*)::int from fb) as feedback, (select at from last) as "lastAt", (select id from last) as "lastId"`,
   );
   return {
     threads: r.threads,
-    questionAnswers: r.question_answers,
+    questionAnswers: r.questionAnswers,
     feedback: r.feedback,
-    last: r.last_at && r.last_id ? { at: r.last_at, id: r.last_id } : null,
+    last: r.lastAt && r.lastId ? { at: r.lastAt, id: r.lastId } : null,
   };
 }
 
@@ -161,18 +161,18 @@ export async function removeProjectRow(
   p: { projectId: string },
 ): Promise<{ removed: boolean; teamRemoved: boolean }> {
   return db.transaction(async (tx) => {
-    const [project] = await rows<{ team_id: string }>(
+    const [project] = await rows<{ teamId: string }>(
       tx,
-      sql`select team_id from projects where id = ${p.projectId} and deleted_at is not null`,
+      sql`select team_id as "teamId" from projects where id = ${p.projectId} and deleted_at is not null`,
     );
     if (!project) return { removed: false, teamRemoved: false };
-    await rows(tx, sql`select id from teams where id = ${project.team_id} for update`);
+    await rows(tx, sql`select id from teams where id = ${project.teamId} for update`);
     await rows(tx, sql`delete from projects where id = ${p.projectId}`);
     const team = await rows(
       tx,
       sql`
-      delete from teams where id = ${project.team_id} and deleted_at is not null
-        and not exists (select 1 from projects where team_id = ${project.team_id})
+      delete from teams where id = ${project.teamId} and deleted_at is not null
+        and not exists (select 1 from projects where team_id = ${project.teamId})
       returning id`,
     );
     return { removed: true, teamRemoved: team.length > 0 };

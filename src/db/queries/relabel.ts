@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Db, type DbOrTx } from '../client.js';
 import { SWEEP_LOCK } from '../locks.js';
-import { pgCode } from '../pg-errors.js';
 import { addJobs, batchJobSpec } from '../../jobs/specs.js';
 
 export type RelabelRun = {
@@ -9,8 +8,8 @@ export type RelabelRun = {
   status: 'running' | 'done' | 'cancelled';
   total: number;
   done: number;
-  started_at: string;
-  finished_at: string | null;
+  startedAt: string;
+  finishedAt: string | null;
 };
 
 // The threads still due in run r: labelled by the classifier before it started (threads_classifier_labelled_idx).
@@ -19,26 +18,24 @@ const stillDue = sql`from threads t where t.project_id = r.project_id and t.cate
 // What run r has dealt with: its total less what is still due, never below 0 or above the total.
 const progress = sql`least(r.total, greatest(0, r.total - (select count(*) ${stillDue})))::int`;
 
-const runColumns = sql`r.id, r.status, r.total, coalesce(r.done, ${progress}) as done, r.started_at::text, r.finished_at::text`;
+const runColumns = sql`r.id, r.status, r.total, coalesce(r.done, ${progress}) as done, r.started_at::text as "startedAt", r.finished_at::text as "finishedAt"`;
 
-/** Starts a run over every thread the classifier has labelled; null if one is already running. */
-export async function startRelabel(db: Db, p: { projectId: string }): Promise<RelabelRun | null> {
-  try {
-    const [run] = await rows<RelabelRun>(
-      db,
-      sql`
-      with r as (
-        insert into relabel_runs (project_id, total)
-        select ${p.projectId}, count(*)::int from threads where project_id = ${p.projectId} and category_source = 'classifier'
-        returning *
-      )
-      select r.id, r.status, r.total, 0 as done, r.started_at::text, r.finished_at::text from r`,
-    );
-    return run;
-  } catch (err) {
-    if (pgCode(err) === '23505') return null;
-    throw err;
-  }
+/**
+ * Starts a run over every thread the classifier has labelled. One already running violates
+ * relabel_runs_one_running_key.
+ */
+export async function startRelabel(db: Db, p: { projectId: string }): Promise<RelabelRun> {
+  const [run] = await rows<RelabelRun>(
+    db,
+    sql`
+    with r as (
+      insert into relabel_runs (project_id, total)
+      select ${p.projectId}, count(*)::int from threads where project_id = ${p.projectId} and category_source = 'classifier'
+      returning *
+    )
+    select r.id, r.status, r.total, 0 as done, r.started_at::text as "startedAt", r.finished_at::text as "finishedAt" from r`,
+  );
+  return run;
 }
 
 /** The project's latest run, or null if it never ran one. */
@@ -125,10 +122,10 @@ export async function relabelSample(db: Db, p: { projectId: string; n: number })
     sql`
     select count(*)::int as n from threads where project_id = ${p.projectId} and category_source = 'classifier'`,
   );
-  const sample = await rows<{ id: string; first_question: string; category_id: string; category_name: string }>(
+  const sample = await rows<{ id: string; firstQuestion: string; categoryId: string; categoryName: string }>(
     db,
     sql`
-    select t.id, t.first_question, c.id as category_id, c.name as category_name
+    select t.id, t.first_question as "firstQuestion", c.id as "categoryId", c.name as "categoryName"
     from threads t join categories c on c.id = t.category_id and c.project_id = t.project_id
     where t.project_id = ${p.projectId} and t.category_source = 'classifier'
     order by random() limit ${p.n}`,

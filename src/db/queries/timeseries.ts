@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Db } from '../client.js';
-import { badRequest } from '../../errors.js';
 import { pgCode } from '../pg-errors.js';
 
 export type Interval = 'day' | 'week' | 'month';
@@ -16,23 +15,28 @@ export type Bucket = {
   categories: { id: string | null; name: string | null; count: number }[];
 };
 
+/** A series, or why it was refused: the client's mistake (an unknown time zone, too many buckets). */
+export type TimeSeries =
+  { buckets: Bucket[] } | { refused: 'unknown zone' } | { refused: 'too many buckets'; n: number };
+const UNKNOWN_ZONE = { refused: 'unknown zone' } as const;
+
 /**
  * Threads per calendar day, ISO week or month of a time zone, by created_at and the label they carry now:
  * every bucket that overlaps [createdAfter, createdBefore), oldest first, empty ones included, each with every
  * category of the project (and null, unlabelled) in the order of /categories/stats. 400 for an unknown time
- * zone or more than MAX_BUCKETS buckets. Whole UTC hours are read from the rollup (thread_counts and its
+ * zone or more than MAX_BUCKETS buckets are refused. Whole UTC hours are read from the rollup (thread_counts and its
  * deltas), so a year by day sums about 9,000 rows per category instead of counting every thread.
  */
 export async function categoryTimeSeries(
   db: Db,
   p: { projectId: string; interval: Interval; timezone: string; createdAfter?: string; createdBefore?: string },
-): Promise<Bucket[]> {
-  if (!knownZone(p.timezone)) throw unknownZone();
+): Promise<TimeSeries> {
+  if (!knownZone(p.timezone)) return UNKNOWN_ZONE;
   const unit = sql.raw(`'${p.interval}'`);
   const step = sql.raw(`'1 ${p.interval}'::interval`);
   const before = p.createdBefore ? sql`${p.createdBefore}::timestamptz` : sql`now()`;
   // The buckets in the zone's wall time: the one holding the window's last instant, back to the one holding its first.
-  const [span] = await inZone(() =>
+  const spans = await inZone(() =>
     rows<{ first: string; last: string; n: number; from: string; to: string }>(
       db,
       sql`
@@ -50,11 +54,12 @@ export async function categoryTimeSeries(
       from f`,
     ),
   );
-  if (span.n > MAX_BUCKETS)
-    throw badRequest(`${span.n} buckets: at most ${MAX_BUCKETS} (narrow the window or widen the interval)`);
-  if (span.n <= 0) return [];
+  if (!Array.isArray(spans)) return spans;
+  const [span] = spans;
+  if (span.n > MAX_BUCKETS) return { refused: 'too many buckets', n: span.n };
+  if (span.n <= 0) return { buckets: [] };
   const counted = await inZone(() =>
-    rows<{ local: string; offset_s: number; id: string | null; name: string | null; count: number }>(
+    rows<{ local: string; offsetSeconds: number; id: string | null; name: string | null; count: number }>(
       db,
       sql`
       with buckets as (
@@ -101,7 +106,7 @@ export async function categoryTimeSeries(
         union all select null, null, null
       )
       select to_char(b.local, 'YYYY-MM-DD"T"HH24:MI:SS') as local,
-        extract(epoch from b.local - ((b.local at time zone ${p.timezone}) at time zone 'UTC'))::int as offset_s,
+        extract(epoch from b.local - ((b.local at time zone ${p.timezone}) at time zone 'UTC'))::int as "offsetSeconds",
         l.id, l.name, coalesce(c.n, 0) as count
       from buckets b cross join labels l
       -- Unlabelled as the nil uuid on both sides: an equality the planner can hash (IS NOT DISTINCT FROM it cannot).
@@ -109,60 +114,16 @@ export async function categoryTimeSeries(
       order by b.local, l.created_at nulls last, l.name, l.id`,
     ),
   );
+  if (!Array.isArray(counted)) return counted;
   const buckets: Bucket[] = [];
   for (const r of counted) {
-    const start = `${r.local}${offset(r.offset_s)}`;
+    const start = `${r.local}${offset(r.offsetSeconds)}`;
     let bucket = buckets.at(-1);
     if (bucket?.start !== start) buckets.push((bucket = { start, total: 0, categories: [] }));
     bucket.total += r.count;
     bucket.categories.push({ id: r.id, name: r.name, count: r.count });
   }
-  return buckets;
-}
-
-/**
- * Folds up to `limit` rows of thread_count_deltas into thread_counts (rows that reach 0 go) in one
- * transaction; the deltas of a project deleted meanwhile are dropped. Returns how many it
- * folded: fewer than `limit` means none were left. Concurrent runs take disjoint rows.
- */
-export async function compactThreadCounts(db: Db, limit: number): Promise<number> {
-  return db.transaction(async (tx) => {
-    const [folded] = await rows<{
-      moved: number;
-      emptied: { project_id: string; hour: string; category_id: string | null }[];
-    }>(
-      tx,
-      sql`
-      with moved as (
-        delete from thread_count_deltas
-        where ctid = any(array(select ctid from thread_count_deltas limit ${limit} for update skip locked))
-        returning project_id, hour, category_id, threads
-      ),
-      summed as (
-        select m.project_id, m.hour, m.category_id, sum(m.threads)::int as threads
-        from moved m join projects p on p.id = m.project_id
-        group by 1, 2, 3 having sum(m.threads) <> 0
-        -- One order for every run: two runs upserting the same keys never deadlock.
-        order by 1, 2, 3
-      ),
-      upserted as (
-        insert into thread_counts as c (project_id, hour, category_id, threads) select * from summed
-        on conflict on constraint thread_counts_key do update set threads = c.threads + excluded.threads
-        returning c.project_id, c.hour, c.category_id, c.threads
-      )
-      select (select count(*)::int from moved) as moved,
-        coalesce((select json_agg(u) from upserted u where u.threads = 0), '[]') as emptied`,
-    );
-    const emptied = folded.emptied;
-    if (emptied.length > 0) {
-      await tx.execute(sql`
-        delete from thread_counts c using json_to_recordset(${JSON.stringify(emptied)}::json)
-          as e (project_id uuid, hour timestamptz, category_id uuid)
-        where c.project_id = e.project_id and c.hour = e.hour and c.category_id is not distinct from e.category_id
-          and c.threads = 0`);
-    }
-    return folded.moved;
-  });
+  return { buckets };
 }
 
 /** ±HH:MM of an offset in seconds. */
@@ -172,8 +133,6 @@ function offset(seconds: number): string {
   const mm = String(Math.floor((abs % 3600) / 60)).padStart(2, '0');
   return `${seconds < 0 ? '-' : '+'}${hh}:${mm}`;
 }
-
-const unknownZone = () => badRequest('unknown time zone: use an IANA name such as Europe/Berlin');
 
 /** An IANA name (not an offset or a POSIX rule, which PostgreSQL would also take) that Node knows. */
 function knownZone(name: string): boolean {
@@ -186,12 +145,12 @@ function knownZone(name: string): boolean {
   }
 }
 
-/** PostgreSQL refuses a time zone it does not know (22023): the client's mistake, a 400. */
-async function inZone<T>(query: () => Promise<T>): Promise<T> {
+/** PostgreSQL refuses a time zone it does not know (22023, invalid parameter value): the client's mistake. */
+async function inZone<T>(query: () => Promise<T>): Promise<T | typeof UNKNOWN_ZONE> {
   try {
     return await query();
   } catch (err) {
-    if (pgCode(err) === '22023') throw unknownZone();
+    if (pgCode(err) === '22023') return UNKNOWN_ZONE;
     throw err;
   }
 }

@@ -104,17 +104,17 @@ export async function listDeliveries(db: Db, p: { projectId: string; webhookId: 
 /** A delivery still to be made with its webhook's address and secret; null once delivered, failed or deleted. */
 export async function pendingDelivery(db: Db, p: { deliveryId: string }) {
   const [row] = await rows<{
-    webhook_id: string;
-    event_id: string;
+    webhookId: string;
+    eventId: string;
     type: WebhookEvent;
     thread: ThreadSnapshot;
-    created_at: string;
+    createdAt: string;
     url: string;
     secret: string;
   }>(
     db,
     sql`
-    select d.webhook_id, d.event_id, d.type, d.thread, d.created_at::text, w.url, w.secret
+    select d.webhook_id as "webhookId", d.event_id as "eventId", d.type, d.thread, d.created_at::text as "createdAt", w.url, w.secret
     from webhook_deliveries d join webhooks w on w.id = d.webhook_id
     where d.id = ${p.deliveryId} and d.status = 'pending'`,
   );
