@@ -30,6 +30,7 @@ import feedback from './routes/feedback.js';
 import health from './routes/health.js';
 import relabel from './routes/relabel.js';
 import threads from './routes/threads.js';
+import threadExport from './routes/thread-export.js';
 import webhooks from './routes/webhooks.js';
 import { ErrorCode, errorBody, unavailable } from './errors.js';
 import { keepReading, parseJson } from './plugins/body.js';
@@ -140,6 +141,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
         await project.register(chat);
         await project.register(feedback);
         await project.register(threads);
+        await project.register(threadExport);
         await project.register(categories);
         await project.register(relabel);
         await project.register(webhooks);
