@@ -44,7 +44,7 @@ export function createDb(url: string, opts: DbOptions = {}): Db {
       idle_in_transaction_session_timeout: opts.statementTimeoutMs ? opts.statementTimeoutMs * 2 : 0,
     },
   });
-  return drizzle(client, { schema, casing: 'snake_case' }) as Db;
+  return drizzle(client, { schema, casing: 'snake_case' });
 }
 
 // drizzle sends a statement unprepared unless it is run as a named prepared query: then postgres.js parses
@@ -77,7 +77,8 @@ export function statement<V extends Record<string, unknown>, R>(
 
 /**
  * Runs raw SQL as a prepared statement, for the statements the builder cannot express (data-modifying
- * CTEs, graphile_worker.add_job in the same statement). T names the columns it returns.
+ * CTEs, graphile_worker.add_job in the same statement). T names the columns it returns, aliased in
+ * camelCase (`created_at as "createdAt"`) as the builder returns them: the query layer has one row casing.
  */
 export function rows<T>(db: DbOrTx, statement: SQL): Promise<T[]> {
   return db._.session
