@@ -5,34 +5,18 @@ import { errors } from '../schemas/common.js';
 import { ErrorCode, unavailable } from '../errors.js';
 import { withDeadline } from '../runtime/deadline.js';
 import { rootMessage } from '../observability/logger.js';
-import { registry } from '../observability/metrics.js';
+import { metricsRoute } from '../observability/metrics-route.js';
 
 const Status = Type.Object({ status: Type.String() });
 const READY_TIMEOUT_MS = 2000;
 
 const health: FastifyPluginAsyncTypebox = async (app) => {
-  app.get(
-    '/metrics',
-    {
-      schema: {
-        tags: ['operations'],
-        summary:
-          'Prometheus metrics: request latency, classification backlog and lag, classifier latency and failures, jobs',
-        response: {
-          200: {
-            description: 'Prometheus text exposition format 0.0.4',
-            content: { 'text/plain': { schema: Type.String() } },
-          },
-        },
-      },
-    },
-    async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),
-  );
+  await app.register(metricsRoute);
 
   app.get(
     '/health',
     { schema: { tags: ['operations'], summary: 'The process is up', response: { 200: Status } } },
-    async () => ({ status: 'ok' }),
+    () => ({ status: 'ok' }),
   );
 
   app.get(
@@ -50,7 +34,7 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
       const answered = await withDeadline(
         probe.then(
           () => (failure = null),
-          (err) => (failure = err),
+          (err: unknown) => (failure = err),
         ),
         READY_TIMEOUT_MS,
       );

@@ -56,3 +56,9 @@ export async function releaseDeadWorkers(db: Db, p: { deadAfterSeconds: number }
     return dead;
   });
 }
+
+/** Releases the jobs these pools hold at once: pools known to have stopped, whose locks need not age first. */
+export async function releaseWorkers(db: Db, p: { workerIds: string[] }): Promise<void> {
+  if (p.workerIds.length === 0) return;
+  await rows(db, sql`select graphile_worker.force_unlock_workers(${textArray(p.workerIds)}::text[])`);
+}
