@@ -12,6 +12,13 @@ export const cursorAt = (createdAt: AnyColumn) => sql<string>`${createdAt}::text
 export const afterPosition = (createdAt: AnyColumn, id: AnyColumn, pos?: Position): SQL | undefined =>
   pos ? sql`(${createdAt}, ${id}) > (${pos.at}::timestamptz, ${pos.id}::uuid)` : undefined;
 
+/** A row without the sort key it was read with (which only the next page's cursor needs). */
+function withoutCursor<T extends { cursorAt: string }>(row: T): Omit<T, 'cursorAt'> {
+  const copy: Partial<T> = { ...row };
+  delete copy.cursorAt;
+  return copy as Omit<T, 'cursorAt'>;
+}
+
 /** A page from the `limit + 1` rows read: the extra one only says that there is more. */
 export function toPage<T extends { id: string; cursorAt: string }>(
   found: T[],
@@ -21,7 +28,7 @@ export function toPage<T extends { id: string; cursorAt: string }>(
   const kept = more ? found.slice(0, limit) : found;
   const last = kept.at(-1);
   return {
-    rows: kept.map(({ cursorAt: _, ...row }) => row),
+    rows: kept.map(withoutCursor),
     next: more && last ? { at: last.cursorAt, id: last.id } : null,
   };
 }
