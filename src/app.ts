@@ -25,6 +25,7 @@ import swagger from './plugins/swagger.js';
 import { schemaErrorFormatter, validatorCompiler } from './schemas/validation.js';
 import admin from './routes/admin.js';
 import categories from './routes/categories.js';
+import categoryStats from './routes/category-stats.js';
 import chat from './routes/chat.js';
 import feedback from './routes/feedback.js';
 import health from './routes/health.js';
@@ -143,6 +144,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
         await project.register(threads);
         await project.register(threadExport);
         await project.register(categories);
+        await project.register(categoryStats);
         await project.register(relabel);
         await project.register(webhooks);
       },
