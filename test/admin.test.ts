@@ -1,6 +1,8 @@
 import t from 'tap';
-import { ADMIN_TOKEN, build } from './helper.js';
+import type { Static } from '@sinclair/typebox';
+import { ADMIN_TOKEN, build, type ApiError, type Page } from './helper.js';
 import { projectClient } from './factories.js';
+import type { ApiKey, NewApiKeyResponse, Project, Team, User } from '../src/schemas/admin.js';
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
@@ -26,7 +28,7 @@ t.test('the admin API needs the bearer token, and is off without ADMIN_TOKEN', a
   const off = await build(t, { env: { ADMIN_TOKEN: '' } });
   const res = await off.app.inject({ method: 'GET', url: '/admin/v1/teams', headers: auth });
   t.equal(res.statusCode, 403);
-  t.match(res.json().message, /disabled/);
+  t.match(res.json<ApiError>().message, /disabled/);
 });
 
 t.test('teams, users, projects and keys through the admin API', async (t) => {
@@ -37,10 +39,10 @@ t.test('teams, users, projects and keys through the admin API', async (t) => {
 
   const teamRes = await post('/teams', { name: 'Acme' });
   t.equal(teamRes.statusCode, 201);
-  const team = teamRes.json();
+  const team = teamRes.json<Static<typeof Team>>();
   t.match(team, { id: String, name: 'Acme', created_at: String });
   t.same(
-    (await get('/teams')).json().results.map((x: { id: string }) => x.id),
+    (await get('/teams')).json<Page<Static<typeof Team>>>().results.map((x) => x.id),
     [team.id],
   );
   t.equal((await post('/teams', { name: '   ' })).statusCode, 400);
@@ -51,7 +53,7 @@ t.test('teams, users, projects and keys through the admin API', async (t) => {
     digest_interval: 'WEEKLY',
   });
   t.equal(userRes.statusCode, 201);
-  const user = userRes.json();
+  const user = userRes.json<Static<typeof User>>();
   t.match(user, {
     team: team.id,
     email: 'Ada@Example.com',
@@ -72,29 +74,29 @@ t.test('teams, users, projects and keys through the admin API', async (t) => {
     payload: { digest_interval: null },
   });
   t.equal(patched.statusCode, 200);
-  t.equal(patched.json().digest_interval, null);
-  t.equal((await get(`/teams/${team.id}/users`)).json().results.length, 1);
+  t.equal(patched.json<Static<typeof User>>().digest_interval, null);
+  t.equal((await get(`/teams/${team.id}/users`)).json<Page<Static<typeof User>>>().results.length, 1);
 
   const projectRes = await post(`/teams/${team.id}/projects`, { project_name: 'Docs bot', product_name: 'Acme CLI' });
   t.equal(projectRes.statusCode, 201);
-  const project = projectRes.json();
+  const project = projectRes.json<Static<typeof Project>>();
   t.match(project, { id: String, team: team.id, project_name: 'Docs bot', product_name: 'Acme CLI' });
   t.equal(
     (await post('/teams/00000000-0000-4000-8000-000000000000/projects', { project_name: 'x', product_name: 'y' }))
       .statusCode,
     404,
   );
-  t.equal((await get(`/teams/${team.id}/projects`)).json().results.length, 1);
+  t.equal((await get(`/teams/${team.id}/projects`)).json<Page<Static<typeof Project>>>().results.length, 1);
   t.equal((await get('/teams/00000000-0000-4000-8000-000000000000/projects')).statusCode, 404);
 
   const keyRes = await post(`/projects/${project.id}/api-keys`, { name: 'production' });
   t.equal(keyRes.statusCode, 201);
-  const key = keyRes.json();
+  const key = keyRes.json<Static<typeof NewApiKeyResponse>>();
   t.match(key, { id: String, name: 'production', project: project.id, prefix: /^dck_[0-9a-f]{12}$/, revoked_at: null });
   t.ok(key.key.startsWith(`${key.prefix}_`), 'the secret starts with its public prefix');
   t.equal((await post('/projects/00000000-0000-4000-8000-000000000000/api-keys', { name: 'x' })).statusCode, 404);
 
-  const listed = (await get(`/projects/${project.id}/api-keys`)).json().results;
+  const listed = (await get(`/projects/${project.id}/api-keys`)).json<Page<Static<typeof ApiKey>>>().results;
   t.equal(listed.length, 1);
   t.notOk('key' in listed[0], 'listings never show the secret');
   t.notMatch(JSON.stringify(listed), key.key.split('_').at(-1));
@@ -104,7 +106,7 @@ t.test('teams, users, projects and keys through the admin API', async (t) => {
   const revoke = await app.inject({ method: 'DELETE', url: `/admin/v1/api-keys/${key.id}`, headers: auth });
   t.equal(revoke.statusCode, 204);
   t.equal((await api.get('/threads/')).statusCode, 401, 'revoked at once');
-  t.ok((await get(`/projects/${project.id}/api-keys`)).json().results[0].revoked_at);
+  t.ok((await get(`/projects/${project.id}/api-keys`)).json<Page<Static<typeof ApiKey>>>().results[0].revoked_at);
   t.equal(
     (
       await app.inject({

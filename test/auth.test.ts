@@ -1,6 +1,6 @@
 import t from 'tap';
 import { revokeApiKey } from '../src/db/queries/api-keys.js';
-import { build } from './helper.js';
+import { build, waitFor } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
 
 t.test('API-key authentication on every project route', async (t) => {
@@ -70,11 +70,11 @@ t.test('key use is recorded in last_used_at', async (t) => {
   const { app, db } = await build(t);
   const a = await projectWithKey(db);
   await projectClient(app, a.projectId, a.key).get('/threads/');
-  // The write is fire-and-forget; give it a moment to land.
-  let row;
-  for (let i = 0; i < 50 && !row?.last_used_at; i++) {
-    [row] = await db.$client`select last_used_at from api_keys where id = ${a.keyId}`;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  t.ok(row?.last_used_at, 'last_used_at is set');
+  // The write is fire-and-forget: it lands after the response.
+  const usedAt = await waitFor('the key use recorded in last_used_at', async () => {
+    const [row] = await db.$client<{ last_used_at: string | null }[]>`
+      select last_used_at from api_keys where id = ${a.keyId}`;
+    return row.last_used_at;
+  });
+  t.type(usedAt, 'string', 'last_used_at is set');
 });

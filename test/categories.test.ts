@@ -1,18 +1,20 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
-import { build } from './helper.js';
+import type { Static } from '@sinclair/typebox';
+import { build, waitFor, type ApiError } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
+import type { Category as CategorySchema } from '../src/schemas/categories.js';
 
-type Category = { id: string; name: string; description: string; created_at: string; updated_at: string };
+type Category = Static<typeof CategorySchema>;
+type Categories = { results: Category[] };
 
 t.test('a new project starts with Discovery and Troubleshooting', async (t) => {
   const { app, db } = await build(t);
   const a = await projectWithKey(db);
   const res = await projectClient(app, a.projectId, a.key).get('/categories/');
   t.equal(res.statusCode, 200);
-  const list = res.json().results as Category[];
+  const list = res.json<Categories>().results;
   t.same(
     list.map((c) => c.name),
     ['Discovery', 'Troubleshooting'],
@@ -29,14 +31,14 @@ t.test('create, read, rename, re-describe and delete a category', async (t) => {
 
   const created = await api.post('/categories/', { name: '  Careers  ', description: 'asking about open positions' });
   t.equal(created.statusCode, 201);
-  const careers = created.json() as Category;
+  const careers = created.json<Category>();
   t.match(careers, { name: 'Careers', description: 'asking about open positions' }, 'name is trimmed');
   t.same((await api.get(`/categories/${careers.id}`)).json(), careers);
 
   const renamed = await api.patch(`/categories/${careers.id}/`, { name: 'Jobs' });
   t.equal(renamed.statusCode, 200);
   t.match(renamed.json(), { id: careers.id, name: 'Jobs', description: 'asking about open positions' });
-  t.ok(renamed.json().updated_at >= careers.updated_at);
+  t.ok(renamed.json<Category>().updated_at >= careers.updated_at);
   const described = await api.patch(`/categories/${careers.id}/`, { description: 'open positions and internships' });
   t.match(described.json(), { name: 'Jobs', description: 'open positions and internships' });
   t.equal(
@@ -49,7 +51,7 @@ t.test('create, read, rename, re-describe and delete a category', async (t) => {
   t.equal((await api.get(`/categories/${careers.id}/`)).statusCode, 404);
   t.equal((await api.delete(`/categories/${careers.id}/`)).statusCode, 404);
   t.same(
-    (await api.get('/categories/')).json().results.map((c: Category) => c.name),
+    (await api.get('/categories/')).json<Categories>().results.map((c) => c.name),
     ['Discovery', 'Troubleshooting'],
   );
 });
@@ -82,7 +84,7 @@ t.test('category names and descriptions are validated', async (t) => {
   const dup = await api.post('/categories/', { name: 'discovery' });
   t.equal(dup.statusCode, 409, 'unique regardless of case');
   t.match(dup.json(), { statusCode: 409, error: 'Conflict', message: /already exists/ });
-  const troubleshooting = (await api.get('/categories/')).json().results[1] as Category;
+  const troubleshooting = (await api.get('/categories/')).json<Categories>().results[1];
   t.equal(
     (await api.patch(`/categories/${troubleshooting.id}/`, { name: 'DISCOVERY' })).statusCode,
     409,
@@ -111,21 +113,20 @@ t.test('a project has at most 50 categories, even when created concurrently', as
   await other`begin`;
   await other`lock table categories`;
   const requests = Promise.all(Array.from({ length: attempts }, (_, i) => api.post('/categories/', { name: `c${i}` })));
-  let waiting = 0;
-  for (let i = 0; i < 200 && waiting < attempts; i++) {
-    await sleep(50);
+  const waiting = await waitFor(`all ${attempts} creations waiting for the lock`, async () => {
     // pg_stat_activity is read once per transaction unless told otherwise.
     await other`select pg_stat_clear_snapshot()`;
-    [{ waiting }] = await other<[{ waiting: number }]>`
+    const [{ waiting }] = await other<[{ waiting: number }]>`
       select count(*)::int as waiting from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`;
-  }
+    return waiting >= attempts && waiting;
+  });
   await other`commit`;
   const results = await requests;
   t.equal(waiting, attempts, 'every creation was at the database at once');
   t.equal(results.filter((r) => r.statusCode === 201).length, 2);
   const refused = results.filter((r) => r.statusCode !== 201);
-  t.ok(refused.every((r) => r.statusCode === 409 && /at most 50/.test(r.json().message)));
-  t.equal((await api.get('/categories/')).json().results.length, 50);
+  t.ok(refused.every((r) => r.statusCode === 409 && /at most 50/.test(r.json<ApiError>().message)));
+  t.equal((await api.get('/categories/')).json<Categories>().results.length, 50);
 });
 
 t.test("another project's categories cannot be read, changed or deleted", async (t) => {
@@ -134,7 +135,7 @@ t.test("another project's categories cannot be read, changed or deleted", async 
   const b = await projectWithKey(db, 'B');
   const apiA = projectClient(app, a.projectId, a.key);
   const apiB = projectClient(app, b.projectId, b.key);
-  const [discoveryA] = (await apiA.get('/categories/')).json().results as Category[];
+  const [discoveryA] = (await apiA.get('/categories/')).json<Categories>().results;
 
   t.equal((await apiB.get(`/categories/${discoveryA.id}/`)).statusCode, 404);
   t.equal((await apiB.patch(`/categories/${discoveryA.id}/`, { name: 'Hacked' })).statusCode, 404);

@@ -1,11 +1,16 @@
 import t, { type Test } from 'tap';
 import { sql } from 'drizzle-orm';
+import type { Static } from '@sinclair/typebox';
 import { build, drain } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
 import { compactThreadCounts } from '../src/db/queries/thread-counts.js';
+import type { Category as CategorySchema, CategoryStats } from '../src/schemas/categories.js';
+import type { Thread as ThreadSchema, ThreadPage } from '../src/schemas/threads.js';
 
-type Category = { id: string; name: string };
-type Thread = { id: string; first_question: string; category: Category | null; category_source: string | null };
+type Category = Static<typeof CategorySchema>;
+type Categories = { results: Category[] };
+type Thread = Static<typeof ThreadSchema>;
+type Stats = Static<typeof CategoryStats>;
 
 /** A project with labelled, user-labelled and unlabelled threads spread over March 2026. */
 async function fixture(t: Test) {
@@ -13,10 +18,10 @@ async function fixture(t: Test) {
   const a = await projectWithKey(ctx.db, 'A');
   const b = await projectWithKey(ctx.db, 'B');
   const api = projectClient(ctx.app, a.projectId, a.key);
-  const [discovery, troubleshooting] = (await api.get('/categories/')).json().results as Category[];
+  const [discovery, troubleshooting] = (await api.get('/categories/')).json<Categories>().results;
   const empty = (
     await api.post('/categories/', { name: 'Billing', description: 'invoices and seats' })
-  ).json() as Category;
+  ).json<Category>();
   const ids: string[] = [];
   for (let i = 0; i < 12; i++) {
     const q =
@@ -45,7 +50,7 @@ async function walk(api: ReturnType<typeof projectClient>, query: string): Promi
   for (;;) {
     const res = await api.get(url);
     if (res.statusCode !== 200) throw new Error(res.body);
-    const page = res.json();
+    const page = res.json<Static<typeof ThreadPage>>();
     out.push(...page.results);
     if (!page.next) return out;
     url = `/threads/?limit=3&${query}&cursor=${page.next}`;
@@ -96,14 +101,14 @@ t.test('stats: every category (zero included) and unlabelled, adding up to total
   });
   const window = (
     await f.api.get('/categories/stats/?created_after=2026-03-05T12:00:00Z&created_before=2026-03-12T12:00:00Z')
-  ).json();
+  ).json<Stats>();
   t.same(
-    window.results.map((r: { count: number }) => r.count),
+    window.results.map((r) => r.count),
     [3, 3, 0, 1],
     'days 4 to 10',
   );
   t.equal(window.total, 7);
-  const none = (await f.api.get('/categories/stats?created_after=2030-01-01T00:00:00Z')).json();
+  const none = (await f.api.get('/categories/stats?created_after=2030-01-01T00:00:00Z')).json<Stats>();
   t.equal(none.total, 0);
   t.equal(none.results.length, 4);
   t.equal((await f.api.get('/categories/stats?created_after=soon')).statusCode, 400);
@@ -116,7 +121,7 @@ t.test(
     const a = await projectWithKey(ctx.db, 'A');
     const b = await projectWithKey(ctx.db, 'B');
     const api = projectClient(ctx.app, a.projectId, a.key);
-    const [discovery] = (await api.get('/categories/')).json().results as Category[];
+    const [discovery] = (await api.get('/categories/')).json<Categories>().results;
     // One thread an hour for 2,100 hours from New Year 08:00, and 300 more in hours 5 to 9, seven at each
     // instant; the other project's, unlabelled, at the same times (never listed here). One statement each,
     // touching 2,100 hours: the bulk path that folds into the rollup at once.
@@ -152,7 +157,7 @@ t.test(
           for (let pages = 0; pages < 3000; pages++) {
             const res = await api.get(url);
             if (res.statusCode !== 200) throw new Error(res.body);
-            const page = res.json() as { results: { id: string }[]; next: string | null };
+            const page = res.json<Static<typeof ThreadPage>>();
             got.push(...page.results.map((r) => r.id));
             if (!page.next || got.length > expected.length) break;
             url = `/threads/?cursor=${page.next}&limit=${limit}`;

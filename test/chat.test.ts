@@ -1,7 +1,12 @@
 import t from 'tap';
 import { StaticLlm, type Message } from '../src/models/llm.js';
+import type { Static } from '@sinclair/typebox';
 import { build } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
+import type { ThreadDetail, ThreadPage } from '../src/schemas/threads.js';
+
+type Detail = Static<typeof ThreadDetail>;
+type Threads = Static<typeof ThreadPage>;
 
 /** The stand-in LLM, recording every prompt it is sent. */
 class RecordingLlm extends StaticLlm {
@@ -46,11 +51,11 @@ t.test('a first question starts a thread; a follow-up continues it with the hist
   const third = await api.chat('And macOS?', first.thread_id);
   t.match(llm.prompts[2], `user: Does that include Windows?\nassistant: ${second.answer}`);
 
-  const detail = (await api.get(`/threads/${first.thread_id}/`)).json();
+  const detail = (await api.get(`/threads/${first.thread_id}/`)).json<Detail>();
   t.equal(detail.total_questions, 3);
   t.equal(detail.first_question, 'What are the system requirements?');
   t.same(
-    detail.question_answers.map((qa: { id: string; question: string }) => [qa.id, qa.question]),
+    detail.question_answers.map((qa) => [qa.id, qa.question]),
     [
       [first.question_answer_id, first.question],
       [second.question_answer_id, second.question],
@@ -58,7 +63,7 @@ t.test('a first question starts a thread; a follow-up continues it with the hist
     ],
   );
 
-  const list = (await api.get('/threads/')).json();
+  const list = (await api.get('/threads/')).json<Threads>();
   t.equal(list.results.length, 1, 'follow-ups do not create threads');
 });
 
@@ -76,10 +81,10 @@ t.test('a follow-up into another project or an unknown thread is a 404 and write
   const unknown = await apiA.post('/chat', { question: 'hello', thread_id: '00000000-0000-4000-8000-000000000000' });
   t.equal(unknown.statusCode, 404);
 
-  const detail = (await apiA.get(`/threads/${thread_id}/`)).json();
+  const detail = (await apiA.get(`/threads/${thread_id}/`)).json<Detail>();
   t.equal(detail.total_questions, 1);
   t.equal(detail.question_answers.length, 1);
-  t.equal((await apiB.get('/threads/')).json().results.length, 0);
+  t.equal((await apiB.get('/threads/')).json<Threads>().results.length, 0);
 });
 
 t.test('chat input validation', async (t) => {
@@ -128,5 +133,5 @@ t.test('chat input validation', async (t) => {
 
   t.equal((await api.post('/chat', { question: 'x'.repeat(10_000) })).statusCode, 200, '10,000 characters is allowed');
   t.equal((await api.post('/chat/', { question: 'trailing slash works too' })).statusCode, 200);
-  t.equal((await api.get('/threads/')).json().results.length, 2, 'rejected requests wrote nothing');
+  t.equal((await api.get('/threads/')).json<Threads>().results.length, 2, 'rejected requests wrote nothing');
 });

@@ -1,22 +1,24 @@
 import t from 'tap';
 import { configWarnings, loadConfig } from '../src/config.js';
 
-t.test('defaults', async (t) => {
+t.test('defaults', (t) => {
   const c = loadConfig({});
   t.equal(c.PORT, 8002);
   t.equal(c.LLM_LATENCY_MS, 1000);
   t.equal(c.DATABASE_URL, undefined);
   t.equal(c.ADMIN_TOKEN, undefined);
+  t.end();
 });
 
-t.test('values are converted from text', async (t) => {
+t.test('values are converted from text', (t) => {
   const c = loadConfig({ PORT: '9000', LLM_LATENCY_MS: '0', DATABASE_URL: 'postgres://u:p@h:5432/d', ADMIN_TOKEN: '' });
   t.equal(c.PORT, 9000);
   t.equal(c.LLM_LATENCY_MS, 0);
   t.equal(c.ADMIN_TOKEN, undefined, 'empty means unset');
+  t.end();
 });
 
-t.test('a bad value is refused with a message naming it', async (t) => {
+t.test('a bad value is refused with a message naming it', (t) => {
   t.throws(() => loadConfig({ PORT: 'eighty' }), { name: 'ConfigError' });
   const message = (() => {
     try {
@@ -37,11 +39,12 @@ t.test('a bad value is refused with a message naming it', async (t) => {
   t.notMatch(message, /mysql/);
   t.match(message, /LOG_LEVEL="loud": expected one of fatal, error, warn, info, debug, trace, silent/);
   t.match(message, /ADMIN_TOKEN=<hidden>: /);
+  t.end();
 });
 
 t.test(
   'model provider settings: validated, the key never echoed, OPENAI_* without the provider named as ignored',
-  async (t) => {
+  (t) => {
     const c = loadConfig({});
     t.equal(c.MODEL_PROVIDER, 'stand-in');
     t.equal(c.MODEL_TIMEOUT_MS, 60_000);
@@ -58,5 +61,6 @@ t.test(
     ]);
     t.same(configWarnings(loadConfig({ ...env, MODEL_PROVIDER: 'openai' }), { ...env, MODEL_PROVIDER: 'openai' }), []);
     t.same(configWarnings(loadConfig({}), {}), []);
+    t.end();
   },
 );

@@ -37,7 +37,7 @@ export function projectClient(app: FastifyInstance, projectId: string, key: stri
         payload: threadId ? { question, thread_id: threadId } : { question },
       });
       if (res.statusCode !== 200) throw new Error(`chat failed: ${res.statusCode} ${res.body}`);
-      return res.json() as { question: string; answer: string; question_answer_id: string; thread_id: string };
+      return res.json<{ question: string; answer: string; question_answer_id: string; thread_id: string }>();
     },
   };
 }

@@ -13,8 +13,18 @@ import type { Db } from '../src/db/client.js';
 import { StaticClassifier, type Classifier } from '../src/models/classifier.js';
 import { workerLogger } from '../src/observability/logger.js';
 import { createTaskList } from '../src/jobs/task-list.js';
+import type { Static } from '@sinclair/typebox';
+import type { ErrorSchema } from '../src/schemas/common.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+/** The one error shape every route answers with: `res.json<ApiError>()`. */
+export type ApiError = Static<typeof ErrorSchema>;
+/** One page of a list: `res.json<Page<Static<typeof Thread>>>()`. */
+export interface Page<T> {
+  results: T[];
+  next: string | null;
+}
 
 const serverUrl = process.env.TEST_SERVER_URL;
 const template = process.env.TEST_TEMPLATE_DB;
@@ -49,6 +59,9 @@ export async function build(t: Test, opts: { env?: Record<string, string>; llm?:
     DATABASE_POOL_SIZE: '5',
     LLM_LATENCY_MS: '0',
     CLASSIFIER_LATENCY_MS: '0',
+    // A loaded machine stalls the event loop for a second or more: shedding load then would fail a test
+    // that is right. The overload test sheds on heap use instead.
+    OVERLOAD_EVENT_LOOP_DELAY_MS: '60000',
     ADMIN_TOKEN,
     LOG_LEVEL: 'silent',
     ...opts.env,
@@ -87,6 +100,9 @@ export async function drain(
   });
 }
 
+/** What a truthy value of type T can be: `check` may say "not yet" with false, null or undefined. */
+export type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>;
+
 /**
  * Polls `check` until it returns a truthy value, which it returns. Gives up after `timeoutMs` (generous: a
  * slow, loaded machine must not fail a test that is right), throwing an error that names what was awaited
@@ -96,11 +112,11 @@ export async function waitFor<T>(
   what: string,
   check: () => T | Promise<T>,
   { timeoutMs = 30_000, everyMs = 25 }: { timeoutMs?: number; everyMs?: number } = {},
-): Promise<NonNullable<T>> {
+): Promise<Truthy<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
-    if (value) return value;
+    if (value) return value as Truthy<T>;
     if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}; last value: ${String(value)}`);
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }

@@ -67,7 +67,7 @@ export class Generator {
   }
 
   accepts(schema: Schema, value: unknown): boolean {
-    return this.ajv.validate(schema, this.text ? asText(value) : value) as boolean;
+    return this.ajv.validate<unknown>(schema, this.text ? asText(value) : value);
   }
 
   /** Values the schema accepts: the first is the plainest (required properties only, shortest strings). */

@@ -1,11 +1,25 @@
 import t from 'tap';
 import { build } from './helper.js';
 
+/** The parts of an OpenAPI 3 document this test reads. */
+type Content = Record<string, { schema: unknown } | undefined>;
+interface Operation {
+  tags?: string[];
+  security?: unknown[];
+  parameters?: { name: string }[];
+  requestBody?: { content: Content };
+  responses: Record<string, { content?: Content } | undefined>;
+}
+interface OpenApiDocument {
+  openapi: string;
+  paths: Record<string, Record<string, Operation | undefined> | undefined>;
+}
+
 t.test('the OpenAPI document lists every route with its request and every response status', async (t) => {
   const { app } = await build(t);
   const res = await app.inject('/docs/json');
   t.equal(res.statusCode, 200);
-  const doc = res.json();
+  const doc = res.json<OpenApiDocument>();
   t.match(doc.openapi, /^3\./);
 
   const expected: Record<string, Record<string, string[]>> = {
@@ -44,19 +58,15 @@ t.test('the OpenAPI document lists every route with its request and every respon
         t.ok(op.tags?.length && op.security, `${path} has a tag and security`);
     }
   }
-  const chat = doc.paths['/query/v1/projects/{project_id}/chat'].post;
-  t.match(chat.requestBody.content['application/json'].schema, {
+  const chat = doc.paths['/query/v1/projects/{project_id}/chat']?.post;
+  t.match(chat?.requestBody?.content['application/json']?.schema, {
     required: ['question'],
     properties: { question: { maxLength: 10000 } },
   });
-  t.match(chat.responses['404'].content['application/json'].schema, {
+  t.match(chat?.responses['404']?.content?.['application/json']?.schema, {
     properties: { statusCode: {}, error: {}, message: {} },
   });
-  t.ok(
-    doc.paths['/query/v1/projects/{project_id}/threads/'].get.parameters.some(
-      (p: { name: string }) => p.name === 'cursor',
-    ),
-  );
+  t.ok(doc.paths['/query/v1/projects/{project_id}/threads/']?.get?.parameters?.some((p) => p.name === 'cursor'));
 
   const page = await app.inject('/docs');
   t.equal(page.statusCode, 200, 'browsable docs page');

@@ -9,7 +9,7 @@ t.test('retriever returns the 5 most relevant chunks', async (t) => {
   t.equal(chunks[0].source, 'requirements.md');
 });
 
-t.test('messages for a first question: instructions and chunks as the system message, then the question', async (t) => {
+t.test('messages for a first question: instructions and chunks as the system message, then the question', (t) => {
   const chunks = [
     { source: 'a.md', text: 'alpha' },
     { source: 'b.md', text: 'beta' },
@@ -20,9 +20,10 @@ t.test('messages for a first question: instructions and chunks as the system mes
   t.match(messages[0].content, /documentation assistant/);
   t.match(messages[0].content, /\[1\] \(a\.md\) alpha\n\[2\] \(b\.md\) beta$/);
   t.same(messages[1], { role: 'user', content: 'How?' });
+  t.end();
 });
 
-t.test('messages for a follow-up carry the conversation in order before the question', async (t) => {
+t.test('messages for a follow-up carry the conversation in order before the question', (t) => {
   const messages = buildMessages(
     'And then?',
     [],
@@ -38,6 +39,7 @@ t.test('messages for a follow-up carry the conversation in order before the ques
     { role: 'assistant', content: 'A2' },
     { role: 'user', content: 'And then?' },
   ]);
+  t.end();
 });
 
 t.test('LLM stand-in answers deterministically after its latency', async (t) => {

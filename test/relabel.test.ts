@@ -1,22 +1,23 @@
-// SPEC §11: relabelling the history after a taxonomy change: a preview that changes nothing, then a run
-// through the backfill machinery with progress and cancel; users' labels are never touched (C10).
+// Relabelling the history after a taxonomy change: a preview that changes nothing, then a run through the
+// backfill machinery with progress and cancel; a label a user set is never touched.
 import t, { type Test } from 'tap';
 import { sql } from 'drizzle-orm';
+import type { Static } from '@sinclair/typebox';
 import { pino } from 'pino';
 import { seedThreads } from '../src/db/queries/seed.js';
 import { StaticClassifier } from '../src/models/classifier.js';
 import { startWorker } from '../src/worker.js';
-import { build, drain } from './helper.js';
+import { build, drain, waitFor } from './helper.js';
 import { ControlledClassifier, projectClient, projectWithKey } from './factories.js';
 import { startService } from './processes.js';
+import type { Category as CategorySchema } from '../src/schemas/categories.js';
+import type { RelabelPreview, RelabelRunSchema } from '../src/schemas/relabel.js';
+import type { ThreadPage } from '../src/schemas/threads.js';
 
-type Thread = {
-  id: string;
-  first_question: string;
-  category: { id: string; name: string } | null;
-  category_source: string | null;
-  updated_at: string;
-};
+type Category = Static<typeof CategorySchema>;
+type Categories = { results: Category[] };
+type Threads = Static<typeof ThreadPage>;
+type Run = Static<typeof RelabelRunSchema>;
 
 /** A project whose threads the classifier labelled before it had a Careers category. */
 async function history(t: Test) {
@@ -26,14 +27,14 @@ async function history(t: Test) {
   for (let i = 0; i < 6; i++) await api.chat(`What are the system requirements for running the software, part ${i}?`);
   for (let i = 0; i < 4; i++) await api.chat(`Are there careers openings, question ${i}?`);
   await drain(ctx);
-  const threads = async () => (await api.get('/threads/?limit=100')).json().results as Thread[];
+  const threads = async () => (await api.get('/threads/?limit=100')).json<Threads>().results;
   t.ok(
     (await threads()).every((x) => x.category_source === 'classifier'),
     'setup: every thread labelled by the classifier',
   );
   const careers = (
     await api.post('/categories/', { name: 'Careers', description: 'careers openings jobs hiring' })
-  ).json();
+  ).json<Category>();
   return { ctx, a, api, threads, careers };
 }
 
@@ -44,18 +45,21 @@ t.test(
     const before = await threads();
     const res = await api.post('/categories/relabel/preview', {});
     t.equal(res.statusCode, 200);
-    const preview = res.json();
+    const preview = res.json<Static<typeof RelabelPreview>>();
     t.equal(preview.sampled, 10, 'every classifier-labelled thread: fewer than the default 100');
     t.equal(preview.would_change, 4);
     t.equal(preview.changes.length, 4);
     for (const c of preview.changes) {
       t.match(c.first_question, /careers/);
       t.same(c.to, { id: careers.id, name: 'Careers' });
-      t.equal(c.from.id, before.find((x) => x.id === c.thread_id)!.category!.id, 'from: its label now');
+      t.equal(c.from?.id, before.find((x) => x.id === c.thread_id)!.category!.id, 'from: its label now');
     }
     t.match(preview.estimate, { threads: 10, provider_calls: 10, seconds: Number });
     t.same(await threads(), before, 'nothing changed');
-    t.equal((await api.post('/categories/relabel/preview', { sample: 3 })).json().sampled, 3);
+    t.equal(
+      (await api.post('/categories/relabel/preview', { sample: 3 })).json<Static<typeof RelabelPreview>>().sampled,
+      3,
+    );
     for (const sample of [0, 501, 'ten'])
       t.equal((await api.post('/categories/relabel/preview', { sample })).statusCode, 400);
     t.equal((await api.get('/categories/relabel')).statusCode, 404, 'no run yet');
@@ -71,7 +75,7 @@ t.test(
     const [userLabelled, raced] = careersThreads;
     const discovery =
       before.find((x) => x.category?.name === 'Discovery')?.category ??
-      (await api.get('/categories/')).json().results[0];
+      (await api.get('/categories/')).json<Categories>().results[0];
     await api.patch(`/threads/${userLabelled.id}/`, { category_id: discovery.id });
 
     const started = await api.post('/categories/relabel', {});
@@ -82,7 +86,7 @@ t.test(
       'total: the classifier-labelled threads',
     );
     t.equal((await api.post('/categories/relabel', {})).statusCode, 409, 'one run at a time');
-    t.match((await api.get('/categories/relabel')).json(), { id: started.json().id, status: 'running' });
+    t.match((await api.get('/categories/relabel')).json(), { id: started.json<Run>().id, status: 'running' });
 
     // The classifier takes the `raced` thread's question, and the user labels that thread before it answers.
     const classifier = new ControlledClassifier();
@@ -120,7 +124,7 @@ t.test(
 t.test('a cancelled run changes no label afterwards, not even from a batch in flight; progress stays', async (t) => {
   const { ctx, a, api, threads } = await history(t);
   const before = await threads();
-  const run = (await api.post('/categories/relabel', {})).json();
+  const run = (await api.post('/categories/relabel', {})).json<Run>();
 
   const classifier = new ControlledClassifier();
   const inFlight = classifier.hold();
@@ -133,10 +137,10 @@ t.test('a cancelled run changes no label afterwards, not even from a batch in fl
   await worker;
   t.same(await threads(), before, 'no label changed after the cancel');
   t.match((await api.get('/categories/relabel')).json(), { status: 'cancelled', done: 0 });
-  const held = await ctx.db.execute(
+  const [held] = await ctx.db.execute<{ n: number }>(
     sql`select count(*)::int as n from classification_batches where project_id = ${a.projectId}`,
   );
-  t.equal(held[0].n, 0, 'its batches are gone');
+  t.equal(held.n, 0, 'its batches are gone');
 
   // Another project never sees this one's run.
   const b = await projectWithKey(ctx.db);
@@ -159,13 +163,13 @@ t.test(
     const a = await projectWithKey(ctx.db);
     const api = projectClient(ctx.app, a.projectId, a.key);
     await seedThreads(ctx.db, { projectId: a.projectId, count: 2000 });
-    const [discovery] = (await api.get('/categories/')).json().results;
+    const [discovery] = (await api.get('/categories/')).json<Categories>().results;
     // The history as the classifier left it an hour ago.
     await ctx.db.execute(sql`
     update threads set category_id = ${discovery.id}, category_source = 'classifier', categorized_at = now() - interval '1 hour'
     where project_id = ${a.projectId}`);
     await api.post('/categories/', { name: 'Careers', description: 'careers openings jobs hiring' });
-    const run = (await api.post('/categories/relabel', {})).json();
+    const run = (await api.post('/categories/relabel', {})).json<Run>();
     t.equal(run.total, 2000);
     const unlabelledOrNull = async () =>
       (
@@ -175,11 +179,13 @@ t.test(
       )[0].n;
 
     const worker = await startService(t, 'src/worker.ts', { DATABASE_URL: ctx.url, ...FAST }, '/metrics');
-    const progress = async () =>
-      (await api.get('/categories/relabel')).json() as { status: string; done: number; total: number };
-    while (worker.running() && (await progress()).done < 300) await new Promise((r) => setTimeout(r, 50));
+    const progress = async () => (await api.get('/categories/relabel')).json<Run>();
+    await waitFor(
+      'the worker process to relabel 300 threads (or to exit)',
+      async () => !worker.running() || (await progress()).done >= 300,
+    );
     t.ok(worker.running(), 'the worker process was running');
-    const userLabelled = (await api.get('/threads/?limit=10')).json().results.map((x: { id: string }) => x.id);
+    const userLabelled = (await api.get('/threads/?limit=10')).json<Threads>().results.map((x) => x.id);
     for (const id of userLabelled) await api.patch(`/threads/${id}/`, { category_id: discovery.id });
     worker.child.kill('SIGKILL');
     await worker.exited;
@@ -195,15 +201,18 @@ t.test(
       classifier: new StaticClassifier(0),
     });
     t.teardown(() => runner.stop());
-    const deadline = Date.now() + 60_000;
     let last = await progress();
     let backwards = 0;
-    while (last.status === 'running' && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      const now = await progress();
-      if (now.done < last.done) backwards++;
-      last = now;
-    }
+    last = await waitFor(
+      'the restarted worker to finish the run',
+      async () => {
+        const now = await progress();
+        if (now.done < last.done) backwards++;
+        last = now;
+        return now.status !== 'running' && now;
+      },
+      { timeoutMs: 60_000, everyMs: 100 },
+    );
     t.equal(backwards, 0, 'done never went back');
     t.match(last, { status: 'done', total: 2000, done: 2000 });
     const [left] = await ctx.db.execute<{ n: number }>(sql`
