@@ -1,11 +1,9 @@
 import { Readable } from 'node:stream';
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
-import { getConversation } from '../db/queries/threads.js';
-import { appendQuestionAnswer } from '../db/queries/chat-write.js';
+import { conversation, saveAnswer, type Ask } from '../chat/answer.js';
 import { toErrorReply } from '../error-reply.js';
 import type { AnswerStream, Message, Usage } from '../models/llm.js';
-import { buildMessages } from '../models/rag.js';
 import { errors, NotBlank, ProjectParams, Uuid } from '../schemas/common.js';
 import { notFound } from '../errors.js';
 
@@ -28,9 +26,6 @@ const EVENTS = `Server-sent events: \`event: delta\` with \`data: {"text": "..."
 \`event: done\` with the /chat answer's body once the question-answer is stored, or one \`event: error\` with the error shape
 (nothing stored). A client that disconnects aborts the model call; nothing is stored.`;
 
-/** A question of a project, in a new thread or a follow-up. */
-type Ask = { projectId: string; question: string; threadId?: string };
-
 const chat: FastifyPluginCallbackTypebox = (app, _opts, done) => {
   const schema = {
     tags: ['chat'],
@@ -50,7 +45,7 @@ const chat: FastifyPluginCallbackTypebox = (app, _opts, done) => {
     },
     async (request) => {
       const ask = { projectId: request.project.id, question: request.body.question, threadId: request.body.thread_id };
-      const { text, usage } = await app.rag.llm.complete(await conversation(app, ask));
+      const { text, usage } = await app.rag.llm.complete(await prompt(app, ask));
       return save(app, ask, text, usage);
     },
   );
@@ -73,7 +68,7 @@ const chat: FastifyPluginCallbackTypebox = (app, _opts, done) => {
     },
     async (request, reply) => {
       const ask = { projectId: request.project.id, question: request.body.question, threadId: request.body.thread_id };
-      const messages = await conversation(app, ask);
+      const messages = await prompt(app, ask);
       const disconnected = new AbortController();
       reply.raw.once('close', () => reply.raw.writableFinished || disconnected.abort());
       let pieces: AnswerStream;
@@ -92,23 +87,18 @@ const chat: FastifyPluginCallbackTypebox = (app, _opts, done) => {
   done();
 };
 
-/** The RAG prompt of a chat: throws 404 for a thread_id the project does not have. */
-async function conversation(app: FastifyInstance, { projectId, question, threadId }: Ask): Promise<Message[]> {
-  const history = threadId ? await getConversation(app.db, { projectId, threadId }) : [];
-  if (!history) throw notFound('thread');
-  const chunks = await app.rag.retriever.retrieve(projectId, question);
-  return buildMessages(question, chunks, history);
+/** The RAG prompt of a chat: a 404 for a thread_id the project does not have. */
+async function prompt(app: FastifyInstance, ask: Ask): Promise<Message[]> {
+  const messages = await conversation({ db: app.db, retriever: app.rag.retriever }, ask);
+  if (!messages) throw notFound('thread');
+  return messages;
 }
 
-/** Stores the question-answer (a new thread with its classification job, or a follow-up) in one transaction. */
-async function save(app: FastifyInstance, { projectId, question, threadId }: Ask, answer: string, usage: Usage) {
-  if (!threadId) {
-    const created = await app.threadWrites.add({ projectId, question, answer, usage });
-    return { question, answer, question_answer_id: created.questionAnswerId, thread_id: created.threadId };
-  }
-  const questionAnswerId = await appendQuestionAnswer(app.db, { projectId, threadId, question, answer, usage });
-  if (!questionAnswerId) throw notFound('thread');
-  return { question, answer, question_answer_id: questionAnswerId, thread_id: threadId };
+/** Stores the question-answer and gives the chat's answer; a 404 when the thread of a follow-up is gone. */
+async function save(app: FastifyInstance, ask: Ask, answer: string, usage: Usage) {
+  const saved = await saveAnswer(app, ask, answer, usage);
+  if (!saved) throw notFound('thread');
+  return { question: ask.question, answer, question_answer_id: saved.questionAnswerId, thread_id: saved.threadId };
 }
 
 const event = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
