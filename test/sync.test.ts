@@ -1,18 +1,39 @@
-// SPEC §10: feedback on answers, updated_at moved by every change, and incremental sync with updated_since.
-import { setTimeout as sleep } from 'node:timers/promises';
+// Feedback on answers, updated_at moved by every change, and incremental sync with updated_since.
 import t, { type Test } from 'tap';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
-import { build, drain } from './helper.js';
+import type { Static } from '@sinclair/typebox';
+import type { Db } from '../src/db/client.js';
+import { build, drain, waitFor } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
+import type { Category } from '../src/schemas/categories.js';
+import type { ThreadDetail, ThreadPage } from '../src/schemas/threads.js';
 
-type Thread = { id: string; updated_at: string; created_at: string; total_questions: number };
+type Threads = Static<typeof ThreadPage>;
+type Thread = Threads['results'][number];
+type FeedbackCounts = { question_answer_id: string; upvotes: number; downvotes: number };
+
+/**
+ * Returns once the database clock is in a later millisecond (the API's timestamps are to the millisecond),
+ * so that a change made next is stamped later than any made before.
+ */
+async function clockMoved(db: Db) {
+  const [{ at }] = await db.execute<{ at: string }>(
+    sql`select date_trunc('milliseconds', clock_timestamp())::text as at`,
+  );
+  await waitFor('the database clock to move on', async () => {
+    const [{ moved }] = await db.execute<{ moved: boolean }>(
+      sql`select date_trunc('milliseconds', clock_timestamp()) > ${at}::timestamptz as moved`,
+    );
+    return moved;
+  });
+}
 
 async function setup(t: Test) {
   const ctx = await build(t);
   const a = await projectWithKey(ctx.db);
   const api = projectClient(ctx.app, a.projectId, a.key);
-  const detail = async (id: string) => (await api.get(`/threads/${id}/`)).json();
+  const detail = async (id: string) => (await api.get(`/threads/${id}/`)).json<Static<typeof ThreadDetail>>();
   const feedback = (qaId: string, body: object) => api.post(`/question-answers/${qaId}/feedback`, body);
   return { ctx, a, api, detail, feedback };
 }
@@ -28,7 +49,7 @@ t.test(
     const counts = async (body: object) => {
       const res = await feedback(qa, body);
       t.equal(res.statusCode, 200, JSON.stringify(body));
-      return res.json();
+      return res.json<FeedbackCounts>();
     };
     t.same(await counts({ reaction: 'upvote' }), { question_answer_id: qa, upvotes: 1, downvotes: 0 });
     t.same(
@@ -42,7 +63,7 @@ t.test(
       downvotes: 0,
     });
     const before = (await detail(first.thread_id)).updated_at;
-    await sleep(5);
+    await clockMoved(ctx.db);
     t.same(
       await counts({ reaction: 'upvote', user_identifier: 'u1' }),
       { question_answer_id: qa, upvotes: 3, downvotes: 0 },
@@ -63,7 +84,7 @@ t.test(
 
     const shown = (await detail(first.thread_id)).question_answers;
     t.same(
-      shown.map((q: { id: string; feedback: unknown }) => [q.id, q.feedback]),
+      shown.map((q) => [q.id, q.feedback]),
       [
         [qa, { upvotes: 2, downvotes: 2 }],
         [second.question_answer_id, { upvotes: 0, downvotes: 0 }],
@@ -120,7 +141,7 @@ t.test(
     let last = await detail(id);
     t.equal(last.updated_at, last.created_at, 'a new thread: changed when created');
     const moved = async (what: string, change: () => Promise<unknown>) => {
-      await sleep(5);
+      await clockMoved(ctx.db);
       await change();
       const now = await detail(id);
       t.ok(now.updated_at > last.updated_at, `${what} moves updated_at`);
@@ -129,29 +150,35 @@ t.test(
     await moved('a follow-up', () => api.chat('And my username?', id));
     await moved("the classifier's label", () => drain(ctx));
     t.equal(last.category_source, 'classifier');
-    const categories = (await api.get('/categories/')).json().results as { id: string }[];
-    const other = categories.find((c) => c.id !== last.category.id)!;
+    const categories = (await api.get('/categories/')).json<{ results: Static<typeof Category>[] }>().results;
+    const other = categories.find((c) => c.id !== last.category?.id)!;
     await moved("a user's label", () => api.patch(`/threads/${id}/`, { category_id: other.id }));
     await moved('a user clearing the label', () => api.patch(`/threads/${id}/`, { category_id: null }));
     await moved('the classifier again', () => drain(ctx));
-    await moved('deleting its category', () => api.delete(`/categories/${last.category.id}/`));
+    const labelled = last.category?.id;
+    t.ok(labelled, 'labelled by the classifier again');
+    await moved('deleting its category', () => api.delete(`/categories/${labelled}/`));
     t.equal(last.category, null);
     // Reading changes nothing.
-    await sleep(5);
+    await clockMoved(ctx.db);
     t.equal((await detail(id)).updated_at, last.updated_at);
-    t.equal((await api.get('/threads/')).json().results[0].updated_at, last.updated_at, 'the list shows it too');
+    t.equal(
+      (await api.get('/threads/')).json<Threads>().results[0].updated_at,
+      last.updated_at,
+      'the list shows it too',
+    );
   },
 );
 
 t.test(
   'updated_since: oldest change first, paged, combined with filters; a cursor of the other order is a 400',
   async (t) => {
-    const { api } = await setup(t);
+    const { ctx, api } = await setup(t);
     const start = new Date(Date.now() - 1000).toISOString();
     const ids: string[] = [];
     for (const q of ['one', 'two', 'three']) {
       ids.push((await api.chat(`Question ${q}?`)).thread_id);
-      await sleep(5);
+      await clockMoved(ctx.db);
     }
     await api.chat('A follow-up to one', ids[0]); // one is now the most recent change
 
@@ -162,8 +189,9 @@ t.test(
         `/threads/?updated_since=${encodeURIComponent(start)}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
       );
       t.equal(res.statusCode, 200);
-      pages.push(res.json().results);
-      cursor = res.json().next ?? null;
+      const page = res.json<Threads>();
+      pages.push(page.results);
+      cursor = page.next;
     }
     t.same(
       pages.map((p) => p.map((r) => ids.indexOf(r.id))),
@@ -173,24 +201,26 @@ t.test(
 
     const later = pages[0][1].updated_at;
     t.same(
-      (await api.get(`/threads/?updated_since=${encodeURIComponent(later)}`)).json().results.map((r: Thread) => r.id),
+      (await api.get(`/threads/?updated_since=${encodeURIComponent(later)}`)).json<Threads>().results.map((r) => r.id),
       [ids[2], ids[0]],
       'inclusive bound: the boundary thread again, then the later ones',
     );
     t.same(
       (
         await api.get(`/threads/?updated_since=${encodeURIComponent(start)}&created_after=${encodeURIComponent(later)}`)
-      ).json().results.length,
+      ).json<Threads>().results.length,
       1,
       'combined with created_after',
     );
     t.same(
-      (await api.get(`/threads/?updated_since=${encodeURIComponent(start)}&category_id=none`)).json().results.length,
+      (await api.get(`/threads/?updated_since=${encodeURIComponent(start)}&category_id=none`)).json<Threads>().results
+        .length,
       3,
       'with category_id=none',
     );
 
-    const createdOrder = (await api.get('/threads/?limit=1')).json().next;
+    const createdOrder = (await api.get('/threads/?limit=1')).json<Threads>().next;
+    t.ok(createdOrder, 'a cursor of the created order');
     const mixed = await api.get(`/threads/?updated_since=${encodeURIComponent(start)}&cursor=${createdOrder}`);
     t.equal(mixed.statusCode, 400);
     t.match(mixed.json(), { code: 'INVALID_CURSOR' });
@@ -213,12 +243,12 @@ t.test('a client syncing from its largest updated_at never misses a change, even
       const url = cursor
         ? `/threads/?limit=2&cursor=${cursor}`
         : `/threads/?updated_since=${encodeURIComponent(mark)}&limit=2`;
-      const page: { results: Thread[]; next: string | null } = (await api.get(url)).json();
+      const page: Threads = (await api.get(url)).json<Threads>();
       for (const r of page.results) {
         seen.set(r.id, r.updated_at);
         if (r.updated_at > mark) mark = r.updated_at;
       }
-      cursor = page.next ?? null;
+      cursor = page.next;
     }
   };
 
@@ -238,13 +268,13 @@ t.test('a client syncing from its largest updated_at never misses a change, even
     await tx`update threads set total_questions = total_questions, updated_at = now() where id = ${ids[0]} and project_id = ${a.projectId}`;
   });
   await started;
-  await sleep(20);
+  await clockMoved(ctx.db);
 
   // Changes interleaved with the client's pages: follow-ups, labels, feedback.
   await api.chat('A follow-up to 1', ids[1]);
   await poll();
   await drain(ctx);
-  const qa = (await api.get(`/threads/${ids[2]}/`)).json().question_answers[0].id;
+  const qa = (await api.get(`/threads/${ids[2]}/`)).json<Static<typeof ThreadDetail>>().question_answers[0].id;
   await api.post(`/question-answers/${qa}/feedback`, { reaction: 'upvote' });
   await poll();
   t.ok(mark < new Date().toISOString(), 'the client has a mark');
@@ -256,7 +286,7 @@ t.test('a client syncing from its largest updated_at never misses a change, even
 
   // Every thread as the client last saw it is the thread as it is now.
   const now = new Map<string, string>();
-  for (const id of ids) now.set(id, (await api.get(`/threads/${id}/`)).json().updated_at);
+  for (const id of ids) now.set(id, (await api.get(`/threads/${id}/`)).json<Thread>().updated_at);
   for (const id of ids)
     t.equal(seen.get(id), now.get(id), `thread ${ids.indexOf(id)}: the client has its latest change`);
 });

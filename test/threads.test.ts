@@ -1,9 +1,12 @@
 import t from 'tap';
 import { sql } from 'drizzle-orm';
-import { build } from './helper.js';
+import type { Static } from '@sinclair/typebox';
+import { build, type ApiError } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
+import type { ThreadDetail, ThreadPage } from '../src/schemas/threads.js';
 
-type Thread = { id: string; project: string; created_at: string; first_question: string; total_questions: number };
+type Threads = Static<typeof ThreadPage>;
+type Thread = Threads['results'][number];
 
 t.test('walking `next` from the first page visits every thread exactly once, newest first', async (t) => {
   const { app, db } = await build(t);
@@ -23,7 +26,7 @@ t.test('walking `next` from the first page visits every thread exactly once, new
   for (;;) {
     const res = await api.get(url);
     t.equal(res.statusCode, 200);
-    const page = res.json() as { results: Thread[]; next: string | null };
+    const page = res.json<Threads>();
     seen.push(...page.results);
     pages++;
     if (!page.next) break;
@@ -51,10 +54,10 @@ t.test('default page size is 20; limit, cursor and dates are validated', async (
   const a = await projectWithKey(db);
   const api = projectClient(app, a.projectId, a.key);
   for (let i = 0; i < 22; i++) await api.chat(`q${i}`);
-  const first = (await api.get('/threads')).json();
+  const first = (await api.get('/threads')).json<Threads>();
   t.equal(first.results.length, 20);
   t.type(first.next, 'string');
-  t.equal((await api.get('/threads/?limit=100')).json().next, null);
+  t.equal((await api.get('/threads/?limit=100')).json<Threads>().next, null);
 
   for (const q of [
     'limit=0',
@@ -88,8 +91,8 @@ t.test('created_after and created_before filter, also across pages', async (t) =
     const out: string[] = [];
     let url = `/threads/?limit=2&${query}`;
     for (;;) {
-      const page = (await api.get(url)).json();
-      out.push(...page.results.map((r: Thread) => r.first_question));
+      const page: Threads = (await api.get(url)).json<Threads>();
+      out.push(...page.results.map((r) => r.first_question));
       if (!page.next) return out;
       url = `/threads/?limit=2&${query}&cursor=${page.next}`;
     }
@@ -112,17 +115,17 @@ t.test('thread detail: question-answers in order; another project sees 404', asy
   await api.chat('two', first.thread_id);
   const res = await api.get(`/threads/${first.thread_id}`);
   t.equal(res.statusCode, 200);
-  const detail = res.json();
+  const detail = res.json<Static<typeof ThreadDetail>>();
   t.match(detail, { id: first.thread_id, project: a.projectId, first_question: 'one', total_questions: 2 });
   t.same(
-    detail.question_answers.map((qa: { question: string }) => qa.question),
+    detail.question_answers.map((qa) => qa.question),
     ['one', 'two'],
   );
   t.match(detail.question_answers[0], { id: first.question_answer_id, answer: first.answer, created_at: String });
 
   const foreign = await projectClient(app, b.projectId, b.key).get(`/threads/${first.thread_id}/`);
   t.equal(foreign.statusCode, 404);
-  t.equal(foreign.json().message, 'thread not found');
+  t.equal(foreign.json<ApiError>().message, 'thread not found');
   t.equal((await api.get('/threads/not-a-uuid/')).statusCode, 400);
   t.equal((await api.get('/threads/00000000-0000-4000-8000-000000000000/')).statusCode, 404);
 });
