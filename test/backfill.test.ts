@@ -1,16 +1,30 @@
-import { execFile, spawn } from 'node:child_process';
-import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
 import t, { type Test } from 'tap';
 import { sql } from 'drizzle-orm';
+import { makeWorkerUtils } from 'graphile-worker';
 import { pino } from 'pino';
+import { backfill } from '../src/cli/backfill.js';
 import { seedThreads } from '../src/db/queries/seed.js';
 import { claimDueThreads } from '../src/db/queries/backfill.js';
 import { kickSweep } from '../src/jobs/specs.js';
 import { LimitedClassifier, StaticClassifier, type CategoryChoice, type Classifier } from '../src/models/classifier.js';
 import { startWorker } from '../src/worker.js';
 import type { Db } from '../src/db/client.js';
-import { ADMIN_TOKEN, build } from './helper.js';
+import { runCli } from './cli-io.js';
+import { ADMIN_TOKEN, build, waitFor } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
+
+interface ClassificationStatus {
+  categorisation: string;
+  total_threads: number;
+  unlabelled: number;
+  parked: number;
+  rate_per_second: number;
+  projects: { project: string; unlabelled: number }[];
+}
+interface Listed {
+  results: { id: string }[];
+}
 
 const silent = pino({ level: 'silent' });
 const FAST = { CLASSIFY_BATCH_SIZE: '50', BACKFILL_QUEUE_THREADS: '200' };
@@ -18,9 +32,11 @@ const FAST = { CLASSIFY_BATCH_SIZE: '50', BACKFILL_QUEUE_THREADS: '200' };
 /** The stand-in classifier at latency 0, counting its calls per thread question. */
 class CountingClassifier implements Classifier {
   calls = 0;
+  firstCallAt: Date | null = null;
   private inner = new StaticClassifier(0);
   classify(question: string, categories: CategoryChoice[]) {
     this.calls++;
+    this.firstCallAt ??= new Date();
     return this.inner.classify(question, categories);
   }
 }
@@ -32,15 +48,10 @@ async function unlabelled(db: Db, projectId?: string): Promise<number> {
   )[0].n;
 }
 
-/** Polls until every thread is labelled; fails the test after `seconds`. */
-async function allLabelled(t: Test, db: Db, seconds = 60) {
-  const deadline = Date.now() + seconds * 1000;
-  let left = await unlabelled(db);
-  while (left > 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-    left = await unlabelled(db);
-  }
-  t.equal(left, 0, 'every thread labelled');
+/** Waits until every thread is labelled. */
+async function allLabelled(t: Test, db: Db) {
+  await waitFor('every thread labelled', async () => (await unlabelled(db)) === 0, { timeoutMs: 90_000 });
+  t.pass('every thread labelled');
 }
 
 t.test('a seeded backlog is labelled by a worker with no manual step; user labels set before survive', async (t) => {
@@ -56,8 +67,8 @@ t.test('a seeded backlog is labelled by a worker with no manual step; user label
 
   // Users label 25 backlog threads before any worker runs.
   const api = projectClient(ctx.app, a.projectId, a.key);
-  const [, troubleshooting] = (await api.get('/categories/')).json().results;
-  const picked = (await api.get('/threads/?limit=25')).json().results.map((x: { id: string }) => x.id);
+  const [, troubleshooting] = (await api.get('/categories/')).json<Listed>().results;
+  const picked = (await api.get('/threads/?limit=25')).json<Listed>().results.map((x) => x.id);
   for (const id of picked) await api.patch(`/threads/${id}/`, { category_id: troubleshooting.id });
 
   const status = async () =>
@@ -67,19 +78,18 @@ t.test('a seeded backlog is labelled by a worker with no manual step; user label
         url: '/admin/v1/classification',
         headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
       })
-    ).json();
+    ).json<ClassificationStatus>();
   const before = await status();
   t.match(before, { categorisation: 'on', total_threads: 1000, unlabelled: 975, parked: 0, rate_per_second: 0 });
   t.same(
-    before.projects.map((p: { project: string; unlabelled: number }) => [p.project, p.unlabelled]),
+    before.projects.map((p) => [p.project, p.unlabelled]),
     [
       [a.projectId, 675],
       [b.projectId, 300],
     ],
   );
-  const cli = await promisify(execFile)('npx', ['tsx', 'src/cli/backfill.ts', '--once', '--project', b.projectId], {
-    env: { ...process.env, DATABASE_URL: ctx.url },
-  });
+  const cli = await runCli(backfill, ['--once', '--project', b.projectId], { DATABASE_URL: ctx.url });
+  t.equal(cli.code, 0);
   t.match(cli.stdout, /\[-+\] 0 \/ 300 labelled \(0\.0%\)/);
 
   const classifier = new CountingClassifier();
@@ -87,16 +97,15 @@ t.test('a seeded backlog is labelled by a worker with no manual step; user label
   t.teardown(() => runner.stop());
   await allLabelled(t, ctx.db);
   // Workers add their counts to the rate table about once a second.
-  let after = await status();
-  for (let i = 0; i < 30 && after.rate_per_second === 0; i++)
-    after = await new Promise((r) => setTimeout(r, 100)).then(status);
+  const after = await waitFor('a rate reported', async () => {
+    const now = await status();
+    return now.rate_per_second > 0 && now;
+  });
   t.match(after, { unlabelled: 0, projects: [] });
   t.ok(after.rate_per_second > 0, 'a rate is reported');
   const metrics = (await ctx.app.inject('/metrics')).body;
   t.match(metrics, /classification_rate_per_second [0-9.]+/);
-  const done = await promisify(execFile)('npx', ['tsx', 'src/cli/backfill.ts', '--once'], {
-    env: { ...process.env, DATABASE_URL: ctx.url },
-  });
+  const done = await runCli(backfill, ['--once'], { DATABASE_URL: ctx.url });
   t.match(done.stdout, /\[#{30}\] 1,000 \/ 1,000 labelled \(100\.0%\) .* done/);
   t.equal(classifier.calls, 975, 'each unlabelled thread classified once, user-labelled ones never');
   const [users] = await ctx.db.execute<{ n: number }>(sql`
@@ -121,19 +130,27 @@ t.test("a simulated dead worker's in-flight threads are picked up after the time
     [50, 50, 20],
     'batches of at most batchSize threads of one project',
   );
-  await ctx.db.execute(sql`update graphile_worker._private_jobs set locked_at = now(), locked_by = 'dead-worker'`);
+  // Its jobs cannot run for hours (graphile-worker waits 4 hours for a dead worker's locks).
+  const jobs = await ctx.db.execute<{ id: string }>(sql`select id::text from graphile_worker.jobs`);
+  const utils = await makeWorkerUtils({ connectionString: ctx.url });
+  t.teardown(() => utils.release());
+  await utils.rescheduleJobs(
+    jobs.map((j) => j.id),
+    { runAt: new Date(Date.now() + 4 * 3600_000) },
+  );
+  const [{ until }] = await ctx.db.execute<{ until: Date }>(
+    sql`select max(claimed_until) as until from classification_batches`,
+  );
 
-  const started = Date.now();
-  const runner = await startWorker({
-    config: ctx.config,
-    db: ctx.db,
-    log: silent,
-    databaseUrl: ctx.url,
-    classifier: new CountingClassifier(),
-  });
+  const classifier = new CountingClassifier();
+  const runner = await startWorker({ config: ctx.config, db: ctx.db, log: silent, databaseUrl: ctx.url, classifier });
   t.teardown(() => runner.stop());
-  await allLabelled(t, ctx.db, 30);
-  t.ok(Date.now() - started >= 1000, 'not before the timeout: the claimed threads were not taken twice at once');
+  await allLabelled(t, ctx.db);
+  t.equal(classifier.calls, 120, 'each thread classified once');
+  t.ok(
+    classifier.firstCallAt! >= new Date(until),
+    'not before the claims ran out: the claimed threads were not taken twice at once',
+  );
 });
 
 t.test(
@@ -169,7 +186,7 @@ t.test(
       return runner.stop();
     });
     // Two batches of 50 run (both background slots), 19 of their calls in flight (the 20th slot is kept).
-    for (let i = 0; i < 100 && backfillInFlight < 19; i++) await new Promise((r) => setTimeout(r, 50));
+    await waitFor('the backfill to hold its calls', () => backfillInFlight >= 19);
     t.equal(backfillInFlight, 19, 'the backfill holds all it may');
 
     const { thread_id } = await projectClient(ctx.app, a.projectId, a.key).chat('How do I configure SSO?');
@@ -179,7 +196,7 @@ t.test(
           sql`select count(*)::int as n from threads where id = ${thread_id} and category_id is not null`,
         )
       )[0].n;
-    for (let i = 0; i < 100 && (await labelled()) === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    await waitFor('the new thread labelled', async () => (await labelled()) === 1);
     t.equal(await labelled(), 1, 'the new thread is labelled');
     t.equal(await unlabelled(ctx.db), 300, 'while no backfilled thread is');
     openGate();
@@ -199,10 +216,10 @@ t.test('two workers share a backlog without classifying a thread twice', async (
     await r2.stop();
   });
   // The backlog appears once both run, so that neither can finish it before the other has started.
-  await seedThreads(ctx.db, { projectId: a.projectId, count: 1500 });
+  await seedThreads(ctx.db, { projectId: a.projectId, count: 800 });
   await kickSweep(ctx.db);
   await allLabelled(t, ctx.db);
-  t.equal(one.calls + two.calls, 1500, 'every thread classified exactly once');
+  t.equal(one.calls + two.calls, 800, 'every thread classified exactly once');
   t.ok(one.calls > 0 && two.calls > 0, `both worked (${one.calls} + ${two.calls})`);
 });
 
@@ -211,10 +228,10 @@ t.test('a worker process killed with SIGKILL mid-backfill loses nothing; a resta
     env: { ...FAST, CLASSIFICATION_TIMEOUT_SECONDS: '2', CLASSIFIER_LATENCY_MS: '100', CLASSIFIER_CONCURRENCY: '50' },
   });
   const a = await projectWithKey(ctx.db);
-  await seedThreads(ctx.db, { projectId: a.projectId, count: 2000 });
+  await seedThreads(ctx.db, { projectId: a.projectId, count: 1000 });
   const api = projectClient(ctx.app, a.projectId, a.key);
-  const [discovery] = (await api.get('/categories/')).json().results;
-  const userLabelled = (await api.get('/threads/?limit=10')).json().results.map((x: { id: string }) => x.id);
+  const [discovery] = (await api.get('/categories/')).json<Listed>().results;
+  const userLabelled = (await api.get('/threads/?limit=10')).json<Listed>().results.map((x) => x.id);
 
   const env = {
     ...process.env,
@@ -226,21 +243,21 @@ t.test('a worker process killed with SIGKILL mid-backfill loses nothing; a resta
     CLASSIFIER_LATENCY_MS: '100',
     CLASSIFIER_CONCURRENCY: '50',
   };
-  const child = spawn('npx', ['tsx', 'src/worker.ts'], { env, stdio: 'ignore', detached: true });
-  t.teardown(() => {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {}
-  });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], { env, stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  t.teardown(() => void child.kill('SIGKILL'));
   // Kill it once it has labelled some threads and holds others in flight.
-  let exited = false;
-  child.on('exit', () => (exited = true));
-  while (!exited && (await unlabelled(ctx.db)) > 1700) await new Promise((r) => setTimeout(r, 50));
-  t.notOk(exited, 'the worker process was running');
+  await waitFor(
+    'the worker process to label 150 threads',
+    async () => child.exitCode !== null || (await unlabelled(ctx.db)) <= 850,
+    { timeoutMs: 90_000 },
+  );
+  t.equal(child.exitCode, null, 'the worker process was running');
   for (const id of userLabelled) await api.patch(`/threads/${id}/`, { category_id: discovery.id });
-  process.kill(-child.pid!, 'SIGKILL');
+  child.kill('SIGKILL');
+  await exited;
   const [locked] = await ctx.db.execute<{ n: number }>(
-    sql`select count(*)::int as n from graphile_worker._private_jobs where locked_at is not null`,
+    sql`select count(*)::int as n from graphile_worker.jobs where locked_at is not null`,
   );
   t.ok(locked.n > 0, `the dead worker left ${locked.n} jobs locked`);
   t.ok((await unlabelled(ctx.db)) > 0, 'work was left');
@@ -253,7 +270,7 @@ t.test('a worker process killed with SIGKILL mid-backfill loses nothing; a resta
     classifier: new CountingClassifier(),
   });
   t.teardown(() => runner.stop());
-  await allLabelled(t, ctx.db, 60);
+  await allLabelled(t, ctx.db);
   const [users] = await ctx.db.execute<{ n: number }>(sql`
     select count(*)::int as n from threads where id = any(${`{${userLabelled.join(',')}}`}::uuid[]) and category_source = 'user' and category_id = ${discovery.id}`);
   t.equal(users.n, 10, 'no user label overwritten');

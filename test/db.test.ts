@@ -81,17 +81,22 @@ t.test(
     await db.execute(sql`create table late_writes (source text)`);
     let killed!: () => void;
     const backendGone = new Promise<void>((resolve) => (killed = resolve));
-    let late: Promise<string> | null = null;
+    let nextStarted!: () => void;
+    const nextHasConnection = new Promise<void>((resolve) => (nextStarted = resolve));
+    let lateSettled!: (outcome: string) => void;
+    const late = new Promise<string>((resolve) => (lateSettled = resolve));
     const first = db.transaction(async (tx) => {
       const [{ pid }] = (await rows<{ pid: number }>(tx, sql`select pg_backend_pid() as pid`)) as [{ pid: number }];
       await rows(killer, sql`select pg_terminate_backend(${pid})`);
       killed();
-      await sleep(300); // the next transaction has the reconnected connection by now
-      late = rows(tx, sql`insert into late_writes values ('the dead transaction')`).then(
-        () => 'ran',
-        () => 'failed',
+      // Sent once the next transaction holds the reconnected connection.
+      await nextHasConnection;
+      lateSettled(
+        await rows(tx, sql`insert into late_writes values ('the dead transaction')`).then(
+          () => 'ran',
+          () => 'failed',
+        ),
       );
-      await late;
     });
     t.equal(
       await first.then(
@@ -103,7 +108,11 @@ t.test(
     );
     await backendGone;
     await db.transaction(async (tx) => {
-      await sleep(600);
+      await rows(tx, sql`select 1`);
+      nextStarted();
+      // A late insert that ran in this transaction would settle here too; one that waits for this
+      // connection would not, until the test gives up on it.
+      await Promise.race([late, sleep(10_000, undefined, { ref: false })]);
       await rows(tx, sql`insert into late_writes values ('the next transaction')`);
     });
     t.equal(await late, 'failed', "the dead transaction's late insert fails");

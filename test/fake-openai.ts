@@ -14,13 +14,24 @@ export type Behaviour =
   | { kind: 'hang' }
   | { kind: 'stall'; after: number }; // a stream that sends this many pieces, then nothing more
 
+/** The classifier's JSON schema, as far as the fake reads it: one label, or a numbered list of labels. */
+interface CategoryIdSchema {
+  enum: string[];
+}
+export interface ResponseSchema {
+  properties: {
+    category_id: CategoryIdSchema;
+    labels?: { minItems: number; maxItems: number; items: { properties: { category_id: CategoryIdSchema } } };
+  };
+}
+
 export interface ProviderRequest {
   at: number;
   authorization: string | undefined;
   body: {
     model: string;
     messages: { role: string; content: string }[];
-    response_format?: { type: string; json_schema: { name: string; strict: boolean; schema: Record<string, any> } };
+    response_format?: { type: string; json_schema: { name: string; strict: boolean; schema: ResponseSchema } };
     stream?: boolean;
     stream_options?: { include_usage?: boolean };
   };
@@ -49,10 +60,12 @@ export async function startFakeProvider(opts: Options = {}) {
   const script: Behaviour[] = [];
   const requests: ProviderRequest[] = [];
   const hanging = new Set<ServerResponse>();
-  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+  let arrived = 0;
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     let raw = '';
     for await (const chunk of req) raw += chunk;
     if (req.method !== 'POST' || req.url !== '/v1/chat/completions') return res.writeHead(404).end();
+    arrived++;
     if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
     const body = JSON.parse(raw) as ProviderRequest['body'];
     const request: ProviderRequest = { at: Date.now(), authorization: req.headers.authorization, body };
@@ -72,17 +85,18 @@ export async function startFakeProvider(opts: Options = {}) {
     // answer echoes the question.
     const question = body.messages.at(-1)?.content ?? '';
     const schema = body.response_format?.json_schema.schema;
+    const labels = schema?.properties.labels;
     const content =
       behaviour.kind === 'content'
         ? behaviour.content
-        : schema?.properties.labels
+        : labels
           ? JSON.stringify({
               labels: question.split('\n').map((_, i) => ({
                 n: i + 1,
-                category_id: schema.properties.labels.items.properties.category_id.enum[0],
+                category_id: labels.items.properties.category_id.enum[0],
               })),
             })
-          : schema
+          : schema?.properties.category_id
             ? JSON.stringify({ category_id: schema.properties.category_id.enum[0] })
             : `Fake answer to: ${question}`;
     const model = `${body.model}-served`;
@@ -118,7 +132,8 @@ export async function startFakeProvider(opts: Options = {}) {
     if (body.stream_options?.include_usage) res.write(chunk({ choices: [], usage }));
     ended = true;
     res.end('data: [DONE]\n\n');
-  });
+  };
+  const server = createServer((req, res) => void handle(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     close: async () => {
@@ -127,7 +142,10 @@ export async function startFakeProvider(opts: Options = {}) {
       await new Promise((resolve) => server.close(resolve));
     },
     baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    /** Requests in the order they were answered (after `latencyMs`). */
     requests,
+    /** How many requests have come in, answered or not. */
+    arrived: () => arrived,
     /** The next requests' behaviours, in order; afterwards every request is answered normally. */
     next: (...behaviours: Behaviour[]) => script.push(...behaviours),
   };
