@@ -3,9 +3,14 @@
 // a 413 the client receives.
 import { connect } from 'node:net';
 import t from 'tap';
+import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'drizzle-orm';
-import { ADMIN_TOKEN, build, drain } from './helper.js';
+import type { Static } from '@sinclair/typebox';
+import { ADMIN_TOKEN, build, drain, type ApiError } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
+import type { ThreadPage } from '../src/schemas/threads.js';
+
+type Threads = Static<typeof ThreadPage>;
 
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
@@ -43,7 +48,7 @@ t.test('text that is not valid Unicode is a 400 naming the field, never a 500', 
   }
   const query = await api.get('/threads/?created_after=2026-01-01T00:00:00Z%00');
   t.equal(query.statusCode, 400, 'a NUL in the query string');
-  t.match(query.json().message, /^created_after: /);
+  t.match(query.json<ApiError>().message, /^created_after: /);
   // A well-formed pair of surrogates is an ordinary character.
   t.equal(
     (await send(`/query/v1/projects/${a.projectId}/chat`, '{"question": "\\ud83d\\ude00 how do I install it?"}'))
@@ -56,10 +61,10 @@ t.test('validation messages are written for people: the field and its rule in wo
   const { app, db } = await build(t);
   const a = await projectWithKey(db);
   const api = projectClient(app, a.projectId, a.key);
-  const message = async (res: Promise<{ statusCode: number; json(): { message: string } }>) => {
+  const message = async (res: Promise<LightMyRequestResponse>) => {
     const r = await res;
     t.equal(r.statusCode, 400);
-    return r.json().message;
+    return r.json<ApiError>().message;
   };
   t.equal(
     await message(api.post('/categories/', { name: '   ' })),
@@ -99,7 +104,7 @@ t.test('validation messages are written for people: the field and its rule in wo
     payload: '{"name": "x", "__proto__": {"admin": true}}',
   });
   t.equal(proto.statusCode, 400);
-  t.equal(proto.json().message, 'body: a "__proto__" or "constructor.prototype" key is not accepted');
+  t.equal(proto.json<ApiError>().message, 'body: a "__proto__" or "constructor.prototype" key is not accepted');
   const broken = await app.inject({
     method: 'POST',
     url: '/admin/v1/teams',
@@ -107,7 +112,7 @@ t.test('validation messages are written for people: the field and its rule in wo
     payload: '{"name": ',
   });
   t.equal(broken.statusCode, 400);
-  t.match(broken.json().message, /^body: not valid JSON \(/);
+  t.match(broken.json<ApiError>().message, /^body: not valid JSON \(/);
 });
 
 t.test('a cursor carries its filters: alone it continues the same list; with other filters it is a 400', async (t) => {
@@ -120,22 +125,20 @@ t.test('a cursor carries its filters: alone it continues the same list; with oth
   const [discovery] = await ctx.db.execute<{ id: string }>(
     sql`select id from categories where project_id = ${a.projectId} and name = 'Discovery'`,
   );
-  const filtered = (await api.get(`/threads/?category_id=${discovery.id}`))
-    .json()
-    .results.map((r: { id: string }) => r.id);
+  const filtered = (await api.get(`/threads/?category_id=${discovery.id}`)).json<Threads>().results.map((r) => r.id);
   t.ok(filtered.length >= 2 && filtered.length < 6, `some threads are Discovery (${filtered.length})`);
 
   // The README's way: the first page with the filter, then the cursor alone.
   const seen: string[] = [];
-  let page = (await api.get(`/threads/?category_id=${discovery.id}&limit=1`)).json();
-  seen.push(...page.results.map((r: { id: string }) => r.id));
+  let page = (await api.get(`/threads/?category_id=${discovery.id}&limit=1`)).json<Threads>();
+  seen.push(...page.results.map((r) => r.id));
   while (page.next) {
-    page = (await api.get(`/threads/?cursor=${page.next}&limit=1`)).json();
-    seen.push(...page.results.map((r: { id: string }) => r.id));
+    page = (await api.get(`/threads/?cursor=${page.next}&limit=1`)).json<Threads>();
+    seen.push(...page.results.map((r) => r.id));
   }
   t.same(seen, filtered, 'the cursor alone continued the filtered list');
 
-  const next = (await api.get(`/threads/?category_id=${discovery.id}&limit=1`)).json().next;
+  const next = (await api.get(`/threads/?category_id=${discovery.id}&limit=1`)).json<Threads>().next;
   t.equal(
     (await api.get(`/threads/?category_id=${discovery.id}&cursor=${next}`)).statusCode,
     200,
@@ -146,10 +149,10 @@ t.test('a cursor carries its filters: alone it continues the same list; with oth
   t.match(other.json(), { code: 'INVALID_CURSOR', message: /category_id=none/ });
 
   // The sync order: the cursor alone continues it too (it used to be refused).
-  const sync = (await api.get('/threads/?updated_since=2000-01-01T00:00:00Z&limit=2')).json();
+  const sync = (await api.get('/threads/?updated_since=2000-01-01T00:00:00Z&limit=2')).json<Threads>();
   const more = await api.get(`/threads/?cursor=${sync.next}`);
   t.equal(more.statusCode, 200);
-  t.equal(more.json().results.length, 4, 'the rest of the sync list');
+  t.equal(more.json<Threads>().results.length, 4, 'the rest of the sync list');
   // A cursor whose carried filters were tampered with is refused like any other bad cursor.
   const forged = Buffer.from(
     JSON.stringify({ l: 'threads', f: { category_source: 'robot' }, p: ['2026-01-01 00:00:00+00', a.projectId] }),
@@ -196,7 +199,7 @@ t.test('a body over the limit: the client that sends it all before reading recei
       let received = '';
       let written = false;
       socket.pause(); // nothing is read before the body is written
-      socket.on('data', (d) => (received += d));
+      socket.on('data', (d: Buffer) => (received += d.toString()));
       socket.on('error', (err) =>
         reject(new Error(`${err.message} after ${written ? 'writing the whole body' : 'part of the body'}`)),
       );

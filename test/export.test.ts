@@ -1,9 +1,15 @@
-// SPEC §10: streaming export of threads as CSV (RFC 4180) and NDJSON, with the list's filters.
+// Streaming export of threads as CSV (RFC 4180) and NDJSON, with the list's filters.
 import t, { type Test } from 'tap';
 import { sql } from 'drizzle-orm';
+import type { Static } from '@sinclair/typebox';
 import { seedThreads } from '../src/db/queries/seed.js';
 import { build } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
+import type { Category } from '../src/schemas/categories.js';
+import type { ExportThread, Thread, ThreadDetail, ThreadPage } from '../src/schemas/threads.js';
+
+/** A line of the NDJSON export. */
+const exported = (line: string) => JSON.parse(line) as Static<typeof ExportThread>;
 
 const HEADER =
   'id,created_at,updated_at,first_question,total_questions,category_id,category_name,category_source,categorized_at';
@@ -19,7 +25,7 @@ t.test("CSV: a header row, CRLF, quoted as RFC 4180 says, empty fields for null,
   const { api } = await setup(t);
   const tricky = await api.chat('Say "hi", then\nbye; 100% sure?');
   const plain = await api.chat('How do I log in?');
-  const categories = (await api.get('/categories/')).json().results as { id: string; name: string }[];
+  const categories = (await api.get('/categories/')).json<{ results: Static<typeof Category>[] }>().results;
   await api.patch(`/threads/${plain.thread_id}/`, { category_id: categories[0].id });
 
   const res = await api.get('/threads/export');
@@ -27,8 +33,8 @@ t.test("CSV: a header row, CRLF, quoted as RFC 4180 says, empty fields for null,
   t.match(res.headers['content-type'], /^text\/csv/);
   t.match(res.headers['content-disposition'], /attachment; filename="threads\.csv"/);
   t.ok(res.body.endsWith('\r\n'), 'ends with CRLF');
-  const list = (await api.get('/threads/')).json().results as Record<string, any>[];
-  const row = (th: Record<string, any>, question: string) =>
+  const list = (await api.get('/threads/')).json<Static<typeof ThreadPage>>().results;
+  const row = (th: Static<typeof Thread>, question: string) =>
     [
       th.id,
       th.created_at,
@@ -57,16 +63,13 @@ t.test('NDJSON: one thread per line with its question-answers, as the thread det
   const res = await api.get('/threads/export?format=ndjson');
   t.equal(res.statusCode, 200);
   t.match(res.headers['content-type'], /^application\/x-ndjson/);
-  const lines = res.body
-    .trimEnd()
-    .split('\n')
-    .map((l) => JSON.parse(l));
+  const lines = res.body.trimEnd().split('\n').map(exported);
   t.equal(lines.length, 2);
-  const detail = (await api.get(`/threads/${first.thread_id}/`)).json();
+  const detail = (await api.get(`/threads/${first.thread_id}/`)).json<Static<typeof ThreadDetail>>();
   // ...with each question-answer's reactions (none here): test/feedback.test.ts.
   const withReactions = {
     ...detail,
-    question_answers: detail.question_answers.map((qa: { feedback: object }) => ({
+    question_answers: detail.question_answers.map((qa) => ({
       ...qa,
       feedback: { ...qa.feedback, results: [] },
     })),
@@ -106,7 +109,7 @@ t.test("every page of a large project, filters applied, never another project's 
   t.equal(windowed.length, window.n, 'as many as the window holds');
   t.ok(
     windowed.every((l) => {
-      const at = JSON.parse(l).created_at as string;
+      const at = exported(l).created_at;
       return at >= window.after.replace('Z', '') && at < window.before.replace('Z', '.000Z');
     }),
     'only the window',
