@@ -83,7 +83,12 @@ export const ConfigSchema = Type.Object({
       description: "behind a load balancer: the client's address from `X-Forwarded-For` through these proxies",
     },
   ),
-  OVERLOAD_EVENT_LOOP_DELAY_MS: ms(10, 60_000, 1000, 'event-loop delay beyond which the API sheds requests (503)'),
+  OVERLOAD_EVENT_LOOP_DELAY_MS: ms(
+    0,
+    60_000,
+    1000,
+    'event-loop delay beyond which the API sheds requests (503); 0 turns this check off (heap use still sheds)',
+  ),
   OVERLOAD_HEAP_USED_MB: Type.Optional(
     Type.Integer({
       minimum: 1,
