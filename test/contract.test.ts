@@ -11,6 +11,8 @@ import { closeDb, createDb, type Db } from '../src/db/client.js';
 import { freePort } from '../src/db/local.js';
 import { projectClient, projectWithKey } from './factories.js';
 import { ADMIN_TOKEN, build } from './helper.js';
+import type { Static } from '@sinclair/typebox';
+import type { NewApiKeyResponse } from '../src/schemas/admin.js';
 import { asText, Generator, openApiAjv, UNKNOWN_ID, type Schema } from './openapi-requests.js';
 
 interface Param {
@@ -70,8 +72,9 @@ async function fixtures(t: Test, app: FastifyInstance, db: Db, config: Config) {
   const expect = async (status: number, res: Promise<LightMyRequestResponse>) => {
     const r = await res;
     if (r.statusCode !== status) throw new Error(`setup: expected ${status}, got ${r.statusCode} ${r.payload}`);
-    return r.payload ? r.json() : null;
+    return r;
   };
+  const created = async (res: Promise<LightMyRequestResponse>) => (await expect(201, res)).json<{ id: string }>().id;
   const admin = (method: 'POST' | 'DELETE', url: string, payload?: object) =>
     app.inject({ method, url, payload, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   const a = await projectWithKey(db);
@@ -80,18 +83,19 @@ async function fixtures(t: Test, app: FastifyInstance, db: Db, config: Config) {
   const thread = await api.chat('How do I install the CLI?');
   await api.chat('Why does my build fail?'); // two threads: a page of one has a `next` cursor
   let n = 0;
-  const category = async () => (await expect(201, api.post('/categories/', { name: `fixture ${++n}` }))).id as string;
+  const category = () => created(api.post('/categories/', { name: `fixture ${++n}` }));
   const apiKey = async () =>
-    expect(201, admin('POST', `/admin/v1/projects/${a.projectId}/api-keys`, { name: 'spare' }));
+    (await expect(201, admin('POST', `/admin/v1/projects/${a.projectId}/api-keys`, { name: 'spare' }))).json<
+      Static<typeof NewApiKeyResponse>
+    >();
   const revoked = await apiKey();
   await expect(204, admin('DELETE', `/admin/v1/api-keys/${revoked.id}`));
-  const user = await expect(201, admin('POST', `/admin/v1/teams/${a.team.id}/users`, { email: 'fixture@example.com' }));
+  const userId = await created(admin('POST', `/admin/v1/teams/${a.team.id}/users`, { email: 'fixture@example.com' }));
   await expect(201, admin('POST', `/admin/v1/teams/${a.team.id}/users`, { email: 'second@example.com' })); // two users: a page of one has a `next`
   // Webhooks point at a loopback port nothing listens on (WEBHOOK_ALLOW_PRIVATE): a test event sent to one is
   // refused at once, on this machine, and never goes out to a real address.
   const hookUrl = `http://127.0.0.1:${await freePort()}/hook`;
-  const webhook = async () =>
-    (await expect(201, api.post('/webhooks', { url: hookUrl, events: ['thread.labelled'] }))).id as string;
+  const webhook = () => created(api.post('/webhooks', { url: hookUrl, events: ['thread.labelled'] }));
   // Two reactions: a feedback page of one has a `next` cursor.
   await expect(200, api.post(`/question-answers/${thread.question_answer_id}/feedback`, { reaction: 'upvote' }));
   await expect(200, api.post(`/question-answers/${thread.question_answer_id}/feedback`, { reaction: 'downvote' }));
@@ -99,7 +103,9 @@ async function fixtures(t: Test, app: FastifyInstance, db: Db, config: Config) {
   const cursors = new Map<string, string>();
   const cursorFor = async (path: string, headers: Record<string, string>) => {
     if (!cursors.has(path)) {
-      const { next } = await expect(200, app.inject({ url: `${path}?limit=1`, headers }));
+      const { next } = (await expect(200, app.inject({ url: `${path}?limit=1`, headers }))).json<{
+        next: string | null;
+      }>();
       if (!next) throw new Error(`setup: ${path} needs two items for a page with a next cursor`);
       cursors.set(path, next);
     }
@@ -111,7 +117,7 @@ async function fixtures(t: Test, app: FastifyInstance, db: Db, config: Config) {
     thread_id: thread.thread_id,
     question_answer_id: thread.question_answer_id,
     category_id: await category(),
-    user_id: user.id,
+    user_id: userId,
     key_id: (await apiKey()).id,
     webhook_id: await webhook(),
     url: hookUrl,
@@ -155,9 +161,8 @@ async function fixtures(t: Test, app: FastifyInstance, db: Db, config: Config) {
         webhook_id: webhook,
         team_id: async () => (await projectWithKey(db)).team.id,
         project_id: async () => (await projectWithKey(db)).projectId,
-        user_id: async () =>
-          (await expect(201, admin('POST', `/admin/v1/teams/${a.team.id}/users`, { email: `spare${++n}@example.com` })))
-            .id,
+        user_id: () =>
+          created(admin('POST', `/admin/v1/teams/${a.team.id}/users`, { email: `spare${++n}@example.com` })),
       };
       return made[name]?.() ?? ids[name];
     },
@@ -165,7 +170,7 @@ async function fixtures(t: Test, app: FastifyInstance, db: Db, config: Config) {
     key: a.key,
     otherKey: b.key,
     wrongSecret: a.key.slice(0, -1) + (a.key.endsWith('A') ? 'B' : 'A'),
-    revokedKey: revoked.key as string,
+    revokedKey: revoked.key,
     blockedAddress,
     bodies: new Generator(known),
     texts: new Generator(known, true),
@@ -318,7 +323,9 @@ function check(t: Test, ajv: Ajv, op: Operation, c: Case, res: LightMyRequestRes
   let body: unknown = res.payload;
   if (
     (type === 'application/json' || type.endsWith('+json')) &&
-    !t.doesNotThrow(() => (body = JSON.parse(res.payload)), `${at}: the body is JSON`)
+    !t.doesNotThrow(() => {
+      body = JSON.parse(res.payload);
+    }, `${at}: the body is JSON`)
   )
     return;
   if (status >= 400) {
@@ -378,7 +385,7 @@ t.test('the OpenAPI document tells the truth: requests generated from it get onl
   const { app, db, config } = await build(t, { env: { WEBHOOK_ALLOW_PRIVATE: 'true' } });
   const docRes = await app.inject('/docs/json');
   t.equal(docRes.statusCode, 200, 'GET /docs/json');
-  const doc = docRes.json() as { paths: Record<string, Record<string, Omit<Operation, 'method' | 'path'>>> };
+  const doc = docRes.json<{ paths: Record<string, Record<string, Omit<Operation, 'method' | 'path'>>> }>();
   const fx = await fixtures(t, app, db, config);
   const ajv = openApiAjv();
 
