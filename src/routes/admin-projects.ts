@@ -4,7 +4,8 @@ import { deleteProject, getProject, listProjects, updateProject } from '../db/qu
 import { encodeCursor } from '../schemas/cursor.js';
 import { errors } from '../schemas/common.js';
 import * as S from '../schemas/admin.js';
-import { absent, base, Deleted, KeyParams, list, pageRequest, ProjectParams } from './admin-common.js';
+import { pageRequest } from './paging.js';
+import { absent, base, Deleted, KeyParams, list, ProjectParams } from './admin-common.js';
 
 /** Projects across teams and their API keys, under /admin/v1. */
 const adminProjects: FastifyPluginCallbackTypebox = (app, _opts, done) => {

@@ -5,7 +5,8 @@ import { createUserInTeam, listUsers } from '../db/queries/users.js';
 import { encodeCursor } from '../schemas/cursor.js';
 import { errors } from '../schemas/common.js';
 import * as S from '../schemas/admin.js';
-import { absent, base, Deleted, list, pageRequest, TeamParams, teamHasProjects } from './admin-common.js';
+import { pageRequest } from './paging.js';
+import { absent, base, Deleted, list, TeamParams, teamHasProjects } from './admin-common.js';
 
 /** Teams, and a team's users and projects, under /admin/v1. */
 const adminTeams: FastifyPluginCallbackTypebox = (app, _opts, done) => {

@@ -3,7 +3,8 @@ import { deleteUser, getUser, listUsers, updateUser } from '../db/queries/users.
 import { encodeCursor } from '../schemas/cursor.js';
 import { errors } from '../schemas/common.js';
 import * as S from '../schemas/admin.js';
-import { absent, base, Deleted, pageRequest, UserParams } from './admin-common.js';
+import { pageRequest } from './paging.js';
+import { absent, base, Deleted, UserParams } from './admin-common.js';
 
 /** Users across teams, under /admin/v1 (a user is created in a team: POST /teams/{team_id}/users). */
 const adminUsers: FastifyPluginCallbackTypebox = (app, _opts, done) => {

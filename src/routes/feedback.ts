@@ -3,8 +3,9 @@ import { listFeedback, recordFeedback } from '../db/queries/feedback.js';
 import { reaction } from '../db/schema/index.js';
 import { errors, NotBlank, ProjectParams, Text, Uuid } from '../schemas/common.js';
 import { Feedback, FeedbackCounts, toFeedback } from '../schemas/threads.js';
-import { badRequest, ErrorCode, notFound } from '../errors.js';
-import { decodeCursor, encodeCursor, type Position } from '../schemas/cursor.js';
+import { notFound } from '../errors.js';
+import { encodeCursor } from '../schemas/cursor.js';
+import { pageRequest } from './paging.js';
 
 const QuestionAnswerParams = Type.Composite([ProjectParams, Type.Object({ question_answer_id: Uuid() })]);
 
@@ -41,14 +42,9 @@ const feedback: FastifyPluginCallbackTypebox = (app, _opts, done) => {
       },
     },
     async (request) => {
-      const { limit = 20, cursor } = request.query;
       const filters = { question_answer_id: request.params.question_answer_id };
-      let position: Position | undefined;
-      if (cursor !== undefined) {
-        const c = decodeCursor('feedback', cursor, filters, ListFilters);
-        if (!c.ok) throw badRequest(c.message, ErrorCode.INVALID_CURSOR);
-        position = c.position;
-      }
+      const query = { ...request.query, ...filters };
+      const { limit, after: position } = pageRequest('feedback', query, ListFilters);
       const page = await listFeedback(app.db, {
         projectId: request.project.id,
         questionAnswerId: request.params.question_answer_id,

@@ -1,12 +1,13 @@
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { setUserLabel } from '../db/queries/classification.js';
 import { getThread } from '../db/queries/threads.js';
-import { listThreads, type ThreadCursor } from '../db/queries/thread-list.js';
-import { decodeCursor, encodeCursor } from '../schemas/cursor.js';
+import { listThreads } from '../db/queries/thread-list.js';
+import { encodeCursor } from '../schemas/cursor.js';
 import { errors, ProjectParams, Uuid } from '../schemas/common.js';
 import { ThreadFilters, toListFilters } from '../schemas/thread-filters.js';
 import { ThreadDetail, ThreadPage, toThread, toThreadDetail } from '../schemas/threads.js';
-import { badRequest, ErrorCode, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
+import { pageRequest } from './paging.js';
 
 const ListQuery = Type.Composite(
   [
@@ -47,17 +48,10 @@ const threads: FastifyPluginCallbackTypebox = (app, _opts, done) => {
       },
     },
     async (request) => {
-      const { limit = 20, cursor, ...given } = request.query;
-      let f: ThreadFilters = given;
-      let position: ThreadCursor | undefined;
-      if (cursor !== undefined) {
-        const c = decodeCursor('threads', cursor, given, ThreadFilters);
-        if (!c.ok) throw badRequest(c.message, ErrorCode.INVALID_CURSOR);
-        ({ filters: f, position } = c as { filters: ThreadFilters; position: ThreadCursor });
-      }
-      const listed = { projectId: request.project.id, limit, cursor: position, ...toListFilters(f) };
+      const { filters, limit, after } = pageRequest('threads', request.query, ThreadFilters);
+      const listed = { projectId: request.project.id, limit, cursor: after, ...toListFilters(filters) };
       const page = await listThreads(app.db, listed);
-      return { results: page.threads.map(toThread), next: page.next && encodeCursor('threads', f, page.next) };
+      return { results: page.threads.map(toThread), next: page.next && encodeCursor('threads', filters, page.next) };
     },
   );
 
