@@ -118,7 +118,10 @@ export class Supervisor implements Worker {
         this.poolDown(pool, 'the runner stopped');
       });
     // Asked to stop meanwhile: this pool is not the lane's to keep.
-    if (this.is('stopped')) return void (await runner.stop().catch(() => {}));
+    if (this.is('stopped')) {
+      await runner.stop().catch(() => {});
+      return;
+    }
     if (this.down.has(pool.id)) throw new Error('the job pool stopped as it started');
     this.state = { name: 'running', runner, pool };
     await this.opts.heartbeat.add(pool.id);
