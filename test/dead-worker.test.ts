@@ -18,7 +18,7 @@ import { createWebhook } from '../src/db/queries/webhooks.js';
 import { newSecret } from '../src/webhooks/delivery.js';
 import { duePeriods } from '../src/reports/schedule.js';
 import { projectWithKey, standInUsage } from './factories.js';
-import { testDatabase } from './helper.js';
+import { testDatabase, waitFor } from './helper.js';
 import { startWorker } from '../src/worker.js';
 import { ownPostgres, startService } from './processes.js';
 import { startSmtpServer } from './smtp.js';
@@ -27,15 +27,12 @@ import { MONDAY } from './smtp-worker.js';
 const DEAD_AFTER_SECONDS = 5;
 const WAIT_MS = 60_000;
 
-/** Polls `check` until it is true, for at most WAIT_MS; returns whether it became true. */
-async function until(check: () => Promise<boolean> | boolean): Promise<boolean> {
-  const deadline = Date.now() + WAIT_MS;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await sleep(200);
-  }
-  return check();
-}
+/** waitFor `check`, for at most WAIT_MS; whether it became true, for the assertion that names it. */
+const until = (check: () => Promise<boolean> | boolean): Promise<boolean> =>
+  waitFor('a condition', check, { timeoutMs: WAIT_MS, everyMs: 200 }).then(
+    () => true,
+    () => false,
+  );
 
 type Arrival = { eventId: string; type: string; threadId: string; answered: boolean };
 
