@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/client.js';
 import { releaseWorkers } from '../db/queries/heartbeats.js';
 import { jobsProcessed } from '../observability/metrics.js';
-import { rootMessage, workerLogger } from '../observability/logger.js';
+import { errorFields, rootMessage, workerLogger } from '../observability/logger.js';
 import { withDeadline } from '../runtime/deadline.js';
 import { cronItemsFor } from './crontab.js';
 import type { Heartbeat } from './heartbeat.js';
@@ -82,7 +82,7 @@ export class Supervisor implements Worker {
     const running = last.name === 'running' ? last : null;
     const stopped = running
       ? await withDeadline(
-          running.runner.stop().catch((err) => this.log.warn({ err }, 'worker: stop failed')),
+          running.runner.stop().catch((err) => this.log.warn(errorFields(err), 'worker: stop failed')),
           graceMs,
         )
       : true;
