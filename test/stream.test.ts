@@ -1,14 +1,25 @@
-// SPEC §9, streaming: POST .../chat/stream answers with server-sent events, from the stand-in and from an
+// Streaming: POST .../chat/stream answers with server-sent events, from the stand-in and from an
 // OpenAI-compatible provider (the fake in this process, streaming for real over HTTP).
 import { setTimeout as sleep } from 'node:timers/promises';
 import t, { type Test } from 'tap';
+import type { Static } from '@sinclair/typebox';
 import { sql } from 'drizzle-orm';
 import { CLASSIFY_TASK } from '../src/jobs/specs.js';
-import { build } from './helper.js';
+import type { ThreadDetail } from '../src/schemas/threads.js';
+import { build, waitFor } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
 import { FAKE_USAGE, fakeProvider } from './fake-openai.js';
 
-type Event = { event: string; data: any };
+/** What the events carry: a delta its text, done the stored question-answer (an error event the error shape). */
+interface EventData {
+  text: string;
+  question: string;
+  answer: string;
+  thread_id: string;
+  question_answer_id: string;
+}
+type Event = { event: string; data: EventData };
+type Detail = Static<typeof ThreadDetail>;
 
 /** The events of a text/event-stream body, in order. */
 function parse(body: string): Event[] {
@@ -18,7 +29,7 @@ function parse(body: string): Event[] {
     .map((block) => {
       const event = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
       const data = /^data: (.*)$/m.exec(block)?.[1];
-      return { event, data: data === undefined ? undefined : JSON.parse(data) };
+      return { event, data: (data === undefined ? undefined : JSON.parse(data)) as EventData };
     });
 }
 
@@ -57,14 +68,14 @@ t.test('the stand-in streams its answer in pieces, then done once the thread and
 
   // The same answer /chat gives for the same prompt.
   t.equal((await api.chat('What are the system requirements?')).answer, done.answer);
-  const detail = (await api.get(`/threads/${done.thread_id}/`)).json();
+  const detail = (await api.get(`/threads/${done.thread_id}/`)).json<Detail>();
   t.same(
-    detail.question_answers.map((qa: any) => [
+    detail.question_answers.map((qa) => [
       qa.id,
       qa.answer,
-      qa.usage.model,
-      qa.usage.prompt_tokens,
-      qa.usage.completion_tokens,
+      qa.usage?.model,
+      qa.usage?.prompt_tokens,
+      qa.usage?.completion_tokens,
     ]),
     [[done.question_answer_id, done.answer, 'stand-in', 0, 0]],
   );
@@ -77,7 +88,7 @@ t.test('the stand-in streams its answer in pieces, then done once the thread and
   const followUp = parse((await stream({ question: 'And on Windows?', thread_id: done.thread_id })).body).at(-1)!;
   t.equal(followUp.event, 'done');
   t.equal(followUp.data.thread_id, done.thread_id);
-  t.equal((await api.get(`/threads/${done.thread_id}/`)).json().question_answers.length, 2);
+  t.equal((await api.get(`/threads/${done.thread_id}/`)).json<Detail>().question_answers.length, 2);
 });
 
 t.test('errors found before the model answers are JSON, as on /chat', async (t) => {
@@ -123,13 +134,13 @@ t.test('a provider streams the answer: deltas as they come, usage asked for and 
   t.equal(done.event, 'done');
   t.equal(done.data.answer, 'Fake answer to: How do I rotate my keys?');
   t.match(fake.requests[0].body, { model: 'fake-llm', stream: true, stream_options: { include_usage: true } });
-  const [qa] = (await api.get(`/threads/${done.data.thread_id}/`)).json().question_answers;
+  const [qa] = (await api.get(`/threads/${done.data.thread_id}/`)).json<Detail>().question_answers;
   t.match(qa.usage, {
     model: 'fake-llm-served',
     prompt_tokens: FAKE_USAGE.prompt_tokens,
     completion_tokens: FAKE_USAGE.completion_tokens,
   });
-  t.ok(qa.usage.latency_ms >= 0);
+  t.ok(qa.usage!.latency_ms >= 0);
 });
 
 t.test('failures before the first piece are retried, then a JSON 503 with no stream; nothing stored', async (t) => {
@@ -178,7 +189,7 @@ t.test(
     });
     t.ok(Date.now() - started >= 400, 'it waited MODEL_TIMEOUT_MS for the next piece');
     t.equal(fake.requests.length, 1, 'never retried once pieces were sent');
-    await sleep(50);
+    await waitFor('the provider call aborted', () => fake.requests[0].abandoned);
     t.equal(fake.requests[0].abandoned, true, 'the provider call was aborted');
     t.equal(await count('threads'), 0);
     t.equal(await count('question_answers'), 0);
@@ -203,10 +214,10 @@ t.test('a client that disconnects mid-answer aborts the model call; nothing is s
   t.match(first, /^event: delta\ndata: \{"text":"Fake "\}/, 'the first piece arrived');
   client.abort();
 
-  // The provider would take 1.5 s more for its 15 remaining pieces; its call ends long before.
-  const deadline = Date.now() + 1000;
-  while (!fake.requests[0].abandoned && Date.now() < deadline) await sleep(20);
+  // The provider would take 1.5 s more for its 15 remaining pieces; its call is closed before its end.
+  await waitFor('the provider call aborted', () => fake.requests[0].abandoned);
   t.equal(fake.requests[0].abandoned, true, 'the provider call was aborted');
+  // The time the whole answer would have taken: nothing may be stored after it either.
   await sleep(1700);
   t.equal(await count('threads'), 0, 'nothing stored, even after the answer would have ended');
   t.equal(await count('question_answers'), 0);

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import t, { type Test } from 'tap';
 import { createServer } from 'node:net';
 import { freePort } from '../src/db/local.js';
+import { waitFor } from './helper.js';
 
 async function dataFolder(t: Test) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'docs-chat-terminal-'));
@@ -49,11 +50,11 @@ function npmStart(t: Test, env: NodeJS.ProcessEnv) {
   return { child, exited, output: () => output };
 }
 
-async function until(what: string, ok: () => boolean, output: () => string, ms = 60_000) {
-  for (const end = Date.now() + ms; !ok(); await sleep(100)) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms\n${output()}`);
-  }
-}
+/** waitFor, with the process's output in the error when it gives up. */
+const until = (what: string, ok: () => boolean, output: () => string) =>
+  waitFor(what, ok, { timeoutMs: 60_000 }).catch((err: Error) => {
+    throw new Error(`${err.message}\n${output()}`);
+  });
 
 const alive = (pid: number) => {
   try {
