@@ -8,7 +8,7 @@ import { classifyJob } from '../../jobs/specs.js';
 const uuidArray = (ids: string[]) => sql`${`{${ids.join(',')}}`}::uuid[]`;
 
 /**
- * The user's label (C9, C10): set it, or with null hand the thread back to the classifier, which gets a
+ * The user's label: set it, or with null hand the thread back to the classifier, which gets a
  * live job in the same statement. False when the thread is not one of this project's. A category of
  * another project, or none, violates threads_project_category_fk.
  */

@@ -8,7 +8,7 @@ import { getTeam, lockLiveTeam } from './teams.js';
 // A deleted project is gone for the API at once; only its purge job still sees the row.
 const live = isNull(projects.deletedAt);
 
-/** A new project, with the default categories (C7). The team is not checked: see createProjectInTeam. */
+/** A new project, with the default categories. The team is not checked: see createProjectInTeam. */
 export async function createProject(db: DbOrTx, p: { teamId: string; projectName: string; productName: string }) {
   // Inside a caller's transaction this nests as a savepoint.
   return db.transaction(async (tx) => {
