@@ -7,7 +7,7 @@ import { queueDueReports } from '../src/db/queries/reports.js';
 import { createTeam } from '../src/db/queries/teams.js';
 import { createUser } from '../src/db/queries/users.js';
 import { duePeriods } from '../src/reports/schedule.js';
-import { build, drain } from './helper.js';
+import { build, drain, waitFor } from './helper.js';
 import { startSmtpServer } from './smtp.js';
 import { count, cronFanOut, MONDAY, sendJobs } from './smtp-worker.js';
 
@@ -63,14 +63,12 @@ t.test('two jobs for one report at the same time: the row lock lets exactly one 
   const worker = drain(ctx);
   await held.entered;
   // The other job waits on the row lock while the first one is in the middle of its SMTP transaction.
-  let waiting = 0;
-  for (let i = 0; i < 200 && waiting === 0; i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    waiting = await count(
+  const waiting = await waitFor('the second job to wait on the row lock', () =>
+    count(
       ctx.db,
       sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
-    );
-  }
+    ),
+  );
   held.release();
   await worker;
   t.equal(waiting, 1, 'the second job blocked on the report row');

@@ -5,7 +5,7 @@ import { loadConfig } from '../src/config.js';
 import { mailDomain } from '../src/reports/mailer.js';
 import { duePeriods, parseDay, previousPeriod } from '../src/reports/schedule.js';
 
-t.test('WEEKLY on Mondays, BIWEEKLY on every second Monday, MONTHLY on the 1st, in UTC days', async (t) => {
+t.test('WEEKLY on Mondays, BIWEEKLY on every second Monday, MONTHLY on the 1st, in UTC days', (t) => {
   t.same(duePeriods('2026-11-23'), [
     { interval: 'WEEKLY', start: '2026-11-16', end: '2026-11-23' },
     { interval: 'BIWEEKLY', start: '2026-11-09', end: '2026-11-23' },
@@ -35,9 +35,10 @@ t.test('WEEKLY on Mondays, BIWEEKLY on every second Monday, MONTHLY on the 1st, 
     ['WEEKLY', 'BIWEEKLY', 'MONTHLY'],
     'all three',
   );
+  t.end();
 });
 
-t.test('BIWEEKLY alternates strictly, also across a year of 53 ISO weeks', async (t) => {
+t.test('BIWEEKLY alternates strictly, also across a year of 53 ISO weeks', (t) => {
   // 2026 has 53 ISO weeks: ISO parity would give two "odd" Mondays in a row (28 Dec and 4 Jan).
   const mondays = Array.from({ length: 20 }, (_, i) =>
     new Date(Date.UTC(2026, 10, 16 + 7 * i)).toISOString().slice(0, 10),
@@ -52,9 +53,10 @@ t.test('BIWEEKLY alternates strictly, also across a year of 53 ISO weeks', async
     duePeriods('2027-01-04').find((p) => p.interval === 'BIWEEKLY'),
     { interval: 'BIWEEKLY', start: '2026-12-21', end: '2027-01-04' },
   );
+  t.end();
 });
 
-t.test('the period compared with is the one just before, of the same kind', async (t) => {
+t.test('the period compared with is the one just before, of the same kind', (t) => {
   t.same(previousPeriod({ interval: 'WEEKLY', start: '2026-11-16', end: '2026-11-23' }), {
     start: '2026-11-09',
     end: '2026-11-16',
@@ -71,25 +73,28 @@ t.test('the period compared with is the one just before, of the same kind', asyn
     start: '2026-12-01',
     end: '2027-01-01',
   });
+  t.end();
 });
 
-t.test('days are strict YYYY-MM-DD calendar dates', async (t) => {
+t.test('days are strict YYYY-MM-DD calendar dates', (t) => {
   t.equal(parseDay('2028-02-29'), Date.UTC(2028, 1, 29));
   for (const bad of ['2026-02-30', '2026-2-3', '2026-11-23T00:00:00Z', 'today', '']) {
     t.throws(() => parseDay(bad), RangeError, bad);
   }
+  t.end();
 });
 
-t.test('the crontab fans out every day at 06:00 UTC, catching up missed days', async (t) => {
+t.test('the crontab fans out every day at 06:00 UTC, catching up missed days', (t) => {
   const [item, ...rest] = parseCrontab(readFileSync('crontab', 'utf8')).filter((i) => i.task === 'reports__fan_out');
   t.equal(rest.length, 0);
   t.equal(item.identifier, 'reports_fan_out');
   t.equal(item.options.backfillPeriod, 2 * 86_400_000);
   t.ok(item.match({ min: 0, hour: 6, date: 23, month: 11, dow: 1 }));
   t.notOk(item.match({ min: 0, hour: 7, date: 23, month: 11, dow: 1 }));
+  t.end();
 });
 
-t.test('mail configuration', async (t) => {
+t.test('mail configuration', (t) => {
   const defaults = loadConfig({});
   t.equal(defaults.SMTP_URL, undefined, 'no SMTP_URL: the outbox');
   t.equal(defaults.OUTBOX_DIR, 'outbox');
@@ -101,4 +106,5 @@ t.test('mail configuration', async (t) => {
     /SMTP_URL=<hidden>: expected an smtp:\/\/ or smtps:\/\/ URL/,
   );
   t.throws(() => loadConfig({ MAIL_FROM: 'Reports' }), /MAIL_FROM="Reports"/);
+  t.end();
 });
