@@ -4,6 +4,7 @@
 // A request with `stream: true` gets the answer as server-sent chunks (usage last when asked for), as the API sends it.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Test } from 'tap';
 
 export type Behaviour =
@@ -66,7 +67,8 @@ export async function startFakeProvider(opts: Options = {}) {
     for await (const chunk of req) raw += chunk;
     if (req.method !== 'POST' || req.url !== '/v1/chat/completions') return res.writeHead(404).end();
     arrived++;
-    if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
+    // Unref'd: a request still waiting when the fake is closed must not keep the test process alive.
+    if (opts.latencyMs) await sleep(opts.latencyMs, undefined, { ref: false });
     const body = JSON.parse(raw) as ProviderRequest['body'];
     const request: ProviderRequest = { at: Date.now(), authorization: req.headers.authorization, body };
     requests.push(request);
