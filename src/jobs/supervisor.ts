@@ -55,8 +55,6 @@ export class Supervisor implements Worker {
   private readonly down = new Set<string>();
   /** Pools that went down whose jobs are still locked: the next launch releases them. */
   private unreleased: string[] = [];
-  /** Pools not finished yet: the running one, and those an outage is still shutting down. */
-  private readonly unfinished = new Set<WorkerPool>();
   private retrying: Promise<void> = Promise.resolve();
 
   private constructor(private readonly opts: LaneOptions) {
@@ -86,14 +84,20 @@ export class Supervisor implements Worker {
           graceMs,
         )
       : true;
-    if (!stopped) {
+    if (running && !stopped) {
       this.log.warn({ graceMs }, 'worker: jobs still running at the deadline are released for another worker');
+      // Failed with backoff: another worker runs them again.
+      await withDeadline(Promise.resolve(running.pool.forcefulShutdown('shutdown deadline reached')), 1000);
     }
-    // Jobs still running (and those of pools an outage stopped) are failed with backoff: another worker runs
-    // them again.
-    const unfinished = [...this.unfinished].filter((pool) => pool !== running?.pool || !stopped);
-    const forced = unfinished.map(async (pool) => pool.forcefulShutdown('shutdown deadline reached'));
-    await withDeadline(Promise.all(forced), 1000);
+    // Pools an outage stopped are still shutting themselves down (graphile-worker retries their release):
+    // forcing them would only end that with an error. Their jobs, unless a relaunch released them already,
+    // are released here for another worker.
+    if (this.unreleased.length > 0) {
+      const released = releaseWorkers(this.opts.db, { workerIds: this.unreleased }).catch((err) =>
+        this.log.warn({ reason: rootMessage(err) }, 'worker: could not release the jobs of the stopped pool'),
+      );
+      await withDeadline(released, 1000);
+    }
   }
 
   private is(name: State['name']): boolean {
@@ -110,13 +114,7 @@ export class Supervisor implements Worker {
     }
     await this.opts.onLaunch?.();
     const { runner, pool } = await this.runPool();
-    this.unfinished.add(pool);
-    void runner.promise
-      .catch(() => {})
-      .finally(() => {
-        this.unfinished.delete(pool);
-        this.poolDown(pool, 'the runner stopped');
-      });
+    void runner.promise.catch(() => {}).finally(() => this.poolDown(pool, 'the runner stopped'));
     // Asked to stop meanwhile: this pool is not the lane's to keep.
     if (this.is('stopped')) {
       await runner.stop().catch(() => {});
