@@ -1,7 +1,6 @@
 // npm test: one real PostgreSQL for the whole run (embedded unless DATABASE_URL is set), one migrated
 // template database, then tap. Each test file clones the template into a database of its own.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,16 +8,6 @@ import postgres from 'postgres';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../src/db/embedded.js';
 import { migrateDatabase } from '../src/db/migrate.js';
 import { freePort, withDatabase } from '../src/db/local.js';
-
-/**
- * Every test file, those that start child processes first: they take longest, mostly waiting, so started
- * first they overlap the many short files instead of running alone at the end.
- */
-async function allTestFiles(): Promise<string[]> {
-  const files = (await readdir('test')).filter((f) => f.endsWith('.test.ts')).map((f) => `test/${f}`);
-  const startsProcesses = (f: string) => /child_process|processes\.js/.test(readFileSync(f, 'utf8'));
-  return [...files.filter(startsProcesses), ...files.filter((f) => !startsProcesses(f))];
-}
 
 let embedded: EmbeddedServer | undefined;
 let serverUrl = process.env.DATABASE_URL;
@@ -37,7 +26,8 @@ try {
   await migrateDatabase(withDatabase(serverUrl, template));
 
   const args = process.argv.slice(2);
-  const files = args.length > 0 ? args : await allTestFiles();
+  const files =
+    args.length > 0 ? args : (await readdir('test')).filter((f) => f.endsWith('.test.ts')).map((f) => `test/${f}`);
   code = await new Promise<number>((resolve) => {
     const tap = spawn('npx', ['tap', ...files], {
       stdio: 'inherit',
