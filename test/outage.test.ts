@@ -73,7 +73,7 @@ async function outage(t: Test, start: (t: Test, env: Record<string, string>) => 
     DATABASE_URL: pg.url,
     ADMIN_TOKEN,
     LLM_LATENCY_MS: '0',
-    CLASSIFIER_LATENCY_MS: '1500',
+    CLASSIFIER_LATENCY_MS: '3000',
     LOG_LEVEL: 'info',
   });
   const service = processes[0];
@@ -112,10 +112,19 @@ async function outage(t: Test, start: (t: Test, env: Record<string, string>) => 
 
   const before = await chat('What are the system requirements?');
   t.equal(before.status, 200, 'a chat before the outage');
-  // Answered just before the outage: its classification (1.5 s) is still running when the database goes.
+  // Answered just before the outage: its classification (3 s) is running when the database goes.
   const inFlight = await chat('My build hangs with an error, what can I do?');
   t.equal(inFlight.status, 200);
   const [category] = (await call('GET', `${P}/categories/`, undefined, auth)).json.results;
+  const db = createDb(pg.url, { max: 1 });
+  await waitFor('the worker to take the classification', async () => {
+    const [locked] = await rows<{ n: number }>(
+      db,
+      sql`select count(*)::int as n from graphile_worker.jobs where locked_at is not null and task_identifier = 'threads__classify'`,
+    );
+    return locked.n > 0;
+  });
+  await closeDb(db);
 
   await pg.stop();
   const routes: [string, string, unknown?, Record<string, string>?][] = [
