@@ -47,6 +47,8 @@ type Options = {
   latencyMs?: number;
   /** Between the pieces of a streamed answer. */
   pieceDelayMs?: number;
+  /** Hold every answer until `release()` is called (a test decides when the model answers, not the clock). */
+  hold?: boolean;
 };
 
 /** The fake in a test: closed at the test's end. */
@@ -62,6 +64,8 @@ export async function startFakeProvider(opts: Options = {}) {
   const requests: ProviderRequest[] = [];
   const hanging = new Set<ServerResponse>();
   let arrived = 0;
+  let release = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     let raw = '';
     for await (const chunk of req) raw += chunk;
@@ -69,6 +73,7 @@ export async function startFakeProvider(opts: Options = {}) {
     arrived++;
     // Unref'd: a request still waiting when the fake is closed must not keep the test process alive.
     if (opts.latencyMs) await sleep(opts.latencyMs, undefined, { ref: false });
+    if (opts.hold) await released;
     const body = JSON.parse(raw) as ProviderRequest['body'];
     const request: ProviderRequest = { at: Date.now(), authorization: req.headers.authorization, body };
     requests.push(request);
@@ -146,6 +151,8 @@ export async function startFakeProvider(opts: Options = {}) {
     baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
     /** Requests in the order they were answered (after `latencyMs`). */
     requests,
+    /** Lets every held answer go (with `hold`). */
+    release: () => release(),
     /** How many requests have come in, answered or not. */
     arrived: () => arrived,
     /** The next requests' behaviours, in order; afterwards every request is answered normally. */

@@ -42,9 +42,9 @@ async function signalAndWait(s: Service, signal: NodeJS.Signals) {
   return (await s.exited).code;
 }
 
-/** The model: a fake provider in this process that answers after `latencyMs`, so a test sees its requests come in. */
-async function slowModel(t: Test, latencyMs: number) {
-  const fake = await fakeProvider(t, { latencyMs });
+/** The model: a fake provider in this process, answering after `latencyMs` or when released (`hold`). */
+async function slowModel(t: Test, opts: { latencyMs?: number; hold?: boolean }) {
+  const fake = await fakeProvider(t, opts);
   return {
     fake,
     env: { MODEL_PROVIDER: 'openai', OPENAI_BASE_URL: fake.baseURL, OPENAI_API_KEY: 'sk-test' },
@@ -56,7 +56,7 @@ const shuttingDown = (s: Service) => s.output().includes('"msg":"shutting down"'
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   t.test(`${signal} during five chats: all five answer 200 and are stored, then the process exits 0`, async (t) => {
     const d = await database(t);
-    const model = await slowModel(t, 1500);
+    const model = await slowModel(t, { hold: true });
     const s = await startService(t, 'src/main.ts', { DATABASE_URL: d.url, LOG_LEVEL: 'info', ...model.env });
     const chats = Array.from({ length: 5 }, () => chat(s, d.projectId, d.key));
     await waitFor('the five chats at the model', () => model.fake.arrived() === 5);
@@ -65,6 +65,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     t.equal(model.fake.requests.length, 0, 'the signal came while all five waited for their answer');
     const late = await chat(s, d.projectId, d.key);
     t.not(late.status, 200, `a request after the signal is not taken (${late.status || 'connection refused'})`);
+    model.fake.release();
     const answers = await Promise.all(chats);
     t.same(
       answers.map((a) => a.status),
@@ -167,7 +168,7 @@ t.test('a job that cannot finish in time is released for another worker, not los
 
 t.test('a second signal exits at once, without waiting for the request in flight', async (t) => {
   const d = await database(t);
-  const model = await slowModel(t, 60_000);
+  const model = await slowModel(t, { latencyMs: 60_000 });
   const s = await startService(t, 'src/main.ts', { DATABASE_URL: d.url, LOG_LEVEL: 'info', ...model.env });
   const inFlight = chat(s, d.projectId, d.key);
   await waitFor('the chat at the model', () => model.fake.arrived() === 1);
