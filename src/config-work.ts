@@ -94,6 +94,19 @@ export const workSettings = {
     description: 'let webhooks reach loopback, private and link-local addresses: development and tests only',
   }),
 
+  // Knowledge sources
+  CRAWL_CONCURRENCY: Type.Integer({
+    minimum: 1,
+    maximum: 32,
+    default: 4,
+    description: 'requests of one source in flight at once while it is crawled',
+  }),
+  CRAWL_TIMEOUT_MS: ms(100, 600_000, 15_000, 'a page not fetched whole by then fails with its reason'),
+  SOURCES_ALLOW_PRIVATE: Type.Boolean({
+    default: false,
+    description: 'let the crawler reach loopback, private and link-local addresses: development and tests only',
+  }),
+
   // Usage email reports
   SMTP_URL: Type.Optional(
     Type.String({

@@ -18,6 +18,13 @@ export const SEND_REPORT_TASK = 'reports__send';
 export const DELIVER_TASK = 'webhooks__deliver';
 export const COMPACT_COUNTS_TASK = 'thread_counts__compact';
 
+export const CRAWL_TASK = 'sources__crawl';
+export const INDEX_PAGE_TASK = 'sources__index_page';
+export const FINISH_CRAWL_TASK = 'sources__finish';
+export const REFRESH_DUE_TASK = 'sources__refresh_due';
+export const SEARCH_STATS_TASK = 'sources__stats';
+export const PURGE_SOURCE_TASK = 'sources__purge';
+
 export const LIVE_PRIORITY = 0;
 export const BACKFILL_PRIORITY = 10;
 

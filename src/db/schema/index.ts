@@ -12,3 +12,4 @@ export * from './thread-counts.js';
 export * from './webhooks.js';
 export * from './relabel-runs.js';
 export * from './worker-heartbeats.js';
+export * from './sources.js';

@@ -1,4 +1,4 @@
-import { index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { projects } from './projects.js';
 import { threads } from './threads.js';
 
@@ -22,6 +22,8 @@ export const questionAnswers = pgTable(
     promptTokens: integer(),
     completionTokens: integer(),
     latencyMs: integer(),
+    // The documents the answer was built from, best first: [{title, url}]; null on rows written before.
+    relevantSources: jsonb().$type<{ title: string; url: string | null }[]>(),
     // Feedback counts, kept in the transaction that records each reaction.
     upvotes: integer().notNull().default(0),
     downvotes: integer().notNull().default(0),
