@@ -134,3 +134,51 @@ export async function sweepAt(db: DbOrTx, at: string): Promise<void> {
     run_at := ${at}::timestamptz, job_key := ${SWEEP_EXPIRY_KEY}, job_key_mode := 'replace')`,
   );
 }
+
+// Knowledge sources: crawling and indexing run in the background lane. A page's job is keyed by its document
+// (a refresh of a page still queued merges into its job); a source's pages go through CRAWL_CONCURRENCY named
+// queues, each running one job at a time, so at most that many requests of one source are in flight.
+export const CRAWL_MAX_ATTEMPTS = 5;
+export const INDEX_PAGE_MAX_ATTEMPTS = 5;
+// Word statistics are recomputed a moment after a change: a burst of indexed pages merges into one run.
+const SEARCH_STATS_DELAY_SECONDS = 2;
+
+/** add_job for sources__crawl: one crawl of a source at a time, keyed by the source. */
+export function crawlJob(sourceId: SQL, crawlId: SQL): SQL {
+  return sql`graphile_worker.add_job(${CRAWL_TASK}, json_build_object('source_id', ${sourceId}, 'crawl_id', ${crawlId}),
+    job_key := ${`${CRAWL_TASK}:`} || ${sourceId}, max_attempts := ${literal(CRAWL_MAX_ATTEMPTS)},
+    priority := ${literal(BACKFILL_PRIORITY)})`;
+}
+
+/**
+ * A sources__index_page job spec for one document (a row of `from` in addJobs); `crawlId` is null for an
+ * uploaded file. `lane` picks one of the source's CRAWL_CONCURRENCY queues (e.g. a row number modulo it).
+ */
+export function indexPageSpec(sourceId: SQL, documentId: SQL, crawlId: SQL, lane: SQL): SQL {
+  return sql`(${INDEX_PAGE_TASK},
+    json_build_object('source_id', ${sourceId}, 'document_id', ${documentId}, 'crawl_id', ${crawlId}),
+    'sources:' || ${sourceId} || ':' || ${lane}, null, ${literal(INDEX_PAGE_MAX_ATTEMPTS)},
+    ${`${INDEX_PAGE_TASK}:`} || ${documentId}, ${literal(BACKFILL_PRIORITY)}, null)::graphile_worker.job_spec`;
+}
+
+/** add_job for sources__finish: the end of a crawl, once (keyed by the source). */
+export function finishCrawlJob(sourceId: SQL, crawlId: SQL): SQL {
+  return sql`graphile_worker.add_job(${FINISH_CRAWL_TASK},
+    json_build_object('source_id', ${sourceId}, 'crawl_id', ${crawlId}),
+    job_key := ${`${FINISH_CRAWL_TASK}:`} || ${sourceId}, priority := ${literal(BACKFILL_PRIORITY)})`;
+}
+
+/** add_job for sources__stats, a moment ahead; requests for a project merge into the queued one. */
+export function searchStatsJob(projectId: SQL): SQL {
+  return sql`graphile_worker.add_job(${SEARCH_STATS_TASK}, json_build_object('project_id', ${projectId}),
+    run_at := now() + interval '${sql.raw(String(SEARCH_STATS_DELAY_SECONDS))} seconds',
+    job_key := ${`${SEARCH_STATS_TASK}:`} || ${projectId}, job_key_mode := 'preserve_run_at',
+    priority := ${literal(BACKFILL_PRIORITY)})`;
+}
+
+/** add_job for sources__purge: removes a deleted source's rows in batches (re-added by itself until done). */
+export function purgeSourceJob(sourceId: SQL): SQL {
+  return sql`graphile_worker.add_job(${PURGE_SOURCE_TASK}, json_build_object('source_id', ${sourceId}),
+    job_key := ${`${PURGE_SOURCE_TASK}:`} || ${sourceId}, max_attempts := ${literal(PURGE_MAX_ATTEMPTS)},
+    priority := ${literal(BACKFILL_PRIORITY)})`;
+}
