@@ -19,7 +19,8 @@ import type { LlmClient } from './models/llm.js';
 import { answerModel, classifierModel } from './models/index.js';
 import type { Classifier } from './models/classifier.js';
 import { httpDuration, observeBacklog } from './observability/metrics.js';
-import { StaticRetriever, type Retriever } from './models/retriever.js';
+import type { Retriever } from './models/retriever.js';
+import { createRetriever } from './db/queries/search.js';
 import { apiKeyAuth, authFailureGuard } from './plugins/auth.js';
 import swagger from './plugins/swagger.js';
 import { schemaErrorFormatter, validatorCompiler } from './schemas/validation.js';
@@ -30,6 +31,8 @@ import chat from './routes/chat.js';
 import feedback from './routes/feedback.js';
 import health from './routes/health.js';
 import relabel from './routes/relabel.js';
+import search from './routes/search.js';
+import sources from './routes/sources.js';
 import threads from './routes/threads.js';
 import threadExport from './routes/thread-export.js';
 import webhooks from './routes/webhooks.js';
@@ -67,7 +70,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   fastify.decorate('db', opts.db);
   fastify.decorate('config', config);
   fastify.decorate('rag', {
-    retriever: opts.retriever ?? new StaticRetriever(),
+    retriever: opts.retriever ?? createRetriever(opts.db),
     llm: opts.llm ?? answerModel(config),
   });
   fastify.decorate('classifier', opts.classifier ?? classifierModel(config));
@@ -147,6 +150,8 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
         await project.register(categoryStats);
         await project.register(relabel);
         await project.register(webhooks);
+        await project.register(sources);
+        await project.register(search);
       },
       { prefix: '/query/v1/projects/:project_id' },
     );

@@ -1,5 +1,5 @@
 import type { Message } from './llm.js';
-import type { Chunk } from './retriever.js';
+import type { RetrievedChunk } from './retriever.js';
 
 export type Turn = {
   question: string;
@@ -14,8 +14,10 @@ const INSTRUCTIONS =
  * The RAG prompt as chat messages: the instructions and the retrieved chunks (system), the conversation so
  * far for a follow-up (user and assistant turns), then the question.
  */
-export function buildMessages(question: string, chunks: Chunk[], history: Turn[] = []): Message[] {
-  const documentation = chunks.map((c, i) => `[${i + 1}] (${c.source}) ${c.text}`).join('\n');
+export function buildMessages(question: string, chunks: RetrievedChunk[], history: Turn[] = []): Message[] {
+  const documentation = chunks
+    .map((c, i) => `[${i + 1}] ${c.title} › ${c.section} (${c.url ?? 'no URL'})\n${c.body}`)
+    .join('\n');
   return [
     { role: 'system', content: `${INSTRUCTIONS}\n\nDocumentation:\n${documentation}` },
     ...history.flatMap((turn): Message[] => [

@@ -1,0 +1,116 @@
+// Search over a project's chunks (BM25 in PostgreSQL full-text search), on chunks written directly: the
+// ranking, the tenancy and the "nothing relevant" rule, apart from the crawler.
+import { sql } from 'drizzle-orm';
+import t from 'tap';
+import { closeDb, createDb, rows, type Db } from '../src/db/client.js';
+import { createRetriever, recomputeSearchStats, searchChunks } from '../src/db/queries/search.js';
+import { projectWithKey } from './factories.js';
+import { testDatabase } from './helper.js';
+
+type Page = { title: string; sections: { section: string; body: string }[] };
+
+async function filesSource(db: Db, projectId: string, pages: Page[]) {
+  const [source] = await rows<{ id: string }>(
+    db,
+    sql`insert into sources (project_id, type, name, status) values (${projectId}, 'files', 'docs', 'ready') returning id`,
+  );
+  const documents: Record<string, string> = {};
+  for (const [i, page] of pages.entries()) {
+    const [doc] = await rows<{ id: string }>(
+      db,
+      sql`insert into documents (source_id, project_id, path, url, title, status, chunks)
+          values (${source.id}, ${projectId}, ${`page-${i}.md`}, ${`https://docs.test/page-${i}`}, ${page.title},
+            'indexed', ${page.sections.length}) returning id`,
+    );
+    documents[page.title] = doc.id;
+    for (const [position, s] of page.sections.entries()) {
+      await rows(
+        db,
+        sql`insert into chunks (project_id, source_id, document_id, position, title, section, url, body)
+            values (${projectId}, ${source.id}, ${doc.id}, ${position}, ${page.title}, ${s.section},
+              ${`https://docs.test/page-${i}#s${position}`}, ${s.body})`,
+      );
+    }
+  }
+  await recomputeSearchStats(db, projectId);
+  return { sourceId: source.id, documents };
+}
+
+// Many pages talk of files and Python; one of asyncio. A question naming both must find the rare one first.
+const filler = Array.from({ length: 30 }, (_, i) => ({
+  title: `Working with files ${i}`,
+  sections: [{ section: 'Files', body: `Python reads and writes files. Open a file with open(); file number ${i}.` }],
+}));
+const pages: Page[] = [
+  ...filler,
+  {
+    title: 'Event loop',
+    sections: [
+      { section: 'Coroutines', body: 'asyncio runs coroutines concurrently on an event loop; await suspends one.' },
+      { section: 'Tasks', body: 'Create tasks with asyncio.create_task to run coroutines at the same time.' },
+      { section: 'Queues', body: 'asyncio queues pass work between coroutines.' },
+    ],
+  },
+  {
+    title: 'Installing packages',
+    sections: [{ section: 'pip', body: 'Install a package from the index with pip install and a requirements file.' }],
+  },
+];
+
+t.test('BM25: rare words count for more; partial, stemmed questions match; two hits per document', async (t) => {
+  const db = createDb(await testDatabase(t), { max: 2 });
+  t.teardown(() => closeDb(db));
+  const { projectId } = await projectWithKey(db);
+  const { documents } = await filesSource(db, projectId, pages);
+
+  const rare = await searchChunks(db, { projectId, query: 'python files asyncio', limit: 5 });
+  t.equal(rare[0].title, 'Event loop', 'the chunk with the rare word first, though every other one has two words');
+
+  const stemmed = await searchChunks(db, { projectId, query: 'How do I installing my packages?', limit: 5 });
+  t.equal(stemmed[0].documentId, documents['Installing packages'], 'stemming and stop words: install ~ installing');
+
+  const partial = await searchChunks(db, { projectId, query: 'run several coroutines with asyncio tasks', limit: 5 });
+  t.equal(partial[0].section, 'Tasks', 'a question sharing only some words still finds its section');
+
+  const perDocument = await searchChunks(db, { projectId, query: 'asyncio coroutines', limit: 10 });
+  const fromLoop = perDocument.filter((h) => h.documentId === documents['Event loop']);
+  t.equal(fromLoop.length, 2, 'three chunks of the page match, two are returned');
+  t.ok(
+    perDocument.every((h, i) => i === 0 || perDocument[i - 1].score >= h.score),
+    'best first',
+  );
+  t.match(rare[0], { url: /^https:\/\/docs\.test\/page-\d+#s\d$/, snippet: /asyncio/ }, 'with its anchor and snippet');
+
+  t.same(await searchChunks(db, { projectId, query: 'the of and', limit: 5 }), [], 'stop words alone match nothing');
+  t.same(await searchChunks(db, { projectId, query: 'chocolate cake recipe', limit: 5 }), [], 'unknown words');
+});
+
+t.test('the retriever: nothing relevant is no chunk; projects never see each other; deletion is at once', async (t) => {
+  const db = createDb(await testDatabase(t), { max: 2 });
+  t.teardown(() => closeDb(db));
+  const a = await projectWithKey(db);
+  const b = await projectWithKey(db);
+  const { sourceId } = await filesSource(db, a.projectId, pages);
+  await filesSource(db, b.projectId, [
+    { title: 'Secret', sections: [{ section: 'B', body: 'How asyncio tasks work in project B' }] },
+  ]);
+  const retriever = createRetriever(db);
+
+  const found = await retriever.retrieve(a.projectId, 'how do asyncio tasks work?');
+  t.ok(found.length > 0 && found.every((c) => c.title !== 'Secret'), "A's question finds A's chunks only");
+  const inB = await retriever.retrieve(b.projectId, 'how do asyncio tasks work?');
+  t.same(
+    inB.map((c) => c.title),
+    ['Secret'],
+    "B's finds B's only",
+  );
+
+  t.same(
+    await retriever.retrieve(a.projectId, 'what is the weather forecast for Paris tomorrow with python'),
+    [],
+    'a question the documentation does not cover retrieves nothing, though one of its words is everywhere',
+  );
+
+  await rows(db, sql`update sources set deleted_at = now() where id = ${sourceId}`);
+  t.same(await retriever.retrieve(a.projectId, 'asyncio tasks'), [], "a deleted source's chunks leave search at once");
+});
