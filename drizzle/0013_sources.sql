@@ -14,7 +14,7 @@ CREATE TABLE "chunks" (
 	"section" text NOT NULL,
 	"url" text,
 	"body" text NOT NULL,
-	"tsv" "tsvector" GENERATED ALWAYS AS (setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('english', section), 'B') || setweight(to_tsvector('english', body), 'D')) STORED NOT NULL
+	"tsv" "tsvector" DEFAULT ''::tsvector NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "documents" (
@@ -88,4 +88,18 @@ CREATE UNIQUE INDEX "documents_source_path_key" ON "documents" USING btree ("sou
 CREATE INDEX "documents_source_status_idx" ON "documents" USING btree ("source_id","status","id");--> statement-breakpoint
 CREATE INDEX "documents_source_crawl_idx" ON "documents" USING btree ("source_id","crawl_id");--> statement-breakpoint
 CREATE INDEX "sources_project_id_idx" ON "sources" USING btree ("project_id","created_at");--> statement-breakpoint
-CREATE INDEX "sources_next_refresh_idx" ON "sources" USING btree ("next_refresh_at") WHERE "sources"."deleted_at" is null;
+CREATE INDEX "sources_next_refresh_idx" ON "sources" USING btree ("next_refresh_at") WHERE "sources"."deleted_at" is null;--> statement-breakpoint
+-- A chunk's words weighted by place: the document's title (A), the section's heading path (B), the text (D).
+-- Computed on insert unless the insert brings them (a copy of an indexed chunk). Chunks are replaced, never
+-- updated.
+CREATE FUNCTION chunks_tsv() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.tsv = ''::tsvector THEN
+    NEW.tsv := setweight(to_tsvector('english', NEW.title), 'A')
+      || setweight(to_tsvector('english', NEW.section), 'B')
+      || setweight(to_tsvector('english', NEW.body), 'D');
+  END IF;
+  RETURN NEW;
+END
+$$;--> statement-breakpoint
+CREATE TRIGGER chunks_tsv BEFORE INSERT ON chunks FOR EACH ROW EXECUTE FUNCTION chunks_tsv();

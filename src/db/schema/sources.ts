@@ -126,11 +126,11 @@ export const chunks = pgTable(
     section: text().notNull(),
     url: text(),
     body: text().notNull(),
+    // Filled by the trigger chunks_tsv (migration 0013) from title, section and body, unless the insert
+    // brings it (a copy of an indexed chunk).
     tsv: tsvector()
       .notNull()
-      .generatedAlwaysAs(
-        sql`setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('english', section), 'B') || setweight(to_tsvector('english', body), 'D')`,
-      ),
+      .default(sql`''::tsvector`),
   },
   (t) => [
     // One index serves the tenant and the words (btree_gin): a search reads only its project's postings.
