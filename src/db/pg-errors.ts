@@ -26,6 +26,8 @@ export const CONSTRAINTS: Record<string, () => AppError> = {
   users_team_id_teams_id_fk: () => notFound('team'),
   api_keys_project_id_projects_id_fk: () => notFound('project'),
   categories_project_id_projects_id_fk: () => notFound('project'),
+  // A source removed (its deletion's purge) while a document was being put into it.
+  documents_source_id_sources_id_fk: () => notFound('source'),
 };
 
 // Limits that are counts, not constraints (the schema cannot say "at most 50 categories a project"): the query

@@ -1,0 +1,213 @@
+import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
+import { rows, run, type Db, type DbOrTx } from '../client.js';
+import { documents, sources } from '../schema/index.js';
+import { addJobs, indexPageSpec, purgeSourceJob, searchStatsJob } from '../../jobs/specs.js';
+import { startCrawl } from './crawl.js';
+import { afterPosition, cursorAt, toPage, type PageParams } from './paging.js';
+import type { DocumentRow, SourceRow } from '../../schemas/sources.js';
+
+// A deleted source (deleted_at set) is gone for its project at once: every statement here skips it, while
+// its rows are removed in the background.
+
+/** A source with its documents counted; a files source is running while any of its documents is queued. */
+const sourceRows = (db: DbOrTx, where: SQL) =>
+  rows<SourceRow>(
+    db,
+    sql`
+    select s.id, s.type, s.name, s.url, to_jsonb(s.include) as include, to_jsonb(s.exclude) as exclude,
+      s.max_pages as "maxPages", s.refresh,
+      case when s.type = 'website' then s.status::text when d.queued > 0 then 'running' else 'ready' end as status,
+      d.total, d.indexed, d.failed, d.skipped, d.chunks, s.error, s.last_refreshed_at as "lastRefreshedAt",
+      s.next_refresh_at as "nextRefreshAt", s.created_at as "createdAt"
+    from sources s, lateral (
+      select count(*)::int as total, count(*) filter (where status = 'queued')::int as queued,
+        count(*) filter (where status = 'indexed')::int as indexed,
+        count(*) filter (where status = 'failed')::int as failed,
+        count(*) filter (where status = 'skipped')::int as skipped, coalesce(sum(chunks), 0)::int as chunks
+      from documents where source_id = s.id) d
+    where s.deleted_at is null and ${where}
+    order by s.created_at, s.id`,
+  );
+
+type SourceKey = { projectId: string; sourceId: string };
+const oneSource = (p: SourceKey) => sql`s.project_id = ${p.projectId} and s.id = ${p.sourceId}`;
+
+export async function listSources(db: Db, p: { projectId: string }): Promise<SourceRow[]> {
+  return sourceRows(db, sql`s.project_id = ${p.projectId}`);
+}
+
+/** One of the project's live sources; null if it is not one of them. */
+export async function getSource(db: DbOrTx, p: SourceKey): Promise<SourceRow | null> {
+  const [row] = await sourceRows(db, oneSource(p));
+  return row ?? null;
+}
+
+export type NewSourceFields = {
+  type: 'website' | 'files';
+  name: string;
+  url: string | null;
+  include: string[];
+  exclude: string[];
+  maxPages: number;
+  refresh: 'daily' | 'weekly' | 'never';
+};
+
+/** Creates a source; a website's first crawl is queued with it (both or neither). */
+export async function createSource(db: Db, p: { projectId: string } & NewSourceFields): Promise<SourceRow> {
+  return db.transaction(async (tx) => {
+    const { projectId, ...fields } = p;
+    const [row] = await run(
+      tx
+        .insert(sources)
+        .values({ projectId, ...fields })
+        .returning({ id: sources.id }),
+    );
+    if (p.type === 'website') await startCrawl(tx, row.id);
+    return (await getSource(tx, { projectId, sourceId: row.id }))!;
+  });
+}
+
+/** The source's row, locked until the transaction ends; null if it is not one of the project's live ones. */
+async function lockSource(tx: DbOrTx, p: SourceKey, mode: 'update' | 'share') {
+  const [row] = await rows<{ type: 'website' | 'files'; status: string }>(
+    tx,
+    sql`select type, status from sources s where ${oneSource(p)} and deleted_at is null for ${sql.raw(mode)}`,
+  );
+  return row ?? null;
+}
+
+/** One of the source's CRAWL_CONCURRENCY index queues for a document, spread by its id. */
+const lane = (documentId: SQL, lanes: number) => sql`abs(hashtext(${documentId}::text)::bigint) % ${lanes}::int`;
+
+/**
+ * Refreshes a source now: a website's crawl starts again ('busy' while one is queued or running); a files
+ * source's documents are indexed again. Null if it is not one of the project's live sources.
+ */
+export async function refreshSource(db: Db, p: SourceKey & { lanes: number }): Promise<SourceRow | 'busy' | null> {
+  return db.transaction(async (tx) => {
+    const source = await lockSource(tx, p, 'update');
+    if (!source) return null;
+    if (source.type === 'website') {
+      if (source.status === 'queued' || source.status === 'running') return 'busy';
+      await startCrawl(tx, p.sourceId);
+    } else {
+      const spec = indexPageSpec(sql`q.source_id`, sql`q.id`, sql`null::uuid`, lane(sql`q.id`, p.lanes));
+      await rows(
+        tx,
+        sql`with q as (
+          update documents set status = 'queued', reason = null, updated_at = now()
+          where source_id = ${p.sourceId} and content is not null returning id, source_id)
+        select count(*)::int as n from ${addJobs(spec, sql`q`)}`,
+      );
+    }
+    return getSource(tx, p);
+  });
+}
+
+/** Hides a source at once (search skips it) and queues the removal of its rows; false if not the project's. */
+export async function deleteSource(db: Db, p: SourceKey): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [row] = await rows<{ id: string }>(
+      tx,
+      sql`update sources s set deleted_at = now() where ${oneSource(p)} and deleted_at is null returning id`,
+    );
+    if (!row) return false;
+    await rows(
+      tx,
+      sql`select ${purgeSourceJob(sql`${p.sourceId}::uuid`)}, ${searchStatsJob(sql`${p.projectId}::uuid`)}`,
+    );
+    return true;
+  });
+}
+
+const documentColumns = {
+  id: documents.id,
+  sourceId: documents.sourceId,
+  url: documents.url,
+  path: documents.path,
+  title: documents.title,
+  status: documents.status,
+  reason: documents.reason,
+  chunks: documents.chunks,
+  indexedAt: documents.indexedAt,
+};
+
+export type PutDocument = {
+  path: string;
+  content: string;
+  contentType: string;
+  title: string | null;
+  url: string | null;
+};
+
+/**
+ * Stores a file of a files source by its path (replacing the one there) and queues its indexing, both or
+ * neither; its earlier chunks stay searchable until then. 'website' for a website source, null if the source
+ * is not one of the project's live ones.
+ */
+export async function putDocument(
+  db: Db,
+  p: SourceKey & { lanes: number; document: PutDocument },
+): Promise<DocumentRow | 'website' | null> {
+  return db.transaction(async (tx) => {
+    const source = await lockSource(tx, p, 'share');
+    if (!source) return null;
+    if (source.type === 'website') return 'website';
+    const fields = { ...p.document, status: 'queued' as const, reason: null };
+    const [doc] = await run(
+      tx
+        .insert(documents)
+        .values({ sourceId: p.sourceId, projectId: p.projectId, ...fields })
+        .onConflictDoUpdate({
+          target: [documents.sourceId, documents.path],
+          set: { ...fields, updatedAt: sql`now()` },
+        })
+        .returning(documentColumns),
+    );
+    const id = sql`${doc.id}::uuid`;
+    const spec = indexPageSpec(sql`${p.sourceId}::uuid`, id, sql`null::uuid`, lane(id, p.lanes));
+    await rows(tx, sql`select graphile_worker.add_jobs(array[${spec}])`);
+    return doc;
+  });
+}
+
+/** A page of the source's documents, oldest first; null if the source is not one of the project's live ones. */
+export async function listDocuments(db: Db, p: SourceKey & { status?: DocumentRow['status'] } & PageParams) {
+  if (!(await getSourceId(db, p))) return null;
+  const query = db
+    .select({ ...documentColumns, cursorAt: cursorAt(documents.createdAt) })
+    .from(documents)
+    .where(
+      and(
+        eq(documents.sourceId, p.sourceId),
+        p.status !== undefined ? eq(documents.status, p.status) : undefined,
+        afterPosition(documents.createdAt, documents.id, p.after),
+      ),
+    )
+    .orderBy(asc(documents.createdAt), asc(documents.id))
+    .$dynamic();
+  return toPage(await run(p.limit === undefined ? query : query.limit(p.limit + 1)), p.limit);
+}
+
+async function getSourceId(db: DbOrTx, p: SourceKey) {
+  const [row] = await rows<{ id: string }>(
+    db,
+    sql`select id from sources s where ${oneSource(p)} and deleted_at is null`,
+  );
+  return row?.id ?? null;
+}
+
+/** Removes a document and its chunks from a live source of the project; false if there is none such. */
+export async function deleteDocument(db: Db, p: SourceKey & { documentId: string }): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const deleted = await rows<{ id: string }>(
+      tx,
+      sql`delete from documents d using sources s
+          where d.id = ${p.documentId} and d.source_id = s.id and ${oneSource(p)} and s.deleted_at is null
+          returning d.id`,
+    );
+    if (deleted.length === 0) return false;
+    await rows(tx, sql`select ${searchStatsJob(sql`${p.projectId}::uuid`)}`);
+    return true;
+  });
+}
