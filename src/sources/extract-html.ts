@@ -1,0 +1,298 @@
+// An HTML page's text by headings. The page is parsed once and walked twice: the whole of it for the title,
+// links and robots hints, then only its main content for the text.
+import { parseDocument } from 'htmlparser2';
+import { isTag, isText, type AnyNode, type Element } from 'domhandler';
+import { collapse, InlineBuffer, SectionBuilder, type Extracted } from './sections.js';
+
+/** Page chrome: never part of the text (the links inside still count for crawling). */
+const CHROME_TAGS = new Set([
+  'nav',
+  'header',
+  'footer',
+  'aside',
+  'script',
+  'style',
+  'noscript',
+  'template',
+  'form',
+  'svg',
+  'button',
+  'select',
+  'textarea',
+  'iframe',
+  'object',
+  'canvas',
+]);
+const CHROME_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'search']);
+const CHROME_CLASSES = new Set([
+  'headerlink',
+  'sphinxsidebar',
+  'sphinxsidebarwrapper',
+  'related',
+  'toc',
+  'footer',
+  'linenos',
+  'hash-link',
+  'anchorjs-link',
+  'breadcrumb',
+  'breadcrumbs',
+  'skip-link',
+  'sr-only',
+  'visually-hidden',
+  'rst-footer-buttons',
+  'copybtn',
+]);
+const BLOCK_TAGS = new Set([
+  'address',
+  'article',
+  'blockquote',
+  'caption',
+  'center',
+  'dd',
+  'details',
+  'div',
+  'dl',
+  'dt',
+  'fieldset',
+  'figcaption',
+  'figure',
+  'hr',
+  'legend',
+  'li',
+  'main',
+  'ol',
+  'p',
+  'section',
+  'summary',
+  'table',
+  'tbody',
+  'tfoot',
+  'thead',
+  'ul',
+]);
+const HEADINGS: Record<string, number> = { h1: 1, h2: 2, h3: 3, h4: 4, h5: 5, h6: 6 };
+/** Sphinx's API entries (`<dl class="py function"><dt id="abs">`): each one a part of its own below the headings. */
+const OBJECT_KINDS = new Set(['function', 'class', 'method', 'attribute', 'data', 'exception', 'classmethod']);
+const API_LEVEL = 7;
+
+function isChrome(el: Element): boolean {
+  if (CHROME_TAGS.has(el.name)) return true;
+  const a = el.attribs;
+  if (a.hidden !== undefined || a['aria-hidden'] === 'true') return true;
+  if (a.role !== undefined && CHROME_ROLES.has(a.role)) return true;
+  if (a.class !== undefined) for (const c of a.class.split(/\s+/)) if (CHROME_CLASSES.has(c)) return true;
+  return false;
+}
+
+const hasClass = (el: Element, name: string) => el.attribs.class?.split(/\s+/).includes(name) ?? false;
+
+function isApiEntry(el: Element): boolean {
+  if (el.name !== 'dt' || !el.attribs.id) return false;
+  if (hasClass(el, 'sig-object')) return true;
+  const dl = el.parent;
+  return dl !== null && isTag(dl) && (dl.attribs.class?.split(/\s+/).some((c) => OBJECT_KINDS.has(c)) ?? false);
+}
+
+/** The text of an element's subtree without its chrome, and the first `<a id|name>` inside. */
+function innerText(el: Element, keepWhitespace: boolean): { text: string; anchor: string | null } {
+  const parts: string[] = [];
+  let anchor: string | null = null;
+  const stack: AnyNode[] = [...el.children].reverse();
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (isText(node)) parts.push(node.data);
+    else if (isTag(node) && !isChrome(node)) {
+      if (anchor === null && node.name === 'a') anchor = node.attribs.id || node.attribs.name || null;
+      if (node.name === 'br') parts.push('\n');
+      for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
+    }
+  }
+  const text = parts.join('');
+  return { text: keepWhitespace ? text : collapse(text), anchor };
+}
+
+type Page = {
+  title: string | null;
+  base: string | null;
+  canonical: string | null;
+  noindex: boolean;
+  hrefs: Set<string>;
+  main: Element | null;
+};
+
+const MAIN_RANKS = ['main', 'role-main', 'article', 'div.body', 'div.document', 'body'] as const;
+
+/** One walk over the whole page: what the head says, every link, and the best main-content candidate. */
+function survey(nodes: AnyNode[]): Page {
+  const page: Page = { title: null, base: null, canonical: null, noindex: false, hrefs: new Set(), main: null };
+  const found = new Map<string, Element>();
+  // Elements inside chrome are visited for their links but never chosen as the main content.
+  const stack: { node: AnyNode; chrome: boolean }[] = nodes.map((node) => ({ node, chrome: false })).reverse();
+  while (stack.length > 0) {
+    const { node, chrome: inChrome } = stack.pop()!;
+    if (!isTag(node)) continue;
+    const a = node.attribs;
+    const chrome = inChrome || isChrome(node);
+    switch (node.name) {
+      case 'a':
+        if (a.href && !a.href.startsWith('#')) page.hrefs.add(a.href.trim());
+        break;
+      case 'title':
+        if (page.title === null && !inChrome) page.title = innerText(node, false).text;
+        continue;
+      case 'base':
+        if (page.base === null && a.href) page.base = a.href;
+        break;
+      case 'link':
+        if (page.canonical === null && a.href && a.rel?.toLowerCase().split(/\s+/).includes('canonical'))
+          page.canonical = a.href;
+        break;
+      case 'meta': {
+        const name = a.name?.toLowerCase();
+        if ((name === 'robots' || name === 'docs-chat') && a.content) {
+          const rules = a.content.toLowerCase().split(',');
+          if (rules.some((r) => r.trim() === 'noindex' || r.trim() === 'none')) page.noindex = true;
+        }
+        break;
+      }
+      case 'main':
+      case 'article':
+      case 'body':
+        if (!chrome && !found.has(node.name)) found.set(node.name, node);
+        break;
+      case 'div':
+        if (!chrome && hasClass(node, 'body') && !found.has('div.body')) found.set('div.body', node);
+        if (!chrome && hasClass(node, 'document') && !found.has('div.document')) found.set('div.document', node);
+        break;
+    }
+    if (!chrome && a.role === 'main' && !found.has('role-main')) found.set('role-main', node);
+    for (let i = node.children.length - 1; i >= 0; i--) stack.push({ node: node.children[i], chrome });
+  }
+  for (const rank of MAIN_RANKS) {
+    const el = found.get(rank);
+    if (el) {
+      page.main = el;
+      break;
+    }
+  }
+  return page;
+}
+
+type Exit = { exit: Element };
+
+/** The main content's text, section by section. */
+function read(root: Element | AnyNode[], out: SectionBuilder): void {
+  const text = new InlineBuffer(out);
+  // Ids of the sections around the current point; a heading takes the innermost one not yet taken.
+  const ids: { id: string; taken: boolean }[] = [];
+  // API entries nest (a class's methods): each open entry list sits one level below the one around it.
+  const apiLevels = new Map<Element, number>();
+  let cells = 0;
+  let cellIndex = 0;
+  const start = Array.isArray(root) ? root : root.children;
+  const stack: (AnyNode | Exit)[] = [...start].reverse();
+  while (stack.length > 0) {
+    const item = stack.pop()!;
+    if ('exit' in item) {
+      const el = item.exit;
+      if (el.name === 'td' || el.name === 'th') cells--;
+      else if (el.name === 'tr' && cells === 0) text.flush();
+      else if (BLOCK_TAGS.has(el.name)) {
+        if (cells > 0) text.add(' ');
+        else text.flush();
+      }
+      if ((el.name === 'section' || el.name === 'div' || el.name === 'article') && el.attribs.id) ids.pop();
+      const level = apiLevels.get(el);
+      if (level !== undefined) {
+        apiLevels.delete(el);
+        text.flush();
+        out.leave(level);
+      }
+      continue;
+    }
+    if (isText(item)) {
+      text.add(item.data);
+      continue;
+    }
+    if (!isTag(item) || isChrome(item)) continue;
+    const el = item;
+    const name = el.name;
+    const heading = HEADINGS[name];
+    if (heading !== undefined && cells === 0) {
+      text.flush();
+      const inner = innerText(el, false);
+      if (inner.text !== '') {
+        let anchor = el.attribs.id || null;
+        const around = ids[ids.length - 1];
+        if (anchor === null && around && !around.taken) anchor = around.id;
+        if (around) around.taken = true;
+        out.heading(heading, inner.text, anchor ?? inner.anchor);
+      }
+      continue;
+    }
+    if (name === 'pre' && cells === 0) {
+      text.raw(innerText(el, true).text);
+      continue;
+    }
+    if (name === 'br') {
+      text.lineBreak();
+      continue;
+    }
+    if (name === 'dt' && cells === 0 && isApiEntry(el)) {
+      text.flush();
+      const dl = el.parent as Element;
+      let level = apiLevels.get(dl);
+      if (level === undefined) {
+        level = API_LEVEL + apiLevels.size;
+        apiLevels.set(dl, level);
+      }
+      out.heading(level, el.attribs.id, el.attribs.id);
+    } else if (name === 'td' || name === 'th') {
+      if (cellIndex++ > 0) text.add(' | ');
+      cells++;
+    } else if (name === 'tr') {
+      if (cells === 0) text.flush();
+      cellIndex = 0;
+    } else if (name === 'li') {
+      if (cells === 0) text.marker('- ');
+    } else if (BLOCK_TAGS.has(name)) {
+      if (cells > 0) text.add(' ');
+      else text.flush();
+    }
+    if ((name === 'section' || name === 'div' || name === 'article') && el.attribs.id)
+      ids.push({ id: el.attribs.id, taken: false });
+    stack.push({ exit: el });
+    for (let i = el.children.length - 1; i >= 0; i--) stack.push(el.children[i]);
+  }
+  text.flush();
+}
+
+function resolve(href: string, base: string | null): string | null {
+  try {
+    const url = new URL(href, base ?? undefined);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+export function extractHtml(body: string, opts: { url: string | null; fallbackTitle: string }): Extracted {
+  const doc = parseDocument(body);
+  const page = survey(doc.children);
+  const out = new SectionBuilder();
+  read(page.main ?? doc.children, out);
+  const sections = out.finish();
+  const base = (page.base !== null ? resolve(page.base, opts.url) : null) ?? opts.url;
+  const links: string[] = [];
+  const seen = new Set<string>();
+  for (const href of page.hrefs) {
+    const link = resolve(href, base);
+    if (link !== null && !seen.has(link)) {
+      seen.add(link);
+      links.push(link);
+    }
+  }
+  const title = page.title || out.firstHeading() || opts.fallbackTitle;
+  const canonical = page.canonical !== null ? resolve(page.canonical, base) : null;
+  return { title, sections, links, canonical, noindex: page.noindex };
+}
