@@ -7,6 +7,7 @@ import { DEV_DATABASE, exitOnLocalDatabaseError } from './db/local.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from './db/embedded.js';
 import { migrateDatabase } from './db/migrate.js';
 import { createDemoProject } from './db/queries/demo.js';
+import { ownDocumentation } from './sources/own-docs.js';
 import { createLogger } from './observability/logger.js';
 import { closeGracefully } from './runtime/shutdown.js';
 import { apiDb, startServer, stopServer, type Server } from './server.js';
@@ -67,7 +68,7 @@ const starting = (async () => {
   db = apiDb(databaseUrl, config);
   // The worker's own pool: its statements (the sweep over a large backlog) are not bound by the API's deadline.
   workerDb = createDb(databaseUrl, { max: config.DATABASE_POOL_SIZE });
-  const demo = await createDemoProject(db);
+  const demo = await createDemoProject(db, { documents: ownDocumentation(), lanes: config.CRAWL_CONCURRENCY });
   if (closing) return demo;
   app = await startServer({ config, db, log });
   if (closing) return demo;
@@ -83,10 +84,10 @@ Demo project ready (shown once: the key is stored only as a hash).
   project id: ${demo.projectId}
   API key:    ${demo.key}
 
-Try it:
+Its knowledge source holds this service's own README and docs (indexed in a few seconds). Ask it:
   curl -s -X POST ${base}/query/v1/projects/${demo.projectId}/chat \\
     -H 'X-API-KEY: ${demo.key}' -H 'Content-Type: application/json' \\
-    -d '{"question": "What are the system requirements?"}'
+    -d '{"question": "How do I add my documentation site as a knowledge source?"}'
 
 API docs: ${base}/docs
 `);
