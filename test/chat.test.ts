@@ -1,5 +1,5 @@
 import t from 'tap';
-import { StaticLlm, type Message } from '../src/models/llm.js';
+import { StaticLlm, type Prompt } from '../src/models/llm.js';
 import type { Static } from '@sinclair/typebox';
 import { build } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
@@ -14,9 +14,9 @@ class RecordingLlm extends StaticLlm {
   constructor() {
     super(0);
   }
-  override complete(messages: Message[]) {
-    this.prompts.push(messages.map((m) => `${m.role}: ${m.content}`).join('\n'));
-    return super.complete(messages);
+  override complete(prompt: Prompt) {
+    this.prompts.push(prompt.messages.map((m) => `${m.role}: ${m.content}`).join('\n'));
+    return super.complete(prompt);
   }
 }
 
@@ -32,7 +32,7 @@ t.test('a first question starts a thread; a follow-up continues it with the hist
   t.ok(first.answer.length > 0);
   t.match(first.thread_id, /^[0-9a-f-]{36}$/);
   t.match(first.question_answer_id, /^[0-9a-f-]{36}$/);
-  t.match(llm.prompts[0], /requirements\.md/, 'the prompt carries the retrieved chunks');
+  t.match(llm.prompts[0], /excerpts: none/, 'a project without sources: the prompt says nothing relevant was found');
   t.match(
     llm.prompts[0],
     /^system: .*\nuser: What are the system requirements\?$/s,

@@ -3,35 +3,42 @@
 import type { Db } from '../db/client.js';
 import { appendQuestionAnswer, type threadWrites } from '../db/queries/chat-write.js';
 import { getConversation } from '../db/queries/threads.js';
-import type { Message, Usage } from '../models/llm.js';
-import { buildMessages } from '../models/rag.js';
+import type { Prompt, Usage } from '../models/llm.js';
+import { buildPrompt, relevantSources, type RelevantSource } from '../models/rag.js';
 import type { Retriever } from '../models/retriever.js';
 
 /** A question of a project, in a new thread or a follow-up. */
 export type Ask = { projectId: string; question: string; threadId?: string };
 
-/** The RAG prompt of a question; null for a thread_id the project does not have. */
+/** What the model is asked, and the documents its answer cites. */
+export type Grounded = { prompt: Prompt; sources: RelevantSource[] };
+
+/**
+ * The RAG prompt of a question and the sources it cites; null for a thread_id the project does not have.
+ * The model is asked even when nothing relevant was retrieved: the prompt then holds no excerpt and asks for
+ * the answer that the documentation does not cover the question (which the stand-in gives), and cites nothing.
+ */
 export async function conversation(
   deps: { db: Db; retriever: Retriever },
   { projectId, question, threadId }: Ask,
-): Promise<Message[] | null> {
+): Promise<Grounded | null> {
   const history = threadId ? await getConversation(deps.db, { projectId, threadId }) : [];
   if (!history) return null;
   const chunks = await deps.retriever.retrieve(projectId, question);
-  return buildMessages(question, chunks, history);
+  return { prompt: buildPrompt(question, chunks, history), sources: relevantSources(chunks) };
 }
 
 /**
- * Stores the question-answer: a new thread with its classification job (group-committed), or a follow-up.
- * Null when the thread of a follow-up is gone.
+ * Stores the question-answer with its sources: a new thread with its classification job (group-committed),
+ * or a follow-up. Null when the thread of a follow-up is gone.
  */
 export async function saveAnswer(
   deps: { db: Db; threadWrites: ReturnType<typeof threadWrites> },
   { projectId, question, threadId }: Ask,
-  answer: string,
-  usage: Usage,
+  answer: { text: string; usage: Usage; sources: RelevantSource[] },
 ): Promise<{ threadId: string; questionAnswerId: string } | null> {
-  if (!threadId) return deps.threadWrites.add({ projectId, question, answer, usage });
-  const questionAnswerId = await appendQuestionAnswer(deps.db, { projectId, threadId, question, answer, usage });
+  const qa = { projectId, question, answer: answer.text, usage: answer.usage, relevantSources: answer.sources };
+  if (!threadId) return deps.threadWrites.add(qa);
+  const questionAnswerId = await appendQuestionAnswer(deps.db, { ...qa, threadId });
   return questionAnswerId ? { threadId, questionAnswerId } : null;
 }

@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import type { AnswerStream, Completion, LlmClient, Message, Usage } from './llm.js';
+import type { AnswerStream, Completion, LlmClient, Prompt, Usage } from './llm.js';
 import { ModelUnavailableError } from '../errors.js';
 import { InvalidReplyError, timed, Watchdog, withRetries, type Provider } from './provider.js';
 
@@ -10,7 +10,7 @@ export class OpenAiLlm implements LlmClient {
     private readonly model: string,
   ) {}
 
-  async complete(messages: Message[]): Promise<Completion> {
+  async complete({ messages }: Prompt): Promise<Completion> {
     const started = performance.now();
     const { client, timeoutMs } = this.provider;
     try {
@@ -30,7 +30,7 @@ export class OpenAiLlm implements LlmClient {
    * until the first piece arrives, never after: a client has seen the pieces before. Each piece must
    * come within MODEL_TIMEOUT_MS; a stream given up, or abandoned by its reader, is aborted.
    */
-  async stream(messages: Message[], signal: AbortSignal): Promise<AnswerStream> {
+  async stream({ messages }: Prompt, signal: AbortSignal): Promise<AnswerStream> {
     const started = performance.now();
     const { client, timeoutMs } = this.provider;
     // The model that answered and the usage, as the chunks tell them (usage comes in the last).

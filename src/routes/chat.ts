@@ -1,10 +1,12 @@
 import { Readable } from 'node:stream';
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
-import { conversation, saveAnswer, type Ask } from '../chat/answer.js';
+import { conversation, saveAnswer, type Ask, type Grounded } from '../chat/answer.js';
 import { toErrorReply } from '../error-reply.js';
-import type { AnswerStream, Message, Usage } from '../models/llm.js';
+import type { AnswerStream, Usage } from '../models/llm.js';
+import type { RelevantSource } from '../models/rag.js';
 import { errors, NotBlank, ProjectParams, Uuid } from '../schemas/common.js';
+import { RelevantSources } from '../schemas/threads.js';
 import { notFound } from '../errors.js';
 
 const ChatBody = Type.Object(
@@ -20,6 +22,7 @@ const ChatResponse = Type.Object({
   answer: Type.String(),
   question_answer_id: Uuid(),
   thread_id: Uuid(),
+  relevant_sources: RelevantSources,
 });
 
 const EVENTS = `Server-sent events: \`event: delta\` with \`data: {"text": "..."}\` for each piece of the answer, then one
@@ -45,8 +48,9 @@ const chat: FastifyPluginCallbackTypebox = (app, _opts, done) => {
     },
     async (request) => {
       const ask = { projectId: request.project.id, question: request.body.question, threadId: request.body.thread_id };
-      const { text, usage } = await app.rag.llm.complete(await prompt(app, ask));
-      return save(app, ask, text, usage);
+      const { prompt, sources } = await grounded(app, ask);
+      const { text, usage } = await app.rag.llm.complete(prompt);
+      return save(app, ask, { text, usage, sources });
     },
   );
 
@@ -68,12 +72,12 @@ const chat: FastifyPluginCallbackTypebox = (app, _opts, done) => {
     },
     async (request, reply) => {
       const ask = { projectId: request.project.id, question: request.body.question, threadId: request.body.thread_id };
-      const messages = await prompt(app, ask);
+      const { prompt, sources } = await grounded(app, ask);
       const disconnected = new AbortController();
       reply.raw.once('close', () => reply.raw.writableFinished || disconnected.abort());
       let pieces: AnswerStream;
       try {
-        pieces = await app.rag.llm.stream(messages, disconnected.signal);
+        pieces = await app.rag.llm.stream(prompt, disconnected.signal);
       } catch (err) {
         if (!disconnected.signal.aborted) throw err;
         // Gone before the first piece: nobody to answer, nothing to store.
@@ -81,24 +85,30 @@ const chat: FastifyPluginCallbackTypebox = (app, _opts, done) => {
         return reply.hijack();
       }
       reply.header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache');
-      return reply.send(Readable.from(events(app, ask, pieces, disconnected.signal, request.log)));
+      return reply.send(Readable.from(events(app, ask, sources, pieces, disconnected.signal, request.log)));
     },
   );
   done();
 };
 
-/** The RAG prompt of a chat: a 404 for a thread_id the project does not have. */
-async function prompt(app: FastifyInstance, ask: Ask): Promise<Message[]> {
-  const messages = await conversation({ db: app.db, retriever: app.rag.retriever }, ask);
-  if (!messages) throw notFound('thread');
-  return messages;
+/** The RAG prompt of a chat and the sources it cites: a 404 for a thread_id the project does not have. */
+async function grounded(app: FastifyInstance, ask: Ask): Promise<Grounded> {
+  const found = await conversation({ db: app.db, retriever: app.rag.retriever }, ask);
+  if (!found) throw notFound('thread');
+  return found;
 }
 
 /** Stores the question-answer and gives the chat's answer; a 404 when the thread of a follow-up is gone. */
-async function save(app: FastifyInstance, ask: Ask, answer: string, usage: Usage) {
-  const saved = await saveAnswer(app, ask, answer, usage);
+async function save(app: FastifyInstance, ask: Ask, answer: { text: string; usage: Usage; sources: RelevantSource[] }) {
+  const saved = await saveAnswer(app, ask, answer);
   if (!saved) throw notFound('thread');
-  return { question: ask.question, answer, question_answer_id: saved.questionAnswerId, thread_id: saved.threadId };
+  return {
+    question: ask.question,
+    answer: answer.text,
+    question_answer_id: saved.questionAnswerId,
+    thread_id: saved.threadId,
+    relevant_sources: answer.sources,
+  };
 }
 
 const event = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
@@ -107,6 +117,7 @@ const event = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.str
 async function* events(
   app: FastifyInstance,
   ask: Ask,
+  sources: RelevantSource[],
   pieces: AnswerStream,
   disconnected: AbortSignal,
   log: FastifyBaseLogger,
@@ -117,7 +128,7 @@ async function* events(
       const piece = await pieces.next();
       if (piece.done) {
         if (disconnected.aborted) return;
-        yield event('done', await save(app, ask, answer, piece.value));
+        yield event('done', await save(app, ask, { text: answer, usage: piece.value, sources }));
         return;
       }
       answer += piece.value;

@@ -44,12 +44,26 @@ export const toFeedback = (f: FeedbackRecord): Static<typeof Feedback> => ({
   updated_at: f.updatedAt.toISOString(),
 });
 
+/** A document an answer was built from. */
+export const RelevantSource = Type.Object({
+  title: Type.String({ description: "the document's title" }),
+  url: Nullable(Type.String({ description: "the document's URL; null for an uploaded file given none" })),
+});
+
+export const RelevantSources = Type.Array(RelevantSource, {
+  maxItems: 5,
+  description:
+    'the distinct documents whose excerpts the answer was built from, best first, at most 5; empty when the ' +
+    'documentation holds nothing relevant to the question (the answer then says it does not cover it)',
+});
+
 export const QuestionAnswer = Type.Object({
   id: Uuid(),
   question: Type.String(),
   answer: Type.String(),
   created_at: Timestamp(),
   usage: Type.Union([Usage, Type.Null()]),
+  relevant_sources: RelevantSources,
   feedback: FeedbackCounts,
 });
 
@@ -103,6 +117,8 @@ export const toThreadDetail = (t: NonNullable<Awaited<ReturnType<typeof getThrea
             completion_tokens: qa.completionTokens ?? 0,
             latency_ms: qa.latencyMs ?? 0,
           },
+    // Answers stored before sources were cited cite none.
+    relevant_sources: qa.relevantSources ?? [],
     feedback: { upvotes: qa.upvotes, downvotes: qa.downvotes },
   })),
 });

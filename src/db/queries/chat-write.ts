@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { rows, type Db, type DbOrTx } from '../client.js';
 import type { Usage } from '../../models/llm.js';
+import type { RelevantSource } from '../../models/rag.js';
 import { newThreadJob } from '../../jobs/specs.js';
 import { databaseFault } from '../pg-errors.js';
 import { GroupWrites } from '../group-writes.js';
@@ -13,6 +14,8 @@ export interface NewThread {
   question: string;
   answer: string;
   usage: Usage;
+  /** The documents the answer cites, best first; none when left out. */
+  relevantSources?: RelevantSource[];
 }
 
 /** A question-answer's usage columns as json_to_recordset reads them. */
@@ -46,6 +49,7 @@ export async function createThreads(
       question: item.question,
       answer: item.answer,
       ...usageJson(item.usage),
+      relevant_sources: item.relevantSources ?? [],
     })),
   );
   const classify = classifyTimeoutSeconds !== null;
@@ -58,15 +62,15 @@ export async function createThreads(
     sql`
     with input as (
       select * from json_to_recordset(${input}::json)
-        as i(id uuid, qa_id uuid, project_id uuid, question text, answer text, model text, prompt_tokens int, completion_tokens int, latency_ms int)
+        as i(id uuid, qa_id uuid, project_id uuid, question text, answer text, model text, prompt_tokens int, completion_tokens int, latency_ms int, relevant_sources jsonb)
     ),
     t as (
       insert into threads (id, project_id, first_question, classification_due_at)
       select id, project_id, question, ${due} from input returning id, project_id
     ),
     qa as (
-      insert into question_answers (id, thread_id, project_id, position, question, answer, model, prompt_tokens, completion_tokens, latency_ms)
-      select qa_id, id, project_id, 1, question, answer, model, prompt_tokens, completion_tokens, latency_ms from input returning id
+      insert into question_answers (id, thread_id, project_id, position, question, answer, model, prompt_tokens, completion_tokens, latency_ms, relevant_sources)
+      select qa_id, id, project_id, 1, question, answer, model, prompt_tokens, completion_tokens, latency_ms, relevant_sources from input returning id
     )${classify ? sql`, job as (select ${newThreadJob(sql`t.project_id`, sql`t.id`)} from t)` : sql``}
     select (select count(*) from qa) as written${classify ? sql`, (select count(*) from job) as jobs` : sql``}`,
   );
@@ -106,10 +110,7 @@ export function threadWrites(db: Db, classifyTimeoutSeconds: number | null) {
 }
 
 /** Appends a follow-up in one statement; null when the thread is not one of this project's. */
-export async function appendQuestionAnswer(
-  db: DbOrTx,
-  p: { projectId: string; threadId: string; question: string; answer: string; usage: Usage },
-): Promise<string | null> {
+export async function appendQuestionAnswer(db: DbOrTx, p: NewThread & { threadId: string }): Promise<string | null> {
   const [row] = await rows<{ id: string }>(
     db,
     sql`
@@ -118,9 +119,10 @@ export async function appendQuestionAnswer(
       where id = ${p.threadId} and project_id = ${p.projectId}
       returning id, total_questions
     )
-    insert into question_answers (thread_id, project_id, position, question, answer, model, prompt_tokens, completion_tokens, latency_ms)
+    insert into question_answers (thread_id, project_id, position, question, answer, model, prompt_tokens, completion_tokens, latency_ms, relevant_sources)
     select t.id, ${p.projectId}, t.total_questions, ${p.question}, ${p.answer},
-      ${p.usage.model}, ${p.usage.promptTokens}::int, ${p.usage.completionTokens}::int, ${p.usage.latencyMs}::int from t
+      ${p.usage.model}, ${p.usage.promptTokens}::int, ${p.usage.completionTokens}::int, ${p.usage.latencyMs}::int,
+      ${JSON.stringify(p.relevantSources ?? [])}::jsonb from t
     returning id`,
   );
   return row?.id ?? null;

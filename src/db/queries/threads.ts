@@ -31,6 +31,7 @@ export const questionAnswerColumns = {
   promptTokens: questionAnswers.promptTokens,
   completionTokens: questionAnswers.completionTokens,
   latencyMs: questionAnswers.latencyMs,
+  relevantSources: questionAnswers.relevantSources,
   upvotes: questionAnswers.upvotes,
   downvotes: questionAnswers.downvotes,
 };
