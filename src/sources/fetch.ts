@@ -3,7 +3,7 @@
 // to choose, the service's own network is not), redirects followed by hand so each hop is checked for scope and
 // address, one deadline over the whole fetch and a size cap, and every outcome a value (never a throw) with a
 // reason in words the documents list can show.
-import { Agent, request } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import { AddressRefused, guardRequest, guardedLookup } from '../net/address-guard.js';
 import { failureReason } from '../webhooks/delivery.js';
 import { normaliseUrl } from './urls.js';
@@ -38,6 +38,9 @@ const header = (headers: Record<string, string | string[] | undefined>, name: st
   const value = headers[name];
   return (Array.isArray(value) ? value[0] : value) ?? null;
 };
+
+/** Drops an answer's body unread: its connection closes (destroying a body emits an error nobody must see). */
+const discard = (body: Dispatcher.ResponseData['body']) => body.on('error', () => {}).destroy();
 
 const size = (bytes: number) =>
   bytes % MB === 0 ? `${bytes / MB} MB` : bytes % 1024 === 0 ? `${bytes / 1024} KB` : `${bytes} bytes`;
@@ -114,12 +117,12 @@ export function createFetcher(opts: {
         const mediaType = contentType.split(';')[0].trim().toLowerCase();
         const type = mediaType ? pageType(mediaType, url, o.xml ?? false) : null;
         if (mediaType && !type) {
-          res.body.destroy();
+          discard(res.body);
           return { kind: 'skipped', url, reason: `not HTML, markdown or text (${mediaType})` };
         }
         const tooLarge = { kind: 'skipped', url, reason: `too large (over ${size(maxBytes)})` } as const;
         if (Number(header(res.headers, 'content-length') ?? 0) > maxBytes) {
-          res.body.destroy();
+          discard(res.body);
           return tooLarge;
         }
         const chunks: Buffer[] = [];
@@ -127,7 +130,7 @@ export function createFetcher(opts: {
         for await (const chunk of res.body as AsyncIterable<Buffer>) {
           length += chunk.length;
           if (length > maxBytes) {
-            res.body.destroy();
+            discard(res.body);
             return tooLarge;
           }
           chunks.push(chunk);
