@@ -1,4 +1,4 @@
-import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import { rows, run, type Db, type DbOrTx } from '../client.js';
 import { documents, sources } from '../schema/index.js';
 import { addJobs, indexPageSpec, purgeSourceJob, searchStatsJob } from '../../jobs/specs.js';
@@ -9,36 +9,65 @@ import type { DocumentRow, SourceRow } from '../../schemas/sources.js';
 // A deleted source (deleted_at set) is gone for its project at once: every statement here skips it, while
 // its rows are removed in the background.
 
-/** A source with its documents counted; a files source is running while any of its documents is queued. */
-const sourceRows = (db: DbOrTx, where: SQL) =>
-  rows<SourceRow>(
-    db,
-    sql`
-    select s.id, s.type, s.name, s.url, to_jsonb(s.include) as include, to_jsonb(s.exclude) as exclude,
-      s.max_pages as "maxPages", s.refresh,
-      case when s.type = 'website' then s.status::text when d.queued > 0 then 'running' else 'ready' end as status,
-      d.total, d.indexed, d.failed, d.skipped, d.chunks, s.error, s.last_refreshed_at as "lastRefreshedAt",
-      s.next_refresh_at as "nextRefreshAt", s.created_at as "createdAt"
-    from sources s, lateral (
-      select count(*)::int as total, count(*) filter (where status = 'queued')::int as queued,
-        count(*) filter (where status = 'indexed')::int as indexed,
-        count(*) filter (where status = 'failed')::int as failed,
-        count(*) filter (where status = 'skipped')::int as skipped, coalesce(sum(chunks), 0)::int as chunks
-      from documents where source_id = s.id) d
-    where s.deleted_at is null and ${where}
-    order by s.created_at, s.id`,
+/** Each source's documents counted; a files source is running while any of its documents is queued. */
+const counted = (db: DbOrTx) => {
+  const n = (status: string) => sql<number>`(count(*) filter (where ${documents.status} = ${status}))::int`;
+  const d = db
+    .select({
+      total: sql<number>`count(*)::int`.as('total'),
+      queued: n('queued').as('queued'),
+      indexed: n('indexed').as('indexed'),
+      failed: n('failed').as('failed'),
+      skipped: n('skipped').as('skipped'),
+      chunks: sql<number>`coalesce(sum(${documents.chunks}), 0)::int`.as('chunks'),
+    })
+    .from(documents)
+    .where(eq(documents.sourceId, sources.id))
+    .as('d');
+  return db
+    .select({
+      id: sources.id,
+      type: sources.type,
+      name: sources.name,
+      url: sources.url,
+      include: sources.include,
+      exclude: sources.exclude,
+      maxPages: sources.maxPages,
+      refresh: sources.refresh,
+      status: sql<SourceRow['status']>`case when ${sources.type} = 'website' then ${sources.status}::text
+        when ${d.queued} > 0 then 'running' else 'ready' end`,
+      total: d.total,
+      indexed: d.indexed,
+      failed: d.failed,
+      skipped: d.skipped,
+      chunks: d.chunks,
+      error: sources.error,
+      lastRefreshedAt: sources.lastRefreshedAt,
+      nextRefreshAt: sources.nextRefreshAt,
+      createdAt: sources.createdAt,
+    })
+    .from(sources)
+    .crossJoinLateral(d)
+    .$dynamic();
+};
+const sourceRows = (db: DbOrTx, where: SQL | undefined): Promise<SourceRow[]> =>
+  run(
+    counted(db)
+      .where(and(isNull(sources.deletedAt), where))
+      .orderBy(asc(sources.createdAt), asc(sources.id)),
   );
 
 type SourceKey = { projectId: string; sourceId: string };
 const oneSource = (p: SourceKey) => sql`s.project_id = ${p.projectId} and s.id = ${p.sourceId}`;
+const thisProjects = (p: SourceKey) => and(eq(sources.projectId, p.projectId), eq(sources.id, p.sourceId));
 
 export async function listSources(db: Db, p: { projectId: string }): Promise<SourceRow[]> {
-  return sourceRows(db, sql`s.project_id = ${p.projectId}`);
+  return sourceRows(db, eq(sources.projectId, p.projectId));
 }
 
 /** One of the project's live sources; null if it is not one of them. */
 export async function getSource(db: DbOrTx, p: SourceKey): Promise<SourceRow | null> {
-  const [row] = await sourceRows(db, oneSource(p));
+  const [row] = await sourceRows(db, thisProjects(p));
   return row ?? null;
 }
 
