@@ -15,6 +15,7 @@ import { observeBacklog } from './observability/metrics.js';
 import { metricsRoute } from './observability/metrics-route.js';
 import { withDeadline } from './runtime/deadline.js';
 import { closeGracefully, isMain } from './runtime/shutdown.js';
+import { createFetcher } from './sources/fetch.js';
 
 export type { Worker } from './jobs/supervisor.js';
 
@@ -32,7 +33,9 @@ export async function startWorker(deps: {
   classifier?: Classifier;
 }): Promise<Worker> {
   const { config, db, log } = deps;
-  const tasks = createTaskLists({ ...deps, classifier: deps.classifier ?? classifierModel(config) });
+  // One crawler connection pool for the process (keep-alive across a site's pages), closed once the jobs stop.
+  const fetcher = createFetcher({ allowPrivate: config.SOURCES_ALLOW_PRIVATE, timeoutMs: config.CRAWL_TIMEOUT_MS });
+  const tasks = createTaskLists({ ...deps, classifier: deps.classifier ?? classifierModel(config), fetcher });
   const pgPool = jobConnections(deps.databaseUrl, log);
   // Also releases the jobs of workers that died without warning.
   const heartbeat = startHeartbeat({ db, log, deadAfterSeconds: config.WORKER_DEAD_AFTER_SECONDS });
@@ -53,7 +56,7 @@ export async function startWorker(deps: {
   return {
     async stop(graceMs = config.SHUTDOWN_TIMEOUT_MS) {
       await Promise.all(lanes.map((l) => l.stop(graceMs)));
-      await Promise.all([withDeadline(pgPool.end(), 500), heartbeat.stop()]);
+      await Promise.all([withDeadline(pgPool.end(), 500), heartbeat.stop(), withDeadline(fetcher.close(), 500)]);
     },
   };
 }

@@ -2,6 +2,7 @@ import type { Task } from 'graphile-worker';
 import { Type } from '@sinclair/typebox';
 import { addPurgeStep } from '../src/jobs/specs.js';
 import { purgeProjectRows, purgeStatus, purgeThreadBatch, removeProjectRow } from '../src/db/queries/purge.js';
+import { purgeProjectSources } from '../src/db/queries/crawl-end.js';
 import type { Position } from '../src/schemas/cursor.js';
 import { Uuid } from '../src/schemas/common.js';
 import type { TaskDeps } from '../src/jobs/task.js';
@@ -21,6 +22,8 @@ export const THREADS_PER_BATCH = 5000;
 export const BATCHES_PER_JOB = 10;
 // Rows per transaction in the other tables (categories, the time series, relabel runs...).
 const ROWS_PER_BATCH = 10_000;
+// Documents of its knowledge sources per transaction (each takes its chunks with it).
+const DOCUMENTS_PER_BATCH = 500;
 
 /**
  * Removes a deleted project's data (the delete itself, in the request, made it unreachable: row marked,
@@ -57,9 +60,11 @@ export function purgeProject({ db, log }: Pick<TaskDeps, 'db' | 'log'>): Task {
         after = null;
         continue;
       }
+      // Knowledge sources first, a few hundred documents per transaction: their chunks go with them.
+      const documents = await purgeProjectSources(db, projectId, DOCUMENTS_PER_BATCH);
       const rows = await purgeProjectRows(db, { projectId, limit: ROWS_PER_BATCH });
       const { teamRemoved } = await removeProjectRow(db, { projectId });
-      jobLog.info({ project_id: projectId, threads, rows, team_removed: teamRemoved }, 'project purged');
+      jobLog.info({ project_id: projectId, threads, documents, rows, team_removed: teamRemoved }, 'project purged');
       return;
     }
     await addPurgeStep(db, projectId, after);

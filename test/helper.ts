@@ -13,6 +13,7 @@ import type { Db } from '../src/db/client.js';
 import { StaticClassifier, type Classifier } from '../src/models/classifier.js';
 import { workerLogger } from '../src/observability/logger.js';
 import { createTaskList } from '../src/jobs/task-list.js';
+import { createFetcher } from '../src/sources/fetch.js';
 import type { Static } from '@sinclair/typebox';
 import type { ErrorSchema } from '../src/schemas/common.js';
 
@@ -87,6 +88,10 @@ export async function drain(
   opts: { classifier?: Classifier; log?: Logger } = {},
 ) {
   const log = opts.log ?? pino({ level: 'silent' });
+  const fetcher = createFetcher({
+    allowPrivate: ctx.config.SOURCES_ALLOW_PRIVATE,
+    timeoutMs: ctx.config.CRAWL_TIMEOUT_MS,
+  });
   await runOnce({
     connectionString: ctx.url,
     concurrency: 4,
@@ -97,8 +102,9 @@ export async function drain(
       db: ctx.db,
       log,
       classifier: opts.classifier ?? new StaticClassifier(0),
+      fetcher,
     }),
-  });
+  }).finally(() => fetcher.close());
 }
 
 /** What a truthy value of type T can be: `check` may say "not yet" with false, null or undefined. */

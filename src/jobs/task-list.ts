@@ -4,8 +4,14 @@ import {
   CLASSIFY_TASK,
   COMPACT_COUNTS_TASK,
   DELIVER_TASK,
+  CRAWL_TASK,
   FAN_OUT_TASK,
+  FINISH_CRAWL_TASK,
+  INDEX_PAGE_TASK,
   PURGE_PROJECT_TASK,
+  PURGE_SOURCE_TASK,
+  REFRESH_DUE_TASK,
+  SEARCH_STATS_TASK,
   SEND_REPORT_TASK,
   SWEEP_TASK,
 } from './specs.js';
@@ -19,12 +25,18 @@ import { deliverWebhook } from '../../tasks/webhooks__deliver.js';
 import { fanOutReports } from '../../tasks/reports__fan_out.js';
 import { sendReport } from '../../tasks/reports__send.js';
 import { classifyThreads } from '../../tasks/threads__classify.js';
+import { crawlSource } from '../../tasks/sources__crawl.js';
+import { finishCrawl } from '../../tasks/sources__finish.js';
+import { indexPage } from '../../tasks/sources__index_page.js';
+import { purgeSource } from '../../tasks/sources__purge.js';
+import { refreshDue } from '../../tasks/sources__refresh_due.js';
+import { searchStats } from '../../tasks/sources__stats.js';
 
 /**
  * Every graphile-worker task, by identifier (resource__action), in two lanes that run in separate job
  * pools of a worker: `live` (a new thread's classification and webhook deliveries, never waiting for a
  * slot a backfill batch holds) and `background` (backfill batches, the sweep, reports, the time series' compaction,
- * deleted projects' purges). With categorisation off, a worker takes no classification job: they wait in the queue.
+ * deleted projects' purges, crawls and indexing). With categorisation off, a worker takes no classification job: they wait in the queue.
  */
 export function createTaskLists(deps: TaskDeps): { live: TaskList; background: TaskList } {
   const always: TaskList = {
@@ -32,6 +44,13 @@ export function createTaskLists(deps: TaskDeps): { live: TaskList; background: T
     [SEND_REPORT_TASK]: sendReport(deps),
     [COMPACT_COUNTS_TASK]: compactCounts(deps),
     [PURGE_PROJECT_TASK]: purgeProject(deps),
+    // Knowledge sources: crawls, page indexing, word statistics, deleted sources' purges.
+    [CRAWL_TASK]: crawlSource(deps),
+    [INDEX_PAGE_TASK]: indexPage(deps),
+    [FINISH_CRAWL_TASK]: finishCrawl(deps),
+    [REFRESH_DUE_TASK]: refreshDue(deps),
+    [SEARCH_STATS_TASK]: searchStats(deps),
+    [PURGE_SOURCE_TASK]: purgeSource(deps),
   };
   // Webhook deliveries in the live lane: an event is sent the moment it happens, whatever a backfill holds.
   const deliveries: TaskList = { [DELIVER_TASK]: deliverWebhook(deps) };

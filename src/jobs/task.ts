@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import type { Classifier } from '../models/classifier.js';
+import type { Fetcher } from '../sources/fetch.js';
 import { jobLogger } from '../observability/logger.js';
 import { check } from '../schemas/validation.js';
 
@@ -13,6 +14,8 @@ export interface TaskDeps {
   db: Db;
   log: Logger;
   classifier: Classifier;
+  /** The crawler's connections: one keep-alive pool per worker process. */
+  fetcher: Fetcher;
 }
 
 /**

@@ -1,21 +1,173 @@
-import { sql } from 'drizzle-orm';
-import { rows, type DbOrTx } from '../client.js';
-import { crawlJob } from '../../jobs/specs.js';
+import { sql, type SQL } from 'drizzle-orm';
+import { rows, type Db, type DbOrTx } from '../client.js';
+import { addJobs, crawlJob, finishCrawlJob, indexPageSpec } from '../../jobs/specs.js';
 
-/**
- * Starts a new crawl of a website source in the caller's transaction: a fresh crawl id (the pages the
- * previous crawl left queued become stale and are skipped by their jobs), status queued, and the crawl's
- * job, keyed by the source (a crawl job still queued is replaced by this one).
- */
-export async function startCrawl(db: DbOrTx, sourceId: string): Promise<void> {
-  await rows(
+// The SQL of crawling and indexing. A crawl is named by the source's `crawl_id`: a page job whose crawl is no
+// longer the source's (deleted, restarted) does nothing. Every write of a crawl's bookkeeping (reaching pages,
+// checking one, finishing) holds the source's row lock, so they happen one after another: exactly one of them
+// sees the last page checked and adds the finish job.
+
+export const uuid = (id: string) => sql`${id}::uuid`;
+
+/** Restarts the crawls of the sources `which` selects (a condition on `sources`): see startCrawl. */
+function restartCrawls(db: DbOrTx, which: SQL) {
+  return rows<{ id: string }>(
     db,
     sql`
     with s as (
       update sources set crawl_id = gen_random_uuid(), status = 'queued', error = null, crawl_started_at = now()
-      where id = ${sourceId}::uuid and deleted_at is null
+      where ${which}
       returning id, crawl_id
     )
-    select ${crawlJob(sql`s.id`, sql`s.crawl_id`)} from s`,
+    select s.id, ${crawlJob(sql`s.id`, sql`s.crawl_id`)} from s`,
   );
+}
+
+/**
+ * Starts a new crawl of a website source in the caller's transaction: a fresh crawl id (page jobs of an
+ * earlier crawl become stale and do nothing), status queued, and the crawl's job, keyed by the source.
+ */
+export async function startCrawl(db: DbOrTx, sourceId: string): Promise<void> {
+  await restartCrawls(db, sql`id = ${sourceId}::uuid and deleted_at is null`);
+}
+
+/** Starts a crawl of every website source of a live project whose refresh is due; returns their ids. */
+export async function startDueCrawls(db: DbOrTx, limit: number): Promise<string[]> {
+  const started = await restartCrawls(
+    db,
+    sql`id in (
+      select s.id from sources s join projects p on p.id = s.project_id
+      where s.next_refresh_at <= now() and s.deleted_at is null and p.deleted_at is null and s.type = 'website'
+        and s.status not in ('queued', 'running')
+      order by s.next_refresh_at limit ${limit}
+      for update of s skip locked)`,
+  );
+  return started.map((r) => r.id);
+}
+
+export type CrawlSource = {
+  id: string;
+  projectId: string;
+  url: string;
+  include: string[];
+  exclude: string[];
+  maxPages: number;
+  robots: string | null;
+};
+
+const SOURCE_COLUMNS = sql`s.id, s.project_id as "projectId", s.url, to_json(s.include) as include,
+  to_json(s.exclude) as exclude, s.max_pages as "maxPages", s.robots`;
+export const LIVE = sql`s.deleted_at is null and exists (select 1 from projects p where p.id = s.project_id and p.deleted_at is null)`;
+
+/** The website source whose current crawl is `crawlId`, still to do (queued or running); null when stale. */
+export async function crawlSource(db: DbOrTx, sourceId: string, crawlId: string): Promise<CrawlSource | null> {
+  const [s] = await rows<CrawlSource>(
+    db,
+    sql`select ${SOURCE_COLUMNS} from sources s
+        where s.id = ${sourceId} and s.crawl_id = ${crawlId} and s.type = 'website'
+          and s.status in ('queued', 'running') and ${LIVE}`,
+  );
+  return s ?? null;
+}
+
+/** The crawl begins: status running, and the robots.txt every page job of this crawl obeys. */
+export async function markRunning(db: DbOrTx, sourceId: string, crawlId: string, robots: string | null) {
+  await rows(
+    db,
+    sql`update sources set status = 'running', robots = ${robots}
+        where id = ${sourceId} and crawl_id = ${crawlId} and status in ('queued', 'running')`,
+  );
+}
+
+/** A URL a page links to (or a seed), normalised and in scope; `allowed`: robots.txt lets us fetch it. */
+export type Reach = { path: string; url: string; allowed: boolean };
+
+/**
+ * Stamps the pages with the crawl (new ones inserted), at most `maxPages` per crawl, and adds an index job
+ * for each page this crawl had not reached yet; robots-disallowed pages are recorded as skipped, with no
+ * fetch (and no chunks). Runs under the source's row lock (see lockCrawl).
+ */
+export async function reach(
+  tx: DbOrTx,
+  s: { id: string; projectId: string; maxPages: number },
+  crawlId: string,
+  pages: Reach[],
+  lanes: number,
+): Promise<number> {
+  if (pages.length === 0) return 0;
+  const input = JSON.stringify(pages.map((p, ord) => ({ ...p, ord })));
+  const [r] = await rows<{ jobs: number }>(
+    tx,
+    sql`
+    with input as (
+      select * from json_to_recordset(${input}::json) as u(path text, url text, allowed boolean, ord int)
+    ),
+    reached as (select count(*)::int as n from documents where source_id = ${s.id} and crawl_id = ${crawlId}),
+    fresh as (
+      select i.* from input i
+      where not exists (select 1 from documents d where d.source_id = ${s.id} and d.path = i.path and d.crawl_id = ${crawlId})
+      order by i.ord limit greatest(${s.maxPages}::int - (select n from reached), 0)
+    ),
+    up as (
+      insert into documents as d (source_id, project_id, path, url, crawl_id, status, reason, checked_crawl_id)
+      select ${uuid(s.id)}, ${uuid(s.projectId)}, f.path, f.url, ${uuid(crawlId)},
+        (case when f.allowed then 'queued' else 'skipped' end)::document_status,
+        case when f.allowed then null else 'disallowed by robots.txt' end,
+        case when f.allowed then null else ${uuid(crawlId)} end
+      from fresh f
+      on conflict (source_id, path) do update set crawl_id = excluded.crawl_id, url = excluded.url,
+        checked_crawl_id = excluded.checked_crawl_id, updated_at = now(),
+        status = case when excluded.status = 'skipped' then excluded.status else d.status end,
+        reason = case when excluded.status = 'skipped' then excluded.reason else d.reason end,
+        chunks = case when excluded.status = 'skipped' then 0 else d.chunks end,
+        content_hash = case when excluded.status = 'skipped' then null else d.content_hash end
+      where d.crawl_id is distinct from excluded.crawl_id
+      returning d.id, d.checked_crawl_id is null as to_fetch
+    ),
+    dropped as (delete from chunks where document_id in (select id from up where not to_fetch)),
+    jobs as (
+      select count(*)::int as n from ${addJobs(
+        indexPageSpec(uuid(s.id), sql`j.id`, uuid(crawlId), sql`j.lane`),
+        sql`(select id, ((select n from reached) + row_number() over ()) % ${lanes}::int as lane
+             from up where to_fetch) j`,
+      )}
+      where exists (select 1 from up where to_fetch)
+    )
+    select coalesce((select n from jobs), 0) as jobs`,
+  );
+  return r.jobs;
+}
+
+/** Adds the finish job when no page the crawl reached is left unchecked (under the source's row lock). */
+export async function finishIfDone(tx: DbOrTx, sourceId: string, crawlId: string): Promise<boolean> {
+  const added = await rows(
+    tx,
+    sql`select ${finishCrawlJob(uuid(sourceId), uuid(crawlId))} where not exists (
+          select 1 from documents where source_id = ${sourceId} and crawl_id = ${crawlId}
+            and checked_crawl_id is distinct from ${crawlId})`,
+  );
+  return added.length > 0;
+}
+
+/** Locks a live source's row if `crawlId` is still its crawl; its bookkeeping columns, or null when stale. */
+export async function lockCrawl(tx: DbOrTx, sourceId: string, crawlId: string) {
+  const [s] = await rows<{ id: string; projectId: string; maxPages: number }>(
+    tx,
+    sql`select s.id, s.project_id as "projectId", s.max_pages as "maxPages" from sources s
+        where s.id = ${sourceId} and s.crawl_id = ${crawlId} and ${LIVE} for update of s`,
+  );
+  return s ?? null;
+}
+
+/** The crawl's seeds: reaches them (see reach) and finishes at once if none is left to fetch. */
+export async function reachSeeds(
+  db: Db,
+  p: { sourceId: string; crawlId: string; pages: Reach[]; lanes: number },
+): Promise<{ jobs: number; finished: boolean } | null> {
+  return db.transaction(async (tx) => {
+    const s = await lockCrawl(tx, p.sourceId, p.crawlId);
+    if (!s) return null;
+    const jobs = await reach(tx, s, p.crawlId, p.pages, p.lanes);
+    return { jobs, finished: await finishIfDone(tx, p.sourceId, p.crawlId) };
+  });
 }

@@ -1,0 +1,142 @@
+// A website crawl as jobs: sources__crawl reads robots.txt and the sitemaps and reaches the seeds; each reached
+// page gets its own sources__index_page job (fetch, extract, index, reach its links); the page that leaves
+// nothing of the crawl unchecked adds sources__finish, which drops the pages the crawl did not reach. Every
+// step first checks that its crawl is still the source's: deleting a source (or its project) stops it.
+import type { Logger } from 'pino';
+import { completeCrawl, deleteUnreached } from '../db/queries/crawl-end.js';
+import { contentDigest, pageToIndex, writeFile, writePage, type PageWrite } from '../db/queries/crawl-pages.js';
+import { crawlSource, markRunning, reachSeeds, type Reach } from '../db/queries/crawl.js';
+import type { TaskDeps } from '../jobs/task.js';
+import { rootMessage } from '../observability/logger.js';
+import { chunkDocument } from './chunk.js';
+import type { ContentType } from './extract.js';
+import { fetchPage, indexText, type PageOutcome } from './index-page.js';
+import { fetchRobots, parseRobots, type Robots } from './robots.js';
+import { defaultSitemaps, sitemapUrls } from './sitemap.js';
+import { crawlScope, documentPath, normaliseUrl, type Scope } from './urls.js';
+
+export type CrawlDeps = Pick<TaskDeps, 'db' | 'config' | 'fetcher'>;
+
+// Documents of an ended crawl deleted per transaction (their chunks go with them).
+const UNREACHED_PER_BATCH = 500;
+
+/** The URLs as documents to reach: normalised, in scope (the start URL always), each path once. */
+export function toReach(urls: string[], scope: Scope, robots: Robots, start?: string): Reach[] {
+  const byPath = new Map<string, Reach>();
+  for (const raw of urls) {
+    const url = normaliseUrl(raw);
+    if (!url || (url !== start && !scope.contains(url))) continue;
+    const path = documentPath(url);
+    if (!byPath.has(path)) byPath.set(path, { path, url, allowed: robots.allowed(url) });
+  }
+  return [...byPath.values()];
+}
+
+const robotsOf = (scope: Scope, text: string | null) => parseRobots(`${scope.origin}/robots.txt`, text);
+
+/** sources__crawl: robots.txt, the sitemaps, and the seeds reached (the start URL first). */
+export async function startCrawlJob(
+  { db, config, fetcher }: CrawlDeps,
+  p: { sourceId: string; crawlId: string },
+  log: Logger,
+): Promise<void> {
+  const source = await crawlSource(db, p.sourceId, p.crawlId);
+  if (!source) return void log.info({ source_id: p.sourceId }, 'crawl: stale, nothing to do');
+  const start = normaliseUrl(source.url) ?? source.url;
+  const scope = crawlScope(start, source.include, source.exclude);
+  const robotsText = await fetchRobots(fetcher, scope.origin);
+  await markRunning(db, p.sourceId, p.crawlId, robotsText);
+  const robots = robotsOf(scope, robotsText);
+  const sitemaps = defaultSitemaps(scope, robots.sitemaps);
+  let listed: string[] = [];
+  try {
+    listed = await sitemapUrls(fetcher, sitemaps, { inScope: (u) => scope.contains(u), limit: source.maxPages });
+  } catch (err) {
+    // A sitemap is a hint: the links from the start URL still find the site.
+    log.warn({ source_id: p.sourceId, reason: rootMessage(err) }, 'crawl: sitemaps unreadable');
+  }
+  const seeds = toReach([start, ...listed], scope, robots, start);
+  const r = await reachSeeds(db, { ...p, pages: seeds, lanes: config.CRAWL_CONCURRENCY });
+  log.info({ source_id: p.sourceId, robots: robotsText !== null, listed: listed.length, ...r }, 'crawl started');
+}
+
+/** sources__index_page for a website's page: fetch, index, reach its links; once per page per crawl. */
+async function indexWebPage(
+  { db, config, fetcher }: CrawlDeps,
+  doc: NonNullable<Awaited<ReturnType<typeof pageToIndex>>>,
+  crawlId: string,
+  log: Logger,
+): Promise<void> {
+  const stale = doc.source.crawlId !== crawlId || doc.crawlId !== crawlId || doc.checkedCrawlId === crawlId;
+  if (stale || !doc.source.url || !doc.url) return void log.debug({ document_id: doc.id }, 'index: stale page job');
+  const scope = crawlScope(doc.source.url, doc.source.include, doc.source.exclude);
+  let outcome: PageOutcome;
+  try {
+    outcome = await fetchPage(fetcher, doc, scope);
+  } catch (err) {
+    // The page's text broke the extraction: its fault, recorded as such (a retry would break the same way).
+    log.error({ err, document_id: doc.id, url: doc.url }, 'index: page could not be read');
+    outcome = { write: { kind: 'failed', reason: 'could not be read', gone: false }, next: doc.links ?? [] };
+  }
+  const reach = toReach(outcome.next, scope, robotsOf(scope, doc.source.robots));
+  const r = await writePage(db, { doc, crawlId, write: outcome.write, reach, lanes: config.CRAWL_CONCURRENCY });
+  const reason = 'reason' in outcome.write ? outcome.write.reason : undefined;
+  log.debug({ document_id: doc.id, url: doc.url, outcome: outcome.write.kind, reason, ...r }, 'index: page checked');
+}
+
+/** sources__index_page for an uploaded file: its text indexed, unless unchanged. */
+async function indexFile({ db }: CrawlDeps, doc: NonNullable<Awaited<ReturnType<typeof pageToIndex>>>, log: Logger) {
+  if (doc.content === null) return;
+  const contentType = (doc.contentType ?? 'text/plain') as ContentType;
+  let write: PageWrite;
+  try {
+    const r = indexText(doc, contentType, doc.content, { url: doc.url, title: doc.title, fallbackTitle: doc.path });
+    write = r.unchanged
+      ? { kind: 'unchanged' }
+      : {
+          kind: 'indexed',
+          title: r.title,
+          contentHash: r.hash,
+          etag: null,
+          lastModified: null,
+          links: [],
+          chunks: chunkDocument(r.extracted, doc.url),
+        };
+  } catch (err) {
+    log.error({ err, document_id: doc.id }, 'index: file could not be read');
+    write = { kind: 'failed', reason: 'could not be read', gone: false };
+  }
+  const written = await writeFile(db, { doc, digest: contentDigest(doc.content), write });
+  log.debug({ document_id: doc.id, outcome: write.kind, written }, 'index: file checked');
+}
+
+/** sources__index_page: a crawled page or an uploaded file. */
+export async function indexPageJob(
+  deps: CrawlDeps,
+  p: { sourceId: string; documentId: string; crawlId: string | null },
+  log: Logger,
+): Promise<void> {
+  const doc = await pageToIndex(deps.db, p.sourceId, p.documentId);
+  if (!doc) return void log.debug({ document_id: p.documentId }, 'index: document or source gone');
+  if (doc.type === 'files') return indexFile(deps, doc, log);
+  if (p.crawlId) return indexWebPage(deps, doc, p.crawlId, log);
+}
+
+/** sources__finish: the pages this crawl did not reach leave the index; the source is ready (or failed). */
+export async function finishCrawlJob(
+  { db }: CrawlDeps,
+  p: { sourceId: string; crawlId: string },
+  log: Logger,
+): Promise<void> {
+  const source = await crawlSource(db, p.sourceId, p.crawlId);
+  if (!source) return void log.info({ source_id: p.sourceId }, 'crawl finish: stale, nothing to do');
+  let removed = 0;
+  let n: number;
+  do {
+    n = await deleteUnreached(db, p.sourceId, p.crawlId, UNREACHED_PER_BATCH);
+    removed += n;
+  } while (n === UNREACHED_PER_BATCH);
+  const startPath = documentPath(normaliseUrl(source.url) ?? source.url);
+  const r = await completeCrawl(db, { ...p, startPath });
+  log.info({ source_id: p.sourceId, removed, ...r }, 'crawl finished');
+}

@@ -1,0 +1,23 @@
+import type { Task } from 'graphile-worker';
+import { Type } from '@sinclair/typebox';
+import { Uuid } from '../src/schemas/common.js';
+import type { TaskDeps } from '../src/jobs/task.js';
+import { task } from '../src/jobs/task.js';
+import { indexPageJob } from '../src/sources/crawl.js';
+
+// crawl_id is null for an uploaded file's document.
+const Payload = Type.Object({ source_id: Uuid(), document_id: Uuid(), crawl_id: Type.Union([Uuid(), Type.Null()]) });
+
+/**
+ * One document indexed: a crawled page fetched (conditionally), extracted and chunked, its links reached; or
+ * an uploaded file's text. An unchanged page or file costs no indexing.
+ */
+export function indexPage({ db, config, fetcher, log }: Pick<TaskDeps, 'db' | 'config' | 'fetcher' | 'log'>): Task {
+  return task(Payload, log, (p, job) =>
+    indexPageJob(
+      { db, config, fetcher },
+      { sourceId: p.source_id, documentId: p.document_id, crawlId: p.crawl_id },
+      job.log,
+    ),
+  );
+}
