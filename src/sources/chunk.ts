@@ -52,14 +52,20 @@ function split(text: string): string[] {
   return out;
 }
 
-/** A piece of a section's text; `first` when it starts the section. */
-type Unit = { section: Section; text: string; first: boolean };
+/** A piece of a section's text; `titled` when it starts a section under a heading of its own. */
+type Unit = { section: Section; text: string; titled: boolean };
 
 /** A section's first piece joining another chunk brings its heading as a line, unless it starts with it already. */
 function joined(unit: Unit): string {
   const heading = unit.section.headings[unit.section.headings.length - 1];
-  if (!unit.first || heading === undefined || unit.text.startsWith(heading)) return unit.text;
+  if (!unit.titled || heading === undefined || unit.text.startsWith(heading)) return unit.text;
   return `${heading}\n\n${unit.text}`;
+}
+
+/** The text after a nested part (an API entry) goes on under the heading around it: no new heading there. */
+function resumes(section: Section, before: Section | undefined): boolean {
+  if (!before || before.headings.length <= section.headings.length) return false;
+  return section.headings.every((h, i) => before.headings[i] === h);
 }
 
 /**
@@ -68,14 +74,15 @@ function joined(unit: Unit): string {
  */
 function units(sections: Section[]): Unit[] {
   const out: Unit[] = [];
-  for (const section of sections) {
+  sections.forEach((section, s) => {
+    const titled = !resumes(section, sections[s - 1]);
     split(section.text).forEach((text, i) => {
-      const unit = { section, text, first: i === 0 };
+      const unit = { section, text, titled: titled && i === 0 };
       const last = out[out.length - 1];
-      if (last && (last.text.length < MIN || (!unit.first && text.length < MIN))) last.text += `\n\n${joined(unit)}`;
+      if (last && (last.text.length < MIN || (i > 0 && text.length < MIN))) last.text += `\n\n${joined(unit)}`;
       else out.push(unit);
     });
-  }
+  });
   const last = out[out.length - 1];
   if (out.length > 1 && last.text.length < MIN) {
     out.pop();

@@ -70,18 +70,28 @@ const BLOCK_TAGS = new Set([
   'thead',
   'ul',
 ]);
+/** Elements whose end matters to the text: blocks, table cells and rows. */
+const ENDING = new Set([...BLOCK_TAGS, 'td', 'th', 'tr']);
 const HEADINGS: Record<string, number> = { h1: 1, h2: 2, h3: 3, h4: 4, h5: 5, h6: 6 };
 /** Sphinx's API entries (`<dl class="py function"><dt id="abs">`): each one a part of its own below the headings. */
 const OBJECT_KINDS = new Set(['function', 'class', 'method', 'attribute', 'data', 'exception', 'classmethod']);
 const API_LEVEL = 7;
+
+// Class attributes repeat all over a page (code highlighting): each distinct one is checked once per page.
+const chromeClasses = new Map<string, boolean>();
 
 function isChrome(el: Element): boolean {
   if (CHROME_TAGS.has(el.name)) return true;
   const a = el.attribs;
   if (a.hidden !== undefined || a['aria-hidden'] === 'true') return true;
   if (a.role !== undefined && CHROME_ROLES.has(a.role)) return true;
-  if (a.class !== undefined) for (const c of a.class.split(/\s+/)) if (CHROME_CLASSES.has(c)) return true;
-  return false;
+  if (a.class === undefined) return false;
+  let chrome = chromeClasses.get(a.class);
+  if (chrome === undefined) {
+    chrome = a.class.split(/\s+/).some((c) => CHROME_CLASSES.has(c));
+    chromeClasses.set(a.class, chrome);
+  }
+  return chrome;
 }
 
 const hasClass = (el: Element, name: string) => el.attribs.class?.split(/\s+/).includes(name) ?? false;
@@ -120,6 +130,9 @@ type Page = {
   main: Element | null;
 };
 
+/** On a walk's stack below an element's children: the element ends there (the element itself lies beneath). */
+const EXIT = Symbol('exit');
+
 const MAIN_RANKS = ['main', 'role-main', 'article', 'div.body', 'div.document', 'body'] as const;
 
 /** One walk over the whole page: what the head says, every link, and the best main-content candidate. */
@@ -127,11 +140,17 @@ function survey(nodes: AnyNode[]): Page {
   const page: Page = { title: null, base: null, canonical: null, noindex: false, hrefs: new Set(), main: null };
   const found = new Map<string, Element>();
   // Elements inside chrome are visited for their links but never chosen as the main content.
-  const stack: { node: AnyNode; chrome: boolean }[] = nodes.map((node) => ({ node, chrome: false })).reverse();
+  let chromeDepth = 0;
+  const stack: (AnyNode | typeof EXIT)[] = [...nodes].reverse();
   while (stack.length > 0) {
-    const { node, chrome: inChrome } = stack.pop()!;
+    const node = stack.pop()!;
+    if (node === EXIT) {
+      chromeDepth--;
+      continue;
+    }
     if (!isTag(node)) continue;
     const a = node.attribs;
+    const inChrome = chromeDepth > 0;
     const chrome = inChrome || isChrome(node);
     switch (node.name) {
       case 'a':
@@ -166,7 +185,11 @@ function survey(nodes: AnyNode[]): Page {
         break;
     }
     if (!chrome && a.role === 'main' && !found.has('role-main')) found.set('role-main', node);
-    for (let i = node.children.length - 1; i >= 0; i--) stack.push({ node: node.children[i], chrome });
+    if (chrome && !inChrome) {
+      chromeDepth++;
+      stack.push(EXIT);
+    }
+    for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
   }
   for (const rank of MAIN_RANKS) {
     const el = found.get(rank);
@@ -178,8 +201,6 @@ function survey(nodes: AnyNode[]): Page {
   return page;
 }
 
-type Exit = { exit: Element };
-
 /** The main content's text, section by section. */
 function read(root: Element | AnyNode[], out: SectionBuilder): void {
   const text = new InlineBuffer(out);
@@ -190,11 +211,11 @@ function read(root: Element | AnyNode[], out: SectionBuilder): void {
   let cells = 0;
   let cellIndex = 0;
   const start = Array.isArray(root) ? root : root.children;
-  const stack: (AnyNode | Exit)[] = [...start].reverse();
+  const stack: (AnyNode | typeof EXIT)[] = [...start].reverse();
   while (stack.length > 0) {
     const item = stack.pop()!;
-    if ('exit' in item) {
-      const el = item.exit;
+    if (item === EXIT) {
+      const el = stack.pop() as Element;
       if (el.name === 'td' || el.name === 'th') cells--;
       else if (el.name === 'tr' && cells === 0) text.flush();
       else if (BLOCK_TAGS.has(el.name)) {
@@ -261,7 +282,7 @@ function read(root: Element | AnyNode[], out: SectionBuilder): void {
     }
     if ((name === 'section' || name === 'div' || name === 'article') && el.attribs.id)
       ids.push({ id: el.attribs.id, taken: false });
-    stack.push({ exit: el });
+    if (ENDING.has(name) || el.attribs.id !== undefined) stack.push(el, EXIT);
     for (let i = el.children.length - 1; i >= 0; i--) stack.push(el.children[i]);
   }
   text.flush();
@@ -278,9 +299,14 @@ function resolve(href: string, base: string | null): string | null {
 
 export function extractHtml(body: string, opts: { url: string | null; fallbackTitle: string }): Extracted {
   const doc = parseDocument(body);
-  const page = survey(doc.children);
   const out = new SectionBuilder();
-  read(page.main ?? doc.children, out);
+  let page: Page;
+  try {
+    page = survey(doc.children);
+    read(page.main ?? doc.children, out);
+  } finally {
+    chromeClasses.clear();
+  }
   const sections = out.finish();
   const base = (page.base !== null ? resolve(page.base, opts.url) : null) ?? opts.url;
   const links: string[] = [];
