@@ -2,6 +2,7 @@
 // scope, too many), time-outs, size and type limits, HTTP failures, refused addresses, robots.txt and sitemaps.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import t, { type Test } from 'tap';
 import * as addressGuard from '../src/net/address-guard.js';
 import { createFetcher, type Fetched, type Fetcher } from '../src/sources/fetch.js';
@@ -55,6 +56,14 @@ const routes: Record<string, Route> = {
     res.end();
   },
   '/docs/fits': (_, res) => send(res, 200, { 'content-type': 'text/plain' }, 'z'.repeat(1000)),
+  '/docs/gzip': (req, res) =>
+    String(req.headers['accept-encoding']).includes('gzip')
+      ? send(res, 200, { 'content-type': 'text/html', 'content-encoding': 'gzip' }, gzipSync('<p>squeezed</p>'))
+      : send(res, 406, {}),
+  '/docs/br': (_, res) =>
+    send(res, 200, { 'content-type': 'text/plain', 'content-encoding': 'br' }, brotliCompressSync('brotli words')),
+  '/docs/bomb': (_, res) =>
+    send(res, 200, { 'content-type': 'text/html', 'content-encoding': 'gzip' }, gzipSync('b'.repeat(50_000))),
   '/docs/manual.pdf': (_, res) => send(res, 200, { 'content-type': 'application/pdf' }, '%PDF-1.7'),
   '/docs/logo.png': (_, res) => send(res, 200, { 'content-type': 'image/png' }, '\x89PNG'),
   '/docs/404': (_, res) => send(res, 404, { 'content-type': 'text/html' }, 'not found'),
@@ -218,6 +227,7 @@ t.test('size and type limits: too large (with or without Content-Length), not a 
   t.same(await f.fetch(`${origin}/docs/huge`, inDocs(origin)), tooLarge('/docs/huge'), 'Content-Length says so');
   t.same(await f.fetch(`${origin}/docs/huge-chunked`, inDocs(origin)), tooLarge('/docs/huge-chunked'), 'counted');
   t.match(await f.fetch(`${origin}/docs/fits`, inDocs(origin)), { kind: 'page', body: 'z'.repeat(1000) }, 'at the cap');
+  t.same(await f.fetch(`${origin}/docs/bomb`, inDocs(origin)), tooLarge('/docs/bomb'), 'counted once decompressed');
   t.same(await f.fetch(`${origin}/docs/manual.pdf`, inDocs(origin)), {
     kind: 'skipped',
     url: `${origin}/docs/manual.pdf`,
@@ -243,6 +253,8 @@ t.test('content types: markdown by type or extension, sniffed HTML, text; latin1
   t.equal(await typeOf('/docs/untyped'), 'text/html', 'no type, markup');
   t.equal(await typeOf('/docs/untyped-text'), 'text/plain', 'no type, words');
   t.match(await f.fetch(`${origin}/docs/latin1`, inDocs(origin)), { kind: 'page', body: 'café' });
+  t.match(await f.fetch(`${origin}/docs/gzip`, inDocs(origin)), { kind: 'page', body: '<p>squeezed</p>' }, 'gzip');
+  t.match(await f.fetch(`${origin}/docs/br`, inDocs(origin)), { kind: 'page', body: 'brotli words' }, 'brotli');
 });
 
 t.test('HTTP failures: 404 and 410 are gone, 500 is not; a closed port is refused', async (t) => {

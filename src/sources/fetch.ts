@@ -3,6 +3,8 @@
 // to choose, the service's own network is not), redirects followed by hand so each hop is checked for scope and
 // address, one deadline over the whole fetch and a size cap, and every outcome a value (never a throw) with a
 // reason in words the documents list can show.
+import { pipeline, type Transform } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { Agent, request, type Dispatcher } from 'undici';
 import { AddressRefused, guardRequest, guardedLookup } from '../net/address-guard.js';
 import { failureReason } from '../webhooks/delivery.js';
@@ -39,8 +41,10 @@ const header = (headers: Record<string, string | string[] | undefined>, name: st
   return (Array.isArray(value) ? value[0] : value) ?? null;
 };
 
+type Body = Dispatcher.ResponseData['body'];
+
 /** Drops an answer's body unread: its connection closes (destroying a body emits an error nobody must see). */
-const discard = (body: Dispatcher.ResponseData['body']) => body.on('error', () => {}).destroy();
+const discard = (body: Body) => body.on('error', () => {}).destroy();
 
 const size = (bytes: number) =>
   bytes % MB === 0 ? `${bytes / MB} MB` : bytes % 1024 === 0 ? `${bytes / 1024} KB` : `${bytes} bytes`;
@@ -70,6 +74,34 @@ function decode(bytes: Buffer, contentType: string): string {
   return new TextDecoder('utf-8').decode(bytes);
 }
 
+const DECOMPRESSORS = new Map<string, () => Transform>([
+  ['gzip', createGunzip],
+  ['x-gzip', createGunzip],
+  ['deflate', createInflate],
+  ['br', createBrotliDecompress],
+]);
+
+/**
+ * The body's bytes, decompressed, or null past `maxBytes` (counted after decompression: a small compressed
+ * answer may inflate to any size). The body is then dropped unread.
+ */
+async function readBody(body: Body, encoding: string | null, maxBytes: number): Promise<Buffer | null> {
+  const decompress = DECOMPRESSORS.get(encoding?.trim().toLowerCase() ?? '');
+  // pipeline passes a failure of either stream (the deadline's abort included) to the one read here.
+  const stream: AsyncIterable<Buffer> = decompress ? pipeline(body, decompress(), () => {}) : body;
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of stream) {
+    length += chunk.length;
+    if (length > maxBytes) {
+      discard(body);
+      return null;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
 export function createFetcher(opts: {
   allowPrivate: boolean;
   timeoutMs: number;
@@ -90,6 +122,7 @@ export function createFetcher(opts: {
         const headers: Record<string, string> = {
           'user-agent': userAgent,
           accept: 'text/html, text/markdown;q=0.9, text/plain;q=0.8, */*;q=0.1',
+          'accept-encoding': 'gzip, br',
         };
         if (o.etag) headers['if-none-match'] = o.etag;
         if (o.lastModified) headers['if-modified-since'] = o.lastModified;
@@ -125,17 +158,9 @@ export function createFetcher(opts: {
           discard(res.body);
           return tooLarge;
         }
-        const chunks: Buffer[] = [];
-        let length = 0;
-        for await (const chunk of res.body as AsyncIterable<Buffer>) {
-          length += chunk.length;
-          if (length > maxBytes) {
-            discard(res.body);
-            return tooLarge;
-          }
-          chunks.push(chunk);
-        }
-        const body = decode(Buffer.concat(chunks), contentType);
+        const bytes = await readBody(res.body, header(res.headers, 'content-encoding'), maxBytes);
+        if (!bytes) return tooLarge;
+        const body = decode(bytes, contentType);
         return {
           kind: 'page',
           url,
