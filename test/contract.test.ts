@@ -13,6 +13,7 @@ import { projectClient, projectWithKey } from './factories.js';
 import { ADMIN_TOKEN, build } from './helper.js';
 import type { Static } from '@sinclair/typebox';
 import type { NewApiKeyResponse } from '../src/schemas/admin.js';
+import { DOCUMENT_BODY_LIMIT } from '../src/schemas/sources.js';
 import { asText, Generator, openApiAjv, UNKNOWN_ID, type Schema } from './openapi-requests.js';
 
 interface Param {
@@ -96,6 +97,18 @@ async function fixtures(t: Test, app: FastifyInstance, db: Db, config: Config) {
   // refused at once, on this machine, and never goes out to a real address.
   const hookUrl = `http://127.0.0.1:${await freePort()}/hook`;
   const webhook = () => created(api.post('/webhooks', { url: hookUrl, events: ['thread.labelled'] }));
+  // A files source (a website's would answer a document's PUT with 409) with two documents: a page of one has a `next`.
+  const source = () => created(api.post('/sources', { type: 'files', name: 'fixture' }));
+  const sourceId = await source();
+  const document = async () => {
+    const payload = { path: `fixture ${++n}.md`, content: '# Fixture', content_type: 'text/markdown' };
+    const url = `/query/v1/projects/${a.projectId}/sources/${sourceId}/documents`;
+    return (await expect(202, app.inject({ method: 'PUT', url, payload, headers: { 'x-api-key': a.key } }))).json<{
+      id: string;
+    }>().id;
+  };
+  const documentId = await document();
+  await document();
   // Two reactions: a feedback page of one has a `next` cursor.
   await expect(200, api.post(`/question-answers/${thread.question_answer_id}/feedback`, { reaction: 'upvote' }));
   await expect(200, api.post(`/question-answers/${thread.question_answer_id}/feedback`, { reaction: 'downvote' }));
@@ -120,6 +133,8 @@ async function fixtures(t: Test, app: FastifyInstance, db: Db, config: Config) {
     user_id: userId,
     key_id: (await apiKey()).id,
     webhook_id: await webhook(),
+    source_id: sourceId,
+    document_id: documentId,
     url: hookUrl,
     // Stands for a real cursor of the list being asked (cursorFor), put in when the request is made.
     cursor: CURSOR,
@@ -159,6 +174,8 @@ async function fixtures(t: Test, app: FastifyInstance, db: Db, config: Config) {
         category_id: category,
         key_id: async () => (await apiKey()).id,
         webhook_id: webhook,
+        source_id: source,
+        document_id: document,
         team_id: async () => (await projectWithKey(db)).team.id,
         project_id: async () => (await projectWithKey(db)).projectId,
         user_id: () =>
@@ -302,7 +319,9 @@ async function casesFor(op: Operation, fx: Fixtures): Promise<Case[]> {
     out.push(
       await make('text/plain body', 415, { raw: { type: 'text/plain', payload: JSON.stringify(plainBody() ?? {}) } }),
     );
-    const large = JSON.stringify({ padding: 'x'.repeat(BODY_LIMIT) });
+    // A document's PUT takes up to 5 MB of content.
+    const limit = op.method === 'PUT' && op.path.endsWith('/documents') ? DOCUMENT_BODY_LIMIT : BODY_LIMIT;
+    const large = JSON.stringify({ padding: 'x'.repeat(limit) });
     out.push(await make('body over 256 KiB', 413, { raw: { type: 'application/json', payload: large } }));
   }
   out.push({ ...(await make('database unreachable', 'outage')), down: true });
@@ -382,7 +401,7 @@ async function appWithoutDatabase(t: Test) {
 }
 
 t.test('the OpenAPI document tells the truth: requests generated from it get only documented answers', async (t) => {
-  const { app, db, config } = await build(t, { env: { WEBHOOK_ALLOW_PRIVATE: 'true' } });
+  const { app, db, config } = await build(t, { env: { WEBHOOK_ALLOW_PRIVATE: 'true', SOURCES_ALLOW_PRIVATE: 'true' } });
   const docRes = await app.inject('/docs/json');
   t.equal(docRes.statusCode, 200, 'GET /docs/json');
   const doc = docRes.json<{ paths: Record<string, Record<string, Omit<Operation, 'method' | 'path'>>> }>();

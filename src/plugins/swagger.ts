@@ -22,6 +22,10 @@ export default fp(async (app) => {
         { name: 'chat', description: 'Ask questions' },
         { name: 'threads', description: 'Conversations of a project, with their category' },
         { name: 'categories', description: "A project's categories and the threads per category" },
+        {
+          name: 'sources',
+          description: "A project's documentation: websites crawled, files put, and search over them",
+        },
         { name: 'admin', description: 'Teams, users, projects and API keys (Bearer ADMIN_TOKEN)' },
         { name: 'operations', description: 'Health and readiness' },
       ],
