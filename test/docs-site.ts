@@ -31,9 +31,12 @@ export async function docsSite(t: Test, pages: Record<string, Page | string>) {
     const path = req.url ?? '/';
     const page = site.get(path);
     const conditional = req.headers['if-none-match'] !== undefined || req.headers['if-modified-since'] !== undefined;
+    // Recorded as it arrives (status 0 until answered): a request in flight counts.
+    const request: Request = { path, status: 0, conditional };
+    requests.push(request);
     const answer = () => {
       if (!page) {
-        requests.push({ path, status: 404, conditional });
+        request.status = 404;
         res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not found</h1>');
         return;
       }
@@ -43,16 +46,15 @@ export async function docsSite(t: Test, pages: Record<string, Page | string>) {
         Object.entries(page.headers ?? {}).map(([k, v]) => [k, v.replaceAll('{base}', base)]),
       );
       if (req.headers['if-none-match'] === etag) {
-        requests.push({ path, status: 304, conditional });
+        request.status = 304;
         res.writeHead(304, { etag }).end();
         return;
       }
       const status = page.status ?? 200;
-      requests.push({ path, status, conditional });
+      request.status = status;
       res.writeHead(status, { 'content-type': page.type ?? 'text/html; charset=utf-8', etag, ...headers }).end(body);
     };
     if (page?.hang) {
-      requests.push({ path, status: 0, conditional });
       hung.push(res);
       return;
     }
