@@ -140,9 +140,16 @@ t.test('markdown: headings become sections with GitHub anchors; lists, code, tab
   t.equal(doc.sections[2].text, 'Option | Default\n\nport | 8080');
   t.notOk(allText(doc).includes('layout: page'), 'front matter is not text');
   t.same(doc.links, ['https://example.dev/docs/api/reference.md'], 'resolved; in-page anchors left out');
-  const bare = extract('text/markdown', 'Some text.\n\n# First heading\n\nMore.', { url: null, fallbackTitle: 'x.md' });
+  const bare = extract(
+    'text/markdown',
+    'Some text.\n\n# First heading\n\n<div class="note">\n<p>Note words</p>\n<script>track()</script>\n</div>\n\nMore.',
+    { url: null, fallbackTitle: 'x.md' },
+  );
   t.equal(bare.title, 'First heading', 'no front matter: the first h1');
-  t.same(bare.sections[0], { headings: [], anchor: null, text: 'Some text.' });
+  t.same(bare.sections, [
+    { headings: [], anchor: null, text: 'Some text.' },
+    { headings: ['First heading'], anchor: 'first-heading', text: 'Note words\n\nMore.' },
+  ]);
   t.end();
 });
 

@@ -2,124 +2,13 @@
 // links and robots hints, then only its main content for the text.
 import { parseDocument } from 'htmlparser2';
 import { isTag, isText, type AnyNode, type Element } from 'domhandler';
-import { collapse, InlineBuffer, SectionBuilder, type Extracted } from './sections.js';
+import { InlineBuffer, SectionBuilder, type Extracted } from './sections.js';
+import { BLOCK_TAGS, forgetClasses, hasClass, HEADINGS, innerText, isApiEntry, isChrome } from './html-elements.js';
 
-/** Page chrome: never part of the text (the links inside still count for crawling). */
-const CHROME_TAGS = new Set([
-  'nav',
-  'header',
-  'footer',
-  'aside',
-  'script',
-  'style',
-  'noscript',
-  'template',
-  'form',
-  'svg',
-  'button',
-  'select',
-  'textarea',
-  'iframe',
-  'object',
-  'canvas',
-]);
-const CHROME_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'search']);
-const CHROME_CLASSES = new Set([
-  'headerlink',
-  'sphinxsidebar',
-  'sphinxsidebarwrapper',
-  'related',
-  'toc',
-  'footer',
-  'linenos',
-  'hash-link',
-  'anchorjs-link',
-  'breadcrumb',
-  'breadcrumbs',
-  'skip-link',
-  'sr-only',
-  'visually-hidden',
-  'rst-footer-buttons',
-  'copybtn',
-]);
-const BLOCK_TAGS = new Set([
-  'address',
-  'article',
-  'blockquote',
-  'caption',
-  'center',
-  'dd',
-  'details',
-  'div',
-  'dl',
-  'dt',
-  'fieldset',
-  'figcaption',
-  'figure',
-  'hr',
-  'legend',
-  'li',
-  'main',
-  'ol',
-  'p',
-  'section',
-  'summary',
-  'table',
-  'tbody',
-  'tfoot',
-  'thead',
-  'ul',
-]);
 /** Elements whose end matters to the text: blocks, table cells and rows. */
 const ENDING = new Set([...BLOCK_TAGS, 'td', 'th', 'tr']);
-const HEADINGS: Record<string, number> = { h1: 1, h2: 2, h3: 3, h4: 4, h5: 5, h6: 6 };
-/** Sphinx's API entries (`<dl class="py function"><dt id="abs">`): each one a part of its own below the headings. */
-const OBJECT_KINDS = new Set(['function', 'class', 'method', 'attribute', 'data', 'exception', 'classmethod']);
+/** Sphinx API entries sit below every heading level, nested entries (a class's methods) one further each. */
 const API_LEVEL = 7;
-
-// Class attributes repeat all over a page (code highlighting): each distinct one is checked once per page.
-const chromeClasses = new Map<string, boolean>();
-
-function isChrome(el: Element): boolean {
-  if (CHROME_TAGS.has(el.name)) return true;
-  const a = el.attribs;
-  if (a.hidden !== undefined || a['aria-hidden'] === 'true') return true;
-  if (a.role !== undefined && CHROME_ROLES.has(a.role)) return true;
-  if (a.class === undefined) return false;
-  let chrome = chromeClasses.get(a.class);
-  if (chrome === undefined) {
-    chrome = a.class.split(/\s+/).some((c) => CHROME_CLASSES.has(c));
-    chromeClasses.set(a.class, chrome);
-  }
-  return chrome;
-}
-
-const hasClass = (el: Element, name: string) => el.attribs.class?.split(/\s+/).includes(name) ?? false;
-
-function isApiEntry(el: Element): boolean {
-  if (el.name !== 'dt' || !el.attribs.id) return false;
-  if (hasClass(el, 'sig-object')) return true;
-  const dl = el.parent;
-  return dl !== null && isTag(dl) && (dl.attribs.class?.split(/\s+/).some((c) => OBJECT_KINDS.has(c)) ?? false);
-}
-
-/** The text of an element's subtree without its chrome, and the first `<a id|name>` inside. */
-function innerText(el: Element, keepWhitespace: boolean): { text: string; anchor: string | null } {
-  const parts: string[] = [];
-  let anchor: string | null = null;
-  const stack: AnyNode[] = [...el.children].reverse();
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    if (isText(node)) parts.push(node.data);
-    else if (isTag(node) && !isChrome(node)) {
-      if (anchor === null && node.name === 'a') anchor = node.attribs.id || node.attribs.name || null;
-      if (node.name === 'br') parts.push('\n');
-      for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
-    }
-  }
-  const text = parts.join('');
-  return { text: keepWhitespace ? text : collapse(text), anchor };
-}
 
 type Page = {
   title: string | null;
@@ -243,11 +132,12 @@ function read(root: Element | AnyNode[], out: SectionBuilder): void {
       text.flush();
       const inner = innerText(el, false);
       if (inner.text !== '') {
-        let anchor = el.attribs.id || null;
+        // The heading's own id, an anchor inside it, else the id of the section it opens (Sphinx's <section id>).
         const around = ids[ids.length - 1];
+        let anchor = el.attribs.id || inner.anchor;
         if (anchor === null && around && !around.taken) anchor = around.id;
         if (around) around.taken = true;
-        out.heading(heading, inner.text, anchor ?? inner.anchor);
+        out.heading(heading, inner.text, anchor);
       }
       continue;
     }
@@ -305,7 +195,7 @@ export function extractHtml(body: string, opts: { url: string | null; fallbackTi
     page = survey(doc.children);
     read(page.main ?? doc.children, out);
   } finally {
-    chromeClasses.clear();
+    forgetClasses();
   }
   const sections = out.finish();
   const base = (page.base !== null ? resolve(page.base, opts.url) : null) ?? opts.url;

@@ -1,8 +1,7 @@
 // A markdown document's text by headings, from markdown-it's token stream; anchors are the slugs GitHub gives
 // headings, so a link to a section of a rendered README lands on it.
 import MarkdownIt from 'markdown-it';
-import { parseDocument } from 'htmlparser2';
-import { textContent } from 'domutils';
+import { htmlText } from './html-elements.js';
 import { collapse, InlineBuffer, SectionBuilder, type Extracted } from './sections.js';
 
 const md = new MarkdownIt({ html: true });
@@ -129,7 +128,7 @@ export function extractMarkdown(body: string, opts: { url: string | null; fallba
         break;
       case 'html_block':
         text.flush();
-        text.add(textContent(parseDocument(token.content)));
+        text.add(htmlText(token.content));
         text.flush();
         break;
     }
