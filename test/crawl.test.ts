@@ -109,6 +109,7 @@ const NAV = [
   'missing.html',
   'noindex.html',
   'dup.html',
+  'v1.html',
   'guide.html#install',
   '/docs/%67uide.html',
   '/blog/post.html',
@@ -141,6 +142,12 @@ t.test('a crawl of a documentation site, then a refresh that re-indexes only wha
     ),
     '/docs/deep.html': htmlPage('Deep', 'Only a noindex page links to this axolotl.', NAV),
     '/docs/dup.html': htmlPage('Guide copy', 'A copy.', NAV, '<link rel="canonical" href="{base}/docs/guide.html">'),
+    '/docs/v1.html': htmlPage(
+      'Version one',
+      'The ibex of version one.',
+      NAV,
+      '<link rel="canonical" href="{base}/latest/v1.html">',
+    ),
     '/docs/orphan.html': htmlPage('Orphan', 'Listed in the sitemap alone: zanzibar.', NAV),
     '/blog/post.html': htmlPage('Blog', 'Out of scope.', NAV),
   });
@@ -165,6 +172,7 @@ t.test('a crawl of a documentation site, then a refresh that re-indexes only wha
       '/docs/old.html',
       '/docs/orphan.html',
       '/docs/private/secret.html',
+      '/docs/v1.html',
     ],
     'one document per in-scope URL (fragments and percent-encoding normalised), out-of-scope links left alone',
   );
@@ -175,6 +183,7 @@ t.test('a crawl of a documentation site, then a refresh that re-indexes only wha
     '/docs/moved.html',
     '/docs/deep.html',
     '/docs/orphan.html',
+    '/docs/v1.html',
   ]) {
     t.match(docs[path], { status: 'indexed', reason: null }, `${path} indexed`);
     t.ok(docs[path].chunks > 0 && docs[path].chunks === docs[path].rows, `${path}: its chunks, counted`);
@@ -202,6 +211,11 @@ t.test('a crawl of a documentation site, then a refresh that re-indexes only wha
   t.same(await found(db, projectId, 'zanzibar'), ['/docs/orphan.html'], 'a page only the sitemap lists too');
   t.same(await found(db, projectId, 'axolotl'), ['/docs/deep.html'], 'and one linked only from a noindex page');
   t.same(await found(db, projectId, 'pangolin'), [], 'nothing of a disallowed page');
+  t.same(
+    await found(db, projectId, 'ibex'),
+    ['/docs/v1.html'],
+    'a page whose canonical URL is out of scope is indexed',
+  );
   const [source] = await rows<{ status: string; error: string | null; weekAhead: boolean }>(
     db,
     sql`select status, error, next_refresh_at > now() + interval '6 days' as "weekAhead" from sources where id = ${sourceId}`,
@@ -365,5 +379,32 @@ t.test(
         `${table}: none left`,
       );
     }
+  },
+);
+
+t.test(
+  'a site that cannot be reached fails its source with the reason; the cron task refreshes due sources only',
+  async (t) => {
+    const { db, projectId } = await setup(t);
+    const downId = await website(db, projectId, 'http://127.0.0.1:1/docs/');
+    await waitFor('the crawl of the unreachable site to end', () => crawled(db, downId));
+    const startedAt = async (id: string) =>
+      (await rows<{ at: string }>(db, sql`select crawl_started_at::text as at from sources where id = ${id}`))[0].at;
+    const [down] = await rows<{ status: string; error: string }>(
+      db,
+      sql`select status, error from sources where id = ${downId}`,
+    );
+    t.equal(down.status, 'failed', 'the source failed');
+    t.match(down.error, /^http:\/\/127\.0\.0\.1:1\/docs\/: \w/, `with the start page's reason: ${down.error}`);
+
+    const site = await docsSite(t, flatSite(2, 'gecko'));
+    const dueId = await website(db, projectId, `${site.base}/docs/`);
+    await waitFor('the first crawl to end', () => crawled(db, dueId));
+    const [dueBefore, downBefore] = [await startedAt(dueId), await startedAt(downId)];
+    await rows(db, sql`update sources set next_refresh_at = now() - interval '1 minute' where id = ${dueId}`);
+    await rows(db, sql`select graphile_worker.add_job('sources__refresh_due', '{}'::json)`);
+    await waitFor('the due source refreshed', async () => (await startedAt(dueId)) !== dueBefore && crawled(db, dueId));
+    t.ok(site.hits('/docs/', 304) > 0, 'it was crawled again');
+    t.equal(await startedAt(downId), downBefore, 'a source not due was left alone');
   },
 );

@@ -7,6 +7,7 @@ import { completeCrawl, deleteUnreached } from '../db/queries/crawl-end.js';
 import { contentDigest, pageToIndex, writeFile, writePage, type PageWrite } from '../db/queries/crawl-pages.js';
 import { crawlSource, markRunning, reachSeeds, type Reach } from '../db/queries/crawl.js';
 import type { TaskDeps } from '../jobs/task.js';
+import { pgCode } from '../db/pg-errors.js';
 import { rootMessage } from '../observability/logger.js';
 import { chunkDocument } from './chunk.js';
 import type { ContentType } from './extract.js';
@@ -79,7 +80,13 @@ async function indexWebPage(
     outcome = { write: { kind: 'failed', reason: 'could not be read', gone: false }, next: doc.links ?? [] };
   }
   const reach = toReach(outcome.next, scope, robotsOf(scope, doc.source.robots));
-  const r = await writePage(db, { doc, crawlId, write: outcome.write, reach, lanes: config.CRAWL_CONCURRENCY });
+  const write = (w: PageWrite) => writePage(db, { doc, crawlId, write: w, reach, lanes: config.CRAWL_CONCURRENCY });
+  const r = await write(outcome.write).catch((err: unknown) => {
+    // Text the database refuses (a data exception) would fail every retry and leave the crawl unfinished.
+    if (!pgCode(err)?.startsWith('22')) throw err;
+    log.error({ err, document_id: doc.id, url: doc.url }, 'index: page could not be stored');
+    return write({ kind: 'failed', reason: 'could not be stored', gone: false });
+  });
   const reason = 'reason' in outcome.write ? outcome.write.reason : undefined;
   log.debug({ document_id: doc.id, url: doc.url, outcome: outcome.write.kind, reason, ...r }, 'index: page checked');
 }

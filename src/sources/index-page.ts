@@ -79,7 +79,9 @@ export async function fetchPage(fetcher: Fetcher, doc: PageToIndex, scope: Scope
   const links = scopedLinks(r.extracted.links, url, scope);
   if (r.extracted.noindex) return { write: { kind: 'skipped', reason: 'noindex', links }, next: links };
   const canonical = r.extracted.canonical ? normaliseUrl(r.extracted.canonical, url) : null;
-  if (canonical && canonical !== url && new URL(canonical).origin === new URL(url).origin) {
+  // Only a canonical URL this crawl indexes itself makes the page a duplicate: one outside the source's scope
+  // (another version's directory, say) would leave the text indexed nowhere.
+  if (canonical && canonical !== url && scope.contains(canonical)) {
     return {
       write: { kind: 'skipped', reason: `duplicate of its canonical URL ${canonical}`, links },
       next: [canonical, ...links],

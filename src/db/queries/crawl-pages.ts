@@ -66,6 +66,16 @@ export type PageWrite =
 
 const linksArray = (links: string[]) => sql`array(select json_array_elements_text(${JSON.stringify(links)}::json))`;
 
+// PostgreSQL text cannot hold NUL characters, which a page may contain: dropped, or the page could never be stored.
+const noNul = (s: string) => s.replaceAll('\u0000', '');
+const storable = (c: ChunkDraft): ChunkDraft => ({
+  ...c,
+  title: noNul(c.title),
+  section: noNul(c.section),
+  body: noNul(c.body),
+  url: c.url && noNul(c.url),
+});
+
 /** Deletes a document's chunks and inserts `chunks` in their place (in the caller's transaction). */
 async function replaceChunks(
   tx: DbOrTx,
@@ -78,7 +88,7 @@ async function replaceChunks(
     tx,
     sql`insert into chunks (project_id, source_id, document_id, position, title, section, url, body)
         select ${uuid(doc.projectId)}, ${uuid(doc.sourceId)}, ${uuid(doc.id)}, c.position, c.title, c.section, c.url, c.body
-        from json_to_recordset(${JSON.stringify(chunks)}::json)
+        from json_to_recordset(${JSON.stringify(chunks.map(storable))}::json)
           as c(position int, title text, section text, url text, body text)`,
   );
 }
@@ -89,7 +99,7 @@ async function writeDocument(tx: DbOrTx, doc: { id: string; sourceId: string; pr
   switch (w.kind) {
     case 'indexed':
       await replaceChunks(tx, doc, w.chunks);
-      set = sql`status = 'indexed', reason = null, title = ${w.title}, content_hash = ${w.contentHash},
+      set = sql`status = 'indexed', reason = null, title = ${noNul(w.title)}, content_hash = ${w.contentHash},
         etag = ${w.etag}, last_modified = ${w.lastModified}, links = ${linksArray(w.links)},
         chunks = ${w.chunks.length}, indexed_at = now()`;
       break;
