@@ -76,8 +76,12 @@ t.test('a page with <main>: header, nav, aside, footer, scripts and hidden text 
   t.equal(doc.title, 'Getting started');
   t.same(doc.sections, [
     { headings: ['Getting started'], anchor: 'getting-started', text: 'Create a project first. Then add a key.' },
-    // The anchor of a heading without an id: the <a id> inside it. A <br> is a line break.
-    { headings: ['Getting started', 'API keys'], anchor: 'keys', text: 'Keys are secret.\nRotate them yearly.' },
+    // The anchor of a heading without an id: the <a id> inside it. A <br> is a line break; list items numbered as the list says.
+    {
+      headings: ['Getting started', 'API keys'],
+      anchor: 'keys',
+      text: 'Keys are secret.\nRotate them yearly.\n\n3. Open the settings.\n\n4. Press New key.\n\n- Copy it.',
+    },
   ]);
   // Links resolve against <base href>, navigation and footer included.
   t.same(doc.links, [
@@ -92,7 +96,8 @@ t.test('a page with <main>: header, nav, aside, footer, scripts and hidden text 
   t.equal(chunks[0].url, 'https://example.dev/guide/start.html#getting-started');
   t.equal(
     chunks[0].body,
-    'Create a project first. Then add a key.\n\nAPI keys\n\nKeys are secret.\nRotate them yearly.',
+    'Create a project first. Then add a key.\n\nAPI keys\n\nKeys are secret.\nRotate them yearly.' +
+      '\n\n3. Open the settings.\n\n4. Press New key.\n\n- Copy it.',
   );
   t.end();
 });

@@ -99,6 +99,8 @@ function read(root: Element | AnyNode[], out: SectionBuilder): void {
   const apiLevels = new Map<Element, number>();
   let cells = 0;
   let cellIndex = 0;
+  // The next number of each list around (null for a bulleted one).
+  const lists: (number | null)[] = [];
   const start = Array.isArray(root) ? root : root.children;
   const stack: (AnyNode | typeof EXIT)[] = [...start].reverse();
   while (stack.length > 0) {
@@ -106,6 +108,7 @@ function read(root: Element | AnyNode[], out: SectionBuilder): void {
     if (item === EXIT) {
       const el = stack.pop() as Element;
       if (el.name === 'td' || el.name === 'th') cells--;
+      else if (el.name === 'ol' || el.name === 'ul') lists.pop();
       else if (el.name === 'tr' && cells === 0) text.flush();
       else if (BLOCK_TAGS.has(el.name)) {
         if (cells > 0) text.add(' ');
@@ -165,8 +168,14 @@ function read(root: Element | AnyNode[], out: SectionBuilder): void {
       if (cells === 0) text.flush();
       cellIndex = 0;
     } else if (name === 'li') {
-      if (cells === 0) text.marker('- ');
+      const n = lists[lists.length - 1];
+      if (typeof n === 'number') lists[lists.length - 1] = n + 1;
+      if (cells === 0) text.marker(typeof n === 'number' ? `${n}. ` : '- ');
     } else if (BLOCK_TAGS.has(name)) {
+      if (name === 'ol') {
+        const start = Number.parseInt(el.attribs.start ?? '1', 10);
+        lists.push(Number.isNaN(start) ? 1 : start);
+      } else if (name === 'ul') lists.push(null);
       if (cells > 0) text.add(' ');
       else text.flush();
     }
