@@ -120,6 +120,12 @@ t.test('the stand-in answers from the best excerpt, or says the documentation do
   t.equal(answer.text, 'Tokens expire after one hour.', 'from the first excerpt only');
   t.match(answer.usage, { model: 'stand-in', promptTokens: 0, completionTokens: 0 });
   t.equal((await llm.complete(buildPrompt('When do tokens expire?', []))).text, NOT_COVERED);
+  const empty = chunk({ body: ' \n\n ' });
+  t.equal(
+    (await llm.complete(buildPrompt('When do tokens expire?', [empty, best]))).text,
+    NOT_COVERED,
+    'an empty best excerpt',
+  );
 
   const pieces: string[] = [];
   const stream = await llm.stream(buildPrompt('When do tokens expire?', [best, other]), new AbortController().signal);

@@ -64,8 +64,9 @@ export class StaticLlm implements LlmClient {
   }
 }
 
+// A best excerpt without text (an empty file) has nothing to answer from either.
 const answerFor = ({ question, excerpts }: Prompt) =>
-  excerpts.length ? extractiveAnswer(question, excerpts[0].body) : NOT_COVERED;
+  (excerpts[0] && extractiveAnswer(question, excerpts[0].body)) || NOT_COVERED;
 
 /** Sentences an answer quotes, at most. */
 const MAX_SENTENCES = 3;
