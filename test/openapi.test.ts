@@ -49,7 +49,7 @@ t.test('the OpenAPI document lists every route with its request and every respon
       get: ['200', '400', '404'],
       put: ['202', '400', '404', '409', '413'],
     },
-    '/query/v1/projects/{project_id}/sources/{source_id}/documents/{document_id}': { delete: ['204', '404'] },
+    '/query/v1/projects/{project_id}/sources/{source_id}/documents/{document_id}': { delete: ['204', '404', '409'] },
     '/query/v1/projects/{project_id}/search': { get: ['200', '400', '401', '403'] },
     '/admin/v1/teams': { get: ['200', '401'], post: ['201', '400', '401', '403'] },
     '/admin/v1/teams/{team_id}/users': { get: ['200'], post: ['201', '400', '404', '409'] },

@@ -241,14 +241,16 @@ const sources: FastifyPluginCallbackTypebox = (app, _opts, done) => {
       schema: {
         ...base,
         summary: 'Delete a document: it leaves search at once (a crawled page comes back if the next crawl finds it)',
+        description: "A website's pages cannot be deleted while it is crawled (409).",
         params: DocumentParams,
-        response: { 204: Type.Null({ description: 'deleted' }), ...errors(404) },
+        response: { 204: Type.Null({ description: 'deleted' }), ...errors(404, 409) },
       },
     },
     async (request, reply) => {
       const { source_id: sourceId, document_id: documentId } = request.params;
-      if (!(await deleteDocument(app.db, { projectId: request.project.id, sourceId, documentId })))
-        throw notFound('document');
+      const deleted = await deleteDocument(app.db, { projectId: request.project.id, sourceId, documentId });
+      if (!deleted) throw notFound('document');
+      if (deleted === 'busy') throw conflict('this source is being crawled; delete its pages once the crawl has ended');
       return reply.code(204).send(null);
     },
   );

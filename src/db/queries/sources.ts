@@ -226,16 +226,19 @@ async function getSourceId(db: DbOrTx, p: SourceKey) {
   return row?.id ?? null;
 }
 
-/** Removes a document and its chunks from a live source of the project; false if there is none such. */
-export async function deleteDocument(db: Db, p: SourceKey & { documentId: string }): Promise<boolean> {
+/**
+ * Removes a document and its chunks from a live source of the project; false if there is none such, 'busy'
+ * while a website's crawl is under way (a crawl ends when its last page is checked: the one removed might be it).
+ */
+export async function deleteDocument(db: Db, p: SourceKey & { documentId: string }): Promise<boolean | 'busy'> {
   return db.transaction(async (tx) => {
-    const deleted = await rows<{ id: string }>(
-      tx,
-      sql`delete from documents d using sources s
-          where d.id = ${p.documentId} and d.source_id = s.id and ${oneSource(p)} and s.deleted_at is null
-          returning d.id`,
-    );
-    if (deleted.length === 0) return false;
+    const source = await lockSource(tx, p, 'update');
+    if (!source) return false;
+    const doc = and(eq(documents.id, p.documentId), eq(documents.sourceId, p.sourceId));
+    const [found] = await run(tx.select({ id: documents.id }).from(documents).where(doc));
+    if (!found) return false;
+    if (source.type === 'website' && (source.status === 'queued' || source.status === 'running')) return 'busy';
+    await run(tx.delete(documents).where(doc));
     await rows(tx, sql`select ${searchStatsJob(sql`${p.projectId}::uuid`)}`);
     return true;
   });
