@@ -52,7 +52,10 @@ export async function docsSite(t: Test, pages: Record<string, Page | string>) {
       }
       const status = page.status ?? 200;
       request.status = status;
-      res.writeHead(status, { 'content-type': page.type ?? 'text/html; charset=utf-8', etag, ...headers }).end(body);
+      // With its length, as web servers send a file: the crawler refuses a page too large before reading it.
+      const length = String(Buffer.byteLength(body));
+      const type = page.type ?? 'text/html; charset=utf-8';
+      res.writeHead(status, { 'content-type': type, 'content-length': length, etag, ...headers }).end(body);
     };
     if (page?.hang) {
       hung.push(res);
