@@ -4,11 +4,17 @@
 // step first checks that its crawl is still the source's: deleting a source (or its project) stops it.
 import type { Logger } from 'pino';
 import { completeCrawl, deleteUnreached } from '../db/queries/crawl-end.js';
-import { contentDigest, pageToIndex, writeFile, writePage, type PageWrite } from '../db/queries/crawl-pages.js';
+import {
+  contentDigest,
+  pageToIndex,
+  writeFile,
+  writePage,
+  type PageToIndex,
+  type PageWrite,
+} from '../db/queries/crawl-pages.js';
 import { crawlSource, markRunning, reachSeeds, type Reach } from '../db/queries/crawl.js';
 import type { TaskDeps } from '../jobs/task.js';
 import { pgCode } from '../db/pg-errors.js';
-import { rootMessage } from '../observability/logger.js';
 import { chunkDocument } from './chunk.js';
 import type { ContentType } from './extract.js';
 import { fetchPage, indexText, type PageOutcome } from './index-page.js';
@@ -54,7 +60,7 @@ export async function startCrawlJob(
     listed = await sitemapUrls(fetcher, sitemaps, { inScope: (u) => scope.contains(u), limit: source.maxPages });
   } catch (err) {
     // A sitemap is a hint: the links from the start URL still find the site.
-    log.warn({ source_id: p.sourceId, reason: rootMessage(err) }, 'crawl: sitemaps unreadable');
+    log.error({ err, source_id: p.sourceId }, 'crawl: sitemaps could not be read');
   }
   const seeds = toReach([start, ...listed], scope, robots, start);
   const r = await reachSeeds(db, { ...p, pages: seeds, lanes: config.CRAWL_CONCURRENCY });
@@ -64,7 +70,7 @@ export async function startCrawlJob(
 /** sources__index_page for a website's page: fetch, index, reach its links; once per page per crawl. */
 async function indexWebPage(
   { db, config, fetcher }: CrawlDeps,
-  doc: NonNullable<Awaited<ReturnType<typeof pageToIndex>>>,
+  doc: PageToIndex,
   crawlId: string,
   log: Logger,
 ): Promise<void> {
@@ -92,7 +98,7 @@ async function indexWebPage(
 }
 
 /** sources__index_page for an uploaded file: its text indexed, unless unchanged. */
-async function indexFile({ db }: CrawlDeps, doc: NonNullable<Awaited<ReturnType<typeof pageToIndex>>>, log: Logger) {
+async function indexFile({ db }: CrawlDeps, doc: PageToIndex, log: Logger) {
   if (doc.content === null) return;
   const contentType = (doc.contentType ?? 'text/plain') as ContentType;
   let write: PageWrite;
