@@ -28,6 +28,7 @@ import admin from './routes/admin.js';
 import categories from './routes/categories.js';
 import categoryStats from './routes/category-stats.js';
 import chat from './routes/chat.js';
+import documents from './routes/documents.js';
 import feedback from './routes/feedback.js';
 import health from './routes/health.js';
 import relabel from './routes/relabel.js';
@@ -151,6 +152,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
         await project.register(relabel);
         await project.register(webhooks);
         await project.register(sources);
+        await project.register(documents);
         await project.register(search);
       },
       { prefix: '/query/v1/projects/:project_id' },
