@@ -102,6 +102,16 @@ t.test('a page with <main>: header, nav, aside, footer, scripts and hidden text 
   t.end();
 });
 
+t.test('an empty <main> (filled by scripts) gives way to the body; deep nesting is no problem', (t) => {
+  const shell = html(
+    '<body><nav>Menu</nav><main id="app"></main><div class="content"><h2>Real</h2><p>Words.</p></div></body>',
+  );
+  t.same(shell.sections, [{ headings: ['Real'], anchor: null, text: 'Words.' }]);
+  const deep = html(`<body>${'<div>'.repeat(20_000)}<h2>Deep</h2><p>Down here.</p>${'</div>'.repeat(20_000)}</body>`);
+  t.same(deep.sections, [{ headings: ['Deep'], anchor: null, text: 'Down here.' }]);
+  t.end();
+});
+
 t.test('robots noindex and the canonical link', (t) => {
   const draft = html(fixture('noindex.html'), 'https://example.dev/a/draft.html');
   t.equal(draft.noindex, true, 'name and content in any case, among other rules');

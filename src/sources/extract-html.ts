@@ -16,7 +16,8 @@ type Page = {
   canonical: string | null;
   noindex: boolean;
   hrefs: Set<string>;
-  main: Element | null;
+  /** Where the main content may be, best first. */
+  main: Element[];
 };
 
 /** On a walk's stack below an element's children: the element ends there (the element itself lies beneath). */
@@ -26,7 +27,7 @@ const MAIN_RANKS = ['main', 'role-main', 'article', 'div.body', 'div.document', 
 
 /** One walk over the whole page: what the head says, every link, and the best main-content candidate. */
 function survey(nodes: AnyNode[]): Page {
-  const page: Page = { title: null, base: null, canonical: null, noindex: false, hrefs: new Set(), main: null };
+  const page: Page = { title: null, base: null, canonical: null, noindex: false, hrefs: new Set(), main: [] };
   const found = new Map<string, Element>();
   // Elements inside chrome are visited for their links but never chosen as the main content.
   let chromeDepth = 0;
@@ -82,16 +83,15 @@ function survey(nodes: AnyNode[]): Page {
   }
   for (const rank of MAIN_RANKS) {
     const el = found.get(rank);
-    if (el) {
-      page.main = el;
-      break;
-    }
+    if (el && !page.main.includes(el)) page.main.push(el);
   }
   return page;
 }
 
 /** The main content's text, section by section. */
 function read(root: Element | AnyNode[], out: SectionBuilder): void {
+  // A <header> inside the main content is the article's own (Docusaurus puts the h1 there); elsewhere, the site's.
+  const ownHeader = !Array.isArray(root) && root.name !== 'body';
   const text = new InlineBuffer(out);
   // Ids of the sections around the current point; a heading takes the innermost one not yet taken.
   const ids: { id: string; taken: boolean }[] = [];
@@ -127,7 +127,7 @@ function read(root: Element | AnyNode[], out: SectionBuilder): void {
       text.add(item.data);
       continue;
     }
-    if (!isTag(item) || isChrome(item)) continue;
+    if (!isTag(item) || (isChrome(item) && !(ownHeader && item.name === 'header'))) continue;
     const el = item;
     const name = el.name;
     const heading = HEADINGS[name];
@@ -198,11 +198,17 @@ function resolve(href: string, base: string | null): string | null {
 
 export function extractHtml(body: string, opts: { url: string | null; fallbackTitle: string }): Extracted {
   const doc = parseDocument(body);
-  const out = new SectionBuilder();
+  let out = new SectionBuilder();
   let page: Page;
   try {
     page = survey(doc.children);
-    read(page.main ?? doc.children, out);
+    // A main element left empty (filled by scripts, or around a banner only): the next candidate, the body last.
+    for (const candidate of page.main) {
+      out = new SectionBuilder();
+      read(candidate, out);
+      if (out.finish().length > 0) break;
+    }
+    if (page.main.length === 0) read(doc.children, out);
   } finally {
     forgetClasses();
   }
