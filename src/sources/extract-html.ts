@@ -2,7 +2,7 @@
 // links and robots hints, then only its main content for the text.
 import { parseDocument } from 'htmlparser2';
 import { isTag, isText, type AnyNode, type Element } from 'domhandler';
-import { InlineBuffer, SectionBuilder, type Extracted } from './sections.js';
+import { InlineBuffer, resolveLinks, resolveUrl, SectionBuilder, type Extracted } from './sections.js';
 import { BLOCK_TAGS, forgetClasses, hasClass, HEADINGS, innerText, isApiEntry, isChrome } from './html-elements.js';
 
 /** Elements whose end matters to the text: blocks, table cells and rows. */
@@ -44,7 +44,7 @@ function survey(nodes: AnyNode[]): Page {
     const chrome = inChrome || isChrome(node);
     switch (node.name) {
       case 'a':
-        if (a.href && !a.href.startsWith('#')) page.hrefs.add(a.href.trim());
+        if (a.href) page.hrefs.add(a.href.trim());
         break;
       case 'title':
         if (page.title === null && !inChrome) page.title = innerText(node, false).text;
@@ -107,8 +107,8 @@ function read(root: Element | AnyNode[], out: SectionBuilder): void {
     const item = stack.pop()!;
     if (item === EXIT) {
       const el = stack.pop() as Element;
+      if (el.name === 'ol' || el.name === 'ul') lists.pop();
       if (el.name === 'td' || el.name === 'th') cells--;
-      else if (el.name === 'ol' || el.name === 'ul') lists.pop();
       else if (el.name === 'tr' && cells === 0) text.flush();
       else if (BLOCK_TAGS.has(el.name)) {
         if (cells > 0) text.add(' ');
@@ -187,15 +187,6 @@ function read(root: Element | AnyNode[], out: SectionBuilder): void {
   text.flush();
 }
 
-function resolve(href: string, base: string | null): string | null {
-  try {
-    const url = new URL(href, base ?? undefined);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
-  } catch {
-    return null;
-  }
-}
-
 export function extractHtml(body: string, opts: { url: string | null; fallbackTitle: string }): Extracted {
   const doc = parseDocument(body);
   let out = new SectionBuilder();
@@ -213,17 +204,9 @@ export function extractHtml(body: string, opts: { url: string | null; fallbackTi
     forgetClasses();
   }
   const sections = out.finish();
-  const base = (page.base !== null ? resolve(page.base, opts.url) : null) ?? opts.url;
-  const links: string[] = [];
-  const seen = new Set<string>();
-  for (const href of page.hrefs) {
-    const link = resolve(href, base);
-    if (link !== null && !seen.has(link)) {
-      seen.add(link);
-      links.push(link);
-    }
-  }
+  const base = (page.base !== null ? resolveUrl(page.base, opts.url) : null) ?? opts.url;
+  const links = resolveLinks(page.hrefs, base);
   const title = page.title || out.firstHeading() || opts.fallbackTitle;
-  const canonical = page.canonical !== null ? resolve(page.canonical, base) : null;
+  const canonical = page.canonical !== null ? resolveUrl(page.canonical, base) : null;
   return { title, sections, links, canonical, noindex: page.noindex };
 }

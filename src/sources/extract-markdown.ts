@@ -2,7 +2,7 @@
 // headings, so a link to a section of a rendered README lands on it.
 import MarkdownIt from 'markdown-it';
 import { htmlText } from './html-elements.js';
-import { collapse, InlineBuffer, SectionBuilder, type Extracted } from './sections.js';
+import { collapse, InlineBuffer, resolveLinks, SectionBuilder, type Extracted } from './sections.js';
 
 const md = new MarkdownIt({ html: true });
 type Token = ReturnType<typeof md.parse>[number];
@@ -134,23 +134,6 @@ export function extractMarkdown(body: string, opts: { url: string | null; fallba
     }
   }
   text.flush();
-  const links: string[] = [];
-  const seen = new Set<string>();
-  for (const href of hrefs) {
-    if (href.startsWith('#')) continue;
-    let link: string;
-    try {
-      const url = new URL(href, opts.url ?? undefined);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') continue;
-      link = url.href;
-    } catch {
-      continue;
-    }
-    if (!seen.has(link)) {
-      seen.add(link);
-      links.push(link);
-    }
-  }
   const title = declared ?? out.firstHeading() ?? opts.fallbackTitle;
-  return { title, sections: out.finish(), links, canonical: null, noindex: false };
+  return { title, sections: out.finish(), links: resolveLinks(hrefs, opts.url), canonical: null, noindex: false };
 }

@@ -19,6 +19,27 @@ export function collapse(text: string): string {
   return words.includes('\u0000') ? collapse(words.replaceAll('\u0000', ' ')) : words;
 }
 
+/** An absolute http(s) URL for a link, or null (another scheme, or nothing to resolve it against). */
+export function resolveUrl(href: string, base: string | null): string | null {
+  try {
+    const url = new URL(href, base ?? undefined);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A page's links resolved, once each, in page order; links within the page itself left out. */
+export function resolveLinks(hrefs: Iterable<string>, base: string | null): string[] {
+  const links = new Set<string>();
+  for (const href of hrefs) {
+    if (href.startsWith('#')) continue;
+    const link = resolveUrl(href, base);
+    if (link !== null) links.add(link);
+  }
+  return [...links];
+}
+
 type Open = { level: number; text: string; anchor: string | null };
 
 export class SectionBuilder {
