@@ -109,6 +109,12 @@ t.test('an empty <main> (filled by scripts) gives way to the body; deep nesting 
   t.same(shell.sections, [{ headings: ['Real'], anchor: null, text: 'Words.' }]);
   const deep = html(`<body>${'<div>'.repeat(20_000)}<h2>Deep</h2><p>Down here.</p>${'</div>'.repeat(20_000)}</body>`);
   t.same(deep.sections, [{ headings: ['Deep'], anchor: null, text: 'Down here.' }]);
+  // PostgreSQL text cannot hold NUL: none survives, in a heading, an id, a paragraph or code.
+  const nul = html('<title>A\u0000B</title><h2 id="x\u0000y">T\u0000x</h2><p>a\u0000b</p><pre>c\u0000d</pre>');
+  t.notOk(JSON.stringify([nul, chunkDocument(nul, 'https://x.dev/')]).includes('\\u0000'));
+  t.same(nul.title, 'A B');
+  t.same(nul.sections[0].headings, ['T x']);
+  t.same(nul.sections[0].anchor, 'xy');
   t.end();
 });
 

@@ -7,7 +7,7 @@ const words = (list: string) => new Set(list.split(' '));
 
 /** Page chrome: never part of the text (the links inside still count for crawling). */
 const CHROME_TAGS = words(
-  'nav header footer aside script style noscript template form svg button select textarea iframe object canvas',
+  'nav header footer aside script style noscript template form svg button select textarea iframe object canvas title',
 );
 const CHROME_ROLES = words('navigation banner contentinfo search');
 /** Sidebars, permalink signs beside headings, line numbers of code, "on this page" boxes of common doc themes. */

@@ -51,8 +51,9 @@ export class SectionBuilder {
   private firstH1: string | null = null;
 
   /** A heading closes the headings at its level and below; what follows belongs to it. */
-  heading(level: number, text: string, anchor: string | null): void {
+  heading(level: number, text: string, id: string | null): void {
     this.close();
+    const anchor = id?.includes('\u0000') ? id.replaceAll('\u0000', '') || null : id;
     if (level === 1 && this.firstH1 === null) this.firstH1 = text;
     while (this.open.length > 0 && this.open[this.open.length - 1].level >= level) this.open.pop();
     this.open.push({ level, text, anchor });
