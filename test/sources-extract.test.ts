@@ -109,6 +109,11 @@ t.test('an empty <main> (filled by scripts) gives way to the body; deep nesting 
   t.same(shell.sections, [{ headings: ['Real'], anchor: null, text: 'Words.' }]);
   const deep = html(`<body>${'<div>'.repeat(20_000)}<h2>Deep</h2><p>Down here.</p>${'</div>'.repeat(20_000)}</body>`);
   t.same(deep.sections, [{ headings: ['Deep'], anchor: null, text: 'Down here.' }]);
+  const numbered = html(
+    '<main><table class="highlighttable"><tr><td class="linenos"><div class="linenodiv"><pre>1\n2</pre></div></td>' +
+      '<td class="code"><div class="highlight"><pre>a = 1\n  b = 2\n</pre></div></td></tr></table></main>',
+  );
+  t.same(numbered.sections, [{ headings: [], anchor: null, text: 'a = 1\n  b = 2' }], 'code with line numbers');
   // PostgreSQL text cannot hold NUL: none survives, in a heading, an id, a paragraph or code.
   const nul = html('<title>A\u0000B</title><h2 id="x\u0000y">T\u0000x</h2><p>a\u0000b</p><pre>c\u0000d</pre>');
   t.notOk(JSON.stringify([nul, chunkDocument(nul, 'https://x.dev/')]).includes('\\u0000'));
@@ -216,6 +221,13 @@ t.test('a long section is cut on paragraph boundaries, a giant paragraph on sent
     'cut after a sentence',
   );
   t.equal(pieces.map((c) => c.body).join(' '), giant.text, 'nothing lost');
+
+  const word = { headings: ['Word'], anchor: null, text: 'x'.repeat(4000) };
+  t.same(
+    chunkDocument(doc([word]), null).map((c) => c.body.length),
+    [1500, 1500, 1000],
+    'no space at all: cut at the size',
+  );
 
   const code = {
     headings: ['Code'],

@@ -144,7 +144,8 @@ function read(root: Element | AnyNode[], out: SectionBuilder): void {
       }
       continue;
     }
-    if (name === 'pre' && cells === 0) {
+    if (name === 'pre') {
+      // Code keeps its lines even in a table (Pygments puts line numbers and code in two cells).
       text.raw(innerText(el, true).text);
       continue;
     }
