@@ -76,7 +76,8 @@ t.test('a page with <main>: header, nav, aside, footer, scripts and hidden text 
   t.equal(doc.title, 'Getting started');
   t.same(doc.sections, [
     { headings: ['Getting started'], anchor: 'getting-started', text: 'Create a project first. Then add a key.' },
-    // The anchor of a heading without an id: the <a id> inside it. A <br> is a line break; list items numbered as the list says.
+    // The anchor of a heading without an id: the <a id> inside it. A <br> is a line break; list items are
+    // numbered as the list says.
     {
       headings: ['Getting started', 'API keys'],
       anchor: 'keys',

@@ -55,7 +55,10 @@ function split(text: string): string[] {
 /** A piece of a section's text; `titled` when it starts a section under a heading of its own. */
 type Unit = { section: Section; text: string; titled: boolean };
 
-/** A section's first piece joining another chunk brings its heading as a line, unless its first line has it (an API entry's signature). */
+/**
+ * A section's first piece joining another chunk brings its heading as a line, unless its first line holds it
+ * already (an API entry's signature).
+ */
 function joined(unit: Unit): string {
   const heading = unit.section.headings[unit.section.headings.length - 1];
   if (!unit.titled || heading === undefined || unit.text.split('\n', 1)[0].includes(heading)) return unit.text;
