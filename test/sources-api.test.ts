@@ -170,6 +170,12 @@ t.test('a files source: a document put is indexed by its job and then found by s
     [{ document_id: doc.id, title: 'Gadget removal' }],
     'cited by its given title',
   );
+  // The same text under a new title: its chunks take the new title (the text alone is unchanged).
+  await api.putMarkdown(source.id, 'guide/install.md', '# Removing the gadget\n\nUninstall the gadget.', {
+    title: 'Gadget uninstallation',
+  });
+  await settle(ctx);
+  t.match(await api.search('uninstall gadget'), [{ document_id: doc.id, title: 'Gadget uninstallation' }], 'retitled');
 
   // A files source's refresh indexes its documents again.
   const refreshed = await api.post(`/sources/${source.id}/refresh`, {});

@@ -1,5 +1,6 @@
 // What one fetch of a page comes to: indexed (its chunks), unchanged (a 304, or the same text: no extraction
 // or indexing beyond the hash), skipped or failed with the reason in words, and the URLs it leads to.
+import { createHash } from 'node:crypto';
 import type { PageToIndex, PageWrite } from '../db/queries/crawl-pages.js';
 import { chunkDocument, contentHash } from './chunk.js';
 import { extract, type ContentType } from './extract.js';
@@ -34,9 +35,14 @@ export function indexText(
     validators?: { etag: string | null; lastModified: string | null };
   },
 ) {
-  const extracted = extract(contentType, body, { url: opts.url, fallbackTitle: opts.fallbackTitle });
-  const hash = contentHash(extracted);
-  const title = opts.title ?? extracted.title;
+  const read = extract(contentType, body, { url: opts.url, fallbackTitle: opts.fallbackTitle });
+  // A file's given title names its chunks too (they are what search and citations show); the title and the
+  // URL the chunks carry are in the hash, so a new title or URL with the same text indexes it again.
+  const extracted = { ...read, title: opts.title ?? read.title };
+  const hash = createHash('sha256')
+    .update(JSON.stringify([contentHash(extracted), opts.url]))
+    .digest('hex');
+  const title = extracted.title;
   const validators = opts.validators ?? { etag: null, lastModified: null };
   const unchanged = doc.contentHash === hash;
   return { extracted, hash, title, unchanged, validators };
