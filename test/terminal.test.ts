@@ -9,6 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import t, { type Test } from 'tap';
 import { createServer } from 'node:net';
 import { freePort } from '../src/db/local.js';
+import { extract } from '../src/sources/extract.js';
+import { ownDocumentation } from '../src/sources/own-docs.js';
 import { waitFor } from './helper.js';
 
 async function dataFolder(t: Test) {
@@ -82,6 +84,35 @@ t.test('npm start in a terminal: a second start, the CLI beside it, then Ctrl-C'
   await until('the first start', () => /Demo project ready/.test(service.output()), service.output);
   const postmaster = Number(readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
   t.ok(alive(postmaster), `the embedded PostgreSQL runs (pid ${postmaster})`);
+
+  await t.test('the printed question, asked with the printed key, is answered from the README or docs/', async (t) => {
+    const printed = service.output();
+    const url = /curl -s -X POST (\S+\/chat)/.exec(printed)?.[1];
+    const key = /X-API-KEY: (\S+?)'/.exec(printed)?.[1];
+    const body = /-d '(\{"question".*\})'/.exec(printed)?.[1];
+    if (!url || !key || !body) return void t.fail(`no curl to run in: ${printed}`);
+    const ownTitles = new Set(
+      ownDocumentation().map((d) => extract('text/markdown', d.content, { url: null, fallbackTitle: d.path }).title),
+    );
+    type Answer = { answer: string; relevant_sources: { title: string; url: string | null }[] };
+    // Indexed by the worker within seconds of the start: asked again until its sources are in the answer.
+    const answer = await waitFor(
+      'an answer citing the service documentation',
+      async () => {
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'X-API-KEY': key, 'Content-Type': 'application/json' },
+          body,
+        });
+        if (res.status !== 200) throw new Error(`chat answered ${res.status}: ${await res.text()}`);
+        const json = (await res.json()) as Answer;
+        return json.relevant_sources.some((s) => ownTitles.has(s.title)) && json;
+      },
+      { timeoutMs: 60_000, everyMs: 250 },
+    );
+    t.notMatch(answer.answer, /does not cover/, answer.answer);
+    t.match(answer.answer, /source|site|documentation/i, 'about the question asked');
+  });
 
   await t.test(
     'a second npm start on the same data folder says the folder is in use, and by which process',

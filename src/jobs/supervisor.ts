@@ -76,7 +76,9 @@ export class Supervisor implements Worker {
   async stop(graceMs = 0): Promise<void> {
     const last = this.state;
     this.state = { name: 'stopped' };
-    await withDeadline(this.retrying, 500);
+    // A pool starting after an outage is waited for (it stops itself on seeing the lane stopped): left to
+    // finish later, its start or stop would run on a connection pool the worker has ended meanwhile.
+    await withDeadline(this.retrying, last.name === 'launching' ? Math.max(graceMs, 500) : 500);
     const running = last.name === 'running' ? last : null;
     const stopped = running
       ? await withDeadline(
