@@ -6,7 +6,7 @@ import t, { type Test } from 'tap';
 import type { Static } from '@sinclair/typebox';
 import { rows, type Db } from '../src/db/client.js';
 import { createRetriever, recomputeSearchStats } from '../src/db/queries/search.js';
-import { NOT_COVERED } from '../src/models/rag.js';
+import { NOT_COVERED } from '../src/models/llm.js';
 import type { ExportThread, ThreadDetail } from '../src/schemas/threads.js';
 import { build } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';

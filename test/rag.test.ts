@@ -1,8 +1,8 @@
 // The prompt (numbered excerpts, the conversation, the question), the sources an answer cites, and the
 // stand-in model's extractive answers: pure functions, no database.
 import t from 'tap';
-import { buildPrompt, NOT_COVERED, relevantSources } from '../src/models/rag.js';
-import { extractiveAnswer, StaticLlm } from '../src/models/llm.js';
+import { buildPrompt, relevantSources } from '../src/models/rag.js';
+import { extractiveAnswer, NOT_COVERED, StaticLlm } from '../src/models/llm.js';
 import type { RetrievedChunk } from '../src/models/retriever.js';
 
 let n = 0;

@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { NOT_COVERED } from './rag.js';
 import type { RetrievedChunk } from './retriever.js';
+
+/** What an answer says when the project's documentation holds nothing relevant to the question. */
+export const NOT_COVERED = 'The documentation does not cover this question.';
 
 export type Message = { role: 'system' | 'user' | 'assistant'; content: string };
 

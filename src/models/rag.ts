@@ -1,4 +1,4 @@
-import type { Message, Prompt } from './llm.js';
+import { NOT_COVERED, type Message, type Prompt } from './llm.js';
 import type { RetrievedChunk } from './retriever.js';
 
 export type Turn = {
@@ -8,9 +8,6 @@ export type Turn = {
 
 /** A document an answer was built from, as the answer cites it. */
 export type RelevantSource = { title: string; url: string | null };
-
-/** What an answer says when the project's documentation holds nothing relevant to the question. */
-export const NOT_COVERED = 'The documentation does not cover this question.';
 
 /** Documents cited per answer, at most. */
 const MAX_SOURCES = 5;
