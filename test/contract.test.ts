@@ -145,18 +145,23 @@ async function fixtures(t: Test, app: FastifyInstance, db: Db, config: Config) {
   };
   // One address spends its budget of failed authentications: from it, every secured operation owes a 429.
   const blockedAddress = '10.255.255.1';
-  let last = 0;
-  for (let i = 0; i < 2 * config.AUTH_FAILURES_PER_MINUTE + 2 && last !== 429; i++) {
-    last = (
-      await app.inject({
-        url: '/admin/v1/teams',
-        remoteAddress: blockedAddress,
-        headers: { authorization: 'Bearer wrong' },
-      })
-    ).statusCode;
-  }
+  // The block lasts a minute and the run longer: spent again before each request that owes the 429 (one
+  // request while the address is still blocked).
+  const block = async () => {
+    let last = 0;
+    for (let i = 0; i < 2 * config.AUTH_FAILURES_PER_MINUTE + 2 && last !== 429; i++) {
+      last = (
+        await app.inject({
+          url: '/admin/v1/teams',
+          remoteAddress: blockedAddress,
+          headers: { authorization: 'Bearer wrong' },
+        })
+      ).statusCode;
+    }
+    return last;
+  };
   t.equal(
-    last,
+    await block(),
     429,
     `setup: failed authentications from one address end in a 429 (limit ${config.AUTH_FAILURES_PER_MINUTE} a minute)`,
   );
@@ -189,6 +194,7 @@ async function fixtures(t: Test, app: FastifyInstance, db: Db, config: Config) {
     wrongSecret: a.key.slice(0, -1) + (a.key.endsWith('A') ? 'B' : 'A'),
     revokedKey: revoked.key,
     blockedAddress,
+    block,
     bodies: new Generator(known),
     texts: new Generator(known, true),
   };
@@ -424,6 +430,7 @@ t.test('the OpenAPI document tells the truth: requests generated from it get onl
   const send = async (target: FastifyInstance, op: Operation, c: Case) => {
     // Each request from its own address: only the blocked one ever meets the failed-authentication limit.
     const remoteAddress = `10.0.${++address >> 8}.${address & 255}`;
+    if (c.inject.remoteAddress === fx.blockedAddress) await fx.block();
     const res = await target.inject({ remoteAddress, ...c.inject });
     requests++;
     seen.set(res.statusCode, (seen.get(res.statusCode) ?? 0) + 1);
