@@ -1,24 +1,30 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Db } from '../client.js';
 import type { RetrievedChunk, Retriever } from '../../models/retriever.js';
+import { synonymsOf } from '../../sources/synonyms.js';
 
 // Full-text search over a project's chunks, ranked by BM25: a word counts for more the rarer it is in the
 // project's documentation (search_terms, recomputed in the background as sources change), a match in the
-// title or the headings for more than one in the text, and a long chunk's matches for a little less.
+// headings for more than one in the text, and a long chunk's matches for a little less. The best chunk of
+// each document is returned: the results are distinct pages.
 //
-// A question is matched as people ask it: its words are stemmed and stop words dropped (to_tsvector), and
-// any of them may match (an OR), so a question sharing only some words with the answer still finds it.
+// A question is matched as people ask it: its words are stemmed and stop words dropped (to_tsvector), any of
+// them may match (an OR), so a question sharing only some words with the answer still finds it, and common
+// synonyms of its words (folder, directory) count too, for less.
 // Ranking every chunk that holds a common word would read much of the project, so the candidates are the
 // chunks holding the question's rarer words (as many of them as CANDIDATE_BUDGET postings allow, the rarest
 // always); every word of the question then counts in the score of those.
 
-/** BM25's term-frequency saturation and length normalisation. */
-const K1 = 1.2;
-const B = 0.5;
-/** ts_rank's weights of a word's occurrences by place: {text, -, headings, title}. */
-const WEIGHTS = '{0.1, 0.1, 0.25, 0.35}';
+// The ranking's constants, tuned on bench:retrieval's questions over a real manual (BENCHMARKS.md).
+/** BM25's term-frequency saturation and length normalisation (chunks vary less in length than pages). */
+const K1 = 2;
+const B = 0.25;
+/** ts_rank's weights of a word's occurrences by place: {text, -, headings, title}; the title is every chunk's. */
+const WEIGHTS = '{0.1, 0.1, 0.2, 0.1}';
 /** The postings (chunks holding a word) candidates are chosen from, at most, past the rarest word's. */
-const CANDIDATE_BUDGET = 3000;
+const CANDIDATE_BUDGET = 1500;
+/** A synonym's weight against the question's own words. */
+const SYNONYM_WEIGHT = 0.8;
 
 export type SearchHit = RetrievedChunk & {
   snippet: string;
@@ -26,26 +32,30 @@ export type SearchHit = RetrievedChunk & {
   coverage: number;
 };
 
-type Term = { lexeme: string; df: number; idf: number };
+export type Term = { lexeme: string; df: number; idf: number };
 
-/** The question's lexemes with their document frequency and BM25 idf in the project. */
-async function questionTerms(db: Db, projectId: string, query: string) {
+/** The question's lexemes and their synonyms' with their document frequency and BM25 idf in the project. */
+export async function questionTerms(db: Db, projectId: string, query: string) {
   const [stats] = await rows<{ chunks: number; avgLength: number }>(
     db,
     sql`select chunks, avg_length as "avgLength" from search_stats where project_id = ${projectId}`,
   );
   const n = Math.max(stats?.chunks ?? 0, 1);
-  const terms = await rows<{ lexeme: string; df: number }>(
+  const terms = await rows<{ lexeme: string; df: number; synonym: boolean }>(
     db,
-    sql`select q.lexeme, coalesce(t.df, 0)::int as df
-        from unnest(to_tsvector('english', ${query})) q
-        left join search_terms t on t.project_id = ${projectId} and t.lexeme = q.lexeme`,
+    sql`select distinct on (q.lexeme) q.lexeme, coalesce(t.df, 0)::int as df, q.synonym
+        from (select lexeme, false as synonym from unnest(to_tsvector('english', ${query}))
+              union all
+              select lexeme, true from unnest(to_tsvector('english', ${synonymsOf(query)}))) q
+        left join search_terms t on t.project_id = ${projectId} and t.lexeme = q.lexeme
+        order by q.lexeme, q.synonym`,
   );
   return {
     avgLength: stats?.avgLength ?? 100,
     terms: terms.map((t): Term => {
       const df = Math.min(t.df, n);
-      return { lexeme: t.lexeme, df, idf: Math.log(1 + (n - df + 0.5) / (df + 0.5)) };
+      const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
+      return { lexeme: t.lexeme, df, idf: t.synonym ? idf * SYNONYM_WEIGHT : idf };
     }),
   };
 }
@@ -69,46 +79,60 @@ const quoted = (lexeme: string) => `'${lexeme.replaceAll('\\', '\\\\').replaceAl
 const num = (n: number) => sql.raw(n.toFixed(4));
 const tsquery = (terms: Term[]) => terms.map((t) => quoted(t.lexeme)).join(' | ');
 
-/** The chunks of the project's live sources best matching `query`, best first, at most two per document. */
+/** The chunks of the project's live sources best matching `query`, best first, one per document. */
 export async function searchChunks(
   db: Db,
   p: { projectId: string; query: string; limit: number },
 ): Promise<SearchHit[]> {
   const { terms, avgLength } = await questionTerms(db, p.projectId, p.query);
   if (terms.length === 0) return [];
+  // Unprepared: planned with its values each time. A prepared statement turns generic after a few runs, and
+  // a generic plan cannot see how many chunks the words select.
+  return [...(await db.execute(searchStatement(terms, avgLength, p)))] as unknown as SearchHit[];
+}
+
+/**
+ * The ranking statement of searchChunks for the question's terms. Each term's weighted frequency in a
+ * candidate is ts_rank of that one term (it grows with the occurrences and with their place, and saturates);
+ * BM25 turns it into the term's score with the chunk's length, and the term's rarity weighs it.
+ */
+export function searchStatement(terms: Term[], avgLength: number, p: { projectId: string; limit: number }): SQL {
   const totalIdf = terms.reduce((sum, t) => sum + t.idf, 0);
-  const termJson = JSON.stringify(terms.map((t) => ({ q: quoted(t.lexeme), idf: t.idf })));
-  return rows<SearchHit>(
-    db,
-    sql`
-    with terms as (
-      select q::tsquery as q, idf from json_to_recordset(${termJson}::json) as t(q text, idf float8)
-    ),
-    candidates as (
-      select c.id, c.document_id, c.source_id, c.title, c.section, c.url, c.body, c.tsv
+  const tf = (i: number) => sql.raw(`r${i}`);
+  const frequencies = sql.join(
+    terms.map((t, i) => sql`ts_rank(${WEIGHTS}::float4[], c.tsv, ${quoted(t.lexeme)}::tsquery, 0) * 10 as ${tf(i)}`),
+    sql`, `,
+  );
+  const norm = sql`${num(K1)} * (1 - ${num(B)} + ${num(B)} * len / ${num(avgLength)})`;
+  const score = sql.join(
+    terms.map((t, i) => sql`${num(t.idf)} * ${tf(i)} * ${num(K1 + 1)} / (${tf(i)} + ${norm})`),
+    sql` + `,
+  );
+  const matched = sql.join(
+    terms.map((t, i) => sql`case when ${tf(i)} > 0 then ${num(t.idf)} else 0 end`),
+    sql` + `,
+  );
+  return sql`
+    with matches as materialized (
+      -- Each candidate's words read (and decompressed) once, not once per term.
+      select c.id, c.document_id, c.tsv || ''::tsvector as tsv
       from chunks c
       where c.project_id = ${p.projectId} and c.tsv @@ ${tsquery(selective(terms))}::tsquery
         and c.source_id <> all (array(
           select id from sources where project_id = ${p.projectId} and deleted_at is not null))
     ),
+    candidates as (select c.id, c.document_id, length(c.tsv) as len, ${frequencies} from matches c),
     scored as (
-      select c.*, s.score, s.matched,
-        row_number() over (partition by c.document_id order by s.score desc) as nth
-      from candidates c,
-      lateral (
-        select sum(t.idf * r.tf * ${num(K1 + 1)} / (r.tf + ${num(K1)} * (1 - ${num(B)} + ${num(B)} * length(c.tsv) / ${avgLength}::float8))) as score,
-               sum(t.idf) filter (where r.tf > 0) as matched
-        from terms t, lateral (select ts_rank(${WEIGHTS}::float4[], c.tsv, t.q, 0) * 10 as tf) r
-      ) s
-    )
-    select id, document_id as "documentId", source_id as "sourceId", title, section, url, body,
-      score::float8 as score, (matched / ${totalIdf}::float8) as coverage,
-      ts_headline('english', body, ${tsquery(terms)}::tsquery,
-        'MaxWords=40, MinWords=20, MaxFragments=2, FragmentDelimiter=" … ", StartSel="", StopSel=""') as snippet
-    from scored where nth <= 2
-    order by score desc, id
-    limit ${p.limit}`,
-  );
+      select id, ${score} as score, ${matched} as matched,
+        row_number() over (partition by document_id order by ${score} desc, id) as nth
+      from candidates
+    ),
+    best as (select id, score, matched from scored where nth = 1 order by score desc, id limit ${p.limit})
+    select c.id, c.document_id as "documentId", c.source_id as "sourceId", c.title, c.section, c.url, c.body,
+      best.score::float8 as score, (best.matched / ${num(totalIdf)})::float8 as coverage,
+      ts_headline('english', c.body, ${tsquery(terms)}::tsquery, 'MaxWords=40, MinWords=20') as snippet
+    from best join chunks c on c.id = best.id
+    order by best.score desc, c.id`;
 }
 
 /** Below this share of the question's weight, a chunk is not taken as covering the question. */

@@ -40,8 +40,14 @@ export const sources = pgTable(
     name: text().notNull(),
     // A website's start URL (normalised); null for files.
     url: text(),
-    include: text().array().notNull().default(sql`'{}'`),
-    exclude: text().array().notNull().default(sql`'{}'`),
+    include: text()
+      .array()
+      .notNull()
+      .default(sql`'{}'`),
+    exclude: text()
+      .array()
+      .notNull()
+      .default(sql`'{}'`),
     maxPages: integer().notNull().default(5000),
     refresh: refreshInterval().notNull().default('weekly'),
     status: sourceStatus().notNull().default('queued'),
