@@ -40,10 +40,11 @@ export async function copyChunks(db: Db, p: { projectId: string; projectChunks: 
   const perCopy = await count(db, sql`source_id = ${from}`);
   await rows(db, sql`drop index chunks_project_tsv_idx`);
   let copies = 0;
-  while ((await projectChunks(db, p.projectId)) + perCopy <= p.projectChunks)
+  // At least the chunks asked for: a copy is a whole site.
+  while ((await projectChunks(db, p.projectId)) < p.projectChunks)
     await copySource(db, from, p.projectId, `copy ${++copies}`);
   const perProject = await projectChunks(db, p.projectId);
-  for (let n = 1; (await totalChunks(db)) + perProject <= p.totalChunks; n++) {
+  for (let n = 1; (await totalChunks(db)) < p.totalChunks; n++) {
     const other = await createTenant(db, `other ${n}`);
     for (let k = 0; k * perCopy < perProject; k++) await copySource(db, from, other.projectId, `copy ${k}`);
     if (n % 5 === 0) step(`${n} other projects`);
