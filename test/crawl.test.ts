@@ -409,5 +409,19 @@ t.test(
     await waitFor('the due source refreshed', async () => (await startedAt(dueId)) !== dueBefore && crawled(db, dueId));
     t.ok(site.hits('/docs/', 304) > 0, 'it was crawled again');
     t.equal(await startedAt(downId), downBefore, 'a source not due was left alone');
+
+    // A crawl that lost a job for good (here: its start job gone) is started over a day later.
+    const stuckId = await website(db, projectId, `${site.base}/docs/`);
+    await waitFor('its crawl to end', () => crawled(db, stuckId));
+    await rows(
+      db,
+      sql`update sources set status = 'running', crawl_started_at = now() - interval '25 hours', next_refresh_at = null
+          where id = ${stuckId}`,
+    );
+    const stuckBefore = await startedAt(stuckId);
+    await rows(db, sql`select graphile_worker.add_job('sources__refresh_due', '{}'::json)`);
+    await waitFor('the abandoned crawl started over', async () => (await startedAt(stuckId)) !== stuckBefore);
+    await waitFor('and ended', () => crawled(db, stuckId));
+    t.pass('a crawl abandoned for a day starts over and ends');
   },
 );

@@ -32,14 +32,19 @@ export async function startCrawl(db: DbOrTx, sourceId: string): Promise<void> {
 }
 
 /** Starts a crawl of every website source of a live project whose refresh is due; returns their ids. */
+const ABANDONED_AFTER = sql`interval '1 day'`;
+
 export async function startDueCrawls(db: DbOrTx, limit: number): Promise<string[]> {
   const started = await restartCrawls(
     db,
     sql`id in (
       select s.id from sources s join projects p on p.id = s.project_id
-      where s.next_refresh_at <= now() and s.deleted_at is null and p.deleted_at is null and s.type = 'website'
-        and s.status not in ('queued', 'running')
-      order by s.next_refresh_at limit ${limit}
+      where s.deleted_at is null and p.deleted_at is null and s.type = 'website'
+        and (s.next_refresh_at <= now() and s.status not in ('queued', 'running')
+          -- A crawl still going a day after it started has lost a job for good (its attempts spent through
+          -- a long outage): it starts over, and the jobs of the old crawl do nothing.
+          or s.status in ('queued', 'running') and s.crawl_started_at < now() - ${ABANDONED_AFTER})
+      order by coalesce(s.next_refresh_at, s.crawl_started_at) limit ${limit}
       for update of s skip locked)`,
   );
   return started.map((r) => r.id);
