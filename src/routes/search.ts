@@ -9,7 +9,7 @@ const search: FastifyPluginCallbackTypebox = (app, _opts, done) => {
     {
       schema: {
         tags: ['sources'],
-        summary: "Search the project's sources: the best matching sections, best first, at most two of one document",
+        summary: "Search the project's sources: the best matching sections, best first, one per document",
         description:
           'Full-text search as the chat retrieves: words are stemmed and stop words dropped, a section sharing only ' +
           'some of the words still matches, rare words and title or heading matches count for more.',
