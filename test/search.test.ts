@@ -90,6 +90,7 @@ t.test(
       { url: /^https:\/\/docs\.test\/page-\d+#s\d$/, snippet: /asyncio/ },
       'with its anchor and snippet',
     );
+    t.notMatch(rare[0].snippet, /</, 'a snippet is plain text, no markup');
 
     const synonym = await searchChunks(db, { projectId, query: 'how do I erase a folder?', limit: 5 });
     t.equal(synonym[0]?.documentId, documents['Directories'], 'a folder is what the documentation calls a directory');

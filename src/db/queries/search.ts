@@ -130,7 +130,7 @@ export function searchStatement(terms: Term[], avgLength: number, p: { projectId
     best as (select id, score, matched from scored where nth = 1 order by score desc, id limit ${p.limit})
     select c.id, c.document_id as "documentId", c.source_id as "sourceId", c.title, c.section, c.url, c.body,
       best.score::float8 as score, (best.matched / ${num(totalIdf)})::float8 as coverage,
-      ts_headline('english', c.body, ${tsquery(terms)}::tsquery, 'MaxWords=40, MinWords=20') as snippet
+      ts_headline('english', c.body, ${tsquery(terms)}::tsquery, 'MaxWords=40, MinWords=20, StartSel="", StopSel=""') as snippet
     from best join chunks c on c.id = best.id
     order by best.score desc, c.id`;
 }
