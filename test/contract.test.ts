@@ -13,7 +13,7 @@ import { projectClient, projectWithKey } from './factories.js';
 import { ADMIN_TOKEN, build } from './helper.js';
 import type { Static } from '@sinclair/typebox';
 import type { NewApiKeyResponse } from '../src/schemas/admin.js';
-import { DOCUMENT_BODY_LIMIT } from '../src/schemas/sources.js';
+import { DOCUMENT_BODY_LIMIT } from '../src/schemas/documents.js';
 import { asText, Generator, openApiAjv, UNKNOWN_ID, type Schema } from './openapi-requests.js';
 
 interface Param {

@@ -7,7 +7,9 @@ import t, { type Test } from 'tap';
 import { rows } from '../src/db/client.js';
 import { build, drain, type ApiError, type Page } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
-import type { Document, SearchResult, Source } from '../src/schemas/sources.js';
+import type { Document } from '../src/schemas/documents.js';
+import type { SearchResult } from '../src/schemas/search.js';
+import type { Source } from '../src/schemas/sources.js';
 
 type SourceJson = Static<typeof Source>;
 type DocumentJson = Static<typeof Document>;

@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import { deleteDocument, listDocuments, putDocument } from '../db/queries/sources.js';
+import { deleteDocument, listDocuments, putDocument } from '../db/queries/documents.js';
 import { errors, ErrorSchema } from '../schemas/common.js';
 import { encodeCursor } from '../schemas/cursor.js';
 import {
@@ -10,9 +10,9 @@ import {
   DocumentParams,
   MAX_CONTENT_BYTES,
   NewDocument,
-  SourceParams,
   toDocument,
-} from '../schemas/sources.js';
+} from '../schemas/documents.js';
+import { SourceParams } from '../schemas/sources.js';
 import { badRequest, conflict, ErrorCode, notFound } from '../errors.js';
 import { normaliseUrl } from '../sources/urls.js';
 import { pageRequest } from './paging.js';

@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { searchChunks } from '../db/queries/search.js';
 import { ProjectParams } from '../schemas/common.js';
-import { SearchQuery, SearchResult, toSearchResult } from '../schemas/sources.js';
+import { SearchQuery, SearchResult, toSearchResult } from '../schemas/search.js';
 
 const search: FastifyPluginCallbackTypebox = (app, _opts, done) => {
   app.get(

@@ -1,24 +1,17 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { documentStatus, refreshInterval, sourceStatus, sourceType } from '../db/schema/index.js';
-import type { SearchHit } from '../db/queries/search.js';
+import { refreshInterval, sourceStatus, sourceType } from '../db/schema/index.js';
 import { NotBlank, Nullable, ProjectParams, Timestamp, Trimmed, Uuid } from './common.js';
 import { check } from './validation.js';
 
-/** An uploaded document's text, at most (in UTF-8). */
-export const MAX_CONTENT_BYTES = 5 * 2 ** 20;
-/** The body of a document's PUT: its content JSON-escaped (a newline takes two bytes), and the rest. */
-export const DOCUMENT_BODY_LIMIT = 2 * MAX_CONTENT_BYTES + 64 * 1024;
-
-const literals = <T extends string>(values: readonly T[], description?: string) =>
+export const literals = <T extends string>(values: readonly T[], description?: string) =>
   Type.Union(
     values.map((v) => Type.Literal(v)),
     { description },
   );
 
 export const SourceParams = Type.Composite([ProjectParams, Type.Object({ source_id: Uuid('source id') })]);
-export const DocumentParams = Type.Composite([SourceParams, Type.Object({ document_id: Uuid('document id') })]);
 
-const Url = (description: string) => Type.String({ format: 'uri', maxLength: 2000, description });
+export const Url = (description: string) => Type.String({ format: 'uri', maxLength: 2000, description });
 const Prefixes = (what: string) =>
   Type.Array(NotBlank({ maxLength: 1000, description: 'a path prefix' }), {
     maxItems: 100,
@@ -84,73 +77,6 @@ export const Source = Type.Object({
   created_at: Timestamp(),
 });
 
-export const NewDocument = Type.Object(
-  {
-    path: NotBlank({ maxLength: 1000, description: 'identifies the document in its source: a PUT to it replaces it' }),
-    content: Type.String({ maxLength: MAX_CONTENT_BYTES, description: 'the text, at most 5 MB in UTF-8' }),
-    content_type: literals(['text/markdown', 'text/html', 'text/plain']),
-    title: Type.Optional(
-      NotBlank({ maxLength: 500, description: "default: the document's own (its <title>, first heading) or path" }),
-    ),
-    url: Type.Optional(Url('where readers find it: answers cite it (http or https)')),
-  },
-  { additionalProperties: false },
-);
-export type NewDocument = Static<typeof NewDocument>;
-
-const DocumentStatus = literals(
-  documentStatus.enumValues,
-  'queued: waiting for its index job (a crawled page not fetched yet, a file just put)',
-);
-
-export const Document = Type.Object({
-  id: Uuid(),
-  source_id: Uuid(),
-  url: Nullable(Type.String()),
-  path: Type.String({ description: "a page's URL path and query; a file's given path" }),
-  title: Nullable(Type.String()),
-  status: DocumentStatus,
-  reason: Nullable(
-    Type.String({
-      description:
-        'why it failed or was skipped, in words ("HTTP 404", "not HTML, markdown or text (application/pdf)", "too large (over 5 MB)", "disallowed by robots.txt", "noindex", "duplicate of its canonical URL …"); null otherwise',
-    }),
-  ),
-  chunks: Type.Integer({ minimum: 0 }),
-  indexed_at: Nullable(Timestamp()),
-});
-
-// The document list's filters, which its cursor carries.
-export const DocumentFilters = Type.Object({ status: Type.Optional(DocumentStatus) }, { additionalProperties: false });
-export const DocumentListQuery = Type.Object(
-  {
-    status: Type.Optional(DocumentStatus),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-    cursor: Type.Optional(
-      Type.String({ maxLength: 1000, description: 'the `next` of the previous page: it carries the filters' }),
-    ),
-  },
-  { additionalProperties: false },
-);
-
-export const SearchQuery = Type.Object(
-  {
-    query: NotBlank({ maxLength: 1000, description: 'the question or words to look for' }),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 20, default: 5 })),
-  },
-  { additionalProperties: false },
-);
-
-export const SearchResult = Type.Object({
-  source_id: Uuid(),
-  document_id: Uuid(),
-  title: Type.String({ description: "the document's title" }),
-  url: Nullable(Type.String({ description: "the section's URL (with its #anchor); null for a file without one" })),
-  section: Type.String({ description: 'the heading path, "Install › From source"' }),
-  snippet: Type.String({ description: 'the best matching passages of the section, joined by " … "' }),
-  score: Type.Number({ description: 'relevance (BM25): higher is better, comparable within one search only' }),
-});
-
 export type SourceRow = {
   id: string;
   type: Static<typeof Source>['type'];
@@ -187,37 +113,4 @@ export const toSource = (s: SourceRow): Static<typeof Source> => ({
   last_refreshed_at: s.lastRefreshedAt?.toISOString() ?? null,
   next_refresh_at: s.nextRefreshAt?.toISOString() ?? null,
   created_at: s.createdAt.toISOString(),
-});
-
-export type DocumentRow = {
-  id: string;
-  sourceId: string;
-  url: string | null;
-  path: string;
-  title: string | null;
-  status: Static<typeof DocumentStatus>;
-  reason: string | null;
-  chunks: number;
-  indexedAt: Date | null;
-};
-export const toDocument = (d: DocumentRow): Static<typeof Document> => ({
-  id: d.id,
-  source_id: d.sourceId,
-  url: d.url,
-  path: d.path,
-  title: d.title,
-  status: d.status,
-  reason: d.reason,
-  chunks: d.chunks,
-  indexed_at: d.indexedAt?.toISOString() ?? null,
-});
-
-export const toSearchResult = (h: SearchHit): Static<typeof SearchResult> => ({
-  source_id: h.sourceId,
-  document_id: h.documentId,
-  title: h.title,
-  url: h.url,
-  section: h.section,
-  snippet: h.snippet,
-  score: h.score,
 });

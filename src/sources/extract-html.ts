@@ -3,90 +3,13 @@
 import { parseDocument } from 'htmlparser2';
 import { isTag, isText, type AnyNode, type Element } from 'domhandler';
 import { InlineBuffer, resolveLinks, resolveUrl, SectionBuilder, type Extracted } from './sections.js';
-import { BLOCK_TAGS, forgetClasses, hasClass, HEADINGS, innerText, isApiEntry, isChrome } from './html-elements.js';
+import { BLOCK_TAGS, EXIT, forgetClasses, HEADINGS, innerText, isApiEntry, isChrome } from './html-elements.js';
+import { survey, type Page } from './html-survey.js';
 
 /** Elements whose end matters to the text: blocks, table cells and rows. */
 const ENDING = new Set([...BLOCK_TAGS, 'td', 'th', 'tr']);
 /** Sphinx API entries sit below every heading level, nested entries (a class's methods) one further each. */
 const API_LEVEL = 7;
-
-type Page = {
-  title: string | null;
-  base: string | null;
-  canonical: string | null;
-  noindex: boolean;
-  hrefs: Set<string>;
-  /** Where the main content may be, best first. */
-  main: Element[];
-};
-
-/** On a walk's stack below an element's children: the element ends there (the element itself lies beneath). */
-const EXIT = Symbol('exit');
-
-const MAIN_RANKS = ['main', 'role-main', 'article', 'div.body', 'div.document', 'body'] as const;
-
-/** One walk over the whole page: what the head says, every link, and the best main-content candidate. */
-function survey(nodes: AnyNode[]): Page {
-  const page: Page = { title: null, base: null, canonical: null, noindex: false, hrefs: new Set(), main: [] };
-  const found = new Map<string, Element>();
-  // Elements inside chrome are visited for their links but never chosen as the main content.
-  let chromeDepth = 0;
-  const stack: (AnyNode | typeof EXIT)[] = [...nodes].reverse();
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    if (node === EXIT) {
-      chromeDepth--;
-      continue;
-    }
-    if (!isTag(node)) continue;
-    const a = node.attribs;
-    const inChrome = chromeDepth > 0;
-    const chrome = inChrome || isChrome(node);
-    switch (node.name) {
-      case 'a':
-        if (a.href) page.hrefs.add(a.href.trim());
-        break;
-      case 'title':
-        if (page.title === null && !inChrome) page.title = innerText(node, false).text;
-        continue;
-      case 'base':
-        if (page.base === null && a.href) page.base = a.href;
-        break;
-      case 'link':
-        if (page.canonical === null && a.href && a.rel?.toLowerCase().split(/\s+/).includes('canonical'))
-          page.canonical = a.href;
-        break;
-      case 'meta': {
-        const name = a.name?.toLowerCase();
-        if ((name === 'robots' || name === 'docs-chat') && a.content) {
-          const rules = a.content.toLowerCase().split(',');
-          if (rules.some((r) => r.trim() === 'noindex' || r.trim() === 'none')) page.noindex = true;
-        }
-        break;
-      }
-      case 'main':
-      case 'article':
-      case 'body':
-        if (!chrome && !found.has(node.name)) found.set(node.name, node);
-        break;
-      case 'div':
-        if (!chrome && hasClass(node, 'body') && !found.has('div.body')) found.set('div.body', node);
-        if (!chrome && hasClass(node, 'document') && !found.has('div.document')) found.set('div.document', node);
-        break;
-    }
-    if (!chrome && a.role === 'main' && !found.has('role-main')) found.set('role-main', node);
-    if (chrome && !inChrome) {
-      chromeDepth++;
-      stack.push(EXIT);
-    }
-    for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
-  }
-  for (const rank of MAIN_RANKS) {
-    const el = found.get(rank);
-    if (el && !page.main.includes(el)) page.main.push(el);
-  }
-  return page;
-}
 
 /** The main content's text, section by section. */
 function read(root: Element | AnyNode[], out: SectionBuilder): void {

@@ -83,3 +83,6 @@ export function htmlText(fragment: string): string {
   forgetClasses();
   return collapse(text.join(' '));
 }
+
+/** On a walk's stack below an element's children: the element ends there (the element itself lies beneath). */
+export const EXIT = Symbol('exit');

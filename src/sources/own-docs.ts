@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import type { PutDocument } from '../db/queries/sources.js';
+import type { PutDocument } from '../db/queries/documents.js';
 import { projectFile } from '../runtime/paths.js';
 
 /**

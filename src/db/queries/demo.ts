@@ -1,7 +1,8 @@
 import type { Db } from '../client.js';
 import { createApiKey } from './api-keys.js';
 import { createProject } from './projects.js';
-import { createSource, putDocument, type PutDocument } from './sources.js';
+import { putDocument, type PutDocument } from './documents.js';
+import { createSource } from './sources.js';
 import { countTeams, createTeam } from './teams.js';
 
 /**

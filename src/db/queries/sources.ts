@@ -3,8 +3,7 @@ import { rows, run, type Db, type DbOrTx } from '../client.js';
 import { documents, sources } from '../schema/index.js';
 import { addJobs, indexPageSpec, purgeSourceJob, searchStatsJob } from '../../jobs/specs.js';
 import { startCrawl } from './crawl.js';
-import { afterPosition, cursorAt, toPage, type PageParams } from './paging.js';
-import type { DocumentRow, SourceRow } from '../../schemas/sources.js';
+import type { SourceRow } from '../../schemas/sources.js';
 
 // A deleted source (deleted_at set) is gone for its project at once: every statement here skips it, while
 // its rows are removed in the background.
@@ -57,8 +56,8 @@ const sourceRows = (db: DbOrTx, where: SQL | undefined): Promise<SourceRow[]> =>
       .orderBy(asc(sources.createdAt), asc(sources.id)),
   );
 
-type SourceKey = { projectId: string; sourceId: string };
-const oneSource = (p: SourceKey) => sql`s.project_id = ${p.projectId} and s.id = ${p.sourceId}`;
+export type SourceKey = { projectId: string; sourceId: string };
+export const oneSource = (p: SourceKey) => sql`s.project_id = ${p.projectId} and s.id = ${p.sourceId}`;
 const thisProjects = (p: SourceKey) => and(eq(sources.projectId, p.projectId), eq(sources.id, p.sourceId));
 
 export async function listSources(db: Db, p: { projectId: string }): Promise<SourceRow[]> {
@@ -97,7 +96,7 @@ export async function createSource(db: Db, p: { projectId: string } & NewSourceF
 }
 
 /** The source's row, locked until the transaction ends; null if it is not one of the project's live ones. */
-async function lockSource(tx: DbOrTx, p: SourceKey, mode: 'update' | 'share') {
+export async function lockSource(tx: DbOrTx, p: SourceKey, mode: 'update' | 'share') {
   const [row] = await rows<{ type: 'website' | 'files'; status: string }>(
     tx,
     sql`select type, status from sources s where ${oneSource(p)} and deleted_at is null for ${sql.raw(mode)}`,
@@ -106,7 +105,7 @@ async function lockSource(tx: DbOrTx, p: SourceKey, mode: 'update' | 'share') {
 }
 
 /** One of the source's CRAWL_CONCURRENCY index queues for a document, spread by its id. */
-const lane = (documentId: SQL, lanes: number) => sql`abs(hashtext(${documentId}::text)::bigint) % ${lanes}::int`;
+export const lane = (documentId: SQL, lanes: number) => sql`abs(hashtext(${documentId}::text)::bigint) % ${lanes}::int`;
 
 /**
  * Refreshes a source now: a website's crawl starts again ('busy' while one is queued or running); a files
@@ -145,101 +144,6 @@ export async function deleteSource(db: Db, p: SourceKey): Promise<boolean> {
       tx,
       sql`select ${purgeSourceJob(sql`${p.sourceId}::uuid`)}, ${searchStatsJob(sql`${p.projectId}::uuid`)}`,
     );
-    return true;
-  });
-}
-
-const documentColumns = {
-  id: documents.id,
-  sourceId: documents.sourceId,
-  url: documents.url,
-  path: documents.path,
-  title: documents.title,
-  status: documents.status,
-  reason: documents.reason,
-  chunks: documents.chunks,
-  indexedAt: documents.indexedAt,
-};
-
-export type PutDocument = {
-  path: string;
-  content: string;
-  contentType: string;
-  title: string | null;
-  url: string | null;
-};
-
-/**
- * Stores a file of a files source by its path (replacing the one there) and queues its indexing, both or
- * neither; its earlier chunks stay searchable until then. 'website' for a website source, null if the source
- * is not one of the project's live ones.
- */
-export async function putDocument(
-  db: Db,
-  p: SourceKey & { lanes: number; document: PutDocument },
-): Promise<DocumentRow | 'website' | null> {
-  return db.transaction(async (tx) => {
-    const source = await lockSource(tx, p, 'share');
-    if (!source) return null;
-    if (source.type === 'website') return 'website';
-    const fields = { ...p.document, status: 'queued' as const, reason: null };
-    const [doc] = await run(
-      tx
-        .insert(documents)
-        .values({ sourceId: p.sourceId, projectId: p.projectId, ...fields })
-        .onConflictDoUpdate({
-          target: [documents.sourceId, documents.path],
-          set: { ...fields, updatedAt: sql`now()` },
-        })
-        .returning(documentColumns),
-    );
-    const id = sql`${doc.id}::uuid`;
-    const spec = indexPageSpec(sql`${p.sourceId}::uuid`, id, sql`null::uuid`, lane(id, p.lanes));
-    await rows(tx, sql`select graphile_worker.add_jobs(array[${spec}])`);
-    return doc;
-  });
-}
-
-/** A page of the source's documents, oldest first; null if the source is not one of the project's live ones. */
-export async function listDocuments(db: Db, p: SourceKey & { status?: DocumentRow['status'] } & PageParams) {
-  if (!(await getSourceId(db, p))) return null;
-  const query = db
-    .select({ ...documentColumns, cursorAt: cursorAt(documents.createdAt) })
-    .from(documents)
-    .where(
-      and(
-        eq(documents.sourceId, p.sourceId),
-        p.status !== undefined ? eq(documents.status, p.status) : undefined,
-        afterPosition(documents.createdAt, documents.id, p.after),
-      ),
-    )
-    .orderBy(asc(documents.createdAt), asc(documents.id))
-    .$dynamic();
-  return toPage(await run(p.limit === undefined ? query : query.limit(p.limit + 1)), p.limit);
-}
-
-async function getSourceId(db: DbOrTx, p: SourceKey) {
-  const [row] = await rows<{ id: string }>(
-    db,
-    sql`select id from sources s where ${oneSource(p)} and deleted_at is null`,
-  );
-  return row?.id ?? null;
-}
-
-/**
- * Removes a document and its chunks from a live source of the project; false if there is none such, 'busy'
- * while a website's crawl is under way (a crawl ends when its last page is checked: the one removed might be it).
- */
-export async function deleteDocument(db: Db, p: SourceKey & { documentId: string }): Promise<boolean | 'busy'> {
-  return db.transaction(async (tx) => {
-    const source = await lockSource(tx, p, 'update');
-    if (!source) return false;
-    const doc = and(eq(documents.id, p.documentId), eq(documents.sourceId, p.sourceId));
-    const [found] = await run(tx.select({ id: documents.id }).from(documents).where(doc));
-    if (!found) return false;
-    if (source.type === 'website' && (source.status === 'queued' || source.status === 'running')) return 'busy';
-    await run(tx.delete(documents).where(doc));
-    await rows(tx, sql`select ${searchStatsJob(sql`${p.projectId}::uuid`)}`);
     return true;
   });
 }
