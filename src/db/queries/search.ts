@@ -36,11 +36,15 @@ export type Term = { lexeme: string; df: number; idf: number };
 
 /** The question's lexemes and their synonyms' with their document frequency and BM25 idf in the project. */
 export async function questionTerms(db: Db, projectId: string, query: string) {
-  const [stats] = await rows<{ chunks: number; avgLength: number }>(
+  // A project without sources (most chats of a project that has none) costs this one statement.
+  const [stats] = await rows<{ chunks: number | null; avgLength: number | null; hasSources: boolean }>(
     db,
-    sql`select chunks, avg_length as "avgLength" from search_stats where project_id = ${projectId}`,
+    sql`select (select chunks from search_stats where project_id = ${projectId}) as chunks,
+          (select avg_length from search_stats where project_id = ${projectId}) as "avgLength",
+          exists (select 1 from sources where project_id = ${projectId} and deleted_at is null) as "hasSources"`,
   );
-  const n = Math.max(stats?.chunks ?? 0, 1);
+  if (!stats.hasSources) return { avgLength: 0, terms: [] };
+  const n = Math.max(stats.chunks ?? 0, 1);
   const terms = await rows<{ lexeme: string; df: number; synonym: boolean }>(
     db,
     sql`select distinct on (q.lexeme) q.lexeme, coalesce(t.df, 0)::int as df, q.synonym
@@ -51,7 +55,7 @@ export async function questionTerms(db: Db, projectId: string, query: string) {
         order by q.lexeme, q.synonym`,
   );
   return {
-    avgLength: stats?.avgLength ?? 100,
+    avgLength: stats.avgLength ?? 100,
     terms: terms.map((t): Term => {
       const df = Math.min(t.df, n);
       const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
