@@ -2,6 +2,7 @@
 import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'drizzle/', '.data/', '.exp/', 'coverage/', '.tap/', 'outbox/'] },
@@ -20,5 +21,7 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js'], extends: [tseslint.configs.disableTypeChecked] },
+  // The console's files run in the browser.
+  { files: ['console/**/*.js'], languageOptions: { globals: globals.browser } },
   prettier,
 );

@@ -23,6 +23,7 @@ import type { Retriever } from './models/retriever.js';
 import { createRetriever } from './db/queries/search.js';
 import { apiKeyAuth, authFailureGuard } from './plugins/auth.js';
 import swagger from './plugins/swagger.js';
+import consolePlugin from './plugins/console.js';
 import { schemaErrorFormatter, validatorCompiler } from './schemas/validation.js';
 import admin from './routes/admin.js';
 import categories from './routes/categories.js';
@@ -129,6 +130,8 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(swagger);
   // Operations routes: never rate-limited nor shed, so an orchestrator always sees the process.
   await fastify.register(health);
+  // The web console: static files, outside the rate-limited API it calls.
+  await fastify.register(consolePlugin, { prefix: '/console' });
   await fastify.register(async (api) => {
     api.addHook('onRoute', documentCommonErrors);
     // Overload: shed with 503 rather than queue without bound.
