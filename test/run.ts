@@ -26,8 +26,10 @@ try {
   await migrateDatabase(withDatabase(serverUrl, template));
 
   const args = process.argv.slice(2);
-  const files =
-    args.length > 0 ? args : (await readdir('test')).filter((f) => f.endsWith('.test.ts')).map((f) => `test/${f}`);
+  // test/console/ holds the browser tests (the console driven in Chromium through the real server).
+  const testsIn = async (dir: string) =>
+    (await readdir(dir)).filter((f) => f.endsWith('.test.ts')).map((f) => `${dir}/${f}`);
+  const files = args.length > 0 ? args : [...(await testsIn('test')), ...(await testsIn('test/console'))];
   code = await new Promise<number>((resolve) => {
     const tap = spawn('npx', ['tap', ...files], {
       stdio: 'inherit',

@@ -1,0 +1,129 @@
+// The console's browser tests: the real server (API and worker in this process, as npm start runs them) on
+// 127.0.0.1, and one headless Chromium per test file (Debian's, driven by playwright-core). Each test gets a
+// fresh browser context, so what one tab keeps in sessionStorage is not seen by the next.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Page } from 'playwright-core';
+import { pino } from 'pino';
+import type { Test } from 'tap';
+import { closeDb, createDb } from '../../src/db/client.js';
+import { startWorker } from '../../src/worker.js';
+import { ADMIN_TOKEN, build } from '../helper.js';
+import { projectWithKey } from '../factories.js';
+
+export { ADMIN_TOKEN };
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots');
+export const SIZES = [
+  { width: 1280, height: 800 },
+  { width: 390, height: 844 },
+] as const;
+
+export type Console = Awaited<ReturnType<typeof startConsole>>;
+
+/**
+ * The server listening on a free port with a worker beside it (a files source only becomes ready once a worker
+ * has indexed its documents), a project with a key, and the browser. All closed in teardown.
+ */
+export async function startConsole(t: Test, opts: { env?: Record<string, string> } = {}) {
+  const ctx = await build(t, { env: { DATABASE_POOL_SIZE: '8', ...opts.env } });
+  await ctx.app.listen({ port: 0, host: '127.0.0.1' });
+  const address = ctx.app.server.address();
+  if (!address || typeof address === 'string') throw new Error('the server is not listening on a port');
+  const base = `http://127.0.0.1:${address.port}`;
+
+  const workerDb = createDb(ctx.url, { max: 4 });
+  const worker = await startWorker({
+    config: ctx.config,
+    db: workerDb,
+    log: pino({ level: 'silent' }),
+    databaseUrl: ctx.url,
+  });
+  t.teardown(async () => {
+    await worker.stop(1000);
+    await closeDb(workerDb);
+  });
+
+  const browser = await chromium.launch({ executablePath: CHROMIUM });
+  t.teardown(() => browser.close());
+
+  const project = await projectWithKey(ctx.db);
+  return { ...ctx, base, browser, project, ...apiClients(base, project.projectId, project.key) };
+}
+
+/** Plain HTTP calls to the same server, to check what the console did (or to set up what it shows). */
+function apiClients(base: string, projectId: string, key: string) {
+  const call = async <T>(url: string, headers: Record<string, string>, method = 'GET', body?: unknown) => {
+    const res = await fetch(url, {
+      method,
+      headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text}`);
+    return (text ? JSON.parse(text) : null) as T;
+  };
+  return {
+    /** `projectApi('/categories/')` with the project's key. */
+    projectApi: <T>(p: string, method?: string, body?: unknown) =>
+      call<T>(`${base}/query/v1/projects/${projectId}${p}`, { 'x-api-key': key }, method, body),
+    /** `adminApi('/teams?limit=1')` with the admin token. */
+    adminApi: <T>(p: string, method?: string, body?: unknown) =>
+      call<T>(`${base}/admin/v1${p}`, { authorization: `Bearer ${ADMIN_TOKEN}` }, method, body),
+  };
+}
+
+/**
+ * A new tab in a context of its own, at the desktop size. What must never happen in it is recorded: a script
+ * error, or anything the Content-Security-Policy refused (Chromium reports both on the page's console).
+ * `t.same(faults, [])` at the end of a test checks them.
+ */
+export async function newTab(c: Console) {
+  const context = await c.browser.newContext({ viewport: SIZES[0] });
+  context.setDefaultTimeout(20_000);
+  const page = await context.newPage();
+  const faults: string[] = [];
+  page.on('pageerror', (err) => faults.push(`script error: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && /Content.Security.Policy|Refused to/i.test(msg.text())) faults.push(msg.text());
+  });
+  return { page, faults, close: () => context.close() };
+}
+
+/** Opens a route of the console (`#/p/overview`); the page must answer with its one heading. */
+export async function open(page: Page, c: Console, route: string, heading?: string) {
+  await page.goto(`${c.base}/console/${route}`);
+  if (heading) await page.getByRole('heading', { level: 1, name: heading, exact: true }).waitFor();
+}
+
+/** Screenshots of what the page shows, at the desktop and the phone size, into test/console/screenshots/. */
+export async function screenshots(page: Page, name: string) {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  const before = page.viewportSize();
+  for (const size of SIZES) {
+    await page.setViewportSize(size);
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${size.width}x${size.height}.png`), fullPage: true });
+  }
+  if (before) await page.setViewportSize(before);
+}
+
+/** Signs the tab in to the project console (the project of `c` unless told), from the sign-in screen. */
+export async function signInProject(
+  page: Page,
+  c: Console,
+  who = { projectId: c.project.projectId, key: c.project.key },
+) {
+  await page.goto(`${c.base}/console/#/p/overview`);
+  await page.getByLabel('Project id').fill(who.projectId);
+  await page.getByLabel('API key').fill(who.key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Signs the tab in to the back office with `token` (the server's ADMIN_TOKEN unless told). */
+export async function signInAdmin(page: Page, c: Console, token = ADMIN_TOKEN) {
+  await page.goto(`${c.base}/console/#/admin/teams`);
+  await page.getByLabel('Admin token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
