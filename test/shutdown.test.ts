@@ -1,9 +1,12 @@
 // Shutdown: real processes, signalled while requests and jobs are in flight.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
+import { pino } from 'pino';
 import t, { type Test } from 'tap';
+import { loadConfig } from '../src/config.js';
 import { closeDb, createDb, type Db } from '../src/db/client.js';
 import { createThread } from '../src/db/queries/chat-write.js';
+import { startWorker } from '../src/worker.js';
 import { projectWithKey, standInUsage } from './factories.js';
 import { fakeProvider } from './fake-openai.js';
 import { testDatabase, waitFor } from './helper.js';
@@ -164,6 +167,37 @@ t.test('a job that cannot finish in time is released for another worker, not los
   t.equal(job.locked_at, null, 'and no longer locked: another worker takes it');
   t.ok(job.last_error, `with the reason (${job.last_error})`);
   t.equal(await unlabelled(d.db, [id]), 1, 'its thread waits for that worker');
+});
+
+// The job pool is closed once the lanes stop; a released job whose task goes on running ends after that,
+// and graphile-worker can no longer record its end. That is the release working, not an error.
+t.test('a job released at the deadline that ends after the job pool closed logs a warning, no error', async (t) => {
+  const d = await database(t);
+  const lines: { level: number; msg: string }[] = [];
+  const log = pino(
+    { level: 'debug' },
+    { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) },
+  );
+  const config = loadConfig({ DATABASE_URL: d.url, CLASSIFIER_LATENCY_MS: '1500' });
+  const worker = await startWorker({ config, db: d.db, log, databaseUrl: d.url });
+  const [id] = await threadsWithJobs(d.db, d.projectId, 1);
+  await whenJobsRun(d.db, 1);
+  await worker.stop(100);
+  const [job] = await d.db.execute<{ locked_at: string | null }>(sql`
+    select locked_at from graphile_worker.jobs where task_identifier = 'threads__classify'`);
+  t.equal(job.locked_at, null, 'the running job was released at the deadline');
+  await waitFor('the released task to end', async () => (await unlabelled(d.db, [id])) === 0, { timeoutMs: 10_000 });
+  const said = 'worker: a job released at shutdown ended afterwards; it runs again';
+  await waitFor('its end to be logged', () => lines.some((l) => l.msg === said), { timeoutMs: 5_000 });
+  t.ok(
+    lines.some((l) => l.msg === said && l.level === 40),
+    'a warning says so',
+  );
+  t.same(
+    lines.filter((l) => l.level >= 50).map((l) => l.msg),
+    [],
+    'no error line',
+  );
 });
 
 t.test('a second signal exits at once, without waiting for the request in flight', async (t) => {

@@ -24,6 +24,12 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL'>): Pino {
 // graphile-worker warns when its pool is smaller than its concurrency; ours is on purpose: no connection
 // is held while a task runs (a classification waits on the model, not on the database).
 const IGNORED = /^WARNING: having maxPoolSize/;
+// What graphile-worker logs when a shutdown deadline releases running jobs (Supervisor.stop): the release
+// interrupting its own graceful stop, and the end of a released job's task, which comes after its job pool
+// closed and cannot be recorded. The job runs again elsewhere: expected, nothing is lost.
+const FORCED_STOP = /forcefulShutdown was initiated whilst gracefulShutdown was still executing/;
+const ENDED_AFTER_RELEASE =
+  /^Failed to (complete|fail) jobs [^]*Cannot use a pool after calling end|^Failed to release job [^]*This batcher has been released/;
 
 /** The logger of one job: every line names the job, its task and its attempt. */
 export const jobLogger = (log: Pino, { job }: Pick<JobHelpers, 'job'>): Pino =>
@@ -88,6 +94,13 @@ export function workerLogger(log: Pino): WorkerLogger {
         message.split('\n')[0].replace(/ with error .*/, ''),
       );
     }
+    if (FORCED_STOP.test(message))
+      return log.debug({ reason: message }, 'worker: running jobs released at the deadline');
+    if (ENDED_AFTER_RELEASE.test(message))
+      return log.warn(
+        { worker: scope.workerId, reason: message.split('\n').slice(-1)[0] },
+        'worker: a job released at shutdown ended afterwards; it runs again',
+      );
     // graphile-worker logs every job at info: thousands of lines a second in a backfill. Ours are debug.
     const method = level === 'warning' ? 'warn' : level === 'info' ? 'debug' : (logLevel as 'error' | 'debug');
     log[method]({ worker: scope.workerId, job, ...(err ? { err } : {}) }, message);
