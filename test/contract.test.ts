@@ -3,6 +3,7 @@
 // document promises: a listed status, a listed content type, a body matching the listed schema, the one
 // error shape, and an x-request-id.
 import t, { type Test } from 'tap';
+import { sql } from 'drizzle-orm';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Ajv } from 'ajv';
 import { buildApp } from '../src/app.js';
@@ -112,6 +113,11 @@ async function fixtures(t: Test, app: FastifyInstance, db: Db, config: Config) {
   // Two reactions: a feedback page of one has a `next` cursor.
   await expect(200, api.post(`/question-answers/${thread.question_answer_id}/feedback`, { reaction: 'upvote' }));
   await expect(200, api.post(`/question-answers/${thread.question_answer_id}/feedback`, { reaction: 'downvote' }));
+  // Two failed jobs (attempts spent): a page of one of the failed jobs has a `next` cursor.
+  await db.execute(sql`select graphile_worker.add_job('contract__fixture', '{}') from generate_series(1, 2)`);
+  await db.execute(sql`
+    update graphile_worker._private_jobs set attempts = max_attempts, last_error = 'fixture'
+    where task_id = (select id from graphile_worker._private_tasks where identifier = 'contract__fixture')`);
   // The `next` of a list's first page of one, asked with the operation's own credentials.
   const cursors = new Map<string, string>();
   const cursorFor = async (path: string, headers: Record<string, string>) => {
