@@ -1,6 +1,6 @@
 // The console's one page: a hash router, the two sign-ins, the nav, and the route table. Pages are loaded
 // when first shown (console/project/<page>.js, console/admin/<page>.js), each exporting a default component.
-import { html, render, useState, useEffect, useRef } from './vendor/preact.js';
+import { html, render, useState, useEffect, useRef, useErrorBoundary } from './vendor/preact.js';
 import {
   adminApi,
   adminSession,
@@ -93,7 +93,16 @@ function RoutePage({ route }) {
       <${ErrorBox} error=${{ message: `this page could not be loaded (${loaded.error.message})` }} />`;
   if (loaded.pattern !== route.pattern || !loaded.Page) return html`<p aria-busy="true">Loading…</p>`;
   const { Page } = loaded;
-  return html`<${Page} ...${route.params} key=${JSON.stringify(route.params)} />`;
+  return html`<${Guard} key=${JSON.stringify(route.params)}><${Page} ...${route.params} /><//>`;
+}
+
+/** A page that throws while rendering says so in words instead of leaving the previous page on screen. */
+function Guard({ children }) {
+  const [error] = useErrorBoundary();
+  if (error)
+    return html`<h1>Something went wrong</h1>
+      <${ErrorBox} error=${{ message: `this page failed: ${error.message}` }} />`;
+  return children;
 }
 
 function SignIn({ admin, onDone }) {
