@@ -27,7 +27,6 @@ export default function Projects() {
     });
 
   return html`<h1>Projects</h1>
-    <${NewProject} teams=${teams} team=${filters.team_id} onCreated=${list.reload} />
     <div class="filters">
       <${SearchBox} label="Search projects" value=${filters.q} onSearch=${(q) => filter({ q })} />
       <${TeamSelect}
@@ -88,7 +87,9 @@ export default function Projects() {
         }))}
       />
       <${Pager} ...${list.pager} />
-    </div>`;
+    </div>
+    <h2>New project</h2>
+    <${NewProject} teams=${teams} team=${filters.team_id} onCreated=${list.reload} />`;
 }
 
 function NewProject({ teams, team, onCreated }) {

@@ -1,7 +1,14 @@
 // What the back-office pages share: the search box, the team picker, the filters a link carries in the hash
 // (#/admin/projects?team_id=...), and the inline rename form.
 import { adminApi, query } from '../lib/api.js';
-import { ErrorBox, Field, html, useAction, useLoad, useState } from '../lib/ui.js';
+import { ErrorBox, Field, html, useAction, useEffect, useLoad, useRef, useState } from '../lib/ui.js';
+
+/** A ref for a form whose first field gets the focus when it appears (an edit opened from a row's button). */
+export function useFocusFirst() {
+  const form = useRef(null);
+  useEffect(() => form.current?.querySelector('input, select, textarea')?.focus(), []);
+  return form;
+}
 
 /** The parameters after `?` in the hash: `#/admin/users?team_id=…`. */
 export function hashParams() {
@@ -72,6 +79,7 @@ export function TeamSelect({ label = 'Team', teams, value, onChange, all, requir
 export function RenameForm({ what, fields, save, onDone }) {
   const [values, setValues] = useState(Object.fromEntries(fields.map((f) => [f.name, f.value])));
   const [run, action] = useAction();
+  const form = useFocusFirst();
   const submit = (e) => {
     e.preventDefault();
     run(async () => {
@@ -79,7 +87,13 @@ export function RenameForm({ what, fields, save, onDone }) {
       onDone(true);
     });
   };
-  return html`<form class="inline" onSubmit=${submit} aria-label=${`Rename ${what}`} aria-busy=${action.busy}>
+  return html`<form
+    ref=${form}
+    class="inline"
+    onSubmit=${submit}
+    aria-label=${`Rename ${what}`}
+    aria-busy=${action.busy}
+  >
     ${fields.map(
       (f) =>
         html`<${Field}

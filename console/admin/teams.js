@@ -28,7 +28,6 @@ export default function Teams() {
     });
 
   return html`<h1>Teams</h1>
-    <${NewTeam} onCreated=${list.reload} />
     <${SearchBox} label="Search teams" value=${q} onSearch=${search} />
     <${ErrorBox} error=${list.error ?? action.error} />
     <div aria-busy=${list.busy || action.busy}>
@@ -56,9 +55,9 @@ export default function Teams() {
                   when(team.created_at),
                   html`<${Link} to=${`/admin/users?team_id=${team.id}`} aria-label=${`Users of ${team.name}`}
                       >Users</${Link}
-                    >
-                    ·
-                    <${Link} to=${`/admin/projects?team_id=${team.id}`} aria-label=${`Projects of ${team.name}`}
+                    >${' · '}<${Link}
+                      to=${`/admin/projects?team_id=${team.id}`}
+                      aria-label=${`Projects of ${team.name}`}
                       >Projects</${Link}
                     >`,
                   html`<div class="actions">
@@ -79,7 +78,9 @@ export default function Teams() {
         }))}
       />
       <${Pager} ...${list.pager} />
-    </div>`;
+    </div>
+    <h2>New team</h2>
+    <${NewTeam} onCreated=${list.reload} />`;
 }
 
 function NewTeam({ onCreated }) {

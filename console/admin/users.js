@@ -2,7 +2,7 @@
 // name or usage-report interval, delete (with a confirmation).
 import { adminApi, query } from '../lib/api.js';
 import { Confirm, ErrorBox, Field, Pager, Table, html, useAction, usePaged, useState, when } from '../lib/ui.js';
-import { SearchBox, TeamSelect, hashParams, setHashParams, useTeams } from './shared.js';
+import { SearchBox, TeamSelect, hashParams, setHashParams, useFocusFirst, useTeams } from './shared.js';
 
 const INTERVALS = ['WEEKLY', 'BIWEEKLY', 'MONTHLY'];
 const fullName = (u) => [u.first_name, u.last_name].filter(Boolean).join(' ');
@@ -29,7 +29,6 @@ export default function Users() {
     });
 
   return html`<h1>Users</h1>
-    <${NewUser} teams=${teams} team=${filters.team_id} onCreated=${list.reload} />
     <div class="filters">
       <${SearchBox} label="Search users" value=${filters.q} onSearch=${(q) => filter({ q })} />
       <${TeamSelect}
@@ -74,7 +73,9 @@ export default function Users() {
         }))}
       />
       <${Pager} ...${list.pager} />
-    </div>`;
+    </div>
+    <h2>New user</h2>
+    <${NewUser} teams=${teams} team=${filters.team_id} onCreated=${list.reload} />`;
 }
 
 function IntervalSelect({ value, onChange }) {
@@ -144,6 +145,7 @@ function EditUser({ user, onDone }) {
     digest_interval: user.digest_interval,
   });
   const [run, action] = useAction();
+  const form = useFocusFirst();
   const set = (change) => setValues((v) => ({ ...v, ...change }));
   const submit = (e) => {
     e.preventDefault();
@@ -158,7 +160,13 @@ function EditUser({ user, onDone }) {
       onDone(true);
     });
   };
-  return html`<form class="inline" onSubmit=${submit} aria-label=${`Edit ${user.email}`} aria-busy=${action.busy}>
+  return html`<form
+    ref=${form}
+    class="inline"
+    onSubmit=${submit}
+    aria-label=${`Edit ${user.email}`}
+    aria-busy=${action.busy}
+  >
     <${Field}
       label="New email"
       type="email"
