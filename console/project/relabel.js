@@ -69,10 +69,7 @@ export default function Relabel() {
       <${ErrorBox} error=${runState.error} />
       ${
         run
-          ? html`<p data-testid="relabel-status">
-                Latest run: <strong>${run.status}</strong>, started
-                ${when(run.started_at)}${run.finished_at ? `, finished ${when(run.finished_at)}` : ''}.
-              </p>
+          ? html`<p data-testid="relabel-status">${`Latest run: ${run.status}, started ${when(run.started_at)}${run.finished_at ? `, finished ${when(run.finished_at)}` : ''}.`}</p>
               <${Progress} label="Threads dealt with" value=${run.done} max=${run.total} />`
           : runState.loaded && html`<p>No relabel has run yet.</p>`
       }
@@ -88,9 +85,9 @@ function PreviewResult({ preview }) {
   return html`<section aria-labelledby="preview">
     <h2 id="preview">Preview</h2>
     <p data-testid="relabel-preview">
-      Of ${count(preview.sampled)} sampled threads, <strong>${count(preview.would_change)}</strong> would change label.
-      A full run would reclassify ${count(estimate.threads)} threads in ${count(estimate.provider_calls)} classifier
-      calls, about ${duration(estimate.seconds)}.
+      Of ${count(preview.sampled)} sampled threads, <strong>${count(preview.would_change)}</strong> would change
+      label.${' '}
+      ${`A full run would reclassify ${count(estimate.threads)} threads in ${count(estimate.provider_calls)} classifier calls, about ${duration(estimate.seconds)}.`}
     </p>
     <${Table}
       caption="Sampled threads whose label would change"

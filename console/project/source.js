@@ -67,8 +67,10 @@ export default function Source({ id }) {
           }
           <dt>Documents</dt>
           <dd>
-            ${count(s.documents.indexed)} indexed, ${count(s.documents.failed)} failed, ${count(s.documents.skipped)}
-            skipped of ${count(s.documents.total)}; ${count(s.chunks)} sections
+            ${
+              `${count(s.documents.indexed)} indexed, ${count(s.documents.failed)} failed, ` +
+              `${count(s.documents.skipped)} skipped of ${count(s.documents.total)}; ${count(s.chunks)} sections`
+            }
           </dd>
           ${
             s.type === 'website' &&
