@@ -20,6 +20,7 @@ export const COMPACT_COUNTS_TASK = 'thread_counts__compact';
 
 export const CRAWL_TASK = 'sources__crawl';
 export const INDEX_PAGE_TASK = 'sources__index_page';
+export const CRAWL_LANE_TASK = 'sources__crawl_lane';
 export const FINISH_CRAWL_TASK = 'sources__finish';
 export const REFRESH_DUE_TASK = 'sources__refresh_due';
 export const SEARCH_STATS_TASK = 'sources__stats';
@@ -135,11 +136,13 @@ export async function sweepAt(db: DbOrTx, at: string): Promise<void> {
   );
 }
 
-// Knowledge sources: crawling and indexing run in the background lane. A page's job is keyed by its document
-// (a refresh of a page still queued merges into its job); a source's pages go through CRAWL_CONCURRENCY named
-// queues, each running one job at a time, so at most that many requests of one source are in flight.
+// Knowledge sources: crawling and indexing run in the background lane. A crawl runs CRAWL_CONCURRENCY lane
+// jobs, each taking the crawl's pending pages one after another, so at most that many requests of one source
+// are in flight. An uploaded file's job is keyed by its document (a new upload of a file still queued merges
+// into its job); a source's files go through CRAWL_CONCURRENCY named queues, each running one job at a time.
 export const CRAWL_MAX_ATTEMPTS = 5;
 export const INDEX_PAGE_MAX_ATTEMPTS = 5;
+export const CRAWL_LANE_MAX_ATTEMPTS = 5;
 // Word statistics are recomputed a moment after a change: a burst of indexed pages merges into one run.
 const SEARCH_STATS_DELAY_SECONDS = 2;
 
@@ -150,9 +153,16 @@ export function crawlJob(sourceId: SQL, crawlId: SQL): SQL {
     priority := ${literal(BACKFILL_PRIORITY)})`;
 }
 
+/** add_job for sources__crawl_lane: one of a crawl's lanes (see src/sources/crawl.ts). */
+export function crawlLaneJob(sourceId: SQL, crawlId: SQL): SQL {
+  return sql`graphile_worker.add_job(${CRAWL_LANE_TASK},
+    json_build_object('source_id', ${sourceId}, 'crawl_id', ${crawlId}),
+    max_attempts := ${literal(CRAWL_LANE_MAX_ATTEMPTS)}, priority := ${literal(BACKFILL_PRIORITY)})`;
+}
+
 /**
- * A sources__index_page job spec for one document (a row of `from` in addJobs); `crawlId` is null for an
- * uploaded file. `lane` picks one of the source's CRAWL_CONCURRENCY queues (e.g. a row number modulo it).
+ * A sources__index_page job spec for one uploaded file's document (a row of `from` in addJobs); `lane` picks
+ * one of the source's CRAWL_CONCURRENCY queues (e.g. a row number modulo it).
  */
 export function indexPageSpec(sourceId: SQL, documentId: SQL, crawlId: SQL, lane: SQL): SQL {
   return sql`(${INDEX_PAGE_TASK},

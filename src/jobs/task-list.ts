@@ -5,6 +5,7 @@ import {
   COMPACT_COUNTS_TASK,
   DELIVER_TASK,
   CRAWL_TASK,
+  CRAWL_LANE_TASK,
   FAN_OUT_TASK,
   FINISH_CRAWL_TASK,
   INDEX_PAGE_TASK,
@@ -26,6 +27,7 @@ import { fanOutReports } from '../../tasks/reports__fan_out.js';
 import { sendReport } from '../../tasks/reports__send.js';
 import { classifyThreads } from '../../tasks/threads__classify.js';
 import { crawlSource } from '../../tasks/sources__crawl.js';
+import { crawlLane } from '../../tasks/sources__crawl_lane.js';
 import { finishCrawl } from '../../tasks/sources__finish.js';
 import { indexPage } from '../../tasks/sources__index_page.js';
 import { purgeSource } from '../../tasks/sources__purge.js';
@@ -46,6 +48,7 @@ export function createTaskLists(deps: TaskDeps): { live: TaskList; background: T
     [PURGE_PROJECT_TASK]: purgeProject(deps),
     // Knowledge sources: crawls, page indexing, word statistics, deleted sources' purges.
     [CRAWL_TASK]: crawlSource(deps),
+    [CRAWL_LANE_TASK]: crawlLane(deps),
     [INDEX_PAGE_TASK]: indexPage(deps),
     [FINISH_CRAWL_TASK]: finishCrawl(deps),
     [REFRESH_DUE_TASK]: refreshDue(deps),

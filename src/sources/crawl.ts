@@ -1,18 +1,21 @@
-// A website crawl as jobs: sources__crawl reads robots.txt and the sitemaps and reaches the seeds; each reached
-// page gets its own sources__index_page job (fetch, extract, index, reach its links); the page that leaves
-// nothing of the crawl unchecked adds sources__finish, which drops the pages the crawl did not reach. Every
-// step first checks that its crawl is still the source's: deleting a source (or its project) stops it.
+// A website crawl as jobs: sources__crawl reads robots.txt and the sitemaps, reaches the seeds and starts
+// CRAWL_CONCURRENCY lane jobs; each lane (sources__crawl_lane) takes the crawl's pending pages one after
+// another (fetch, extract, index, reach its links; each page written in its own transaction); the page that
+// leaves nothing of the crawl unchecked adds sources__finish, which drops the pages the crawl did not reach.
+// Every step first checks that its crawl is still the source's: deleting a source (or its project) stops it.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { completeCrawl, deleteUnreached } from '../db/queries/crawl-end.js';
 import {
   contentDigest,
+  claimPage,
   pageToIndex,
   writeFile,
   writePage,
   type PageToIndex,
   type PageWrite,
 } from '../db/queries/crawl-pages.js';
-import { crawlSource, markRunning, reachSeeds, type Reach } from '../db/queries/crawl.js';
+import { continueLane, crawlSource, markRunning, reachSeeds, type Reach } from '../db/queries/crawl.js';
 import type { TaskDeps } from '../jobs/task.js';
 import { pgCode } from '../db/pg-errors.js';
 import { chunkDocument } from './chunk.js';
@@ -26,6 +29,11 @@ export type CrawlDeps = Pick<TaskDeps, 'db' | 'config' | 'fetcher'>;
 
 // Documents of an ended crawl deleted per transaction (their chunks go with them).
 const UNREACHED_PER_BATCH = 500;
+// A lane job hands its worker slot back after this long (queueing its next turn), so that other background
+// work and other sources' crawls get their turn during a long crawl.
+const LANE_TURN_MS = 30_000;
+// A lane with nothing to take while other lanes still fetch waits this long before looking again.
+const LANE_IDLE_MS = 50;
 
 /** The URLs as documents to reach: normalised, in scope (the start URL always), each path once. */
 export function toReach(urls: string[], scope: Scope, robots: Robots, start?: string): Reach[] {
@@ -67,13 +75,8 @@ export async function startCrawlJob(
   log.info({ source_id: p.sourceId, robots: robotsText !== null, listed: listed.length, ...r }, 'crawl started');
 }
 
-/** sources__index_page for a website's page: fetch, index, reach its links; once per page per crawl. */
-async function indexWebPage(
-  { db, config, fetcher }: CrawlDeps,
-  doc: PageToIndex,
-  crawlId: string,
-  log: Logger,
-): Promise<void> {
+/** A website's page: fetch, index, reach its links; once per page per crawl. */
+async function indexWebPage({ db, fetcher }: CrawlDeps, doc: PageToIndex, crawlId: string, log: Logger): Promise<void> {
   const stale = doc.source.crawlId !== crawlId || doc.crawlId !== crawlId || doc.checkedCrawlId === crawlId;
   if (stale || !doc.source.url || !doc.url) return void log.debug({ document_id: doc.id }, 'index: stale page job');
   const scope = crawlScope(doc.source.url, doc.source.include, doc.source.exclude);
@@ -86,7 +89,7 @@ async function indexWebPage(
     outcome = { write: { kind: 'failed', reason: 'could not be read', gone: false }, next: doc.links ?? [] };
   }
   const reach = toReach(outcome.next, scope, robotsOf(scope, doc.source.robots));
-  const write = (w: PageWrite) => writePage(db, { doc, crawlId, write: w, reach, lanes: config.CRAWL_CONCURRENCY });
+  const write = (w: PageWrite) => writePage(db, { doc, crawlId, write: w, reach });
   const r = await write(outcome.write).catch((err: unknown) => {
     // Text the database refuses (a data exception) would fail every retry and leave the crawl unfinished.
     if (!pgCode(err)?.startsWith('22')) throw err;
@@ -123,7 +126,35 @@ async function indexFile({ db }: CrawlDeps, doc: PageToIndex, log: Logger) {
   log.debug({ document_id: doc.id, outcome: write.kind, written }, 'index: file checked');
 }
 
-/** sources__index_page: a crawled page or an uploaded file. */
+/**
+ * sources__crawl_lane: takes the crawl's pending pages one at a time until none is left, waiting while the
+ * other lanes still hold pages (their links may reach more); after its turn, or when the worker stops, it
+ * queues its next turn. A page taken by a lane whose worker was killed goes to the next lane that looks.
+ */
+export async function crawlLaneJob(
+  deps: CrawlDeps,
+  p: { sourceId: string; crawlId: string; jobId: string },
+  log: Logger,
+  stopping?: AbortSignal,
+): Promise<void> {
+  const until = Date.now() + LANE_TURN_MS;
+  let pages = 0;
+  for (;;) {
+    if (Date.now() > until || stopping?.aborted) {
+      await continueLane(deps.db, p.sourceId, p.crawlId);
+      break;
+    }
+    const next = await claimPage(deps.db, p);
+    if (next.page) {
+      await indexWebPage(deps, next.page, p.crawlId, log);
+      pages++;
+    } else if (next.waiting) await sleep(LANE_IDLE_MS);
+    else break;
+  }
+  log.debug({ source_id: p.sourceId, pages }, 'crawl: lane turn over');
+}
+
+/** sources__index_page: an uploaded file (or a crawled page, from a job queued before crawls ran in lanes). */
 export async function indexPageJob(
   deps: CrawlDeps,
   p: { sourceId: string; documentId: string; crawlId: string | null },

@@ -29,21 +29,54 @@ export type PageToIndex = {
   source: { url: string | null; include: string[]; exclude: string[]; robots: string | null; crawlId: string | null };
 };
 
+const PAGE_TO_INDEX = sql`
+  select d.id, d.source_id as "sourceId", d.project_id as "projectId", s.type, d.path, d.url, d.title, d.status,
+    d.content_type as "contentType", d.content, d.content_hash as "contentHash", d.etag,
+    d.last_modified as "lastModified", to_json(d.links) as links, d.crawl_id as "crawlId",
+    d.checked_crawl_id as "checkedCrawlId",
+    json_build_object('url', s.url, 'include', s.include, 'exclude', s.exclude, 'robots', s.robots,
+      'crawlId', s.crawl_id) as source
+  from documents d join sources s on s.id = d.source_id`;
+
 /** A document of a live source with what its index job needs; null when it or its source is gone. */
 export async function pageToIndex(db: DbOrTx, sourceId: string, documentId: string): Promise<PageToIndex | null> {
   const [d] = await rows<PageToIndex>(
     db,
-    sql`
-    select d.id, d.source_id as "sourceId", d.project_id as "projectId", s.type, d.path, d.url, d.title, d.status,
-      d.content_type as "contentType", d.content, d.content_hash as "contentHash", d.etag,
-      d.last_modified as "lastModified", to_json(d.links) as links, d.crawl_id as "crawlId",
-      d.checked_crawl_id as "checkedCrawlId",
-      json_build_object('url', s.url, 'include', s.include, 'exclude', s.exclude, 'robots', s.robots,
-        'crawlId', s.crawl_id) as source
-    from documents d join sources s on s.id = d.source_id
-    where d.id = ${documentId} and d.source_id = ${sourceId} and ${LIVE}`,
+    sql`${PAGE_TO_INDEX} where d.id = ${documentId} and d.source_id = ${sourceId} and ${LIVE}`,
   );
   return d ?? null;
+}
+
+/**
+ * Takes a pending page of the crawl for the lane job `jobId`: one no running job holds (its own first, when
+ * it runs again after its worker died). `page`, or none left to take, with `waiting` when other lanes still
+ * hold pages (whose links may reach more). Nothing at all when the crawl is stale.
+ */
+export async function claimPage(
+  db: DbOrTx,
+  p: { sourceId: string; crawlId: string; jobId: string },
+): Promise<{ page: PageToIndex } | { page: null; waiting: boolean }> {
+  const pending = sql`d.source_id = ${p.sourceId} and d.crawl_id = ${p.crawlId}
+    and d.checked_crawl_id is distinct from d.crawl_id
+    and exists (select 1 from sources s where s.id = d.source_id and s.crawl_id = ${p.crawlId} and ${LIVE})`;
+  const [r] = await rows<{ id: string | null; waiting: boolean }>(
+    db,
+    sql`
+    with taken as (
+      update documents set claimed_by = ${p.jobId}::bigint
+      where id = (
+        select d.id from documents d
+        where ${pending} and (d.claimed_by is null or d.claimed_by = ${p.jobId}::bigint or not exists (
+          select 1 from graphile_worker.jobs j where j.id = d.claimed_by and j.locked_at is not null))
+        order by d.claimed_by is not distinct from ${p.jobId}::bigint desc
+        limit 1 for update of d skip locked)
+      returning id
+    )
+    select (select id from taken) as id, exists (select 1 from documents d where ${pending}) as waiting`,
+  );
+  if (!r.id) return { page: null, waiting: r.waiting };
+  const page = await pageToIndex(db, p.sourceId, r.id);
+  return page ? { page } : { page: null, waiting: r.waiting };
 }
 
 /** What a page's fetch came to. `links`: its in-scope links, stored for the next crawl. */
@@ -129,8 +162,8 @@ async function writeDocument(tx: DbOrTx, doc: { id: string; sourceId: string; pr
  */
 export async function writePage(
   db: Db,
-  p: { doc: PageToIndex; crawlId: string; write: PageWrite; reach: Reach[]; lanes: number },
-): Promise<{ written: boolean; jobs: number; finished: boolean }> {
+  p: { doc: PageToIndex; crawlId: string; write: PageWrite; reach: Reach[] },
+): Promise<{ written: boolean; reached: number; finished: boolean }> {
   return db.transaction(async (tx) => {
     const s = await lockCrawl(tx, p.doc.sourceId, p.crawlId);
     const [d] = s
@@ -140,11 +173,11 @@ export async function writePage(
               and checked_crawl_id is distinct from ${p.crawlId} for update`,
         )
       : [];
-    if (!s || !d) return { written: false, jobs: 0, finished: false };
+    if (!s || !d) return { written: false, reached: 0, finished: false };
     await writeDocument(tx, p.doc, p.write);
     await rows(tx, sql`update documents set checked_crawl_id = ${p.crawlId} where id = ${p.doc.id}`);
-    const jobs = await reach(tx, s, p.crawlId, p.reach, p.lanes);
-    return { written: true, jobs, finished: await finishIfDone(tx, p.doc.sourceId, p.crawlId) };
+    const reached = await reach(tx, s, p.crawlId, p.reach);
+    return { written: true, reached, finished: await finishIfDone(tx, p.doc.sourceId, p.crawlId) };
   });
 }
 

@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Db, type DbOrTx } from '../client.js';
-import { addJobs, crawlJob, finishCrawlJob, indexPageSpec } from '../../jobs/specs.js';
+import { crawlJob, crawlLaneJob, finishCrawlJob } from '../../jobs/specs.js';
 
 // The SQL of crawling and indexing. A crawl is named by the source's `crawl_id`: a page job whose crawl is no
 // longer the source's (deleted, restarted) does nothing. Every write of a crawl's bookkeeping (reaching pages,
@@ -88,20 +88,19 @@ export async function markRunning(db: DbOrTx, sourceId: string, crawlId: string,
 export type Reach = { path: string; url: string; allowed: boolean };
 
 /**
- * Stamps the pages with the crawl (new ones inserted), at most `maxPages` per crawl, and adds an index job
- * for each page this crawl had not reached yet; robots-disallowed pages are recorded as skipped, with no
- * fetch (and no chunks). Runs under the source's row lock (see lockCrawl).
+ * Stamps the pages with the crawl (new ones inserted), at most `maxPages` per crawl: the crawl's lanes take
+ * those to fetch; robots-disallowed pages are recorded as skipped, with no fetch (and no chunks). Runs under
+ * the source's row lock (see lockCrawl). Returns the number of pages to fetch.
  */
 export async function reach(
   tx: DbOrTx,
   s: { id: string; projectId: string; maxPages: number },
   crawlId: string,
   pages: Reach[],
-  lanes: number,
 ): Promise<number> {
   if (pages.length === 0) return 0;
   const input = JSON.stringify(pages.map((p, ord) => ({ ...p, ord })));
-  const [r] = await rows<{ jobs: number }>(
+  const [r] = await rows<{ pages: number }>(
     tx,
     sql`
     with input as (
@@ -129,18 +128,10 @@ export async function reach(
       where d.crawl_id is distinct from excluded.crawl_id
       returning d.id, d.checked_crawl_id is null as to_fetch
     ),
-    dropped as (delete from chunks where document_id in (select id from up where not to_fetch)),
-    jobs as (
-      select count(*)::int as n from ${addJobs(
-        indexPageSpec(uuid(s.id), sql`j.id`, uuid(crawlId), sql`j.lane`),
-        sql`(select id, ((select n from reached) + row_number() over ()) % ${lanes}::int as lane
-             from up where to_fetch) j`,
-      )}
-      where exists (select 1 from up where to_fetch)
-    )
-    select coalesce((select n from jobs), 0) as jobs`,
+    dropped as (delete from chunks where document_id in (select id from up where not to_fetch))
+    select count(*)::int as pages from up where to_fetch`,
   );
-  return r.jobs;
+  return r.pages;
 }
 
 /** Adds the finish job when no page the crawl reached is left unchecked (under the source's row lock). */
@@ -164,15 +155,26 @@ export async function lockCrawl(tx: DbOrTx, sourceId: string, crawlId: string) {
   return s ?? null;
 }
 
-/** The crawl's seeds: reaches them (see reach) and finishes at once if none is left to fetch. */
+/** The crawl's seeds: reaches them (see reach), starts its `lanes` lane jobs, or finishes at once if none is to fetch. */
 export async function reachSeeds(
   db: Db,
   p: { sourceId: string; crawlId: string; pages: Reach[]; lanes: number },
-): Promise<{ jobs: number; finished: boolean } | null> {
+): Promise<{ pages: number; finished: boolean } | null> {
   return db.transaction(async (tx) => {
     const s = await lockCrawl(tx, p.sourceId, p.crawlId);
     if (!s) return null;
-    const jobs = await reach(tx, s, p.crawlId, p.pages, p.lanes);
-    return { jobs, finished: await finishIfDone(tx, p.sourceId, p.crawlId) };
+    const pages = await reach(tx, s, p.crawlId, p.pages);
+    // A run again after a crash reaches nothing new, so it starts no more lanes.
+    if (pages > 0)
+      await rows(
+        tx,
+        sql`select ${crawlLaneJob(uuid(p.sourceId), uuid(p.crawlId))} from generate_series(1, ${p.lanes}::int)`,
+      );
+    return { pages, finished: await finishIfDone(tx, p.sourceId, p.crawlId) };
   });
+}
+
+/** Queues a lane's next turn (see crawlLaneJob). */
+export async function continueLane(db: DbOrTx, sourceId: string, crawlId: string) {
+  await rows(db, sql`select ${crawlLaneJob(uuid(sourceId), uuid(crawlId))}`);
 }

@@ -100,6 +100,9 @@ export const documents = pgTable(
     // it did not reach. `checkedCrawlId`: the crawl that last fetched it; reached but not checked is pending.
     crawlId: uuid(),
     checkedCrawlId: uuid(),
+    // The crawl lane job (graphile-worker job id) that took this pending page; a job no longer running (its
+    // worker killed) holds nothing: the page goes to another lane, or to the same job when it runs again.
+    claimedBy: bigint({ mode: 'number' }),
     // The in-scope links of the page as last fetched: an unchanged page (304, same hash) is followed from them.
     links: text().array(),
     indexedAt: timestamp({ withTimezone: true }),
@@ -110,6 +113,10 @@ export const documents = pgTable(
     uniqueIndex('documents_source_path_key').on(t.sourceId, t.path),
     index('documents_source_status_idx').on(t.sourceId, t.status, t.id),
     index('documents_source_crawl_idx').on(t.sourceId, t.crawlId),
+    // The pages a crawl reached and has not checked yet: what its lanes take, and what its end waits for.
+    index('documents_crawl_pending_idx')
+      .on(t.sourceId, t.crawlId)
+      .where(sql`${t.checkedCrawlId} is distinct from ${t.crawlId}`),
   ],
 );
 

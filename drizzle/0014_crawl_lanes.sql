@@ -1,0 +1,2 @@
+ALTER TABLE "documents" ADD COLUMN "claimed_by" bigint;--> statement-breakpoint
+CREATE INDEX "documents_crawl_pending_idx" ON "documents" USING btree ("source_id","crawl_id") WHERE "documents"."checked_crawl_id" is distinct from "documents"."crawl_id";
