@@ -1,43 +1,15 @@
 import { sql } from 'drizzle-orm';
 import { rows, type DbOrTx } from '../client.js';
-import {
-  BATCH_TASK,
-  CLASSIFY_TASK,
-  COMPACT_COUNTS_TASK,
-  CRAWL_TASK,
-  DELIVER_TASK,
-  FAN_OUT_TASK,
-  FINISH_CRAWL_TASK,
-  INDEX_PAGE_TASK,
-  PURGE_PROJECT_TASK,
-  PURGE_SOURCE_TASK,
-  REFRESH_DUE_TASK,
-  SEARCH_STATS_TASK,
-  SEND_REPORT_TASK,
-  SWEEP_TASK,
-} from '../../jobs/specs.js';
+import * as specs from '../../jobs/specs.js';
 
 // The job queue as graphile-worker keeps it, read through its public `jobs` view. A job is running while a
 // worker holds its lock, failed once its attempts are spent (graphile-worker keeps it, never runs it again),
 // otherwise waiting: due now, or scheduled for later (a retry after its backoff, a cron's next run).
 
-/** Every task a worker runs: listed with zeros when none of its jobs is queued. */
-const TASKS = [
-  CLASSIFY_TASK,
-  BATCH_TASK,
-  SWEEP_TASK,
-  DELIVER_TASK,
-  COMPACT_COUNTS_TASK,
-  FAN_OUT_TASK,
-  SEND_REPORT_TASK,
-  PURGE_PROJECT_TASK,
-  CRAWL_TASK,
-  INDEX_PAGE_TASK,
-  FINISH_CRAWL_TASK,
-  REFRESH_DUE_TASK,
-  SEARCH_STATS_TASK,
-  PURGE_SOURCE_TASK,
-];
+/** Every task a worker runs (each has its `*_TASK` identifier in specs.ts): listed with zeros when it has no job. */
+const TASKS = Object.entries(specs)
+  .filter(([name, value]) => name.endsWith('_TASK') && typeof value === 'string')
+  .map(([, value]) => value as string);
 
 export type TaskQueue = {
   task: string;
