@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import { listFeedback, recordFeedback } from '../db/queries/feedback.js';
+import { feedbackTotals, listFeedback, recordFeedback } from '../db/queries/feedback.js';
 import { reaction } from '../db/schema/index.js';
-import { errors, NotBlank, ProjectParams, Text, Uuid } from '../schemas/common.js';
+import { DateTimeFilter, errors, NotBlank, ProjectParams, Text, Uuid } from '../schemas/common.js';
 import { Feedback, FeedbackCounts, toFeedback } from '../schemas/threads.js';
 import { notFound } from '../errors.js';
 import { encodeCursor } from '../schemas/cursor.js';
@@ -20,7 +20,50 @@ const ListQuery = Type.Object(
   { additionalProperties: false },
 );
 
+const AnswerWindow = Type.Object(
+  {
+    created_after: Type.Optional(DateTimeFilter('answers given at or after this time')),
+    created_before: Type.Optional(DateTimeFilter('answers given before this time')),
+  },
+  { additionalProperties: false },
+);
+
+const FeedbackTotals = Type.Composite([
+  FeedbackCounts,
+  Type.Object({
+    answers: Type.Integer({ minimum: 0, description: 'answers given in the window' }),
+    answers_with_feedback: Type.Integer({ minimum: 0, description: 'of them, those with any reaction' }),
+  }),
+]);
+
 const feedback: FastifyPluginCallbackTypebox = (app, _opts, done) => {
+  app.get(
+    '/feedback/stats',
+    {
+      schema: {
+        tags: ['feedback'],
+        summary: "Reactions to the project's answers, summed over the answers given in an optional time window",
+        security: [{ apiKey: [] }],
+        params: ProjectParams,
+        querystring: AnswerWindow,
+        response: { 200: FeedbackTotals },
+      },
+    },
+    async (request) => {
+      const totals = await feedbackTotals(app.db, {
+        projectId: request.project.id,
+        createdAfter: request.query.created_after,
+        createdBefore: request.query.created_before,
+      });
+      return {
+        upvotes: totals.upvotes,
+        downvotes: totals.downvotes,
+        answers: totals.answers,
+        answers_with_feedback: totals.answersWithFeedback,
+      };
+    },
+  );
+
   app.get(
     '/question-answers/:question_answer_id/feedback',
     {

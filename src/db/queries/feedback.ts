@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
-import { run, statement, type Db } from '../client.js';
+import { rows, run, statement, type Db } from '../client.js';
 import { feedback, questionAnswers, threads } from '../schema/index.js';
 import type { Position } from '../../schemas/cursor.js';
 
@@ -161,4 +161,30 @@ export async function feedbackOf(
     else byAnswer.set(questionAnswerId, [f]);
   }
   return byAnswer;
+}
+
+/**
+ * Reactions to the project's answers, summed over the answers asked in the window: their upvotes and
+ * downvotes (as each answer counts them), and how many answers have any.
+ */
+export async function feedbackTotals(
+  db: Db,
+  p: { projectId: string; createdAfter?: string; createdBefore?: string },
+): Promise<{ upvotes: number; downvotes: number; answers: number; answersWithFeedback: number }> {
+  const window = sql.join(
+    [
+      sql`project_id = ${p.projectId}`,
+      ...(p.createdAfter ? [sql`created_at >= ${p.createdAfter}::timestamptz`] : []),
+      ...(p.createdBefore ? [sql`created_at < ${p.createdBefore}::timestamptz`] : []),
+    ],
+    sql` and `,
+  );
+  const [totals] = await rows<{ upvotes: number; downvotes: number; answers: number; answersWithFeedback: number }>(
+    db,
+    sql`
+    select coalesce(sum(upvotes), 0)::int as upvotes, coalesce(sum(downvotes), 0)::int as downvotes,
+      count(*)::int as answers, (count(*) filter (where upvotes + downvotes > 0))::int as "answersWithFeedback"
+    from question_answers where ${window}`,
+  );
+  return totals;
 }
