@@ -43,8 +43,8 @@ export default function Project({ id }) {
       html`<h2>API keys</h2>
         <${NewKey} projectId=${p.id} onCreated=${keys.reload} />`
     }
-    <${ErrorBox} error=${keys.error ?? action.error} />
-    <div aria-busy=${keys.busy || action.busy}>
+    <${ErrorBox} error=${project.error ? null : (keys.error ?? action.error)} />
+    <div aria-busy=${keys.busy || action.busy} hidden=${Boolean(project.error)}>
       <${Table}
         caption="The project's API keys (never their secrets)"
         head=${['Name', 'Prefix', 'Created', 'Last used', 'Revoked', 'Actions']}
