@@ -116,19 +116,20 @@ function Chart({ series }) {
     </details>`;
 }
 
-/** Reactions to answers: counted over the project's threads by the API's feedback statistics. */
+/** Reactions to the project's answers, as the API sums them. */
 function FeedbackSummary() {
   const feedback = useLoad((signal) => projectApi('/feedback/stats', { signal }), []);
-  if (feedback.error?.status === 404) return null;
+  const f = feedback.data;
   return html`<section aria-busy=${feedback.busy} aria-labelledby="feedback">
     <h2 id="feedback">Feedback</h2>
     <${ErrorBox} error=${feedback.error} />
     ${
-      feedback.data &&
+      f &&
       html`<ul class="cards">
-        <li><span class="n">${count(feedback.data.upvotes)}</span> upvotes</li>
-        <li><span class="n">${count(feedback.data.downvotes)}</span> downvotes</li>
-      </ul>`
+      <li><span class="n" data-testid="upvotes">${count(f.upvotes)}</span> upvotes</li>
+      <li><span class="n" data-testid="downvotes">${count(f.downvotes)}</span> downvotes</li>
+      <li><span class="n">${count(f.answers_with_feedback)}</span> ${`of ${count(f.answers)} answers reacted to`}</li>
+    </ul>`
     }
   </section>`;
 }
