@@ -15,6 +15,8 @@ import {
   useLoad,
   usePaged,
   usePoll,
+  useEffect,
+  useRef,
   useState,
   when,
 } from '../lib/ui.js';
@@ -32,6 +34,16 @@ export default function Source({ id }) {
   const s = source.data;
   // While it crawls or indexes, the source and its documents are asked for again every 3 s.
   usePoll(() => (source.reload(), docs.reload()), 3000, Boolean(s && isBusy(s)));
+  // Once it settles, the documents are read again: the last poll may have listed them a moment before.
+  const wasBusy = useRef(false);
+  useEffect(() => {
+    if (!s) return;
+    if (isBusy(s)) wasBusy.current = true;
+    else if (wasBusy.current) {
+      wasBusy.current = false;
+      docs.reload();
+    }
+  }, [s?.status]);
   const [run, action] = useAction();
   const refresh = () =>
     run(async () => {
