@@ -8,8 +8,12 @@ import { chromium, type Page } from 'playwright-core';
 import { pino } from 'pino';
 import type { Test } from 'tap';
 import { closeDb, createDb } from '../../src/db/client.js';
+import type { LlmClient } from '../../src/models/llm.js';
 import { startWorker } from '../../src/worker.js';
-import { ADMIN_TOKEN, build } from '../helper.js';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { apiDb } from '../../src/server.js';
+import { ADMIN_TOKEN, testDatabase } from '../helper.js';
 import { projectWithKey } from '../factories.js';
 
 export { ADMIN_TOKEN };
@@ -27,8 +31,31 @@ export type Console = Awaited<ReturnType<typeof startConsole>>;
  * The server listening on a free port with a worker beside it (a files source only becomes ready once a worker
  * has indexed its documents), a project with a key, and the browser. All closed in teardown.
  */
-export async function startConsole(t: Test, opts: { env?: Record<string, string> } = {}) {
-  const ctx = await build(t, { env: { DATABASE_POOL_SIZE: '8', ...opts.env } });
+export async function startConsole(t: Test, opts: { env?: Record<string, string>; llm?: LlmClient } = {}) {
+  // The server's warnings and errors (API and worker) are kept, and printed if the file fails: a browser test
+  // that fails on a 500 then says why.
+  const logged: string[] = [];
+  const log = pino({ level: 'warn' }, { write: (line: string) => void logged.push(line) });
+  t.teardown(() => {
+    if (!t.passing() && logged.length > 0) console.error(`the server logged:\n${logged.join('')}`);
+  });
+  const url = await testDatabase(t);
+  const config = loadConfig({
+    DATABASE_URL: url,
+    DATABASE_POOL_SIZE: '8',
+    LLM_LATENCY_MS: '0',
+    CLASSIFIER_LATENCY_MS: '0',
+    OVERLOAD_EVENT_LOOP_DELAY_MS: '0',
+    ADMIN_TOKEN,
+    ...opts.env,
+  });
+  const db = apiDb(url, config);
+  const app = await buildApp({ config, db, llm: opts.llm, logger: log });
+  t.teardown(async () => {
+    await app.close();
+    await closeDb(db);
+  });
+  const ctx = { app, db, config, url };
   await ctx.app.listen({ port: 0, host: '127.0.0.1' });
   const address = ctx.app.server.address();
   if (!address || typeof address === 'string') throw new Error('the server is not listening on a port');
@@ -38,7 +65,7 @@ export async function startConsole(t: Test, opts: { env?: Record<string, string>
   const worker = await startWorker({
     config: ctx.config,
     db: workerDb,
-    log: pino({ level: 'silent' }),
+    log,
     databaseUrl: ctx.url,
   });
   t.teardown(async () => {
@@ -126,4 +153,17 @@ export async function signInAdmin(page: Page, c: Console, token = ADMIN_TOKEN) {
   await page.goto(`${c.base}/console/#/admin/teams`);
   await page.getByLabel('Admin token').fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/**
+ * The body rows of the table with this caption, each a list of its cells' text (as shown, trimmed), once the
+ * page has loaded what it shows (nothing on it is aria-busy).
+ */
+export async function tableRows(page: Page, caption: string): Promise<string[][]> {
+  const table = page.getByRole('table', { name: caption, exact: true });
+  await table.waitFor();
+  await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
+  return table
+    .locator('tbody tr')
+    .evaluateAll((rows) => rows.map((row) => [...row.querySelectorAll('td')].map((td) => td.innerText.trim())));
 }

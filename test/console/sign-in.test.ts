@@ -24,7 +24,11 @@ t.test('a project signs in with its id and key; the key stays in this tab and ou
   const nav = page.getByRole('navigation', { name: 'Project' });
   await nav.waitFor();
   t.ok(await nav.getByRole('link', { name: 'Threads' }).isVisible(), 'the project console nav is shown');
-  t.equal(await page.getByRole('heading', { name: 'Sign in' }).count(), 0, 'the sign-in screen is gone');
+  t.equal(
+    await page.getByRole('heading', { level: 1, name: 'Sign in', exact: true }).count(),
+    0,
+    'the sign-in screen is gone',
+  );
 
   const storage = await page.evaluate(() => ({
     session: JSON.stringify(sessionStorage),
@@ -41,11 +45,11 @@ t.test('a project signs in with its id and key; the key stays in this tab and ou
   // Another tab of the same browser starts signed out: the key is this tab's alone.
   const other = await page.context().newPage();
   await other.goto(`${c.base}/console/#/p/threads`);
-  await other.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+  await other.getByRole('heading', { level: 1, name: 'Sign in', exact: true }).waitFor();
   t.equal(await other.getByRole('navigation', { name: 'Project' }).count(), 0, 'no project page in another tab');
 
   await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+  await page.getByRole('heading', { level: 1, name: 'Sign in', exact: true }).waitFor();
   t.equal(await page.evaluate(() => sessionStorage.length), 0, 'signing out forgets the key');
   t.same(faults, [], 'no script error, nothing refused by the Content-Security-Policy');
 });
