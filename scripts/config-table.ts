@@ -1,5 +1,5 @@
-// `npm run docs:config`: writes the README's configuration table from the config schema, so the table cannot
-// drift from what the code accepts. test/docs.test.ts fails when the README's table is not what this writes.
+// `npm run docs:config`: writes docs/configuration.md's table from the config schema, so the table cannot
+// drift from what the code accepts. test/docs.test.ts fails when the document's table is not what this writes.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -9,7 +9,7 @@ import { describe } from '../src/schemas/messages.js';
 
 export const START = '<!-- config-table:start: generated from src/config-schema.ts by `npm run docs:config` -->';
 export const END = '<!-- config-table:end -->';
-export const README = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'README.md');
+export const CONFIG_DOC = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'configuration.md');
 
 // A table cell: pipes would end the cell, and outside code spans angle brackets would read as HTML.
 const cell = (text: string) =>
@@ -31,17 +31,19 @@ export function configTable(): string {
   return ['| variable | default | accepts | meaning |', '|---|---|---|---|', ...rows].join('\n');
 }
 
-/** The README with its table, between the two markers, replaced by the one the schema gives. */
-export function withConfigTable(readme: string): string {
-  const start = readme.indexOf(START);
-  const end = readme.indexOf(END);
-  if (start < 0 || end < start) throw new Error(`README.md needs the markers ${START} and ${END}`);
-  return `${readme.slice(0, start + START.length)}\n${configTable()}\n${readme.slice(end)}`;
+/** The document with its table, between the two markers, replaced by the one the schema gives. */
+export function withConfigTable(doc: string): string {
+  const start = doc.indexOf(START);
+  const end = doc.indexOf(END);
+  if (start < 0 || end < start) throw new Error(`docs/configuration.md needs the markers ${START} and ${END}`);
+  return `${doc.slice(0, start + START.length)}\n${configTable()}\n${doc.slice(end)}`;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const readme = readFileSync(README, 'utf8');
-  const updated = withConfigTable(readme);
-  writeFileSync(README, updated);
-  console.log(updated === readme ? 'README.md: the configuration table is up to date' : 'README.md: table rewritten');
+  const doc = readFileSync(CONFIG_DOC, 'utf8');
+  const updated = withConfigTable(doc);
+  writeFileSync(CONFIG_DOC, updated);
+  console.log(
+    updated === doc ? 'docs/configuration.md: the table is up to date' : 'docs/configuration.md: table rewritten',
+  );
 }

@@ -3,7 +3,7 @@ import { RULE } from './schemas/validation.js';
 import { ms, port, workSettings } from './config-work.js';
 
 // The environment, one entry per variable (the service here, the work it calls and runs in config-work.ts): its rule, its default and what it does, grouped by topic. The
-// README's configuration table is generated from this schema (`npm run docs:config`): a description is
+// configuration table of docs/configuration.md is generated from this schema (`npm run docs:config`): a description is
 // written for the operator who reads that table.
 export const ConfigSchema = Type.Object({
   // The process

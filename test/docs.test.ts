@@ -2,20 +2,21 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { ConfigSchema } from '../src/config.js';
-import { README, START, configTable, withConfigTable } from '../scripts/config-table.js';
+import { CONFIG_DOC, START, configTable, withConfigTable } from '../scripts/config-table.js';
 
-const root = path.dirname(README);
-const readme = readFileSync(README, 'utf8');
-const documents = ['README.md', 'BENCHMARKS.md', 'docs/operations.md', 'docs/architecture.md'];
+const root = path.dirname(path.dirname(CONFIG_DOC));
+const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+const configDoc = readFileSync(CONFIG_DOC, 'utf8');
+const documents = ['README.md', 'BENCHMARKS.md', 'docs/operations.md', 'docs/architecture.md', 'docs/configuration.md'];
 
-t.test("the README's configuration table is the one the config schema gives (npm run docs:config)", (t) => {
-  t.equal(withConfigTable(readme), readme, 'run `npm run docs:config` after changing src/config-schema.ts');
+t.test('the configuration table is the one the config schema gives (npm run docs:config)', (t) => {
+  t.equal(withConfigTable(configDoc), configDoc, 'run `npm run docs:config` after changing src/config-schema.ts');
   for (const name of Object.keys(ConfigSchema.properties)) t.match(configTable(), `| \`${name}\` |`, name);
   // The check itself: a table that lost a row is rewritten, so the comparison above would fail.
-  const stale = readme.replace(/^\| `PORT` \|.*\n/m, '');
-  t.not(stale, readme, 'the README has a PORT row');
-  t.equal(withConfigTable(stale), readme, 'a stale table is rewritten');
-  t.throws(() => withConfigTable(readme.replace(START, '')), /markers/, 'the table needs its markers');
+  const stale = configDoc.replace(/^\| `PORT` \|.*\n/m, '');
+  t.not(stale, configDoc, 'the table has a PORT row');
+  t.equal(withConfigTable(stale), configDoc, 'a stale table is rewritten');
+  t.throws(() => withConfigTable(configDoc.replace(START, '')), /markers/, 'the table needs its markers');
   t.end();
 });
 
