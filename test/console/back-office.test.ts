@@ -29,7 +29,7 @@ t.test('a team created, searched, renamed and deleted on the Teams page', async 
   await page.getByRole('cell', { name: 'Acme Docs', exact: true }).waitFor();
   const [team] = (await c.adminApi<{ results: Team[] }>('/teams?q=Acme')).results;
   t.equal(team?.name, 'Acme Docs', 'the API has the new team');
-  await screenshots(page, 'admin-teams');
+  await screenshots(t, page, 'admin-teams');
 
   await page.getByRole('button', { name: 'Rename Acme Docs' }).click();
   const rename = page.getByRole('form', { name: 'Rename Acme Docs' });
@@ -74,7 +74,7 @@ t.test('a project created, renamed and deleted on the Projects page', async (t) 
   const inTeam = async () =>
     (await c.adminApi<{ results: Project[] }>(`/projects?team_id=${team.id}`)).results.map((p) => p.project_name);
   t.same(await inTeam(), ['Widget bot'], 'the API has the project, in its team');
-  await screenshots(page, 'admin-projects');
+  await screenshots(t, page, 'admin-projects');
 
   await page.getByRole('button', { name: 'Rename Widget bot' }).click();
   await page.getByLabel('New project name').fill('Widget helper');
@@ -102,7 +102,7 @@ t.test("a project's key created (its secret shown once, and working), renamed an
   const secret = (await page.getByLabel('New API key secret').innerText()).trim();
   t.equal(await projectStatus(projectId, secret), 200, 'the secret shown is a key the API takes');
   await page.getByRole('cell', { name: 'ci', exact: true }).waitFor();
-  await screenshots(page, 'admin-project');
+  await screenshots(t, page, 'admin-project');
 
   await page.getByRole('button', { name: 'Rename ci' }).click();
   await page.getByLabel('New key name').fill('ci runner');
@@ -149,11 +149,11 @@ t.test("the work page shows the admin API's queue and a failed job's last error"
     [[failed.id, 'console__never_run', '1 of 1', 'provider said no']],
     'the failed job with its last error',
   );
-  await screenshots(page, 'admin-work');
+  await screenshots(t, page, 'admin-work');
 
   await open(page, c, '#/admin/users', 'Users');
   await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
   t.equal(await page.getByRole('alert').count(), 0, 'the users page shows no error');
-  await screenshots(page, 'admin-users');
+  await screenshots(t, page, 'admin-users');
   t.same(faults, []);
 });

@@ -4,7 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Page } from 'playwright-core';
+import { chromium, type Locator, type Page } from 'playwright-core';
 import { pino } from 'pino';
 import type { Test } from 'tap';
 import { closeDb, createDb } from '../../src/db/client.js';
@@ -125,12 +125,17 @@ export async function open(page: Page, c: Console, route: string, heading?: stri
   if (heading) await page.getByRole('heading', { level: 1, name: heading, exact: true }).waitFor();
 }
 
-/** Screenshots of what the page shows, at the desktop and the phone size, into test/console/screenshots/. */
-export async function screenshots(page: Page, name: string) {
+/**
+ * Screenshots of what the page shows, at the desktop and the phone size, into test/console/screenshots/; at
+ * each size the page must fit the screen's width (a wide table scrolls in its own box, not the page).
+ */
+export async function screenshots(t: Test, page: Page, name: string) {
   await mkdir(SCREENSHOTS, { recursive: true });
   const before = page.viewportSize();
   for (const size of SIZES) {
     await page.setViewportSize(size);
+    const wider = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    t.equal(wider, 0, `${name} at ${size.width}x${size.height}: no wider than the screen`);
     await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${size.width}x${size.height}.png`), fullPage: true });
   }
   if (before) await page.setViewportSize(before);
@@ -166,4 +171,22 @@ export async function tableRows(page: Page, caption: string): Promise<string[][]
   return table
     .locator('tbody tr')
     .evaluateAll((rows) => rows.map((row) => [...row.querySelectorAll('td')].map((td) => td.innerText.trim())));
+}
+
+/**
+ * Presses Tab until `target` has the focus (at most `limit` presses), as a keyboard user moves through the page;
+ * returns whether the focused control shows that it has the focus (an outline or a ring).
+ */
+export async function tabTo(page: Page, target: Locator, limit = 60): Promise<{ ring: boolean }> {
+  for (let i = 0; i < limit; i++) {
+    await page.keyboard.press('Tab');
+    if (await target.evaluate((el) => el === document.activeElement).catch(() => false)) {
+      const ring = await target.evaluate((el) => {
+        const style = getComputedStyle(el);
+        return (style.outlineStyle !== 'none' && style.outlineWidth !== '0px') || style.boxShadow !== 'none';
+      });
+      return { ring };
+    }
+  }
+  throw new Error(`${String(target)} never got the focus in ${limit} presses of Tab`);
 }

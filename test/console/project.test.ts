@@ -104,7 +104,7 @@ t.test("the overview's numbers are the API's", async (t) => {
     stats.total,
     "the chart's daily totals add up to the API's total",
   );
-  await screenshots(page, 'overview');
+  await screenshots(t, page, 'overview');
   t.same(faults, []);
 });
 
@@ -116,7 +116,7 @@ t.test('a thread relabelled in the console is relabelled in the API; the list fi
   await open(page, c, '#/p/threads', 'Threads');
   const rows = await tableRows(page, 'Threads, newest first');
   t.same(rows.map((r) => r[0]).sort(), [...questions].sort(), 'every thread is listed by its first question');
-  await screenshots(page, 'threads');
+  await screenshots(t, page, 'threads');
 
   const question = 'How do I install the CLI on Linux?';
   await page.getByRole('link', { name: question }).click();
@@ -132,7 +132,7 @@ t.test('a thread relabelled in the console is relabelled in the API; the list fi
   const after = await c.projectApi<ThreadDetail>(`/threads/${threadId}/`);
   t.equal(after.category?.id, billing.id, 'the API has the new category');
   t.equal(after.category_source, 'user', 'as set by a person');
-  await screenshots(page, 'thread');
+  await screenshots(t, page, 'thread');
 
   await page.getByRole('link', { name: 'Back to threads' }).click();
   await page.getByLabel('Labelled by').selectOption({ label: 'User' });
@@ -159,7 +159,7 @@ t.test('a category created and deleted in the console is created and deleted in 
   t.ok((await listed()).includes('Shipping'), 'the API lists the new category');
   const shown = await tableRows(page, "The project's categories");
   t.same(shown.map((r) => r[0]).sort(), (await listed()).sort(), 'the table lists the API’s categories');
-  await screenshots(page, 'categories');
+  await screenshots(t, page, 'categories');
 
   await page.getByRole('button', { name: 'Delete Shipping' }).click();
   t.ok((await listed()).includes('Shipping'), 'nothing is deleted before the confirmation');
@@ -188,7 +188,7 @@ t.test("a relabel preview shows the sample's changes and the API's estimate", as
   t.match(text, `Of ${api.sampled} sampled threads, 1 would change label`, 'the sample as the API counts it');
   t.match(text, `reclassify ${api.estimate.threads} threads in ${api.estimate.provider_calls} classifier calls`);
   t.equal(api.sampled, questions.length - 1, 'every thread the classifier labelled (not the one a person did)');
-  await screenshots(page, 'relabel');
+  await screenshots(t, page, 'relabel');
   t.same(faults, []);
 });
 
@@ -227,7 +227,7 @@ t.test('a files source added in the console becomes ready with its document inde
   const source = await c.projectApi<Source>(`/sources/${sourceId}`);
   t.equal(source.status, 'ready', 'the API has it ready');
   t.equal(source.documents.indexed, 1, 'with its document indexed');
-  await screenshots(page, 'source');
+  await screenshots(t, page, 'source');
 
   await page.getByRole('link', { name: 'Back to knowledge sources' }).click();
   const sources = await tableRows(page, 'Sources');
@@ -236,7 +236,7 @@ t.test('a files source added in the console becomes ready with its document inde
     [['Handbook', 'files', 'ready']],
     'the list shows it ready',
   );
-  await screenshots(page, 'sources');
+  await screenshots(t, page, 'sources');
   t.same(faults, []);
 });
 
@@ -289,7 +289,7 @@ t.test('try it: the answer streams in, then its sources; it is the answer the AP
   t.same(stored.question_answers[0].relevant_sources, [
     { title: 'Release notes', url: 'https://docs.example.com/releases' },
   ]);
-  await screenshots(page, 'chat');
+  await screenshots(t, page, 'chat');
   t.same(faults, []);
 });
 
@@ -306,7 +306,7 @@ t.test('the other pages open with their heading and no error', async (t) => {
     await open(page, c, route, heading);
     await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
     t.equal(await page.getByRole('alert').count(), 0, `${heading}: no error shown`);
-    await screenshots(page, name);
+    await screenshots(t, page, name);
   }
   t.same(faults, []);
 });

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { projectWithKey } from '../factories.js';
 import type { ApiError } from '../helper.js';
-import { ADMIN_TOKEN, newTab, signInAdmin, signInProject, startConsole } from './browser.js';
+import { ADMIN_TOKEN, newTab, signInAdmin, signInProject, startConsole, tabTo } from './browser.js';
 
 const c = await startConsole(t);
 
@@ -119,4 +119,47 @@ t.test('every console response carries the Content-Security-Policy', async (t) =
   await page.getByRole('navigation', { name: 'Project' }).waitFor();
   for (const file of ['/console/', '/console/app.js', '/console/style.css', '/console/vendor/preact.js'])
     t.match(policies.get(file), /script-src 'self'/, `${file} is served with the policy`);
+});
+
+t.test('by keyboard alone: sign in, go to a page from the nav, create and delete a category', async (t) => {
+  const tab = await newTab(c);
+  t.teardown(tab.close);
+  const { page, faults } = tab;
+  await page.goto(`${c.base}/console/#/p/overview`);
+
+  t.ok((await tabTo(page, page.getByLabel('Project id'))).ring, 'the focused field shows its focus');
+  await page.keyboard.type(c.project.projectId);
+  await tabTo(page, page.getByLabel('API key'));
+  await page.keyboard.type(c.project.key);
+  await page.keyboard.press('Enter');
+  const nav = page.getByRole('navigation', { name: 'Project' });
+  await nav.waitFor();
+
+  const link = nav.getByRole('link', { name: 'Categories' });
+  t.ok((await tabTo(page, link)).ring, 'the focused link shows its focus');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { level: 1, name: 'Categories', exact: true }).waitFor();
+
+  const form = page.getByRole('form', { name: 'New category' });
+  await tabTo(page, form.getByLabel('Name'));
+  await page.keyboard.type('Keyboard');
+  await page.keyboard.press('Enter');
+  await page.getByRole('cell', { name: 'Keyboard', exact: true }).waitFor();
+  const names = async () =>
+    (await c.projectApi<{ results: { name: string }[] }>('/categories/')).results.map((x) => x.name);
+  t.ok((await names()).includes('Keyboard'), 'created in the API');
+
+  const remove = page.getByRole('button', { name: 'Delete Keyboard' });
+  t.ok((await tabTo(page, remove)).ring, 'the focused button shows its focus');
+  await page.keyboard.press('Enter');
+  // The confirmation takes the focus: Enter again confirms.
+  await page.getByRole('button', { name: 'Confirm delete' }).waitFor();
+  t.ok(
+    await page.getByRole('button', { name: 'Confirm delete' }).evaluate((el) => el === document.activeElement),
+    'the confirmation has the focus',
+  );
+  await page.keyboard.press('Enter');
+  await page.getByRole('cell', { name: 'Keyboard', exact: true }).waitFor({ state: 'detached' });
+  t.notOk((await names()).includes('Keyboard'), 'deleted in the API');
+  t.same(faults, []);
 });
