@@ -1,50 +1,17 @@
 // The project console in Chromium, through the real server and worker: each page shows the API's numbers, and
-// what a person does on it (a label, a category, a source, a question) is there in the API afterwards.
+// what a person does on it (a label, a category, a relabel preview, an export, a webhook) is the API's.
+import { readFile } from 'node:fs/promises';
 import t from 'tap';
-import { StaticLlm, type AnswerStream, type LlmClient, type Prompt } from '../../src/models/llm.js';
 import { waitFor } from '../helper.js';
+import { receiver } from '../receiver.js';
 import { newTab, open, screenshots, signInProject, startConsole, tableRows } from './browser.js';
-
-/** The stand-in model, whose streamed answer stops after its first piece until the test lets the rest come. */
-class HeldStream implements LlmClient {
-  private readonly inner = new StaticLlm(0);
-  private gate: Promise<void> | null = null;
-  release = () => {};
-  hold() {
-    this.gate = new Promise((resolve) => (this.release = resolve));
-  }
-  complete(prompt: Prompt) {
-    return this.inner.complete(prompt);
-  }
-  async stream(prompt: Prompt, signal: AbortSignal): Promise<AnswerStream> {
-    const pieces = await this.inner.stream(prompt, signal);
-    const gate = this.gate;
-    return (async function* () {
-      let first = true;
-      for (;;) {
-        const next = await pieces.next();
-        if (next.done) return next.value;
-        yield next.value;
-        if (first && gate) await gate;
-        first = false;
-      }
-    })();
-  }
-}
 
 type Category = { id: string; name: string };
 type Stats = { total: number; results: { category: Category | null; count: number }[] };
 type Series = { results: { total: number; categories: { category: Category | null; count: number }[] }[] };
-type ThreadDetail = {
-  id: string;
-  category: Category | null;
-  category_source: string | null;
-  question_answers: { answer: string; relevant_sources: { title: string; url: string | null }[] }[];
-};
-type Source = { id: string; name: string; status: string; documents: { indexed: number } };
+type ThreadDetail = { id: string; category: Category | null; category_source: string | null };
 
-const llm = new HeldStream();
-const c = await startConsole(t, { llm });
+const c = await startConsole(t, { env: { WEBHOOK_ALLOW_PRIVATE: 'true' } });
 
 // The project's history: two categories, questions asked through the API, labelled by the worker.
 const billing = await c.projectApi<Category>('/categories/', 'POST', {
@@ -192,121 +159,59 @@ t.test("a relabel preview shows the sample's changes and the API's estimate", as
   t.same(faults, []);
 });
 
-t.test('a files source added in the console becomes ready with its document indexed', async (t) => {
+t.test("an export downloads the API's own CSV, fetched with the key header, never a key in a link", async (t) => {
   const tab = await newTab(c);
   t.teardown(tab.close);
   const { page, faults } = tab;
   await signInProject(page, c);
-  await open(page, c, '#/p/sources', 'Knowledge sources');
-  await page.getByLabel('Files source name').fill('Handbook');
-  await page.getByRole('button', { name: 'Add files source' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Source', exact: true }).waitFor();
-  const sourceId = page.url().split('/').at(-1)!;
-
-  await page.getByLabel('Path').fill('guide/install.md');
-  await page.getByLabel('Title').fill('Installing the CLI');
-  await page.getByLabel('Link for citations').fill('https://docs.example.com/install');
-  await page
-    .getByLabel('Content')
-    .fill('# Installing the CLI\n\nOn Linux, install the CLI with the package manager: apt install acme-cli.');
-  await page.getByRole('button', { name: 'Add document' }).click();
-
-  // The worker indexes it; the page, polling, shows the document indexed and the source ready.
-  await waitFor(
-    'the document shown as indexed',
-    async () => {
-      const docs = await tableRows(page, 'Documents and why any failed or was skipped');
-      return docs.length === 1 && docs[0][1] === 'guide/install.md' && docs[0][2] === 'indexed';
-    },
-    { timeoutMs: 60_000 },
-  );
-  await page
-    .getByTestId('source-status')
-    .filter({ hasText: /^ready$/ })
-    .waitFor();
-  const source = await c.projectApi<Source>(`/sources/${sourceId}`);
-  t.equal(source.status, 'ready', 'the API has it ready');
-  t.equal(source.documents.indexed, 1, 'with its document indexed');
-  await screenshots(t, page, 'source');
-
-  await page.getByRole('link', { name: 'Back to knowledge sources' }).click();
-  const sources = await tableRows(page, 'Sources');
-  t.same(
-    sources.map((r) => [r[0], r[1], r[2]]),
-    [['Handbook', 'files', 'ready']],
-    'the list shows it ready',
-  );
-  await screenshots(t, page, 'sources');
-  t.same(faults, []);
-});
-
-t.test('try it: the answer streams in, then its sources; it is the answer the API stored', async (t) => {
-  // A document of its own, so this test does not lean on the one before.
-  const source = await c.projectApi<Source>('/sources', 'POST', { type: 'files', name: 'Releases' });
-  await c.projectApi(`/sources/${source.id}/documents`, 'PUT', {
-    path: 'releases.md',
-    content_type: 'text/markdown',
-    title: 'Release notes',
-    url: 'https://docs.example.com/releases',
-    content: '# Release notes\n\nVersion 3 of the CLI adds offline mode. Upgrade with acme upgrade.',
-  });
-  await waitFor('the document indexed', async () => {
-    const s = await c.projectApi<Source>(`/sources/${source.id}`);
-    return s.status === 'ready' && s.documents.indexed === 1;
-  });
-
-  const tab = await newTab(c);
-  t.teardown(tab.close);
-  const { page, faults } = tab;
-  await signInProject(page, c);
-  await open(page, c, '#/p/chat', 'Try it');
-  llm.hold();
-  t.teardown(() => llm.release());
-  await page.getByLabel('Question').fill('What does version 3 of the CLI add?');
-  await page.getByRole('button', { name: 'Ask' }).click();
-
-  // The first piece is on the page while the server still holds the rest: it was streamed, not waited for.
-  const answer = page.getByTestId('chat-answer');
-  const partial = await waitFor('the first piece of the answer', async () => {
-    const text = (await answer.innerText()).trim();
-    return text !== '' && text !== '…' && text;
-  });
-  t.ok(await page.getByRole('button', { name: 'Ask' }).isDisabled(), 'the answer is still coming');
-  t.equal(await page.getByRole('list', { name: 'Sources' }).count(), 0, 'no sources before the answer is done');
-  llm.release();
-
-  const sources = page.getByRole('list', { name: 'Sources' });
-  await sources.waitFor();
-  const link = sources.getByRole('link', { name: 'Release notes' });
-  t.equal(await link.getAttribute('href'), 'https://docs.example.com/releases', 'the source is cited with its link');
-  const full = (await answer.innerText()).trim();
-  t.ok(full.startsWith(partial) && full.length > partial.length, 'the answer grew from its first piece');
-
-  await page.getByRole('link', { name: /^[0-9a-f-]{36}$/ }).waitFor();
-  const threadId = (await page.getByRole('link', { name: /^[0-9a-f-]{36}$/ }).innerText()).trim();
-  const stored = await c.projectApi<ThreadDetail>(`/threads/${threadId}/`);
-  t.equal(stored.question_answers[0].answer, full, 'the page shows the answer the API stored');
-  t.same(stored.question_answers[0].relevant_sources, [
-    { title: 'Release notes', url: 'https://docs.example.com/releases' },
+  await open(page, c, '#/p/export', 'Export');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download CSV' }).click(),
   ]);
-  await screenshots(t, page, 'chat');
+  t.match(download.url(), /^blob:/, 'saved from a Blob, not from a link to the API');
+  t.equal(download.suggestedFilename(), 'threads.csv');
+  const saved = await readFile(await download.path(), 'utf8');
+  const res = await fetch(`${c.base}/query/v1/projects/${c.project.projectId}/threads/export?format=csv`, {
+    headers: { 'x-api-key': c.project.key },
+  });
+  t.equal(saved, await res.text(), "the file is the API's export");
+  t.equal(saved.trim().split('\n').length, questions.length + 1, 'a header and a row per thread');
+  await screenshots(t, page, 'export');
   t.same(faults, []);
 });
 
-t.test('the other pages open with their heading and no error', async (t) => {
+t.test("webhooks: one created on the page, a test sent, its deliveries with the API's reasons", async (t) => {
+  const hooks = await receiver(t, [500]);
   const tab = await newTab(c);
   t.teardown(tab.close);
   const { page, faults } = tab;
   await signInProject(page, c);
-  for (const [route, heading, name] of [
-    ['#/p/search', 'Search', 'search'],
-    ['#/p/webhooks', 'Webhooks', 'webhooks'],
-    ['#/p/export', 'Export', 'export'],
-  ]) {
-    await open(page, c, route, heading);
-    await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
-    t.equal(await page.getByRole('alert').count(), 0, `${heading}: no error shown`);
-    await screenshots(t, page, name);
-  }
+  await open(page, c, '#/p/webhooks', 'Webhooks');
+  await page.getByLabel('Endpoint URL').fill(hooks.url);
+  await page.getByRole('button', { name: 'Create webhook' }).click();
+  await page.getByTestId('webhook-secret').waitFor();
+  const [hook] = (await c.projectApi<{ results: { id: string; url: string }[] }>('/webhooks')).results;
+  t.equal(hook?.url, hooks.url, 'the API has the webhook');
+
+  await page.getByRole('button', { name: `Send test to ${hooks.url}` }).click();
+  await page.getByRole('cell', { name: /^failed: .*500/ }).waitFor();
+  t.equal(hooks.received.length, 1, 'the receiver got the test event');
+
+  // A new thread's event, delivered by the worker to a receiver that refuses it: the reason is the API's.
+  await c.projectApi('/chat', 'POST', { question: 'Is there a webhook for new threads?' });
+  type Deliveries = { results: { event_id: string; type: string; error: string | null }[] };
+  const api = await waitFor('a failed delivery in the API', async () => {
+    const list = await c.projectApi<Deliveries>(`/webhooks/${hook.id}/deliveries`);
+    return list.results.some((d) => d.error) && list;
+  });
+  await page.getByRole('button', { name: `Deliveries of ${hooks.url}` }).click();
+  const shown = await tableRows(page, 'Latest 100 deliveries, newest first');
+  t.same(
+    shown.map((r) => [r[0], r[1], r[5]]),
+    api.results.map((d) => [d.event_id, d.type, d.error ?? '']),
+    'each delivery with its type and why it failed',
+  );
+  await screenshots(t, page, 'webhooks');
   t.same(faults, []);
 });
