@@ -201,9 +201,10 @@ t.test("webhooks: one created on the page, a test sent, its deliveries with the 
   // A new thread's event, delivered by the worker to a receiver that refuses it: the reason is the API's.
   await c.projectApi('/chat', 'POST', { question: 'Is there a webhook for new threads?' });
   type Deliveries = { results: { event_id: string; type: string; error: string | null }[] };
-  const api = await waitFor('a failed delivery in the API', async () => {
+  // Both of its events (created, then labelled) tried once: their reasons stay while they are retried.
+  const api = await waitFor('both deliveries failed once in the API', async () => {
     const list = await c.projectApi<Deliveries>(`/webhooks/${hook.id}/deliveries`);
-    return list.results.some((d) => d.error) && list;
+    return list.results.length === 2 && list.results.every((d) => d.error) && list;
   });
   await page.getByRole('button', { name: `Deliveries of ${hooks.url}` }).click();
   const shown = await tableRows(page, 'Latest 100 deliveries, newest first');
