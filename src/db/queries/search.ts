@@ -83,10 +83,13 @@ const quoted = (lexeme: string) => `'${lexeme.replaceAll('\\', '\\\\').replaceAl
 const num = (n: number) => sql.raw(n.toFixed(4));
 const tsquery = (terms: Term[]) => terms.map((t) => quoted(t.lexeme)).join(' | ');
 
-/** The chunks of the project's live sources best matching `query`, best first, one per document. */
+/**
+ * The chunks of the project's live sources best matching `query`, best first, one per document; each with its
+ * snippet unless `snippets` is false (the chat's prompt takes whole chunks: an empty snippet costs nothing).
+ */
 export async function searchChunks(
   db: Db,
-  p: { projectId: string; query: string; limit: number },
+  p: { projectId: string; query: string; limit: number; snippets?: boolean },
 ): Promise<SearchHit[]> {
   const { terms, avgLength } = await questionTerms(db, p.projectId, p.query);
   if (terms.length === 0) return [];
@@ -100,7 +103,11 @@ export async function searchChunks(
  * candidate is ts_rank of that one term (it grows with the occurrences and with their place, and saturates);
  * BM25 turns it into the term's score with the chunk's length, and the term's rarity weighs it.
  */
-export function searchStatement(terms: Term[], avgLength: number, p: { projectId: string; limit: number }): SQL {
+export function searchStatement(
+  terms: Term[],
+  avgLength: number,
+  p: { projectId: string; limit: number; snippets?: boolean },
+): SQL {
   const totalIdf = terms.reduce((sum, t) => sum + t.idf, 0);
   const tf = (i: number) => sql.raw(`r${i}`);
   const frequencies = sql.join(
@@ -116,6 +123,10 @@ export function searchStatement(terms: Term[], avgLength: number, p: { projectId
     terms.map((t, i) => sql`case when ${tf(i)} > 0 then ${num(t.idf)} else 0 end`),
     sql` + `,
   );
+  const snippet =
+    p.snippets === false
+      ? sql`''`
+      : sql`ts_headline('english', c.body, ${tsquery(terms)}::tsquery, 'MaxWords=40, MinWords=20, StartSel="", StopSel=""')`;
   return sql`
     with matches as materialized (
       -- Each candidate's words read (and decompressed) once, not once per term.
@@ -134,7 +145,7 @@ export function searchStatement(terms: Term[], avgLength: number, p: { projectId
     best as (select id, score, matched from scored where nth = 1 order by score desc, id limit ${p.limit})
     select c.id, c.document_id as "documentId", c.source_id as "sourceId", c.title, c.section, c.url, c.body,
       best.score::float8 as score, (best.matched / ${num(totalIdf)})::float8 as coverage,
-      ts_headline('english', c.body, ${tsquery(terms)}::tsquery, 'MaxWords=40, MinWords=20, StartSel="", StopSel=""') as snippet
+      ${snippet} as snippet
     from best join chunks c on c.id = best.id
     order by best.score desc, c.id`;
 }
@@ -146,7 +157,7 @@ export const MIN_COVERAGE = 0.4;
 export function createRetriever(db: Db): Retriever {
   return {
     async retrieve(projectId, question, limit = 5) {
-      const hits = await searchChunks(db, { projectId, query: question, limit });
+      const hits = await searchChunks(db, { projectId, query: question, limit, snippets: false });
       return hits.filter((h) => h.coverage >= MIN_COVERAGE);
     },
   };
