@@ -73,7 +73,8 @@ export async function startConsole(t: Test, opts: { env?: Record<string, string>
     await closeDb(workerDb);
   });
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM });
+  // A container's /dev/shm is often 64 MB, too small for Chromium's shared memory: it uses /tmp instead.
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--disable-dev-shm-usage'] });
   t.teardown(() => browser.close());
 
   const project = await projectWithKey(ctx.db);
@@ -109,7 +110,8 @@ function apiClients(base: string, projectId: string, key: string) {
  */
 export async function newTab(c: Console) {
   const context = await c.browser.newContext({ viewport: SIZES[0] });
-  context.setDefaultTimeout(20_000);
+  // Generous: CI's two cores run these beside the rest of the suite.
+  context.setDefaultTimeout(30_000);
   const page = await context.newPage();
   const faults: string[] = [];
   page.on('pageerror', (err) => faults.push(`script error: ${err.message}`));
