@@ -163,3 +163,28 @@ t.test('by keyboard alone: sign in, go to a page from the nav, create and delete
   t.notOk((await names()).includes('Keyboard'), 'deleted in the API');
   t.same(faults, []);
 });
+
+t.test('signed out, no route asks the API for anything: each shows its sign-in', async (t) => {
+  const tab = await newTab(c);
+  t.teardown(tab.close);
+  const { page, faults } = tab;
+  const calls: string[] = [];
+  page.on('request', (r) => {
+    const p = new URL(r.url()).pathname;
+    if (p.startsWith('/query/') || p.startsWith('/admin/')) calls.push(p);
+  });
+  for (const [route, field] of [
+    ['#/p/threads', 'API key'],
+    ['#/p/sources', 'API key'],
+    ['#/p/chat', 'API key'],
+    ['#/admin/work', 'Admin token'],
+    ['#/admin/projects', 'Admin token'],
+  ]) {
+    await page.goto(`${c.base}/console/${route}`);
+    await page.reload();
+    await page.getByLabel(field).waitFor();
+    t.equal(await page.getByRole('navigation').count(), 0, `${route}: no page, only the sign-in`);
+  }
+  t.same(calls, [], 'no API call was made');
+  t.same(faults, []);
+});
