@@ -3,6 +3,7 @@
 // question asked in the console streams its answer and then shows the sources the API stored with it.
 import t from 'tap';
 import { StaticLlm, type AnswerStream, type LlmClient, type Prompt } from '../../src/models/llm.js';
+import { docsSite, htmlPage } from '../docs-site.js';
 import { waitFor } from '../helper.js';
 import { newTab, open, screenshots, signInProject, startConsole, tableRows } from './browser.js';
 
@@ -39,7 +40,7 @@ type ThreadDetail = {
 type Source = { id: string; name: string; status: string; documents: { indexed: number } };
 
 const llm = new HeldStream();
-const c = await startConsole(t, { llm });
+const c = await startConsole(t, { llm, env: { SOURCES_ALLOW_PRIVATE: 'true' } });
 
 t.test('a files source added in the console becomes ready with its document indexed', async (t) => {
   const tab = await newTab(c);
@@ -88,6 +89,66 @@ t.test('a files source added in the console becomes ready with its document inde
   await screenshots(t, page, 'sources');
   t.same(faults, []);
 });
+
+t.test(
+  'a website crawled from the console: its progress while it runs, then each page with why one failed',
+  async (t) => {
+    const site = await docsSite(t, {
+      '/docs/': htmlPage('Docs home', 'Welcome to the Acme docs.', ['/docs/setup', '/docs/gone']),
+      '/docs/setup': htmlPage('Setup', 'Run acme init to set up a project.'),
+    });
+    const tab = await newTab(c);
+    t.teardown(tab.close);
+    const { page, faults } = tab;
+    await signInProject(page, c);
+    await open(page, c, '#/p/sources', 'Knowledge sources');
+    await page.getByLabel('Website name').fill('Acme docs');
+    await page.getByLabel('Start URL').fill(`${site.base}/docs/`);
+    // One page is held unanswered: the crawl cannot end before the test has seen it under way.
+    site.hold((path) => path === '/docs/gone');
+    t.teardown(() => site.release());
+    await page.getByRole('button', { name: 'Add website' }).click();
+
+    // The list polls while the crawl runs: two of its three pages done, then ready with one failed.
+    await waitFor(
+      'the crawl shown under way',
+      async () => {
+        const row = (await tableRows(page, 'Sources')).find((r) => r[0] === 'Acme docs');
+        return row?.[2] === 'running' && row[3] === 'Documents done: 2 of 3 (66%)';
+      },
+      { timeoutMs: 60_000 },
+    );
+    site.release();
+    await waitFor(
+      'the website shown as crawled',
+      async () => {
+        const row = (await tableRows(page, 'Sources')).find((r) => r[0] === 'Acme docs');
+        return row?.[2] === 'ready' && row;
+      },
+      { timeoutMs: 60_000 },
+    );
+    const row = (await tableRows(page, 'Sources')).find((r) => r[0] === 'Acme docs')!;
+    t.same([row[1], row[4]], ['website', '1'], 'a website, one page failed');
+    await page.getByRole('link', { name: 'Acme docs' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Source', exact: true }).waitFor();
+    const sourceId = page.url().split('/').at(-1)!;
+    t.ok(await page.getByText('Pages done: 3 of 3 (100%)').isVisible(), 'every page dealt with');
+    type Docs = { results: { path: string; status: string; reason: string | null }[] };
+    const api = await c.projectApi<Docs>(`/sources/${sourceId}/documents`);
+    const shown = await tableRows(page, 'Documents and why any failed or was skipped');
+    t.same(
+      shown.map((r) => [r[1], r[2], r[3]]).sort(),
+      api.results.map((d) => [d.path, d.status, d.reason ?? '']).sort(),
+      "each page with its status and the API's reason",
+    );
+    t.ok(
+      api.results.some((d) => d.path === '/docs/gone' && d.status === 'failed' && d.reason),
+      'the missing page failed, with a reason',
+    );
+    await screenshots(t, page, 'source-website');
+    t.same(faults, []);
+  },
+);
 
 t.test('try it: the answer streams in, then its sources; it is the answer the API stored', async (t) => {
   // A document of its own, so this test does not lean on the one before.
