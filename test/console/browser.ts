@@ -8,6 +8,7 @@ import { chromium, type Locator, type Page } from 'playwright-core';
 import { pino } from 'pino';
 import type { Test } from 'tap';
 import { closeDb, createDb } from '../../src/db/client.js';
+import type { Classifier } from '../../src/models/classifier.js';
 import type { LlmClient } from '../../src/models/llm.js';
 import { startWorker } from '../../src/worker.js';
 import { buildApp } from '../../src/app.js';
@@ -31,7 +32,10 @@ export type Console = Awaited<ReturnType<typeof startConsole>>;
  * The server listening on a free port with a worker beside it (a files source only becomes ready once a worker
  * has indexed its documents), a project with a key, and the browser. All closed in teardown.
  */
-export async function startConsole(t: Test, opts: { env?: Record<string, string>; llm?: LlmClient } = {}) {
+export async function startConsole(
+  t: Test,
+  opts: { env?: Record<string, string>; llm?: LlmClient; workerClassifier?: Classifier } = {},
+) {
   // The server's warnings and errors (API and worker) are kept, and printed if the file fails: a browser test
   // that fails on a 500 then says why.
   const logged: string[] = [];
@@ -67,6 +71,7 @@ export async function startConsole(t: Test, opts: { env?: Record<string, string>
     db: workerDb,
     log,
     databaseUrl: ctx.url,
+    classifier: opts.workerClassifier,
   });
   t.teardown(async () => {
     await worker.stop(1000);

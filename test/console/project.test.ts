@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import t from 'tap';
 import { waitFor } from '../helper.js';
 import { receiver } from '../receiver.js';
+import { ControlledClassifier } from '../factories.js';
 import { newTab, open, screenshots, signInProject, startConsole, tableRows } from './browser.js';
 
 type Category = { id: string; name: string };
@@ -11,7 +12,9 @@ type Stats = { total: number; results: { category: Category | null; count: numbe
 type Series = { results: { total: number; categories: { category: Category | null; count: number }[] }[] };
 type ThreadDetail = { id: string; category: Category | null; category_source: string | null };
 
-const c = await startConsole(t, { env: { WEBHOOK_ALLOW_PRIVATE: 'true' } });
+// The worker's classifier can be held in flight, so that a relabel run is seen under way.
+const classifier = new ControlledClassifier();
+const c = await startConsole(t, { env: { WEBHOOK_ALLOW_PRIVATE: 'true' }, workerClassifier: classifier });
 
 // The project's history: two categories, questions asked through the API, labelled by the worker.
 const billing = await c.projectApi<Category>('/categories/', 'POST', {
@@ -156,6 +159,42 @@ t.test("a relabel preview shows the sample's changes and the API's estimate", as
   t.match(text, `reclassify ${api.estimate.threads} threads in ${api.estimate.provider_calls} classifier calls`);
   t.equal(api.sampled, questions.length - 1, 'every thread the classifier labelled (not the one a person did)');
   await screenshots(t, page, 'relabel');
+  t.same(faults, []);
+});
+
+t.test('a relabel run: its progress bar while it runs, cancelled, then run to the end', async (t) => {
+  type Run = { status: string; total: number; done: number };
+  const tab = await newTab(c);
+  t.teardown(tab.close);
+  const { page, faults } = tab;
+  await signInProject(page, c);
+  await open(page, c, '#/p/relabel', 'Relabel');
+  const status = page.getByTestId('relabel-status');
+  const entered = classifier.hold();
+  t.teardown(() => classifier.release());
+  await page.getByRole('button', { name: 'Run relabel' }).click();
+  await entered;
+  await status.filter({ hasText: 'running' }).waitFor();
+  const running = await c.projectApi<Run>('/categories/relabel');
+  t.match(running, { status: 'running', done: 0 });
+  t.ok(await page.getByText(`Threads dealt with: 0 of ${running.total} (0%)`).isVisible(), "the API's progress");
+  await screenshots(t, page, 'relabel-running');
+
+  await page.getByRole('button', { name: 'Cancel relabel' }).click();
+  await status.filter({ hasText: 'cancelled' }).waitFor();
+  t.equal((await c.projectApi<Run>('/categories/relabel')).status, 'cancelled', 'cancelled in the API');
+  classifier.release();
+
+  await page.getByRole('button', { name: 'Run relabel' }).click();
+  await status.filter({ hasText: 'done' }).waitFor();
+  const done = await c.projectApi<Run>('/categories/relabel');
+  t.match(done, { status: 'done', done: done.total });
+  t.ok(await page.getByText(`Threads dealt with: ${done.total} of ${done.total} (100%)`).isVisible());
+  type Threads = { results: { first_question: string; category: Category | null }[] };
+  const moved = (await c.projectApi<Threads>('/threads/')).results.find(
+    (x) => x.first_question === 'Can I get a refund for last month?',
+  );
+  t.equal(moved?.category?.name, 'Refund', 'the thread the preview named was relabelled');
   t.same(faults, []);
 });
 
