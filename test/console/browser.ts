@@ -1,6 +1,7 @@
 // The console's browser tests: the real server (API and worker in this process, as npm start runs them) on
 // 127.0.0.1, and one headless Chromium per test file (Debian's, driven by playwright-core). Each test gets a
 // fresh browser context, so what one tab keeps in sessionStorage is not seen by the next.
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,6 +79,8 @@ export async function startConsole(
     await closeDb(workerDb);
   });
 
+  if (!existsSync(CHROMIUM))
+    throw new Error(`the browser tests need Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
   // A container's /dev/shm is often 64 MB, too small for Chromium's shared memory: it uses /tmp instead.
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--disable-dev-shm-usage'] });
   t.teardown(() => browser.close());
