@@ -10,7 +10,12 @@ import { newTab, open, screenshots, signInProject, startConsole, tableRows } fro
 type Category = { id: string; name: string };
 type Stats = { total: number; results: { category: Category | null; count: number }[] };
 type Series = { results: { total: number; categories: { category: Category | null; count: number }[] }[] };
-type ThreadDetail = { id: string; category: Category | null; category_source: string | null };
+type ThreadDetail = {
+  id: string;
+  category: Category | null;
+  category_source: string | null;
+  question_answers: { usage: { model: string; prompt_tokens: number; completion_tokens: number } }[];
+};
 
 // The worker's classifier can be held in flight, so that a relabel run is seen under way.
 const classifier = new ControlledClassifier();
@@ -29,7 +34,17 @@ const questions = [
   'Which version should I download?',
   'How do I upgrade from version 2?',
 ];
-for (const question of questions) await c.projectApi('/chat', 'POST', { question });
+const answers: Record<string, string> = {};
+for (const question of questions)
+  answers[question] = (
+    await c.projectApi<{ question_answer_id: string }>('/chat', 'POST', { question })
+  ).question_answer_id;
+// Reactions: two on the Linux question's answer, one on another.
+const feedback = (question: string, body: object) =>
+  c.projectApi(`/question-answers/${answers[question]}/feedback`, 'POST', body);
+await feedback(questions[2], { reaction: 'downvote', comment: 'Missing the apt steps', user_identifier: 'user-7' });
+await feedback(questions[2], { reaction: 'upvote' });
+await feedback(questions[0], { reaction: 'upvote' });
 await waitFor('every thread labelled by the worker', async () => {
   const stats = await c.projectApi<Stats>('/categories/stats');
   return stats.total === questions.length && stats.results.every((r) => r.category !== null || r.count === 0);
@@ -58,6 +73,13 @@ t.test("the overview's numbers are the API's", async (t) => {
     ['Total', String(stats.total), String(series.results.reduce((sum, b) => sum + b.total, 0))],
   ];
   t.same(rows, expected, 'each category, its count and its count over the chart period, as the API gives them');
+  const votes = await c.projectApi<{ upvotes: number; downvotes: number }>('/feedback/stats');
+  t.same(
+    [await page.getByTestId('upvotes').innerText(), await page.getByTestId('downvotes').innerText()],
+    [String(votes.upvotes), String(votes.downvotes)],
+    "the feedback counts are the API's",
+  );
+  t.same([votes.upvotes, votes.downvotes], [2, 1]);
   t.equal(stats.total, questions.length, 'the API counts every thread');
   t.equal(
     expected.at(-1)![2],
@@ -78,41 +100,60 @@ t.test("the overview's numbers are the API's", async (t) => {
   t.same(faults, []);
 });
 
-t.test('a thread relabelled in the console is relabelled in the API; the list filters by who labelled', async (t) => {
-  const tab = await newTab(c);
-  t.teardown(tab.close);
-  const { page, faults } = tab;
-  await signInProject(page, c);
-  await open(page, c, '#/p/threads', 'Threads');
-  const rows = await tableRows(page, 'Threads, newest first');
-  t.same(rows.map((r) => r[0]).sort(), [...questions].sort(), 'every thread is listed by its first question');
-  await screenshots(t, page, 'threads');
+t.test(
+  'a thread: its usage and feedback, relabelled in the console and so in the API; the list filters by who labelled',
+  async (t) => {
+    const tab = await newTab(c);
+    t.teardown(tab.close);
+    const { page, faults } = tab;
+    await signInProject(page, c);
+    await open(page, c, '#/p/threads', 'Threads');
+    const rows = await tableRows(page, 'Threads, newest first');
+    t.same(rows.map((r) => r[0]).sort(), [...questions].sort(), 'every thread is listed by its first question');
+    await screenshots(t, page, 'threads');
 
-  const question = 'How do I install the CLI on Linux?';
-  await page.getByRole('link', { name: question }).click();
-  await page.getByRole('heading', { level: 1, name: 'Thread', exact: true }).waitFor();
-  const threadId = page.url().split('/').at(-1)!;
-  const before = await c.projectApi<ThreadDetail>(`/threads/${threadId}/`);
-  t.equal(before.category_source, 'classifier', 'the worker labelled it');
-  t.not(before.category?.id, billing.id, 'not as Billing yet');
+    const question = 'How do I install the CLI on Linux?';
+    await page.getByRole('link', { name: question }).click();
+    await page.getByRole('heading', { level: 1, name: 'Thread', exact: true }).waitFor();
+    const threadId = page.url().split('/').at(-1)!;
+    const before = await c.projectApi<ThreadDetail>(`/threads/${threadId}/`);
+    t.equal(before.category_source, 'classifier', 'the worker labelled it');
+    t.not(before.category?.id, billing.id, 'not as Billing yet');
 
-  await page.getByLabel('Change category').selectOption({ label: 'Billing' });
-  await page.getByRole('button', { name: 'Save category' }).click();
-  await page.getByTestId('thread-category').filter({ hasText: 'Billing (by user)' }).waitFor();
-  const after = await c.projectApi<ThreadDetail>(`/threads/${threadId}/`);
-  t.equal(after.category?.id, billing.id, 'the API has the new category');
-  t.equal(after.category_source, 'user', 'as set by a person');
-  await screenshots(t, page, 'thread');
+    await page.getByLabel('Change category').selectOption({ label: 'Billing' });
+    await page.getByRole('button', { name: 'Save category' }).click();
+    await page.getByTestId('thread-category').filter({ hasText: 'Billing (by user)' }).waitFor();
+    const after = await c.projectApi<ThreadDetail>(`/threads/${threadId}/`);
+    t.equal(after.category?.id, billing.id, 'the API has the new category');
+    t.equal(after.category_source, 'user', 'as set by a person');
 
-  await page.getByRole('link', { name: 'Back to threads' }).click();
-  await page.getByLabel('Labelled by').selectOption({ label: 'User' });
-  await page.getByRole('button', { name: 'Apply filters' }).click();
-  await waitFor('the list filtered to the threads a person labelled', async () => {
-    const shown = await tableRows(page, 'Threads, newest first');
-    return shown.length === 1 && shown[0][0] === question && shown[0][1] === 'Billing';
-  });
-  t.same(faults, []);
-});
+    // Its answer's usage and feedback, as the API has them.
+    const { usage } = after.question_answers[0];
+    const meta = await page.getByText(/completion tokens/).innerText();
+    t.match(meta, `${usage.model}: ${usage.prompt_tokens} prompt + ${usage.completion_tokens} completion tokens`);
+    t.match(meta, '1 up, 1 down', 'its reactions counted');
+    await page.getByRole('button', { name: 'Show feedback' }).click();
+    const reactions = (await tableRows(page, 'Feedback on this answer, newest first')).map((r) => r.slice(0, 3));
+    t.same(
+      reactions.sort(),
+      [
+        ['downvote', 'Missing the apt steps', 'user-7'],
+        ['upvote', '', 'anonymous'],
+      ],
+      'each reaction with its comment and user',
+    );
+    await screenshots(t, page, 'thread');
+
+    await page.getByRole('link', { name: 'Back to threads' }).click();
+    await page.getByLabel('Labelled by').selectOption({ label: 'User' });
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await waitFor('the list filtered to the threads a person labelled', async () => {
+      const shown = await tableRows(page, 'Threads, newest first');
+      return shown.length === 1 && shown[0][0] === question && shown[0][1] === 'Billing';
+    });
+    t.same(faults, []);
+  },
+);
 
 t.test('a category created and deleted in the console is created and deleted in the API', async (t) => {
   const tab = await newTab(c);
