@@ -296,3 +296,40 @@ t.test("webhooks: one created on the page, a test sent, its deliveries with the 
   await screenshots(t, page, 'webhooks');
   t.same(faults, []);
 });
+
+t.test('a long thread list pages as the API does: Next, then Previous', async (t) => {
+  for (let i = 1; i <= 21; i++) await c.projectApi('/chat', 'POST', { question: `Paging question ${i}?` });
+  type Page = { results: { first_question: string }[]; next: string | null };
+  const first = await c.projectApi<Page>('/threads/?limit=20');
+  const second = await c.projectApi<Page>(`/threads/?limit=20&cursor=${encodeURIComponent(first.next!)}`);
+  t.equal(first.results.length, 20);
+  t.ok(second.results.length > 0, 'a second page');
+
+  const tab = await newTab(c);
+  t.teardown(tab.close);
+  const { page, faults } = tab;
+  await signInProject(page, c);
+  await open(page, c, '#/p/threads', 'Threads');
+  const shown = async () => (await tableRows(page, 'Threads, newest first')).map((r) => r[0]);
+  t.same(
+    await shown(),
+    first.results.map((x) => x.first_question),
+    "the API's first page",
+  );
+  t.ok(await page.getByRole('button', { name: 'Previous' }).isDisabled(), 'no page before the first');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('cell', { name: second.results[0].first_question, exact: true }).waitFor();
+  t.same(
+    await shown(),
+    second.results.map((x) => x.first_question),
+    "the API's second page",
+  );
+  await page.getByRole('button', { name: 'Previous' }).click();
+  await page.getByRole('cell', { name: first.results[0].first_question, exact: true }).waitFor();
+  t.same(
+    await shown(),
+    first.results.map((x) => x.first_question),
+    'back to the first',
+  );
+  t.same(faults, []);
+});
