@@ -11,7 +11,7 @@ COPY tasks tasks
 RUN npm run build
 
 # Runtime: production dependencies only (no TypeScript, no embedded PostgreSQL), the compiled code, the
-# migrations and the crontab.
+# migrations, the crontab and the console's static files (served by the API process at /console/).
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8002 OUTBOX_DIR=/tmp/outbox
@@ -21,6 +21,7 @@ RUN npm ci --omit=dev --no-audit --no-fund
 COPY --from=build /app/dist dist
 COPY drizzle drizzle
 COPY crontab ./
+COPY console console
 USER node
 EXPOSE 8002
 # node directly (not npm): SIGTERM reaches the process, which then drains and exits within 10 s.
