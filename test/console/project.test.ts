@@ -218,7 +218,8 @@ t.test('a relabel run: its progress bar while it runs, cancelled, then run to th
   await status.filter({ hasText: 'running' }).waitFor();
   const running = await c.projectApi<Run>('/categories/relabel');
   t.match(running, { status: 'running', done: 0 });
-  t.ok(await page.getByText(`Threads dealt with: 0 of ${running.total} (0%)`).isVisible(), "the API's progress");
+  // The API's progress, on the page.
+  await page.getByText(`Threads dealt with: 0 of ${running.total} (0%)`).waitFor();
   await screenshots(t, page, 'relabel-running');
 
   await page.getByRole('button', { name: 'Cancel relabel' }).click();
@@ -230,7 +231,7 @@ t.test('a relabel run: its progress bar while it runs, cancelled, then run to th
   await status.filter({ hasText: 'done' }).waitFor();
   const done = await c.projectApi<Run>('/categories/relabel');
   t.match(done, { status: 'done', done: done.total });
-  t.ok(await page.getByText(`Threads dealt with: ${done.total} of ${done.total} (100%)`).isVisible());
+  await page.getByText(`Threads dealt with: ${done.total} of ${done.total} (100%)`).waitFor();
   type Threads = { results: { first_question: string; category: Category | null }[] };
   const moved = (await c.projectApi<Threads>('/threads/')).results.find(
     (x) => x.first_question === 'Can I get a refund for last month?',
