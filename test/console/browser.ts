@@ -188,6 +188,7 @@ export async function tableRows(page: Page, caption: string): Promise<string[][]
  * returns whether the focused control shows that it has the focus (an outline or a ring).
  */
 export async function tabTo(page: Page, target: Locator, limit = 60): Promise<{ ring: boolean }> {
+  await target.waitFor();
   for (let i = 0; i < limit; i++) {
     await page.keyboard.press('Tab');
     if (await target.evaluate((el) => el === document.activeElement).catch(() => false)) {
