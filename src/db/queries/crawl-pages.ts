@@ -59,7 +59,7 @@ export async function claimPage(
   const pending = sql`d.source_id = ${p.sourceId} and d.crawl_id = ${p.crawlId}
     and d.checked_crawl_id is distinct from d.crawl_id
     and exists (select 1 from sources s where s.id = d.source_id and s.crawl_id = ${p.crawlId} and ${LIVE})`;
-  const [r] = await rows<{ id: string | null; waiting: boolean }>(
+  const [r] = await rows<{ page: PageToIndex | null; waiting: boolean }>(
     db,
     sql`
     with taken as (
@@ -72,11 +72,10 @@ export async function claimPage(
         limit 1 for update of d skip locked)
       returning id
     )
-    select (select id from taken) as id, exists (select 1 from documents d where ${pending}) as waiting`,
+    select (select to_json(page) from (${PAGE_TO_INDEX} where d.id = (select id from taken)) page) as page,
+      exists (select 1 from documents d where ${pending}) as waiting`,
   );
-  if (!r.id) return { page: null, waiting: r.waiting };
-  const page = await pageToIndex(db, p.sourceId, r.id);
-  return page ? { page } : { page: null, waiting: r.waiting };
+  return r.page ? { page: r.page } : { page: null, waiting: r.waiting };
 }
 
 /** What a page's fetch came to. `links`: its in-scope links, stored for the next crawl. */
@@ -126,8 +125,13 @@ async function replaceChunks(
   );
 }
 
-/** The document's new state: its status and reason, validators, links, chunks. */
-async function writeDocument(tx: DbOrTx, doc: { id: string; sourceId: string; projectId: string }, w: PageWrite) {
+/** The document's new state: its status and reason, validators, links, chunks (and `also`, more columns set). */
+async function writeDocument(
+  tx: DbOrTx,
+  doc: { id: string; sourceId: string; projectId: string },
+  w: PageWrite,
+  also = sql``,
+) {
   let set;
   switch (w.kind) {
     case 'indexed':
@@ -152,7 +156,7 @@ async function writeDocument(tx: DbOrTx, doc: { id: string; sourceId: string; pr
         ${w.gone ? sql`, chunks = 0, content_hash = null, etag = null, last_modified = null, links = null` : sql``}`;
       break;
   }
-  await rows(tx, sql`update documents set ${set}, updated_at = now() where id = ${doc.id}`);
+  await rows(tx, sql`update documents set ${set}${also}, updated_at = now() where id = ${doc.id}`);
 }
 
 /**
@@ -174,8 +178,7 @@ export async function writePage(
         )
       : [];
     if (!s || !d) return { written: false, reached: 0, finished: false };
-    await writeDocument(tx, p.doc, p.write);
-    await rows(tx, sql`update documents set checked_crawl_id = ${p.crawlId} where id = ${p.doc.id}`);
+    await writeDocument(tx, p.doc, p.write, sql`, checked_crawl_id = ${p.crawlId}::uuid`);
     const reached = await reach(tx, s, p.crawlId, p.reach);
     return { written: true, reached, finished: await finishIfDone(tx, p.doc.sourceId, p.crawlId) };
   });
