@@ -1,25 +1,14 @@
 // Projects across teams: search by project or product name, keep one team's, create one in a team (it gets
 // the default categories), rename, delete (with a confirmation: its keys stop working at once, its data is
 // removed in the background). Each project links to its API keys.
-import { adminApi, query } from '../lib/api.js';
-import { Confirm, ErrorBox, Field, Link, Pager, Table, html, useAction, usePaged, useState, when } from '../lib/ui.js';
-import { RenameForm, SearchBox, TeamSelect, hashParams, setHashParams, useTeams } from './shared.js';
+import { adminApi } from '../lib/api.js';
+import { Confirm, ErrorBox, Field, Link, Pager, Table, html, useAction, useState, when } from '../lib/ui.js';
+import { RenameForm, TeamSelect, useTeamList } from './shared.js';
 
 export default function Projects() {
-  const start = hashParams();
-  const [filters, setFilters] = useState({ q: start.get('q') ?? '', team_id: start.get('team_id') ?? '' });
-  const teams = useTeams();
-  const list = usePaged(
-    (cursor, signal) => adminApi(`/projects${query(cursor ? { cursor } : filters)}`, { signal }),
-    [filters.q, filters.team_id],
-  );
+  const { teams, list, filters, filtersBar } = useTeamList('/projects', 'Search projects');
   const [renaming, setRenaming] = useState(null);
   const [run, action] = useAction();
-  const filter = (change) => {
-    const next = { ...filters, ...change };
-    setHashParams(next);
-    setFilters(next);
-  };
   const remove = (project) =>
     run(async () => {
       await adminApi(`/projects/${project.id}`, { method: 'DELETE' });
@@ -27,16 +16,7 @@ export default function Projects() {
     });
 
   return html`<h1>Projects</h1>
-    <div class="filters">
-      <${SearchBox} label="Search projects" value=${filters.q} onSearch=${(q) => filter({ q })} />
-      <${TeamSelect}
-        label="Team"
-        all="All teams"
-        teams=${teams}
-        value=${filters.team_id}
-        onChange=${(id) => filter({ team_id: id })}
-      />
-    </div>
+    ${filtersBar}
     <${ErrorBox} error=${list.error ?? teams.error ?? action.error} />
     <div aria-busy=${list.busy || action.busy}>
       <${Table}

@@ -1,7 +1,7 @@
 // What the back-office pages share: the search box, the team picker, the filters a link carries in the hash
 // (#/admin/projects?team_id=...), and the inline rename form.
 import { adminApi, query } from '../lib/api.js';
-import { ErrorBox, Field, html, useAction, useEffect, useLoad, useRef, useState } from '../lib/ui.js';
+import { ErrorBox, Field, html, useAction, useEffect, useLoad, usePaged, useRef, useState } from '../lib/ui.js';
 
 /** A ref for a form whose first field gets the focus when it appears (an edit opened from a row's button). */
 export function useFocusFirst() {
@@ -48,8 +48,38 @@ export function SearchBox({ label, value, onSearch }) {
   </form>`;
 }
 
+/**
+ * A list of `/admin/v1<path>` searched by `q` and kept to one team (`team_id`), the filters kept in the hash:
+ * the teams, the paged list, the filters and `filter(change)`, and `Filters`, the search box and team picker.
+ */
+export function useTeamList(path, searchLabel) {
+  const start = hashParams();
+  const [filters, setFilters] = useState({ q: start.get('q') ?? '', team_id: start.get('team_id') ?? '' });
+  const teams = useTeams();
+  const list = usePaged(
+    (cursor, signal) => adminApi(`${path}${query(cursor ? { cursor } : filters)}`, { signal }),
+    [filters.q, filters.team_id],
+  );
+  const filter = (change) => {
+    const next = { ...filters, ...change };
+    setHashParams(next);
+    setFilters(next);
+  };
+  const filtersBar = html`<div class="filters">
+    <${SearchBox} label=${searchLabel} value=${filters.q} onSearch=${(q) => filter({ q })} />
+    <${TeamSelect}
+      label="Team"
+      all="All teams"
+      teams=${teams}
+      value=${filters.team_id}
+      onChange=${(id) => filter({ team_id: id })}
+    />
+  </div>`;
+  return { teams, list, filters, filtersBar };
+}
+
 /** The first 100 teams (oldest first), for the team pickers and to name a row's team. */
-export function useTeams() {
+function useTeams() {
   const teams = useLoad((signal) => adminApi('/teams?limit=100', { signal }), []);
   const list = teams.data?.results ?? [];
   const names = new Map(list.map((t) => [t.id, t.name]));

@@ -1,27 +1,16 @@
 // Users across teams: search by email or name, keep one team's, create one in a team, change a user's email,
 // name or usage-report interval, delete (with a confirmation).
-import { adminApi, query } from '../lib/api.js';
-import { Confirm, ErrorBox, Field, Pager, Table, html, useAction, usePaged, useState, when } from '../lib/ui.js';
-import { SearchBox, TeamSelect, hashParams, setHashParams, useFocusFirst, useTeams } from './shared.js';
+import { adminApi } from '../lib/api.js';
+import { Confirm, ErrorBox, Field, Pager, Table, html, useAction, useState, when } from '../lib/ui.js';
+import { TeamSelect, useFocusFirst, useTeamList } from './shared.js';
 
 const INTERVALS = ['WEEKLY', 'BIWEEKLY', 'MONTHLY'];
 const fullName = (u) => [u.first_name, u.last_name].filter(Boolean).join(' ');
 
 export default function Users() {
-  const start = hashParams();
-  const [filters, setFilters] = useState({ q: start.get('q') ?? '', team_id: start.get('team_id') ?? '' });
-  const teams = useTeams();
-  const list = usePaged(
-    (cursor, signal) => adminApi(`/users${query(cursor ? { cursor } : filters)}`, { signal }),
-    [filters.q, filters.team_id],
-  );
+  const { teams, list, filters, filtersBar } = useTeamList('/users', 'Search users');
   const [editing, setEditing] = useState(null);
   const [run, action] = useAction();
-  const filter = (change) => {
-    const next = { ...filters, ...change };
-    setHashParams(next);
-    setFilters(next);
-  };
   const remove = (user) =>
     run(async () => {
       await adminApi(`/users/${user.id}`, { method: 'DELETE' });
@@ -29,16 +18,7 @@ export default function Users() {
     });
 
   return html`<h1>Users</h1>
-    <div class="filters">
-      <${SearchBox} label="Search users" value=${filters.q} onSearch=${(q) => filter({ q })} />
-      <${TeamSelect}
-        label="Team"
-        all="All teams"
-        teams=${teams}
-        value=${filters.team_id}
-        onChange=${(id) => filter({ team_id: id })}
-      />
-    </div>
+    ${filtersBar}
     <${ErrorBox} error=${list.error ?? teams.error ?? action.error} />
     <div aria-busy=${list.busy || action.busy}>
       <${Table}

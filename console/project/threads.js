@@ -12,26 +12,42 @@ export const dayStart = (day, plusDays = 0) => {
 
 export const categoryName = (thread) => thread.category?.name ?? 'Unlabelled';
 
+/** The list's filters, empty: a category (or unlabelled), who labelled, and the days created between. */
+export const NO_FILTERS = { category_id: '', category_source: '', from: '', until: '' };
+
+/** The filters as the threads list and export take them (the days as instants in the browser's time zone). */
+export const filterParams = (f) => ({
+  category_id: f.category_id,
+  category_source: f.category_source,
+  created_after: dayStart(f.from),
+  created_before: dayStart(f.until, 1),
+});
+
+/** The filters' fields, shared by the threads list and the export: `set(name)` handles a field's change. */
+export function FilterFields({ form, set, categories }) {
+  return html`<${Field} as="select" label="Category" value=${form.category_id} onChange=${set('category_id')}>
+      <option value="">Any</option>
+      <option value="none">Unlabelled</option>
+      ${(categories.data?.results ?? []).map((c) => html`<option value=${c.id}>${c.name}</option>`)}
+    <//>
+    <${Field} as="select" label="Labelled by" value=${form.category_source} onChange=${set('category_source')}>
+      <option value="">Anyone</option>
+      <option value="classifier">Classifier</option>
+      <option value="user">User</option>
+    <//>
+    <${Field} label="Created from" type="date" value=${form.from} onChange=${set('from')} />
+    <${Field} label="Created until" type="date" value=${form.until} onChange=${set('until')} />`;
+}
+
 export default function Threads() {
-  const [form, setForm] = useState({ category_id: '', category_source: '', from: '', until: '' });
+  const [form, setForm] = useState(NO_FILTERS);
   const [filters, setFilters] = useState(form);
   const categories = useLoad((signal) => projectApi('/categories/', { signal }), []);
   const list = usePaged(
     (cursor, signal) =>
-      projectApi(
-        `/threads/${query(
-          cursor
-            ? { cursor, limit: 20 }
-            : {
-                limit: 20,
-                category_id: filters.category_id,
-                category_source: filters.category_source,
-                created_after: dayStart(filters.from),
-                created_before: dayStart(filters.until, 1),
-              },
-        )}`,
-        { signal },
-      ),
+      projectApi(`/threads/${query(cursor ? { cursor, limit: 20 } : { limit: 20, ...filterParams(filters) })}`, {
+        signal,
+      }),
     [filters],
   );
   const set = (name) => (e) => setForm({ ...form, [name]: e.target.value });
@@ -45,18 +61,7 @@ export default function Threads() {
         setFilters({ ...form });
       }}
     >
-      <${Field} as="select" label="Category" value=${form.category_id} onChange=${set('category_id')}>
-        <option value="">Any</option>
-        <option value="none">Unlabelled</option>
-        ${(categories.data?.results ?? []).map((c) => html`<option value=${c.id}>${c.name}</option>`)}
-      <//>
-      <${Field} as="select" label="Labelled by" value=${form.category_source} onChange=${set('category_source')}>
-        <option value="">Anyone</option>
-        <option value="classifier">Classifier</option>
-        <option value="user">User</option>
-      <//>
-      <${Field} label="Created from" type="date" value=${form.from} onChange=${set('from')} />
-      <${Field} label="Created until" type="date" value=${form.until} onChange=${set('until')} />
+      <${FilterFields} form=${form} set=${set} categories=${categories} />
       <button type="submit" class="primary">Apply filters</button>
     </form>
     <${ErrorBox} error=${categories.error} />
