@@ -2,28 +2,14 @@ import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-
 import { setUserLabel } from '../db/queries/classification.js';
 import { getThread } from '../db/queries/threads.js';
 import { listThreads } from '../db/queries/thread-list.js';
-import { encodeCursor } from '../schemas/cursor.js';
+import { encodeCursor, listQuery } from '../schemas/cursor.js';
 import { errors, ProjectParams, Uuid } from '../schemas/common.js';
 import { ThreadFilters, toListFilters } from '../schemas/thread-filters.js';
 import { ThreadDetail, ThreadPage, toThread, toThreadDetail } from '../schemas/threads.js';
 import { notFound } from '../errors.js';
 import { pageRequest } from './paging.js';
 
-const ListQuery = Type.Composite(
-  [
-    ThreadFilters,
-    Type.Object({
-      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-      cursor: Type.Optional(
-        Type.String({
-          maxLength: 1000,
-          description: 'the `next` of the previous page: it carries the filters, so send it alone',
-        }),
-      ),
-    }),
-  ],
-  { additionalProperties: false },
-);
+const ListQuery = listQuery(ThreadFilters);
 
 const ThreadParams = Type.Composite([ProjectParams, Type.Object({ thread_id: Uuid() })]);
 const base = { tags: ['threads'], security: [{ apiKey: [] }] };

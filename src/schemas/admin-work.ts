@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Nullable, Text, Timestamp, Uuid } from './common.js';
+import { listQuery } from './cursor.js';
 import { check } from './validation.js';
 import type { FailedJob, TaskQueue } from '../db/queries/jobs.js';
 import type { RunningCrawl } from '../db/queries/crawls.js';
@@ -40,21 +41,7 @@ export const FailedJobFilters = Type.Object(
   { task: Type.Optional(Text({ maxLength: 200, description: "only this task's failed jobs" })) },
   { additionalProperties: false },
 );
-export const FailedJobsQuery = Type.Composite(
-  [
-    FailedJobFilters,
-    Type.Object({
-      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-      cursor: Type.Optional(
-        Type.String({
-          maxLength: 1000,
-          description: 'the `next` of the previous page: it carries the filters, so send it alone',
-        }),
-      ),
-    }),
-  ],
-  { additionalProperties: false },
-);
+export const FailedJobsQuery = listQuery(FailedJobFilters);
 export const FailedJobsPage = Type.Object({
   results: Type.Array(FailedJobSchema),
   next: Nullable(Type.String({ description: 'cursor of the next page; null on the last page' })),

@@ -1,6 +1,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { digestInterval, type DigestInterval as DigestIntervalValue } from '../db/schema/index.js';
 import { NotBlank, Nullable, Text, Timestamp, Uuid } from './common.js';
+export { listQuery } from './cursor.js';
 
 /** The values of the database enum. */
 export const DigestInterval = Type.Union(
@@ -82,17 +83,6 @@ export const UserFilters = Type.Object(
   { team_id: OfTeam, q: Search('email or name') },
   { additionalProperties: false },
 );
-const Paging = Type.Object({
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-  cursor: Type.Optional(
-    Type.String({
-      maxLength: 1000,
-      description: 'the `next` of the previous page: it carries the filters, so send it alone',
-    }),
-  ),
-});
-export const listQuery = <F extends typeof TeamFilters | typeof ProjectFilters>(filters: F) =>
-  Type.Composite([filters, Paging], { additionalProperties: false });
 export const page = <T extends TSchema>(item: T) =>
   Type.Object({
     results: Type.Array(item),

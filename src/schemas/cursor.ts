@@ -1,4 +1,4 @@
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type, type TObject, type TSchema } from '@sinclair/typebox';
 import { Uuid } from './common.js';
 import { check } from './validation.js';
 
@@ -75,3 +75,18 @@ export function decodeCursor(list: string, cursor: string, given: Filters, schem
   }
   return { ok: true, filters: carried, position: { at: at as string, id: id as string } };
 }
+
+/** The paging parameters of every cursor-paged list. */
+const Paging = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  cursor: Type.Optional(
+    Type.String({
+      maxLength: 1000,
+      description: 'the `next` of the previous page: it carries the filters, so send it alone',
+    }),
+  ),
+});
+
+/** A paged list's query string: its filters and the paging parameters, nothing else. */
+export const listQuery = <F extends TObject>(filters: F) =>
+  Type.Composite([filters, Paging], { additionalProperties: false });
