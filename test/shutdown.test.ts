@@ -7,6 +7,7 @@ import { loadConfig } from '../src/config.js';
 import { closeDb, createDb, type Db } from '../src/db/client.js';
 import { createThread } from '../src/db/queries/chat-write.js';
 import { startWorker } from '../src/worker.js';
+import { workerLogger } from '../src/observability/logger.js';
 import { projectWithKey, standInUsage } from './factories.js';
 import { fakeProvider } from './fake-openai.js';
 import { testDatabase, waitFor } from './helper.js';
@@ -198,6 +199,25 @@ t.test('a job released at the deadline that ends after the job pool closed logs 
     [],
     'no error line',
   );
+});
+
+// A pool an outage stopped may still be shutting itself down when the worker stops and closes the connection
+// pool; graphile-worker then says its loop ended on the closed pool. Its jobs were released: not an error.
+t.test('a stopped job pool meeting the closed connection pool at shutdown is no error line', (t) => {
+  const lines: { level: number; msg: string }[] = [];
+  const log = pino(
+    { level: 'debug' },
+    { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) },
+  );
+  const closed = new Error('Cannot use a pool after calling end on the pool');
+  workerLogger(log)
+    .scope({ workerId: 'worker-1' })
+    .error(`Worker exited with error: ${String(closed)}`, { error: closed });
+  t.same(
+    lines.map((l) => [l.level, l.msg]),
+    [[20, 'worker: a stopped job pool met the closed pool']],
+  );
+  t.end();
 });
 
 t.test('a second signal exits at once, without waiting for the request in flight', async (t) => {

@@ -28,6 +28,9 @@ const IGNORED = /^WARNING: having maxPoolSize/;
 // interrupting its own graceful stop, and the end of a released job's task, which comes after its job pool
 // closed and cannot be recorded. The job runs again elsewhere: expected, nothing is lost.
 const FORCED_STOP = /forcefulShutdown was initiated whilst gracefulShutdown was still executing/;
+// A pool an outage stopped is still shutting itself down (its jobs were released) when the worker stops and
+// closes the connection pool: its last attempts meet the closed pool.
+const POOL_CLOSED = /Cannot use a pool after calling end on the pool/;
 const ENDED_AFTER_RELEASE =
   /^Failed to (complete|fail) jobs [^]*Cannot use a pool after calling end|^Failed to release job [^]*This batcher has been released/;
 
@@ -101,6 +104,8 @@ export function workerLogger(log: Pino): WorkerLogger {
         { worker: scope.workerId, reason: message.split('\n').slice(-1)[0] },
         'worker: a job released at shutdown ended afterwards; it runs again',
       );
+    if (POOL_CLOSED.test(message) || (err instanceof Error && POOL_CLOSED.test(err.message)))
+      return log.debug({ worker: scope.workerId, reason: message }, 'worker: a stopped job pool met the closed pool');
     // graphile-worker logs every job at info: thousands of lines a second in a backfill. Ours are debug.
     const method = level === 'warning' ? 'warn' : level === 'info' ? 'debug' : (logLevel as 'error' | 'debug');
     log[method]({ worker: scope.workerId, job, ...(err ? { err } : {}) }, message);
