@@ -6,15 +6,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { completeCrawl, deleteUnreached } from '../db/queries/crawl-end.js';
-import {
-  contentDigest,
-  claimPage,
-  pageToIndex,
-  writeFile,
-  writePage,
-  type PageToIndex,
-  type PageWrite,
-} from '../db/queries/crawl-pages.js';
+import { contentDigest, writeFile, writePage, type PageWrite } from '../db/queries/crawl-pages.js';
+import { claimPage, pageToIndex, type PageToIndex } from '../db/queries/pages-to-index.js';
 import { continueLane, crawlSource, markRunning, reachSeeds, type Reach } from '../db/queries/crawl.js';
 import type { TaskDeps } from '../jobs/task.js';
 import { pgCode } from '../db/pg-errors.js';

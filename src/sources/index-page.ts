@@ -1,7 +1,8 @@
 // What one fetch of a page comes to: indexed (its chunks), unchanged (a 304, or the same text: no extraction
 // or indexing beyond the hash), skipped or failed with the reason in words, and the URLs it leads to.
 import { createHash } from 'node:crypto';
-import type { PageToIndex, PageWrite } from '../db/queries/crawl-pages.js';
+import type { PageWrite } from '../db/queries/crawl-pages.js';
+import type { PageToIndex } from '../db/queries/pages-to-index.js';
 import { chunkDocument, contentHash } from './chunk.js';
 import { extract, type ContentType } from './extract.js';
 import type { Fetcher } from './fetch.js';
