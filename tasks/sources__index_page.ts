@@ -9,15 +9,16 @@ import { indexPageJob } from '../src/sources/crawl.js';
 const Payload = Type.Object({ source_id: Uuid(), document_id: Uuid(), crawl_id: Type.Union([Uuid(), Type.Null()]) });
 
 /**
- * One document indexed: a crawled page fetched (conditionally), extracted and chunked, its links reached; or
- * an uploaded file's text. An unchanged page or file costs no indexing.
+ * An uploaded file's text indexed (an unchanged file costs no indexing); a crawled page's job, queued before
+ * crawls ran in lanes, runs as a lane of its crawl.
  */
 export function indexPage({ db, config, fetcher, log }: Pick<TaskDeps, 'db' | 'config' | 'fetcher' | 'log'>): Task {
   return task(Payload, log, (p, job) =>
     indexPageJob(
       { db, config, fetcher },
-      { sourceId: p.source_id, documentId: p.document_id, crawlId: p.crawl_id },
+      { sourceId: p.source_id, documentId: p.document_id, crawlId: p.crawl_id, jobId: job.helpers.job.id },
       job.log,
+      job.helpers.abortSignal,
     ),
   );
 }

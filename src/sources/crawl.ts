@@ -1,14 +1,14 @@
 // A website crawl as jobs: sources__crawl reads robots.txt and the sitemaps, reaches the seeds and starts
 // CRAWL_CONCURRENCY lane jobs; each lane (sources__crawl_lane) takes the crawl's pending pages one after
-// another (fetch, extract, index, reach its links; each page written in its own transaction); the page that
-// leaves nothing of the crawl unchecked adds sources__finish, which drops the pages the crawl did not reach.
+// another (fetch, extract, index, reach its links; each page written in its own transaction); the lane that
+// finds nothing of the crawl left unchecked adds sources__finish, which drops the pages the crawl did not reach.
 // Every step first checks that its crawl is still the source's: deleting a source (or its project) stops it.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { completeCrawl, deleteUnreached } from '../db/queries/crawl-end.js';
 import { contentDigest, writeFile, writePage, type PageWrite } from '../db/queries/crawl-pages.js';
 import { claimPage, pageToIndex, type PageToIndex } from '../db/queries/pages-to-index.js';
-import { continueLane, crawlSource, markRunning, reachSeeds, type Reach } from '../db/queries/crawl.js';
+import { continueLane, crawlSource, finishIfDone, markRunning, reachSeeds, type Reach } from '../db/queries/crawl.js';
 import type { TaskDeps } from '../jobs/task.js';
 import { pgCode } from '../db/pg-errors.js';
 import { chunkDocument } from './chunk.js';
@@ -121,8 +121,8 @@ async function indexFile({ db }: CrawlDeps, doc: PageToIndex, log: Logger) {
 
 /**
  * sources__crawl_lane: takes the crawl's pending pages one at a time until none is left, waiting while the
- * other lanes still hold pages (their links may reach more); after its turn, or when the worker stops, it
- * queues its next turn. A page taken by a lane whose worker was killed goes to the next lane that looks.
+ * other lanes still hold pages (their links may reach more), then adds the crawl's finish; after its turn, or
+ * when the worker stops, it queues its next turn. A page taken by a lane whose worker was killed goes to the next lane that looks.
  */
 export async function crawlLaneJob(
   deps: CrawlDeps,
@@ -142,21 +142,28 @@ export async function crawlLaneJob(
       await indexWebPage(deps, next.page, p.crawlId, log);
       pages++;
     } else if (next.waiting) await sleep(LANE_IDLE_MS);
-    else break;
+    else {
+      await finishIfDone(deps.db, p.sourceId, p.crawlId);
+      break;
+    }
   }
   log.debug({ source_id: p.sourceId, pages }, 'crawl: lane turn over');
 }
 
-/** sources__index_page: an uploaded file (or a crawled page, from a job queued before crawls ran in lanes). */
+/**
+ * sources__index_page: an uploaded file. A crawled page's job, queued before crawls ran in lanes, works as one
+ * more lane of its crawl (so that crawl still finishes).
+ */
 export async function indexPageJob(
   deps: CrawlDeps,
-  p: { sourceId: string; documentId: string; crawlId: string | null },
+  p: { sourceId: string; documentId: string; crawlId: string | null; jobId: string },
   log: Logger,
+  stopping?: AbortSignal,
 ): Promise<void> {
   const doc = await pageToIndex(deps.db, p.sourceId, p.documentId);
   if (!doc) return void log.debug({ document_id: p.documentId }, 'index: document or source gone');
   if (doc.type === 'files') return indexFile(deps, doc, log);
-  if (p.crawlId) return indexWebPage(deps, doc, p.crawlId, log);
+  if (p.crawlId) return crawlLaneJob(deps, { sourceId: p.sourceId, crawlId: p.crawlId, jobId: p.jobId }, log, stopping);
 }
 
 /** sources__finish: the pages this crawl did not reach leave the index; the source is ready (or failed). */

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { rows, type Db, type DbOrTx } from '../client.js';
 import { searchStatsJob } from '../../jobs/specs.js';
 import type { ChunkDraft } from '../../sources/chunk.js';
-import { finishIfDone, LIVE, lockCrawl, reach, uuid, type Reach } from './crawl.js';
+import { LIVE, reachLinks, uuid, type Reach } from './crawl.js';
 import type { PageToIndex } from './pages-to-index.js';
 
 // One page's (or uploaded file's) index job: the one transaction that writes what it found (what it reads
@@ -92,27 +92,25 @@ async function writeDocument(
 }
 
 /**
- * A website page's result, in one transaction under the source's row lock: the document (and its chunks),
- * checked by this crawl, the pages it links to reached, and the finish job added if it was the last page.
- * Returns false when the job was stale (the crawl is no longer the source's, or the page was checked).
+ * A website page's result, in one transaction: the document (and its chunks) checked by this crawl, and the
+ * pages it links to reached (see reachLinks). The document's row lock makes a second run of its job wait,
+ * then find it checked. Returns written: false when the job was stale (the crawl is no longer the source's,
+ * or the page was checked).
  */
 export async function writePage(
   db: Db,
   p: { doc: PageToIndex; crawlId: string; write: PageWrite; reach: Reach[] },
-): Promise<{ written: boolean; reached: number; finished: boolean }> {
+): Promise<{ written: boolean; reached: number }> {
   return db.transaction(async (tx) => {
-    const s = await lockCrawl(tx, p.doc.sourceId, p.crawlId);
-    const [d] = s
-      ? await rows<{ id: string }>(
-          tx,
-          sql`select id from documents where id = ${p.doc.id} and crawl_id = ${p.crawlId}
-              and checked_crawl_id is distinct from ${p.crawlId} for update`,
-        )
-      : [];
-    if (!s || !d) return { written: false, reached: 0, finished: false };
+    const [d] = await rows<{ id: string }>(
+      tx,
+      sql`select d.id from documents d join sources s on s.id = d.source_id and s.crawl_id = ${p.crawlId} and ${LIVE}
+          where d.id = ${p.doc.id} and d.crawl_id = ${p.crawlId}
+            and d.checked_crawl_id is distinct from ${p.crawlId} for update of d`,
+    );
+    if (!d) return { written: false, reached: 0 };
     await writeDocument(tx, p.doc, p.write, sql`, checked_crawl_id = ${p.crawlId}::uuid`);
-    const reached = await reach(tx, s, p.crawlId, p.reach);
-    return { written: true, reached, finished: await finishIfDone(tx, p.doc.sourceId, p.crawlId) };
+    return { written: true, reached: await reachLinks(tx, p.doc.sourceId, p.crawlId, p.reach) };
   });
 }
 

@@ -3,9 +3,9 @@ import { rows, type Db, type DbOrTx } from '../client.js';
 import { crawlJob, crawlLaneJob, finishCrawlJob } from '../../jobs/specs.js';
 
 // The SQL of crawling and indexing. A crawl is named by the source's `crawl_id`: a page job whose crawl is no
-// longer the source's (deleted, restarted) does nothing. Every write of a crawl's bookkeeping (reaching pages,
-// checking one, finishing) holds the source's row lock, so they happen one after another: exactly one of them
-// sees the last page checked and adds the finish job.
+// longer the source's (deleted, restarted) does nothing. Reaching pages new to the crawl holds the source's row
+// lock, so that reaches happen one after another (a crawl reaches at most max_pages); checking a page holds only
+// the page's row. A lane that finds nothing of the crawl left unchecked adds the finish job.
 
 export const uuid = (id: string) => sql`${id}::uuid`;
 
@@ -134,15 +134,39 @@ export async function reach(
   return r.pages;
 }
 
-/** Adds the finish job when no page the crawl reached is left unchecked (under the source's row lock). */
-export async function finishIfDone(tx: DbOrTx, sourceId: string, crawlId: string): Promise<boolean> {
+/**
+ * Adds the finish job when the crawl still runs and no page it reached is left unchecked. The job is keyed by
+ * the source: lanes that find the crawl done at the same moment add it once (a second run, if one lane adds it
+ * while the first runs, finds the crawl ended and does nothing).
+ */
+export async function finishIfDone(db: DbOrTx, sourceId: string, crawlId: string): Promise<boolean> {
   const added = await rows(
-    tx,
-    sql`select ${finishCrawlJob(uuid(sourceId), uuid(crawlId))} where not exists (
+    db,
+    sql`select ${finishCrawlJob(uuid(sourceId), uuid(crawlId))} from sources
+        where id = ${sourceId} and crawl_id = ${crawlId} and status in ('queued', 'running') and not exists (
           select 1 from documents where source_id = ${sourceId} and crawl_id = ${crawlId}
             and checked_crawl_id is distinct from ${crawlId})`,
   );
   return added.length > 0;
+}
+
+/**
+ * Reaches a checked page's links (see reach). On a refresh, and for most links of a first crawl, every one is
+ * a page the crawl has reached already: that is seen without the source's lock, so lanes checking pages do not
+ * wait for each other; a link new to the crawl takes the lock and reaches.
+ */
+export async function reachLinks(tx: DbOrTx, sourceId: string, crawlId: string, pages: Reach[]): Promise<number> {
+  if (pages.length === 0) return 0;
+  const [{ fresh }] = await rows<{ fresh: boolean }>(
+    tx,
+    sql`select exists (
+          select 1 from json_array_elements_text(${JSON.stringify(pages.map((p) => p.path))}::json) as p(path)
+          where not exists (select 1 from documents d where d.source_id = ${sourceId} and d.path = p.path
+            and d.crawl_id = ${crawlId})) as fresh`,
+  );
+  if (!fresh) return 0;
+  const s = await lockCrawl(tx, sourceId, crawlId);
+  return s ? reach(tx, s, crawlId, pages) : 0;
 }
 
 /** Locks a live source's row if `crawlId` is still its crawl; its bookkeeping columns, or null when stale. */
