@@ -5,7 +5,9 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'drizzle/', '.data/', '.exp/', 'coverage/', '.tap/', 'outbox/'] },
+  {
+    ignores: ['node_modules/', 'dist/', '.test-build/', 'drizzle/', '.data/', '.exp/', 'coverage/', '.tap/', 'outbox/'],
+  },
   eslint.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {

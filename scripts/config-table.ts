@@ -1,15 +1,15 @@
 // `npm run docs:config`: writes docs/configuration.md's table from the config schema, so the table cannot
 // drift from what the code accepts. test/docs.test.ts fails when the document's table is not what this writes.
 import { readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import type { TSchema } from '@sinclair/typebox';
 import { ConfigSchema } from '../src/config-schema.js';
 import { describe } from '../src/schemas/messages.js';
+import { projectFile } from '../src/runtime/paths.js';
 
 export const START = '<!-- config-table:start: generated from src/config-schema.ts by `npm run docs:config` -->';
 export const END = '<!-- config-table:end -->';
-export const CONFIG_DOC = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'configuration.md');
+export const CONFIG_DOC = projectFile('docs', 'configuration.md');
 
 // A table cell: pipes would end the cell, and outside code spans angle brackets would read as HTML.
 const cell = (text: string) =>

@@ -12,6 +12,7 @@ import { startWorker } from '../src/worker.js';
 import type { Db } from '../src/db/client.js';
 import { runCli } from './cli-io.js';
 import { ADMIN_TOKEN, build, waitFor } from './helper.js';
+import { nodeArgs } from './transpile.js';
 import { projectClient, projectWithKey } from './factories.js';
 
 interface ClassificationStatus {
@@ -245,7 +246,7 @@ t.test('a worker process killed with SIGKILL mid-backfill loses nothing; a resta
     CLASSIFIER_LATENCY_MS: '1000',
     CLASSIFIER_CONCURRENCY: '50',
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], { env, stdio: 'ignore' });
+  const child = spawn(process.execPath, nodeArgs('src/worker.ts'), { env, stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   t.teardown(() => void child.kill('SIGKILL'));
   // Kill it once it has labelled some threads and holds others in flight.

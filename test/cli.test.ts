@@ -8,6 +8,7 @@ import type * as S from '../src/schemas/admin.js';
 import { runCli } from './cli-io.js';
 import { build } from './helper.js';
 import { projectClient } from './factories.js';
+import { nodeArgs } from './transpile.js';
 
 type Team = ReturnType<typeof S.toTeam>;
 type User = ReturnType<typeof S.toUser>;
@@ -73,7 +74,7 @@ t.test('npm run admin as a process: bad input exits 2 with the reason on stderr,
   const { url } = await build(t);
   const failure = await promisify(execFile)(
     process.execPath,
-    ['--import', 'tsx', 'src/cli/admin.ts', 'teams', 'get', '--id', 'nope'],
+    [...nodeArgs('src/cli/admin.ts'), 'teams', 'get', '--id', 'nope'],
     { env: { ...process.env, DATABASE_URL: url } },
   ).then(
     () => ({ code: 0, stdout: '', stderr: '' }),

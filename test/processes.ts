@@ -9,6 +9,7 @@ import { startEmbeddedPostgres, type EmbeddedServer } from '../src/db/embedded.j
 import { freePort } from '../src/db/local.js';
 import { migrateDatabase } from '../src/db/migrate.js';
 import { waitFor } from './helper.js';
+import { nodeArgs } from './transpile.js';
 
 /** A PostgreSQL server of this test alone: `stop()` and `start()` it under a running service. */
 export async function ownPostgres(t: Test) {
@@ -38,13 +39,13 @@ export async function ownPostgres(t: Test) {
 export type Service = Awaited<ReturnType<typeof startService>>;
 
 /**
- * `node <script>` (through tsx for a .ts file) with the given environment, on a free port (PORT, and METRICS_PORT for a
+ * `node <script>` (a .ts file transpiled, see nodeArgs) with the given environment, on a free port (PORT, and METRICS_PORT for a
  * worker alone); resolves once it answers `readyPath`. Its output is kept (`output()`), and it is killed in
  * teardown if still running.
  */
 export async function startService(t: Test, script: string, env: Record<string, string>, readyPath = '/health') {
   const port = await freePort();
-  const child = spawn(process.execPath, script.endsWith('.ts') ? ['--import', 'tsx', script] : [script], {
+  const child = spawn(process.execPath, nodeArgs(script), {
     env: {
       ...process.env,
       PORT: String(port),

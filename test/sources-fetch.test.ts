@@ -299,9 +299,10 @@ t.test('a redirect to a private address is refused at that hop', async (t) => {
   // Every address a test can listen on is private: here only 127.0.0.1 written as such passes, everything
   // else goes through the real guard (127.0.0.2 written as such; a name, at its lookup).
   const { createFetcher: guarded } = await t.mockImport<typeof import('../src/sources/fetch.js')>(
-    '../src/sources/fetch.ts',
+    // Absolute: tap would resolve a relative path from the TypeScript file, not the transpiled one that runs.
+    new URL('../src/sources/fetch.js', import.meta.url).href,
     {
-      '../src/net/address-guard.ts': {
+      [new URL('../src/net/address-guard.js', import.meta.url).href]: {
         ...addressGuard,
         guardRequest: (url: URL, allowPrivate: boolean) =>
           url.hostname === '127.0.0.1' ? {} : addressGuard.guardRequest(url, allowPrivate),

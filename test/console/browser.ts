@@ -4,7 +4,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Locator, type Page } from 'playwright-core';
 import { pino } from 'pino';
 import type { Test } from 'tap';
@@ -21,7 +20,8 @@ import { projectWithKey } from '../factories.js';
 export { ADMIN_TOKEN };
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCREENSHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots');
+// tap runs every test file from the project's root.
+const SCREENSHOTS = path.resolve('test/console/screenshots');
 export const SIZES = [
   { width: 1280, height: 800 },
   { width: 390, height: 844 },
