@@ -30,11 +30,14 @@ interface Listed {
 const silent = pino({ level: 'silent' });
 const FAST = { CLASSIFY_BATCH_SIZE: '50', BACKFILL_QUEUE_THREADS: '200' };
 
-/** The stand-in classifier at latency 0, counting its calls per thread question. */
+/** The stand-in classifier (at latency 0 unless given), counting its calls per thread question. */
 class CountingClassifier implements Classifier {
   calls = 0;
   firstCallAt: Date | null = null;
-  private inner = new StaticClassifier(0);
+  private inner: StaticClassifier;
+  constructor(latencyMs = 0) {
+    this.inner = new StaticClassifier(latencyMs);
+  }
   classify(question: string, categories: CategoryChoice[]) {
     this.calls++;
     this.firstCallAt ??= new Date();
@@ -206,10 +209,12 @@ t.test(
 );
 
 t.test('two workers share a backlog without classifying a thread twice', async (t) => {
-  const ctx = await build(t, { env: FAST });
+  // Two batches at a time per worker, each taking a moment: with four queued, the first worker to look cannot
+  // take them all (in one process, on a loaded machine, it would otherwise drain the backlog alone).
+  const ctx = await build(t, { env: { ...FAST, BACKGROUND_CONCURRENCY: '2' } });
   const a = await projectWithKey(ctx.db);
-  const one = new CountingClassifier();
-  const two = new CountingClassifier();
+  const one = new CountingClassifier(20);
+  const two = new CountingClassifier(20);
   const r1 = await startWorker({ config: ctx.config, db: ctx.db, log: silent, databaseUrl: ctx.url, classifier: one });
   const r2 = await startWorker({ config: ctx.config, db: ctx.db, log: silent, databaseUrl: ctx.url, classifier: two });
   t.teardown(async () => {
