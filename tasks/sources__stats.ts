@@ -1,7 +1,7 @@
 import type { Task } from 'graphile-worker';
 import { Type } from '@sinclair/typebox';
 import { projectIsLive } from '../src/db/queries/crawl-end.js';
-import { recomputeSearchStats } from '../src/db/queries/search.js';
+import { recomputeSearchStats } from '../src/db/queries/search-stats.js';
 import { Uuid } from '../src/schemas/common.js';
 import type { TaskDeps } from '../src/jobs/task.js';
 import { task } from '../src/jobs/task.js';

@@ -3,7 +3,8 @@
 import { sql } from 'drizzle-orm';
 import t from 'tap';
 import { closeDb, createDb, rows, type Db } from '../src/db/client.js';
-import { createRetriever, recomputeSearchStats, searchChunks } from '../src/db/queries/search.js';
+import { createRetriever, searchChunks } from '../src/db/queries/search.js';
+import { recomputeSearchStats } from '../src/db/queries/search-stats.js';
 import { projectWithKey } from './factories.js';
 import { testDatabase } from './helper.js';
 
@@ -99,6 +100,32 @@ t.test(
     t.same(await searchChunks(db, { projectId, query: 'chocolate cake recipe', limit: 5 }), [], 'unknown words');
   },
 );
+
+t.test('a page that matches in several sections ranks above one section that matches a little better', async (t) => {
+  const db = createDb(await testDatabase(t), { max: 2 });
+  t.teardown(() => closeDb(db));
+  const { projectId } = await projectWithKey(db);
+  const { documents } = await filesSource(db, projectId, [
+    ...filler,
+    { title: 'In passing', sections: [{ section: 'Python', body: 'Python can also write an archive.' }] },
+    {
+      title: 'Bundles',
+      sections: [
+        { section: 'Writing', body: 'Write an archive with a few lines.' },
+        { section: 'Reading', body: 'Read an archive back member by member.' },
+        { section: 'Listing', body: 'List what an archive holds.' },
+      ],
+    },
+  ]);
+  const hits = await searchChunks(db, { projectId, query: 'python archive', limit: 5 });
+  // Each of its sections alone scores a little lower ("python" is in every filler page, so it adds little).
+  t.same(
+    hits.slice(0, 2).map((h) => h.documentId),
+    [documents['Bundles'], documents['In passing']],
+    'the page about archives first, then the one that mentions them beside a common word',
+  );
+  t.equal(hits.filter((h) => h.documentId === documents['Bundles']).length, 1, 'once, with its best section');
+});
 
 t.test('the retriever: nothing relevant is no chunk; projects never see each other; deletion is at once', async (t) => {
   const db = createDb(await testDatabase(t), { max: 2 });

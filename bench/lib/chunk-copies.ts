@@ -3,7 +3,7 @@
 // brings the words (tsv) of the chunk it copies, so nothing is parsed again; the GIN index is built once after.
 import { sql } from 'drizzle-orm';
 import { rows, type Db } from '../../src/db/client.js';
-import { recomputeSearchStats } from '../../src/db/queries/search.js';
+import { recomputeSearchStats } from '../../src/db/queries/search-stats.js';
 import { createTenant } from './database.js';
 import { step } from './report.js';
 

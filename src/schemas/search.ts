@@ -17,7 +17,9 @@ export const SearchResult = Type.Object({
   url: Nullable(Type.String({ description: "the section's URL (with its #anchor); null for a file without one" })),
   section: Type.String({ description: 'the heading path, "Install › From source"' }),
   snippet: Type.String({ description: 'the best matching passage of the section, plain text' }),
-  score: Type.Number({ description: 'relevance (BM25): higher is better, comparable within one search only' }),
+  score: Type.Number({
+    description: "the page's relevance (BM25 of its best chunks): higher is better, comparable within one search only",
+  }),
 });
 
 export const toSearchResult = (h: SearchHit): Static<typeof SearchResult> => ({

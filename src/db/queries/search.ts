@@ -5,8 +5,9 @@ import { synonymsOf } from '../../sources/synonyms.js';
 
 // Full-text search over a project's chunks, ranked by BM25: a word counts for more the rarer it is in the
 // project's documentation (search_terms, recomputed in the background as sources change), a match in the
-// headings for more than one in the text, and a long chunk's matches for a little less. The best chunk of
-// each document is returned: the results are distinct pages.
+// headings for more than one in the text, and a long chunk's matches for a little less. The results are
+// distinct pages: a page scores its best chunk's score plus its next best chunks', each counting for less (a
+// page that answers a question tends to match it in more than one of its sections), and comes with its best chunk.
 //
 // A question is matched as people ask it: its words are stemmed and stop words dropped (to_tsvector), any of
 // them may match (an OR), so a question sharing only some words with the answer still finds it, and common
@@ -25,6 +26,9 @@ const WEIGHTS = '{0.1, 0.1, 0.2, 0.1}';
 const CANDIDATE_BUDGET = 1500;
 /** A synonym's weight against the question's own words. */
 const SYNONYM_WEIGHT = 0.8;
+/** A page's chunks that count in its score, and the weight of each after the best (0.8, 0.64). */
+const PAGE_CHUNKS = 3;
+const PAGE_DECAY = 0.8;
 
 export type SearchHit = RetrievedChunk & {
   snippet: string;
@@ -138,11 +142,18 @@ export function searchStatement(
     ),
     candidates as (select c.id, c.document_id, length(c.tsv) as len, ${frequencies} from matches c),
     scored as (
-      select id, ${score} as score, ${matched} as matched,
+      select id, document_id, ${score} as score, ${matched} as matched,
         row_number() over (partition by document_id order by ${score} desc, id) as nth
       from candidates
     ),
-    best as (select id, score, matched from scored where nth = 1 order by score desc, id limit ${p.limit})
+    pages as (
+      select document_id, sum(score * power(${num(PAGE_DECAY)}, nth - 1)) as score
+      from scored where nth <= ${num(PAGE_CHUNKS)} group by document_id
+    ),
+    best as (
+      select s.id, pages.score, s.matched from scored s join pages using (document_id)
+      where s.nth = 1 order by pages.score desc, s.id limit ${p.limit}
+    )
     select c.id, c.document_id as "documentId", c.source_id as "sourceId", c.title, c.section, c.url, c.body,
       best.score::float8 as score, (best.matched / ${num(totalIdf)})::float8 as coverage,
       ${snippet} as snippet
@@ -161,32 +172,4 @@ export function createRetriever(db: Db): Retriever {
       return hits.filter((h) => h.coverage >= MIN_COVERAGE);
     },
   };
-}
-
-/**
- * Recomputes a project's word statistics from its live sources' chunks: each lexeme's document frequency
- * (ts_stat's ndoc) and the chunks' count and average length. One transaction: search reads the old or the
- * new statistics, never half of them.
- */
-export async function recomputeSearchStats(db: Db, projectId: string): Promise<void> {
-  const live = sql`from chunks where project_id = ${projectId} and source_id not in (
-    select id from sources where project_id = ${projectId} and deleted_at is not null)`;
-  await db.transaction(async (tx) => {
-    await rows(tx, sql`delete from search_terms where project_id = ${projectId}`);
-    // ts_stat takes the query as text: the project id goes in as a quoted literal.
-    await rows(
-      tx,
-      sql`insert into search_terms (project_id, lexeme, df)
-          select ${projectId}, word, ndoc from ts_stat(format(
-            'select tsv from chunks where project_id = %L and source_id not in (select id from sources where project_id = %L and deleted_at is not null)',
-            ${projectId}::text, ${projectId}::text))`,
-    );
-    await rows(
-      tx,
-      sql`insert into search_stats (project_id, chunks, avg_length, computed_at)
-          select ${projectId}, count(*), coalesce(avg(length(tsv)), 0), now() ${live}
-          on conflict (project_id) do update
-          set chunks = excluded.chunks, avg_length = excluded.avg_length, computed_at = excluded.computed_at`,
-    );
-  });
 }
