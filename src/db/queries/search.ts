@@ -26,9 +26,8 @@ const WEIGHTS = '{0.1, 0.1, 0.2, 0.1}';
 const CANDIDATE_BUDGET = 1500;
 /** A synonym's weight against the question's own words. */
 const SYNONYM_WEIGHT = 0.8;
-/** A page's chunks that count in its score, and the weight of each after the best (0.8, 0.64). */
-const PAGE_CHUNKS = 3;
-const PAGE_DECAY = 0.8;
+/** The weights of a page's best chunks in its score: the best's, the second's, the third's. */
+const PAGE_WEIGHTS = [1, 0.8, 0.64];
 
 export type SearchHit = RetrievedChunk & {
   snippet: string;
@@ -123,6 +122,13 @@ export function searchStatement(
     terms.map((t, i) => sql`${num(t.idf)} * ${tf(i)} * ${num(K1 + 1)} / (${tf(i)} + ${norm})`),
     sql` + `,
   );
+  // On a page's best chunk (the first of its window), its score and the next ones' weighed.
+  const pageScore = sql.join(
+    PAGE_WEIGHTS.map((w, i) =>
+      i === 0 ? sql`score` : sql`${num(w)} * coalesce(lead(score, ${sql.raw(String(i))}) over w, 0)`,
+    ),
+    sql` + `,
+  );
   const matched = sql.join(
     terms.map((t, i) => sql`case when ${tf(i)} > 0 then ${num(t.idf)} else 0 end`),
     sql` + `,
@@ -141,19 +147,12 @@ export function searchStatement(
           select id from sources where project_id = ${p.projectId} and deleted_at is not null))
     ),
     candidates as (select c.id, c.document_id, length(c.tsv) as len, ${frequencies} from matches c),
-    scored as (
-      select id, document_id, ${score} as score, ${matched} as matched,
-        row_number() over (partition by document_id order by ${score} desc, id) as nth
-      from candidates
+    scored as (select id, document_id, ${score} as score, ${matched} as matched from candidates),
+    ranked as (
+      select id, score, matched, row_number() over w as nth, ${pageScore} as page_score
+      from scored window w as (partition by document_id order by score desc, id)
     ),
-    pages as (
-      select document_id, sum(score * power(${num(PAGE_DECAY)}, nth - 1)) as score
-      from scored where nth <= ${num(PAGE_CHUNKS)} group by document_id
-    ),
-    best as (
-      select s.id, pages.score, s.matched from scored s join pages using (document_id)
-      where s.nth = 1 order by pages.score desc, s.id limit ${p.limit}
-    )
+    best as (select id, page_score as score, matched from ranked where nth = 1 order by 2 desc, id limit ${p.limit})
     select c.id, c.document_id as "documentId", c.source_id as "sourceId", c.title, c.section, c.url, c.body,
       best.score::float8 as score, (best.matched / ${num(totalIdf)})::float8 as coverage,
       ${snippet} as snippet
