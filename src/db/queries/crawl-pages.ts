@@ -3,7 +3,8 @@ import { sql } from 'drizzle-orm';
 import { rows, type Db, type DbOrTx } from '../client.js';
 import { searchStatsJob } from '../../jobs/specs.js';
 import type { ChunkDraft } from '../../sources/chunk.js';
-import { LIVE, reachLinks, uuid, type Reach } from './crawl.js';
+import { LIVE, uuid } from './crawl.js';
+import { reachLinks, type Reach } from './crawl-reach.js';
 import type { PageToIndex } from './pages-to-index.js';
 
 // One page's (or uploaded file's) index job: the one transaction that writes what it found (what it reads
