@@ -11,7 +11,8 @@ import { build, drain } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
 import { receiver, type Received } from './receiver.js';
 import { createWebhook } from '../src/db/queries/webhooks.js';
-import { failureReason, newSecret } from '../src/webhooks/delivery.js';
+import { newSecret } from '../src/webhooks/delivery.js';
+import { failureReason } from '../src/net/failure-reason.js';
 import type { ErrorSchema } from '../src/schemas/common.js';
 import type { CreatedWebhook, Delivery, Webhook as WebhookJson } from '../src/schemas/webhooks.js';
 

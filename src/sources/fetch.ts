@@ -7,7 +7,7 @@ import { pipeline, type Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { Agent, request, type Dispatcher } from 'undici';
 import { AddressRefused, guardRequest, guardedLookup } from '../net/address-guard.js';
-import { failureReason } from '../webhooks/delivery.js';
+import { failureReason } from '../net/failure-reason.js';
 import { normaliseUrl } from './urls.js';
 
 export type PageType = 'text/html' | 'text/markdown' | 'text/plain';
