@@ -1,7 +1,7 @@
 // The test run's JavaScript: src/, tasks/, scripts/ and test/ transformed by esbuild, file by file (what tsx does on every
 // import, done once), into a folder inside the project, so that the test files, and the services they start,
-// load as plain Node.js modules. On two cores this matters: tsx's loader cost each process about 1.5 s of CPU
-// more, and a run starts over a hundred of them. Files keep their paths (test/x.test.ts is
+// load as plain Node.js modules. On two cores this matters: tsx's loader cost each process about 1.2 s more of
+// CPU, and a run starts over a hundred of them. Files keep their paths (test/x.test.ts is
 // <out>/test/x.test.js); the folders the code reads beside itself (test/fixtures, console/) are linked in.
 import { readdir, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
