@@ -123,7 +123,8 @@ async function indexFile({ db }: CrawlDeps, doc: PageToIndex, log: Logger) {
 /**
  * sources__crawl_lane: takes the crawl's pending pages one at a time until none is left, waiting while the
  * other lanes still hold pages (their links may reach more), then adds the crawl's finish; after its turn, or
- * when the worker stops, it queues its next turn. A page taken by a lane whose worker was killed goes to the next lane that looks.
+ * when the worker stops, it queues its next turn. A page taken by a lane whose worker was killed goes to the
+ * next lane that looks.
  */
 export async function crawlLaneJob(
   deps: CrawlDeps,

@@ -2,7 +2,8 @@
 // and revoked on its pages are so in the admin API (and a revoked key is refused by the API), and the work page
 // shows the queue the admin API reports.
 import { sql } from 'drizzle-orm';
-import t from 'tap';
+import t, { type Test } from 'tap';
+import type { Page } from 'playwright-core';
 import { rows } from '../../src/db/client.js';
 import { newTab, open, screenshots, signInAdmin, startConsole, tableRows } from './browser.js';
 
@@ -23,6 +24,21 @@ const c = await startConsole(t);
 /** The API's answer status to a request to a project's route with this key. */
 const projectStatus = async (projectId: string, key: string) =>
   (await fetch(`${c.base}/query/v1/projects/${projectId}/categories/`, { headers: { 'x-api-key': key } })).status;
+
+/**
+ * Deletes the row `name` with its Delete button: the admin API still has it (`path`) until the confirmation,
+ * then answers 404.
+ */
+async function deleteConfirmed(t: Test, page: Page, row: { name: string; path: string; id: string; what: string }) {
+  await page.getByRole('button', { name: `Delete ${row.name}` }).click();
+  t.equal((await c.adminApi<{ id: string }>(row.path)).id, row.id, 'nothing deleted before the confirmation');
+  await page.getByRole('button', { name: 'Confirm delete' }).click();
+  await page.getByRole('cell', { name: row.name, exact: true }).waitFor({ state: 'detached' });
+  const gone = await fetch(`${c.base}/admin/v1${row.path}`, {
+    headers: { authorization: `Bearer ${c.config.ADMIN_TOKEN}` },
+  });
+  t.equal(gone.status, 404, `the API no longer has the ${row.what}`);
+}
 
 t.test('a team created, searched, renamed and deleted on the Teams page', async (t) => {
   const tab = await newTab(c);
@@ -53,14 +69,7 @@ t.test('a team created, searched, renamed and deleted on the Teams page', async 
     'the search lists the one team whose name matches',
   );
 
-  await page.getByRole('button', { name: 'Delete Acme Documentation' }).click();
-  t.equal((await c.adminApi<Team>(`/teams/${team.id}`)).id, team.id, 'nothing deleted before the confirmation');
-  await page.getByRole('button', { name: 'Confirm delete' }).click();
-  await page.getByRole('cell', { name: 'Acme Documentation', exact: true }).waitFor({ state: 'detached' });
-  const gone = await fetch(`${c.base}/admin/v1/teams/${team.id}`, {
-    headers: { authorization: `Bearer ${c.config.ADMIN_TOKEN}` },
-  });
-  t.equal(gone.status, 404, 'the API no longer has the team');
+  await deleteConfirmed(t, page, { name: 'Acme Documentation', path: `/teams/${team.id}`, id: team.id, what: 'team' });
   t.same(faults, []);
 });
 
@@ -207,13 +216,6 @@ t.test('a user created in a team, searched, changed and deleted on the Users pag
     'changed in the API',
   );
 
-  await page.getByRole('button', { name: 'Delete ada.l@gadgets.test' }).click();
-  t.equal((await c.adminApi<User>(`/users/${user.id}`)).id, user.id, 'nothing deleted before the confirmation');
-  await page.getByRole('button', { name: 'Confirm delete' }).click();
-  await page.getByRole('cell', { name: 'ada.l@gadgets.test', exact: true }).waitFor({ state: 'detached' });
-  const gone = await fetch(`${c.base}/admin/v1/users/${user.id}`, {
-    headers: { authorization: `Bearer ${c.config.ADMIN_TOKEN}` },
-  });
-  t.equal(gone.status, 404, 'the API no longer has the user');
+  await deleteConfirmed(t, page, { name: 'ada.l@gadgets.test', path: `/users/${user.id}`, id: user.id, what: 'user' });
   t.same(faults, []);
 });
