@@ -156,3 +156,25 @@ t.test('the retriever: nothing relevant is no chunk; projects never see each oth
   await rows(db, sql`update sources set deleted_at = now() where id = ${sourceId}`);
   t.same(await retriever.retrieve(a.projectId, 'asyncio tasks'), [], "a deleted source's chunks leave search at once");
 });
+
+// A stats job running when its project's chunks change again is not merged with the next one (graphile-worker
+// adds a new job beside a locked one): two recomputations of one project can overlap.
+t.test('recomputations of one project at the same time all succeed, with the same statistics', async (t) => {
+  const db = createDb(await testDatabase(t), { max: 6 });
+  t.teardown(() => closeDb(db));
+  const { projectId } = await projectWithKey(db);
+  await filesSource(db, projectId, pages);
+  const stats = () =>
+    rows<{ n: number; df: number }>(
+      db,
+      sql`select count(*)::int as n, sum(df)::int as df from search_terms where project_id = ${projectId}`,
+    );
+  const before = await stats();
+  const results = await Promise.allSettled(Array.from({ length: 5 }, () => recomputeSearchStats(db, projectId)));
+  t.same(
+    results.flatMap((r) => (r.status === 'rejected' ? [String((r.reason as Error).cause)] : [])),
+    [],
+    'none fails',
+  );
+  t.same(await stats(), before, 'the same terms and frequencies');
+});
