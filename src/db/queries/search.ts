@@ -82,8 +82,11 @@ function selective(terms: Term[]): Term[] {
 
 /** A lexeme as tsquery input: quoted, so that '.', ':' or '&' in it are not operators. */
 const quoted = (lexeme: string) => `'${lexeme.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
-/** A constant of the ranking, written into the statement (a parameter would be typed from its first use). */
-const num = (n: number) => sql.raw(n.toFixed(4));
+/**
+ * A constant of the ranking, written into the statement (a parameter would be typed from its first use), as a
+ * float8: arithmetic in numeric, a bare literal's type, cost several times more over thousands of candidates.
+ */
+const num = (n: number) => sql.raw(`${n.toFixed(4)}::float8`);
 const tsquery = (terms: Term[]) => terms.map((t) => quoted(t.lexeme)).join(' | ');
 
 /**
@@ -117,9 +120,10 @@ export function searchStatement(
     terms.map((t, i) => sql`ts_rank(${WEIGHTS}::float4[], c.tsv, ${quoted(t.lexeme)}::tsquery, 0) * 10 as ${tf(i)}`),
     sql`, `,
   );
-  const norm = sql`${num(K1)} * (1 - ${num(B)} + ${num(B)} * len / ${num(avgLength)})`;
+  // BM25's length normalisation of the candidate's term frequencies.
+  const norm = sql`${num(K1)} * (1 - ${num(B)} + ${num(B)} * length(c.tsv) / ${num(avgLength)})`;
   const score = sql.join(
-    terms.map((t, i) => sql`${num(t.idf)} * ${tf(i)} * ${num(K1 + 1)} / (${tf(i)} + ${norm})`),
+    terms.map((t, i) => sql`${num(t.idf)} * ${tf(i)} * ${num(K1 + 1)} / (${tf(i)} + norm)`),
     sql` + `,
   );
   // On a page's best chunk (the first of its window), its score and the next ones' weighed.
@@ -138,15 +142,14 @@ export function searchStatement(
       ? sql`''`
       : sql`ts_headline('english', c.body, ${tsquery(terms)}::tsquery, 'MaxWords=40, MinWords=20, StartSel="", StopSel=""')`;
   return sql`
-    with matches as materialized (
-      -- Each candidate's words read (and decompressed) once, not once per term.
-      select c.id, c.document_id, c.tsv || ''::tsvector as tsv
+    with candidates as materialized (
+      -- Materialized: each frequency is computed once (inlined, every use of r0 would call ts_rank again).
+      select c.id, c.document_id, ${norm} as norm, ${frequencies}
       from chunks c
       where c.project_id = ${p.projectId} and c.tsv @@ ${tsquery(selective(terms))}::tsquery
         and c.source_id <> all (array(
           select id from sources where project_id = ${p.projectId} and deleted_at is not null))
     ),
-    candidates as (select c.id, c.document_id, length(c.tsv) as len, ${frequencies} from matches c),
     scored as (select id, document_id, ${score} as score, ${matched} as matched from candidates),
     ranked as (
       select id, score, matched, row_number() over w as nth, ${pageScore} as page_score
