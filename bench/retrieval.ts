@@ -12,8 +12,10 @@
 //      (other projects: copies too), then GET .../search at 1 connection (median, p99) and 32 connections
 //      (searches/s), and the chat (stand-in model, no latency) at 1 connection beside the search median.
 import { readFileSync } from 'node:fs';
+import { sql } from 'drizzle-orm';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
+import { rows, type Db } from '../src/db/client.js';
 import { runMain } from './lib/cleanup.js';
 import { describeCode } from './lib/code.js';
 import { benchDatabase, createTenant, type Tenant } from './lib/database.js';
@@ -119,9 +121,10 @@ async function main() {
   if (created.status !== 201) throw new Error(`source creation: ${created.status} ${JSON.stringify(created.json)}`);
   const sourcePath = `/query/v1/projects/${tenant.projectId}/sources/${(created.json as SourceJson).id}`;
   const first = await crawled(call, sourcePath, null, t0);
-  // The crawl's word statistics are computed a moment after it ends (sources__stats): wait for them, so that the
-  // refresh is timed alone (a refresh comes days later, not beside that job) and ranking uses them.
-  await new Promise((r) => setTimeout(r, 3000));
+  // The crawl's statistics (sources__stats: word frequencies, concepts) are computed a moment after it ends:
+  // wait for them, so that the refresh is timed alone (a refresh comes days later, not beside that job) and
+  // ranking uses them.
+  await statsSince(db, tenant.projectId, first.source.last_refreshed_at!);
   step('refresh of the unchanged site');
   t0 = process.hrtime.bigint();
   await call('POST', `${sourcePath}/refresh`);
@@ -225,6 +228,19 @@ async function main() {
   ] as const) {
     console.log(`\nMisses, ${name}questions (${set.misses.length}): question | gold | top 3 pages found`);
     for (const [q, gold, top] of set.misses) console.log(`- ${q} | ${gold} | ${top || '(nothing)'}`);
+  }
+}
+
+/** Waits until the project's search statistics were computed at `since` or later. */
+async function statsSince(db: Db, projectId: string, since: string) {
+  for (;;) {
+    const [stats] = await rows<{ done: boolean }>(
+      db,
+      sql`select exists (select 1 from search_stats
+            where project_id = ${projectId} and computed_at >= ${since}::timestamptz) as done`,
+    );
+    if (stats.done) return;
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

@@ -6,6 +6,7 @@ import { closeDb, createDb, rows, type Db } from '../src/db/client.js';
 import { createRetriever, searchChunks } from '../src/db/queries/search.js';
 import { recomputeSearchStats } from '../src/db/queries/search-stats.js';
 import { projectWithKey } from './factories.js';
+import { conceptCorpus } from './concept-corpus.js';
 import { testDatabase } from './helper.js';
 
 type Page = { title: string; sections: { section: string; body: string }[] };
@@ -178,3 +179,45 @@ t.test('recomputations of one project at the same time all succeed, with the sam
   );
   t.same(await stats(), before, 'the same terms and frequencies');
 });
+
+t.test(
+  'a page near the question in concept is found without a word in common; the chat does not take it',
+  async (t) => {
+    const db = createDb(await testDatabase(t), { max: 2 });
+    t.teardown(() => closeDb(db));
+    const { projectId } = await projectWithKey(db);
+    const { pages, answer } = conceptCorpus();
+    const { sourceId, documents } = await filesSource(
+      db,
+      projectId,
+      pages.map((p) => ({ title: p.title, sections: [{ section: 'About', body: p.body }] })),
+    );
+    const topicOf = new Map(pages.map((p) => [documents[p.title], p.topic]));
+
+    const hits = await searchChunks(db, { projectId, query: 'Where is my scratch?', limit: 20 });
+    const found = hits.findIndex((h) => h.documentId === documents[answer]);
+    t.ok(found >= 0, 'the page that never says "scratch" is found');
+    t.equal(hits[found]?.coverage, 0, 'covering none of the question');
+    t.ok(
+      hits.slice(0, found).every((h) => topicOf.get(h.documentId) === 'temporary'),
+      'after pages of its topic only',
+    );
+    t.ok(
+      hits.filter((h) => h.coverage > 0).every((h) => hits.indexOf(h) < found),
+      'the pages with the word come first',
+    );
+    const retrieved = await createRetriever(db).retrieve(projectId, 'Where is my scratch?', 20);
+    t.ok(retrieved.length > 0, 'the chat retrieves the pages with the word');
+    t.notOk(
+      retrieved.some((c) => c.documentId === documents[answer]),
+      'and not the one sharing no word with the question',
+    );
+
+    await rows(db, sql`update sources set deleted_at = now() where id = ${sourceId}`);
+    t.same(
+      await searchChunks(db, { projectId, query: 'Where is my scratch?', limit: 20 }),
+      [],
+      'deleted: found no more',
+    );
+  },
+);

@@ -12,7 +12,8 @@ const search: FastifyPluginCallbackTypebox = (app, _opts, done) => {
         summary: "Search the project's sources: the best matching sections, best first, one per document",
         description:
           'Full-text search as the chat retrieves: words are stemmed and stop words dropped, a section sharing only ' +
-          'some of the words still matches, rare words and title or heading matches count for more.',
+          'some of the words still matches, rare words and title or heading matches count for more; pages near the ' +
+          "question in the project's concept space (latent semantic indexing) rank too, even without a word in common.",
         security: [{ apiKey: [] }],
         params: ProjectParams,
         querystring: SearchQuery,

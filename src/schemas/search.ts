@@ -18,7 +18,8 @@ export const SearchResult = Type.Object({
   section: Type.String({ description: 'the heading path, "Install › From source"' }),
   snippet: Type.String({ description: 'the best matching passage of the section, plain text' }),
   score: Type.Number({
-    description: "the page's relevance (BM25 of its best chunks): higher is better, comparable within one search only",
+    description:
+      "the page's relevance, its rank by words (BM25 of its best chunks) fused with its rank by concept: higher is better, comparable within one search only",
   }),
 });
 

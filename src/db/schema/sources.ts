@@ -164,8 +164,26 @@ export const searchTerms = pgTable(
       .references(() => projects.id, { onDelete: 'cascade' }),
     lexeme: text().notNull(),
     df: integer().notNull(),
+    // The word's vector in the project's concept space (src/sources/concepts.ts); null for a word in fewer
+    // than two pages, or before the concepts were computed.
+    concept: real().array(),
   },
   (t) => [primaryKey({ columns: [t.projectId, t.lexeme] })],
+);
+
+/** A page's vector in its project's concept space (src/sources/concepts.ts), of unit length. */
+export const pageConcepts = pgTable(
+  'page_concepts',
+  {
+    documentId: uuid()
+      .primaryKey()
+      .references(() => documents.id, { onDelete: 'cascade' }),
+    projectId: uuid()
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    concept: real().array().notNull(),
+  },
+  (t) => [index('page_concepts_project_id_idx').on(t.projectId)],
 );
 
 /** The number of a project's chunks and their average length in lexemes, as of the last recomputation. */
