@@ -232,12 +232,15 @@ export function rankingStatement(terms: Term[], avgLength: number, p: { projectI
 /** Below this share of the question's weight, a chunk is not taken as covering the question. */
 export const MIN_COVERAGE = 0.4;
 
-/** The chat's retriever: the best chunks that cover enough of the question, or none. */
+/**
+ * The chat's retriever: the best chunks that cover enough of the question, or none. Twice as many are searched,
+ * so that pages found by concept only (which cover nothing) do not take the places of pages that do.
+ */
 export function createRetriever(db: Db): Retriever {
   return {
     async retrieve(projectId, question, limit = 5) {
-      const hits = await searchChunks(db, { projectId, query: question, limit, snippets: false });
-      return hits.filter((h) => h.coverage >= MIN_COVERAGE);
+      const hits = await searchChunks(db, { projectId, query: question, limit: 2 * limit, snippets: false });
+      return hits.filter((h) => h.coverage >= MIN_COVERAGE).slice(0, limit);
     },
   };
 }
