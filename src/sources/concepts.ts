@@ -33,7 +33,7 @@ function normals(seed: number) {
   return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 
-/** The pages' rows as sparse vectors (parallel arrays), weighted and of unit length; null when too few. */
+/** The pages' rows as sparse vectors (parallel arrays), weighted and of unit length, and the words kept. */
 function weightedMatrix(counts: PageWord[]) {
   const pageIds = [...new Set(counts.map((c) => c.page))];
   const pageIndex = new Map(pageIds.map((id, i) => [id, i]));
