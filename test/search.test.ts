@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import t from 'tap';
 import { closeDb, createDb, rows, type Db } from '../src/db/client.js';
 import { createRetriever, searchChunks } from '../src/db/queries/search.js';
-import { recomputeSearchStats } from '../src/db/queries/search-stats.js';
+import { MAX_CONCEPT_PAGES, recomputeSearchStats } from '../src/db/queries/search-stats.js';
 import { projectWithKey } from './factories.js';
 import { conceptCorpus } from './concept-corpus.js';
 import { testDatabase } from './helper.js';
@@ -221,3 +221,32 @@ t.test(
     );
   },
 );
+
+t.test('a project of more pages than concepts are computed for ranks by words alone', async (t) => {
+  const db = createDb(await testDatabase(t), { max: 2 });
+  t.teardown(() => closeDb(db));
+  const { projectId } = await projectWithKey(db);
+  const { sourceId } = await filesSource(db, projectId, pages);
+  const concepts = async () =>
+    (
+      await rows<{ n: number }>(db, sql`select count(*)::int as n from page_concepts where project_id = ${projectId}`)
+    )[0].n;
+  t.ok((await concepts()) > 0, 'a small project has its concepts');
+  // One more page than the limit, each a chunk of its own.
+  await rows(
+    db,
+    sql`with d as (
+          insert into documents (source_id, project_id, path, url, title, status, chunks)
+          select ${sourceId}, ${projectId}, 'many-' || i, 'https://docs.test/many-' || i, 'Page ' || i, 'indexed', 1
+          from generate_series(1, ${MAX_CONCEPT_PAGES + 1 - pages.length}::int) i
+          returning id, title
+        )
+        insert into chunks (project_id, source_id, document_id, position, title, section, url, body)
+        select ${projectId}, ${sourceId}, d.id, 0, d.title, 'About', null, 'filler words about nothing much'
+        from d`,
+  );
+  await recomputeSearchStats(db, projectId);
+  t.equal(await concepts(), 0, 'none past the limit');
+  const hits = await searchChunks(db, { projectId, query: 'asyncio tasks', limit: 5 });
+  t.equal(hits[0]?.section, 'Tasks', 'search still finds by words');
+});
