@@ -2,6 +2,7 @@
 // (a fixed pseudo-random choice), so that words keep the company of their topic. There are more topics than
 // concepts kept, as in a real manual, and the "temporary" topic, the largest, is among them. Some of its pages
 // say "scratch"; one of them, the answer, never does.
+import { seededRandom } from '../src/sources/concepts.js';
 
 const TEMPORARY = [
   'scratch',
@@ -26,13 +27,7 @@ export type CorpusPage = { title: string; topic: string; body: string };
 
 /** Every topic's pages (the temporary topic has twice as many), then the answer: a page of it without "scratch". */
 export function conceptCorpus(): { pages: CorpusPage[]; answer: string } {
-  let seed = 7;
-  const random = () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = seededRandom(7);
   const pages: CorpusPage[] = [];
   for (let t = 0; t < TOPICS; t++) {
     const topic = t === 0 ? 'temporary' : `topic ${t}`;

@@ -12,8 +12,9 @@ export interface RetrievedChunk {
 }
 
 /**
- * Finds the chunks of one project's sources most relevant to a question, best first. Full-text search with
- * BM25 today (src/db/queries/search.ts); a semantic ranking can be put behind the same interface.
+ * Finds the chunks of one project's sources most relevant to a question, best first. Today full-text search
+ * with BM25 fused with latent semantic indexing of the project's pages (src/db/queries/search.ts); an embedding
+ * ranking can be put behind the same interface.
  */
 export interface Retriever {
   retrieve(projectId: string, question: string, limit?: number): Promise<RetrievedChunk[]>;

@@ -21,15 +21,20 @@ export type Concepts = {
   words: { lexeme: string; vector: number[] }[];
 };
 
-/** A seeded generator of standard normal numbers (mulberry32 and Box-Muller): the same pages, the same concepts. */
-function normals(seed: number) {
+/** A seeded generator of uniform numbers in [0, 1) (mulberry32). */
+export function seededRandom(seed: number): () => number {
   let a = seed;
-  const uniform = () => {
+  return () => {
     a = (a + 0x6d2b79f5) | 0;
     let t = Math.imul(a ^ (a >>> 15), 1 | a);
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** Seeded standard normal numbers (Box-Muller): the same pages, the same concepts. */
+function normals(seed: number) {
+  const uniform = seededRandom(seed);
   return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 

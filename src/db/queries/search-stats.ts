@@ -3,8 +3,8 @@ import { rows, type Db, type DbOrTx } from '../client.js';
 import { SEARCH_STATS_LOCK } from '../locks.js';
 import { computeConcepts, type PageWord } from '../../sources/concepts.js';
 
-// The statistics search ranks with (search.ts): per project, each lexeme's document frequency, the number and
-// average length of the chunks, and the concept vectors of its pages and words.
+// The statistics search ranks with (search-words.ts, search-concepts.ts): per project, each lexeme's document
+// frequency, the number and average length of the chunks, and the concept vectors of its pages and words.
 
 /** Four significant digits: the vectors' JSON stays small, the cosines do not move. */
 const compact = (v: number[]) => v.map((x) => Number(x.toPrecision(4)));
