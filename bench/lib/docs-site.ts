@@ -1,5 +1,5 @@
-// A real documentation site for the retrieval benchmark: the Python 3.11 HTML manual of Debian's python3-doc
-// (installed with apt when missing), served from a local web server with ETags and Last-Modified as a static
+// Real documentation sites for the retrieval benchmark: HTML manuals of Debian's packages (installed with apt
+// when missing), served from a local web server with ETags and Last-Modified as a static
 // site is. Never Debian's nodejs-doc: installing it removes a Node.js that did not come from Debian.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -8,20 +8,23 @@ import Fastify from 'fastify';
 import { onCleanup } from './cleanup.js';
 import { step } from './report.js';
 
-export const PYTHON_MANUAL = '/usr/share/doc/python3.11/html';
+/** Real manuals from Debian's packages: the Python 3.11 manual (528 pages), PostgreSQL 15's (1,165 pages). */
+export const MANUALS = {
+  python: { pkg: 'python3-doc', root: '/usr/share/doc/python3.11/html' },
+  postgresql: { pkg: 'postgresql-doc-15', root: '/usr/share/doc/postgresql-doc-15/html' },
+};
 
 const apt = (...args: string[]) =>
   spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status;
 
-/** The manual's folder, installing python3-doc first if it is not there (apt needs root). */
-export function pythonManual(): string {
-  if (existsSync(`${PYTHON_MANUAL}/index.html`)) return PYTHON_MANUAL;
-  if (process.getuid?.() !== 0)
-    throw new Error(`${PYTHON_MANUAL} is missing: run \`sudo apt-get install python3-doc\``);
-  step('installing python3-doc with apt-get');
-  if (apt('install', '-y', 'python3-doc') !== 0 && (apt('update') !== 0 || apt('install', '-y', 'python3-doc') !== 0))
-    throw new Error('apt-get install python3-doc failed');
-  return PYTHON_MANUAL;
+/** A manual's folder, installing its package first if it is not there (apt needs root). */
+export function manual({ pkg, root }: { pkg: string; root: string }): string {
+  if (existsSync(`${root}/index.html`)) return root;
+  if (process.getuid?.() !== 0) throw new Error(`${root} is missing: run \`sudo apt-get install ${pkg}\``);
+  step(`installing ${pkg} with apt-get`);
+  const install = () => apt('install', '-y', '--no-install-recommends', pkg);
+  if (install() !== 0 && (apt('update') !== 0 || install() !== 0)) throw new Error(`apt-get install ${pkg} failed`);
+  return root;
 }
 
 /** Serves `root` on 127.0.0.1 (a free port) until the run ends; counts the responses by status. */
