@@ -1,4 +1,5 @@
 // npm run bench:chat -- [--rounds 3] [--seq 8] [--load 7] [--slow 15] [--queued 100000] [--wait-idle 0]
+//                       [--source postgresql|none]
 //
 // Does categorisation slow the chat endpoint? POST /query/v1/projects/:id/chat, every request a new
 // question (a new thread), against the API server process alone (no worker: the jobs queue up), with
@@ -10,17 +11,21 @@
 //   3. LLM_LATENCY_MS=1000 (a realistic model), 256 connections: throughput, median, p99;
 //   4. the machine's NOTIFY ceiling: one-row inserts at 32 connections, with and without pg_notify.
 // Phases 1 and 2 also time the chat's write alone (no HTTP), without and with its job.
+// The project has a knowledge source searched on each question: PostgreSQL 15's HTML manual (1,167 pages, Debian's
+// postgresql-doc-15), crawled first by a worker that then stops; --source none measures a project without one.
 // The defaults take about 6 minutes.
 import { parseArgs } from 'node:util';
-import { closeDb, createDb } from '../src/db/client.js';
+import { closeDb, createDb, type Db } from '../src/db/client.js';
 import { createThreads } from '../src/db/queries/chat-write.js';
 import { onCleanup, runMain } from './lib/cleanup.js';
 import { describeCode } from './lib/code.js';
 import { waitIdle } from './lib/cpu.js';
 import { benchDatabase, createTenant } from './lib/database.js';
+import { MANUALS, manual, serveSite } from './lib/docs-site.js';
+import { ingest } from './lib/ingest.js';
 import { interleavedLatency, loadTest, newQuestions, type Target } from './lib/http.js';
 import { notifyCeiling } from './lib/notify.js';
-import { startApiServer } from './lib/processes.js';
+import { startApiServer, startWorker } from './lib/processes.js';
 import {
   banner,
   int,
@@ -36,7 +41,7 @@ import {
 
 const { values } = parseArgs({
   options: Object.fromEntries(
-    ['rounds', 'seq', 'load', 'slow', 'queued', 'wait-idle'].map((o) => [o, { type: 'string' }]),
+    ['rounds', 'seq', 'load', 'slow', 'queued', 'wait-idle', 'source'].map((o) => [o, { type: 'string' }]),
   ),
 });
 
@@ -73,6 +78,20 @@ const pooled = () => ({ off: [] as number[], on: [] as number[] });
 const rps = () => ({ off: [] as number[], on: [] as number[] });
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+/** A project whose source is PostgreSQL's manual, crawled by a worker and an API server that then stop. */
+async function withManual(databaseUrl: string, db: Db) {
+  const site = await serveSite(manual(MANUALS.postgresql));
+  const env = { SOURCES_ALLOW_PRIVATE: 'true' };
+  const [api, worker] = await Promise.all([startApiServer({ databaseUrl, env }), startWorker({ databaseUrl, env })]);
+  try {
+    const { tenant, pages, chunks } = await ingest(db, api.baseUrl, 'bench-chat', site.baseUrl);
+    step(`the project's source: ${int(pages)} pages, ${int(chunks)} chunks`);
+    return tenant;
+  } finally {
+    await Promise.all([api.stop(), worker.stop()]);
+  }
+}
+
 runMain(async () => {
   const rounds = numberArg(values.rounds, 3, 'rounds');
   const seqSeconds = numberArg(values.seq, 8, 'seq');
@@ -80,6 +99,8 @@ runMain(async () => {
   const slowSeconds = numberArg(values.slow, 15, 'slow');
   const queued = Math.floor(numberArg(values.queued, 100_000, 'queued'));
   const idleWait = numberArg(values['wait-idle'], 0, 'wait-idle', true);
+  const source = values.source ?? 'postgresql';
+  if (source !== 'postgresql' && source !== 'none') throw new Error('--source: postgresql or none');
   const code = await describeCode();
   banner('bench:chat', code.text, {
     rounds,
@@ -88,10 +109,11 @@ runMain(async () => {
     slow: slowSeconds,
     queued,
     'wait-idle': idleWait,
+    source,
   });
 
   const { url: databaseUrl, db, pgVersion } = await benchDatabase(2);
-  const tenant = await createTenant(db, 'bench-chat');
+  const tenant = source === 'none' ? await createTenant(db, 'bench-chat') : await withManual(databaseUrl, db);
   const target: Target = {
     method: 'POST',
     path: `/query/v1/projects/${tenant.projectId}/chat`,
@@ -228,7 +250,8 @@ runMain(async () => {
   const r3 = { off: mean(slowRps.off), on: mean(slowRps.on) };
   printResultsHeader('bench:chat', { pgVersion, code });
   console.log(
-    `${rounds} rounds per mode and phase; 1 conn: both modes side by side, a request to each in turn; otherwise ABBA order. Latencies pooled over the rounds, req/s the mean of the rounds.\n`,
+    `The project's knowledge source, searched on each question: ${source === 'none' ? 'none' : "PostgreSQL 15's manual"}.\n` +
+      `${rounds} rounds per mode and phase; 1 conn: both modes side by side, a request to each in turn; otherwise ABBA order. Latencies pooled over the rounds, req/s the mean of the rounds.\n`,
   );
   console.log(
     table(

@@ -13,14 +13,12 @@
 //      (other projects: copies too), then GET .../search at 1 connection (median, p99) and 32 connections
 //      (searches/s), and the chat (stand-in model, no latency) at 1 connection beside the search median.
 import { readFileSync } from 'node:fs';
-import { sql } from 'drizzle-orm';
-import http from 'node:http';
 import { parseArgs } from 'node:util';
-import { rows, type Db } from '../src/db/client.js';
 import { runMain } from './lib/cleanup.js';
 import { describeCode } from './lib/code.js';
-import { benchDatabase, createTenant, type Tenant } from './lib/database.js';
+import { benchDatabase, type Tenant } from './lib/database.js';
 import { MANUALS, manual, serveSite } from './lib/docs-site.js';
+import { client, ingest } from './lib/ingest.js';
 import { autocannonRun } from './lib/http.js';
 import { startApiServer, startWorker } from './lib/processes.js';
 import { banner, int, ms, numberArg, passFail, printResultsHeader, step, summarize, table } from './lib/report.js';
@@ -44,92 +42,8 @@ const questionsOf = (file: string) =>
 const questions = questionsOf('./retrieval-questions.json');
 const heldOut = questionsOf('./retrieval-questions-heldout.json');
 
-type SourceJson = {
-  id: string;
-  status: string;
-  documents: { total: number; indexed: number; failed: number; skipped: number };
-  chunks: number;
-  last_refreshed_at: string | null;
-};
-
-/** One keep-alive connection's JSON requests. */
-function client(baseUrl: string, key: string) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  return (method: string, path: string, body?: unknown) =>
-    new Promise<{ status: number; json: unknown; ms: number }>((resolve, reject) => {
-      const t0 = process.hrtime.bigint();
-      const data = body === undefined ? undefined : JSON.stringify(body);
-      const headers: Record<string, string> = { 'x-api-key': key };
-      if (data) headers['content-type'] = 'application/json';
-      const req = http.request(new URL(path, baseUrl), { method, headers, agent }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            json: text ? JSON.parse(text) : null,
-            ms: Number(process.hrtime.bigint() - t0) / 1e6,
-          }),
-        );
-      });
-      req.on('error', reject);
-      req.end(data);
-    });
-}
-
 const searchPath = (tenant: Tenant, q: string, limit = 5) =>
   `/query/v1/projects/${tenant.projectId}/search?query=${encodeURIComponent(q)}&limit=${limit}`;
-
-/** Waits until the source is ready after `since` (its last_refreshed_at moved); the seconds it took. */
-async function crawled(call: ReturnType<typeof client>, path: string, since: string | null, t0: bigint) {
-  for (;;) {
-    const { json } = await call('GET', path);
-    const source = json as SourceJson;
-    if (source.status === 'failed') throw new Error(`the crawl failed: ${JSON.stringify(source)}`);
-    if (source.status === 'ready' && source.last_refreshed_at !== since)
-      return { source, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/**
- * Crawls the site at `baseUrl` as a new website source of a new project, then refreshes it unchanged: the pages
- * per second of each, the source, and the project (whose statistics are computed by then).
- */
-async function ingest(db: Db, apiUrl: string, name: string, baseUrl: string) {
-  const tenant = await createTenant(db, name);
-  const call = client(apiUrl, tenant.key);
-  step(`${name}: first crawl`);
-  let t0 = process.hrtime.bigint();
-  const created = await call('POST', `/query/v1/projects/${tenant.projectId}/sources`, {
-    type: 'website',
-    name,
-    url: `${baseUrl}/index.html`,
-    refresh: 'never',
-  });
-  if (created.status !== 201) throw new Error(`source creation: ${created.status} ${JSON.stringify(created.json)}`);
-  const sourcePath = `/query/v1/projects/${tenant.projectId}/sources/${(created.json as SourceJson).id}`;
-  const first = await crawled(call, sourcePath, null, t0);
-  // The crawl's statistics (sources__stats: word frequencies, concepts) are computed a moment after it ends:
-  // wait for them, so that the refresh is timed alone (a refresh comes days later, not beside that job) and
-  // ranking uses them.
-  await statsSince(db, tenant.projectId, first.source.last_refreshed_at!);
-  step(`${name}: refresh of the unchanged site`);
-  t0 = process.hrtime.bigint();
-  await call('POST', `${sourcePath}/refresh`);
-  const refresh = await crawled(call, sourcePath, first.source.last_refreshed_at, t0);
-  const pages = first.source.documents.total;
-  return {
-    name,
-    tenant,
-    call,
-    pages,
-    chunks: first.source.chunks,
-    first: { seconds: first.seconds, rate: pages / first.seconds },
-    refresh: { seconds: refresh.seconds, rate: pages / refresh.seconds },
-  };
-}
 
 async function main() {
   const python = manual(MANUALS.python);
@@ -250,19 +164,6 @@ async function main() {
   ] as const) {
     console.log(`\nMisses, ${name}questions (${set.misses.length}): question | gold | top 3 pages found`);
     for (const [q, gold, top] of set.misses) console.log(`- ${q} | ${gold} | ${top || '(nothing)'}`);
-  }
-}
-
-/** Waits until the project's search statistics were computed at `since` or later. */
-async function statsSince(db: Db, projectId: string, since: string) {
-  for (;;) {
-    const [stats] = await rows<{ done: boolean }>(
-      db,
-      sql`select exists (select 1 from search_stats
-            where project_id = ${projectId} and computed_at >= ${since}::timestamptz) as done`,
-    );
-    if (stats.done) return;
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
