@@ -222,6 +222,34 @@ t.test(
   },
 );
 
+t.test('a page found by concept whose source was just deleted leaves its place to the next page', async (t) => {
+  const db = createDb(await testDatabase(t), { max: 2 });
+  t.teardown(() => closeDb(db));
+  const { projectId } = await projectWithKey(db);
+  const { pages, answer } = conceptCorpus();
+  const asPage = (p: (typeof pages)[number]) => ({ title: p.title, sections: [{ section: 'About', body: p.body }] });
+  await filesSource(db, projectId, pages.filter((p) => p.title !== answer).map(asPage));
+  const alone = await filesSource(db, projectId, pages.filter((p) => p.title === answer).map(asPage));
+  const question = 'Where is my scratch?';
+  const before = await searchChunks(db, { projectId, query: question, limit: 20 });
+  const found = before.findIndex((h) => h.documentId === alone.documents[answer]);
+  t.ok(found >= 0 && found < before.length - 1, 'found by concept, with pages after it');
+
+  // Deleted, its page's vector stays until the statistics are recomputed: the word ranking leaves it out at once,
+  // the concept ranking still brings it.
+  await rows(db, sql`update sources set deleted_at = now() where id = ${alone.sourceId}`);
+  const limit = found + 1;
+  const after = await searchChunks(db, { projectId, query: question, limit });
+  t.same(
+    after.map((h) => h.documentId),
+    before
+      .filter((h) => h.documentId !== alone.documents[answer])
+      .slice(0, limit)
+      .map((h) => h.documentId),
+    'as many results as asked for, the next page in its place',
+  );
+});
+
 t.test('a project of more pages than concepts are computed for ranks by words alone', async (t) => {
   const db = createDb(await testDatabase(t), { max: 2 });
   t.teardown(() => closeDb(db));

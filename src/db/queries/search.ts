@@ -46,8 +46,11 @@ export async function searchChunks(
       limit: depth,
     }),
   ]);
-  const pages = fuse([...byWords] as unknown as RankedPage[], byConcept).slice(0, p.limit);
-  return pages.length === 0 ? [] : hits(db, p.projectId, pages, p.snippets === false ? null : tsquery(terms));
+  // Twice the pages asked for: a page found by concept whose source was just deleted (its vector is kept until the
+  // statistics are recomputed) is left out by hits, and the next page takes its place.
+  const pages = fuse([...byWords] as unknown as RankedPage[], byConcept).slice(0, 2 * p.limit);
+  const query = p.snippets === false ? null : tsquery(terms);
+  return pages.length === 0 ? [] : hits(db, p.projectId, pages, p.limit, query);
 }
 
 /**
@@ -66,10 +69,16 @@ function fuse(byWords: RankedPage[], byConcept: { id: string; cosine: number }[]
 }
 
 /**
- * The pages' chunks in order, each with its snippet (`query` null: none): a page's best chunk, or for a page
- * found by concept only its first. A page whose source was deleted meanwhile is left out.
+ * The first `limit` pages' chunks in order, each with its snippet (`query` null: none): a page's best chunk, or
+ * for a page found by concept only its first. A page whose source was deleted meanwhile is left out.
  */
-async function hits(db: Db, projectId: string, pages: RankedPage[], query: string | null): Promise<SearchHit[]> {
+async function hits(
+  db: Db,
+  projectId: string,
+  pages: RankedPage[],
+  limit: number,
+  query: string | null,
+): Promise<SearchHit[]> {
   const snippet =
     query === null
       ? sql`''`
@@ -91,7 +100,7 @@ async function hits(db: Db, projectId: string, pages: RankedPage[], query: strin
               select id from sources where project_id = ${projectId} and deleted_at is not null))
           limit 1
         ) c
-        order by w.ord`,
+        order by w.ord limit ${limit}`,
   );
 }
 
