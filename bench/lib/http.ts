@@ -68,7 +68,9 @@ export async function sequentialLatency(
 /**
  * sequentialLatency against several servers at once, one request at a time in turn (A B, B A, A B, ...: each
  * goes first as often), one connection each: what drifts during the run (the machine, the database) falls on
- * every server alike, so their medians compare within a fraction of the drift of separate runs.
+ * every server alike, so their medians compare within a fraction of the drift of separate runs. The servers of a
+ * turn get the same body (each its own request): requests that cost differently (a chat's question searched in a
+ * project's sources) fall on every server alike too.
  */
 export async function interleavedLatency(
   baseUrls: string[],
@@ -80,9 +82,8 @@ export async function interleavedLatency(
     url: new URL(target.path, baseUrl),
     latencies: [] as number[],
   }));
-  const one = (server: (typeof servers)[number]) =>
+  const one = (server: (typeof servers)[number], body: string | undefined) =>
     new Promise<void>((resolve, reject) => {
-      const body = target.body?.();
       const headers =
         body === undefined ? target.headers : { ...target.headers, 'content-length': String(Buffer.byteLength(body)) };
       const t0 = process.hrtime.bigint();
@@ -108,7 +109,8 @@ export async function interleavedLatency(
   const end = t0 + BigInt(Math.round(seconds * 1e9));
   try {
     for (let turn = 0; process.hrtime.bigint() < end && !isStopping(); turn++) {
-      for (const server of turn % 2 === 0 ? servers : [...servers].reverse()) await one(server);
+      const body = target.body?.();
+      for (const server of turn % 2 === 0 ? servers : [...servers].reverse()) await one(server, body);
     }
   } finally {
     for (const server of servers) server.agent.destroy();
