@@ -1,7 +1,7 @@
 // npm run bench:retrieval -- [--project-chunks 50000] [--total-chunks 2000000] [--seconds 20]
 //
 // Knowledge sources end to end on real documentation sites this project did not write: the HTML manuals of
-// PostgreSQL 15 (1,165 pages) and Python 3.11 (528 pages), from Debian's postgresql-doc-15 and python3-doc
+// PostgreSQL 15 (1,167 pages) and Python 3.11 (528 pages), from Debian's postgresql-doc-15 and python3-doc
 // (installed by this script when missing), served from local web servers and crawled as website sources by a
 // real API server and worker.
 //   1. Ingestion, each manual in a project of its own: the first crawl (pages fetched, extracted, chunked,

@@ -1,6 +1,6 @@
-// Real documentation sites for the retrieval benchmark: HTML manuals of Debian's packages (installed with apt
-// when missing), served from a local web server with ETags and Last-Modified as a static
-// site is. Never Debian's nodejs-doc: installing it removes a Node.js that did not come from Debian.
+// Real documentation sites for the benchmarks: HTML manuals of Debian's packages (installed with apt when
+// missing), served from a local web server with ETags and Last-Modified as a static site is. Never Debian's
+// nodejs-doc: installing it removes a Node.js that did not come from Debian.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fastifyStatic from '@fastify/static';
@@ -8,7 +8,7 @@ import Fastify from 'fastify';
 import { onCleanup } from './cleanup.js';
 import { step } from './report.js';
 
-/** Real manuals from Debian's packages: the Python 3.11 manual (528 pages), PostgreSQL 15's (1,165 pages). */
+/** Real manuals from Debian's packages: the Python 3.11 manual (528 pages), PostgreSQL 15's (1,167). */
 export const MANUALS = {
   python: { pkg: 'python3-doc', root: '/usr/share/doc/python3.11/html' },
   postgresql: { pkg: 'postgresql-doc-15', root: '/usr/share/doc/postgresql-doc-15/html' },
