@@ -14,7 +14,7 @@ import { workerLogger } from '../src/observability/logger.js';
 import { createFetcher } from '../src/sources/fetch.js';
 import type { FailedJobsPage, JobQueue, RunningCrawls } from '../src/schemas/admin-work.js';
 import type { Config } from '../src/config.js';
-import { ADMIN_TOKEN, build, drain, waitFor, type ApiError } from './helper.js';
+import { ADMIN_TOKEN, build, drain, waitFor, withJobPool, type ApiError } from './helper.js';
 import { ControlledClassifier, projectClient, projectWithKey } from './factories.js';
 import { docsSite, htmlPage } from './docs-site.js';
 
@@ -53,13 +53,15 @@ async function runOnly(
     fetcher,
   });
   const taskList: TaskList = Object.fromEntries(Object.entries(all).filter(([name]) => pick(name)));
-  await runOnce({
-    connectionString: ctx.url,
-    concurrency: 2,
-    logger: workerLogger(log),
-    preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
-    taskList,
-  }).finally(() => fetcher.close());
+  await withJobPool(ctx.url, (pgPool) =>
+    runOnce({
+      pgPool,
+      concurrency: 2,
+      logger: workerLogger(log),
+      preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+      taskList,
+    }),
+  ).finally(() => fetcher.close());
 }
 
 t.test('the queue per task: waiting, scheduled, running, retrying and failed, from real jobs', async (t) => {

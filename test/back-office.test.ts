@@ -12,7 +12,7 @@ import { addPurgeStep } from '../src/jobs/specs.js';
 import { purgeThreadBatch } from '../src/db/queries/purge.js';
 import { seedThreads } from '../src/db/queries/seed.js';
 import { compactThreadCounts } from '../src/db/queries/thread-counts.js';
-import { ADMIN_TOKEN, build, drain, waitFor } from './helper.js';
+import { ADMIN_TOKEN, build, drain, waitFor, withJobPool } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
 import type { ApiKey, NewApiKeyResponse, Project, Team, User } from '../src/schemas/admin.js';
 import type { ErrorSchema } from '../src/schemas/common.js';
@@ -284,22 +284,24 @@ async function leftoverJobs(ctx: { url: string; db: Db }): Promise<{ task: strin
     sql`select id::text, task_identifier from graphile_worker.jobs`,
   );
   if (queued.length === 0) return [];
-  const utils = await makeWorkerUtils({ connectionString: ctx.url });
-  try {
-    await utils.rescheduleJobs(
-      queued.map((j) => j.id),
-      { runAt: new Date(), attempts: 0 },
-    );
-  } finally {
-    await utils.release();
-  }
+  await withJobPool(ctx.url, async (pgPool) => {
+    const utils = await makeWorkerUtils({ pgPool });
+    await utils
+      .rescheduleJobs(
+        queued.map((j) => j.id),
+        { runAt: new Date(), attempts: 0 },
+      )
+      .finally(() => utils.release());
+  });
   const seen: { task: string; payload: unknown }[] = [];
   const record = (task: string) => (payload: unknown) => void seen.push({ task, payload });
-  await runOnce({
-    connectionString: ctx.url,
-    logger: new Logger(() => () => {}),
-    taskList: Object.fromEntries(queued.map((j) => [j.task_identifier, record(j.task_identifier)])),
-  });
+  await withJobPool(ctx.url, (pgPool) =>
+    runOnce({
+      pgPool,
+      logger: new Logger(() => () => {}),
+      taskList: Object.fromEntries(queued.map((j) => [j.task_identifier, record(j.task_identifier)])),
+    }),
+  );
   if (seen.length !== queued.length) throw new Error(`${queued.length} jobs left, ${seen.length} of them run`);
   return seen;
 }

@@ -11,7 +11,7 @@ import { LimitedClassifier, StaticClassifier, type CategoryChoice, type Classifi
 import { startWorker } from '../src/worker.js';
 import type { Db } from '../src/db/client.js';
 import { runCli } from './cli-io.js';
-import { ADMIN_TOKEN, build, waitFor } from './helper.js';
+import { ADMIN_TOKEN, build, waitFor, withJobPool } from './helper.js';
 import { nodeArgs } from './transpile.js';
 import { projectClient, projectWithKey } from './factories.js';
 
@@ -136,12 +136,15 @@ t.test("a simulated dead worker's in-flight threads are picked up after the time
   );
   // Its jobs cannot run for hours (graphile-worker waits 4 hours for a dead worker's locks).
   const jobs = await ctx.db.execute<{ id: string }>(sql`select id::text from graphile_worker.jobs`);
-  const utils = await makeWorkerUtils({ connectionString: ctx.url });
-  t.teardown(() => utils.release());
-  await utils.rescheduleJobs(
-    jobs.map((j) => j.id),
-    { runAt: new Date(Date.now() + 4 * 3600_000) },
-  );
+  await withJobPool(ctx.url, async (pgPool) => {
+    const utils = await makeWorkerUtils({ pgPool });
+    await utils
+      .rescheduleJobs(
+        jobs.map((j) => j.id),
+        { runAt: new Date(Date.now() + 4 * 3600_000) },
+      )
+      .finally(() => utils.release());
+  });
   const [{ until }] = await ctx.db.execute<{ until: Date }>(
     sql`select max(claimed_until) as until from classification_batches`,
   );

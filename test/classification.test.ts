@@ -6,7 +6,7 @@ import { createThread } from '../src/db/queries/chat-write.js';
 import { StaticClassifier, type Classifier } from '../src/models/classifier.js';
 import type { Category } from '../src/schemas/categories.js';
 import type { Thread, ThreadDetail } from '../src/schemas/threads.js';
-import { build, drain } from './helper.js';
+import { build, drain, withJobPool } from './helper.js';
 import { ControlledClassifier, projectClient, projectWithKey, standInUsage } from './factories.js';
 
 type CategoryJson = Static<typeof Category>;
@@ -246,11 +246,13 @@ t.test('a rolled-back chat leaves no thread and no job; a committed one always h
   t.same(queued, [{ task_identifier: 'threads__classify', priority: 0 }], 'one job, at live priority');
   // The job names the thread: run it with a task that only records its payload.
   const payloads: unknown[] = [];
-  await runOnce({
-    connectionString: ctx.url,
-    logger: new Logger(() => () => {}),
-    taskList: { threads__classify: (payload) => void payloads.push(payload) },
-  });
+  await withJobPool(ctx.url, (pgPool) =>
+    runOnce({
+      pgPool,
+      logger: new Logger(() => () => {}),
+      taskList: { threads__classify: (payload) => void payloads.push(payload) },
+    }),
+  );
   t.match(payloads, [{ project_id: a.projectId, thread_ids: [threadId] }]);
   t.equal(payloads.length, 1);
 });
@@ -359,9 +361,10 @@ t.test('a classifier failure is retried with backoff and never blocks other thre
   t.match(job, { attempts: 1, last_error: /model provider timed out/, later: true }, 'kept, to be retried later');
 
   // Due now instead of after the backoff.
-  const utils = await makeWorkerUtils({ connectionString: ctx.url });
-  t.teardown(() => utils.release());
-  await utils.rescheduleJobs([job.id], { runAt: new Date() });
+  await withJobPool(ctx.url, async (pgPool) => {
+    const utils = await makeWorkerUtils({ pgPool });
+    await utils.rescheduleJobs([job.id], { runAt: new Date() }).finally(() => utils.release());
+  });
   await drain(ctx, { classifier: flaky });
   t.match((await api.get(`/threads/${unlucky.thread_id}/`)).json<ThreadDetailJson>(), {
     category: { name: String },

@@ -7,12 +7,14 @@ import { closeDb } from '../src/db/client.js';
 import { apiDb } from '../src/server.js';
 import type { LlmClient } from '../src/models/llm.js';
 import { runOnce } from 'graphile-worker';
+import type pg from 'pg';
 import { pino, type Logger } from 'pino';
 import type { Config } from '../src/config.js';
 import type { Db } from '../src/db/client.js';
 import { StaticClassifier, type Classifier } from '../src/models/classifier.js';
 import { workerLogger } from '../src/observability/logger.js';
 import { createTaskList } from '../src/jobs/task-list.js';
+import { jobConnections } from '../src/jobs/pg-pool.js';
 import { createFetcher } from '../src/sources/fetch.js';
 import type { Static } from '@sinclair/typebox';
 import type { ErrorSchema } from '../src/schemas/common.js';
@@ -78,6 +80,21 @@ export async function build(t: Test, opts: { env?: Record<string, string>; llm?:
 }
 
 /**
+ * graphile-worker's connections for `use` (runOnce, makeWorkerUtils), on a pool of ours, ended and waited for when
+ * it returns. Given only a connection string, graphile-worker (0.17) ends its own pool without waiting, and the
+ * test's database, dropped a moment later, could still find a connection of it open: the connection's error then
+ * reaches a pool whose listeners are gone, an uncaught error that fails the test file.
+ */
+export async function withJobPool<T>(url: string, use: (pgPool: pg.Pool) => Promise<T>): Promise<T> {
+  const pool = jobConnections(url, pino({ level: 'silent' }));
+  try {
+    return await use(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
+/**
  * Runs every job that is due until none is left, as a worker process would (graphile-worker's runOnce),
  * with the stand-in classifier at latency 0 unless the test brings its own. Returns only once
  * graphile-worker has recorded each job's success or failure: batched, those writes are flushed at
@@ -92,19 +109,21 @@ export async function drain(
     allowPrivate: ctx.config.SOURCES_ALLOW_PRIVATE,
     timeoutMs: ctx.config.CRAWL_TIMEOUT_MS,
   });
-  await runOnce({
-    connectionString: ctx.url,
-    concurrency: 4,
-    logger: workerLogger(log),
-    preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
-    taskList: createTaskList({
-      config: ctx.config,
-      db: ctx.db,
-      log,
-      classifier: opts.classifier ?? new StaticClassifier(0),
-      fetcher,
+  await withJobPool(ctx.url, (pgPool) =>
+    runOnce({
+      pgPool,
+      concurrency: 4,
+      logger: workerLogger(log),
+      preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+      taskList: createTaskList({
+        config: ctx.config,
+        db: ctx.db,
+        log,
+        classifier: opts.classifier ?? new StaticClassifier(0),
+        fetcher,
+      }),
     }),
-  }).finally(() => fetcher.close());
+  ).finally(() => fetcher.close());
 }
 
 /** What a truthy value of type T can be: `check` may say "not yet" with false, null or undefined. */

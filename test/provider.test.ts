@@ -7,7 +7,7 @@ import { kickSweep } from '../src/jobs/specs.js';
 import { seedThreads } from '../src/db/queries/seed.js';
 import type { Category } from '../src/schemas/categories.js';
 import type { ThreadDetail } from '../src/schemas/threads.js';
-import { drain, build, waitFor } from './helper.js';
+import { drain, build, waitFor, withJobPool } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
 import { FAKE_USAGE, fakeProvider } from './fake-openai.js';
 import { startService } from './processes.js';
@@ -21,18 +21,18 @@ interface Categories {
 
 /** Every job that failed runs at the next drain, not after its backoff. */
 async function retryNow(url: string) {
-  const utils = await makeWorkerUtils({ connectionString: url });
-  try {
-    const jobs = await utils.withPgClient((client) =>
-      client.query<{ id: string }>('select id::text from graphile_worker.jobs where attempts > 0'),
-    );
-    await utils.rescheduleJobs(
-      jobs.rows.map((j) => j.id),
-      { runAt: new Date() },
-    );
-  } finally {
-    await utils.release();
-  }
+  await withJobPool(url, async (pgPool) => {
+    const utils = await makeWorkerUtils({ pgPool });
+    try {
+      const jobs = await pgPool.query<{ id: string }>('select id::text from graphile_worker.jobs where attempts > 0');
+      await utils.rescheduleJobs(
+        jobs.rows.map((j) => j.id),
+        { runAt: new Date() },
+      );
+    } finally {
+      await utils.release();
+    }
+  });
 }
 
 async function setup(t: Test, env: Record<string, string> = {}) {

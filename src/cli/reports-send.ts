@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { runOnce } from 'graphile-worker';
 import { queueDueReports, reportStatus, requeuePendingReports } from '../db/queries/reports.js';
+import { jobConnections } from '../jobs/pg-pool.js';
 import { SEND_REPORT_TASK } from '../jobs/specs.js';
 import { sendReport, type ReportDeps } from '../../tasks/reports__send.js';
 import { AppError, ErrorCode } from '../errors.js';
@@ -30,16 +31,22 @@ export async function sendReportsNow(deps: ReportDeps & { databaseUrl: string; d
   // Requeue first, so that `requeued` counts only reports left over from an earlier run.
   const requeued = await requeuePendingReports(db, { periods });
   const queued = await queueDueReports(db, { periods });
-  await runOnce({
-    connectionString: deps.databaseUrl,
-    concurrency: 1,
-    noHandleSignals: true,
-    logger: workerLogger(log),
-    // Batched (even at 0 ms), each job's success or failure is recorded before runOnce returns; unbatched
-    // it may land after, and the command would exit leaving a finished job locked (to rerun in 4 hours).
-    preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
-    taskList: { [SEND_REPORT_TASK]: sendReport(deps) },
-  });
+  // A pool of ours, ended and waited for: given a connection string, graphile-worker ends its own without waiting.
+  const pgPool = jobConnections(deps.databaseUrl, log);
+  try {
+    await runOnce({
+      pgPool,
+      concurrency: 1,
+      noHandleSignals: true,
+      logger: workerLogger(log),
+      // Batched (even at 0 ms), each job's success or failure is recorded before runOnce returns; unbatched
+      // it may land after, and the command would exit leaving a finished job locked (to rerun in 4 hours).
+      preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+      taskList: { [SEND_REPORT_TASK]: sendReport(deps) },
+    });
+  } finally {
+    await pgPool.end();
+  }
   return {
     date: day,
     periods,
