@@ -3,7 +3,7 @@
 import type { Static } from '@sinclair/typebox';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
-import { Logger, makeWorkerUtils, runOnce } from 'graphile-worker';
+import { Logger, runOnce } from 'graphile-worker';
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
 import { closeDb, createDb, rows, type Db } from '../src/db/client.js';
@@ -12,7 +12,7 @@ import { addPurgeStep } from '../src/jobs/specs.js';
 import { purgeThreadBatch } from '../src/db/queries/purge.js';
 import { seedThreads } from '../src/db/queries/seed.js';
 import { compactThreadCounts } from '../src/db/queries/thread-counts.js';
-import { ADMIN_TOKEN, build, drain, waitFor, withJobPool } from './helper.js';
+import { ADMIN_TOKEN, build, drain, rescheduleJobs, waitFor, withJobPool } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
 import type { ApiKey, NewApiKeyResponse, Project, Team, User } from '../src/schemas/admin.js';
 import type { ErrorSchema } from '../src/schemas/common.js';
@@ -284,15 +284,11 @@ async function leftoverJobs(ctx: { url: string; db: Db }): Promise<{ task: strin
     sql`select id::text, task_identifier from graphile_worker.jobs`,
   );
   if (queued.length === 0) return [];
-  await withJobPool(ctx.url, async (pgPool) => {
-    const utils = await makeWorkerUtils({ pgPool });
-    await utils
-      .rescheduleJobs(
-        queued.map((j) => j.id),
-        { runAt: new Date(), attempts: 0 },
-      )
-      .finally(() => utils.release());
-  });
+  await rescheduleJobs(
+    ctx.url,
+    queued.map((j) => j.id),
+    { runAt: new Date(), attempts: 0 },
+  );
   const seen: { task: string; payload: unknown }[] = [];
   const record = (task: string) => (payload: unknown) => void seen.push({ task, payload });
   await withJobPool(ctx.url, (pgPool) =>

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import t, { type Test } from 'tap';
 import { sql } from 'drizzle-orm';
-import { makeWorkerUtils } from 'graphile-worker';
 import { pino } from 'pino';
 import { backfill } from '../src/cli/backfill.js';
 import { seedThreads } from '../src/db/queries/seed.js';
@@ -11,7 +10,7 @@ import { LimitedClassifier, StaticClassifier, type CategoryChoice, type Classifi
 import { startWorker } from '../src/worker.js';
 import type { Db } from '../src/db/client.js';
 import { runCli } from './cli-io.js';
-import { ADMIN_TOKEN, build, waitFor, withJobPool } from './helper.js';
+import { ADMIN_TOKEN, build, rescheduleJobs, waitFor } from './helper.js';
 import { nodeArgs } from './transpile.js';
 import { projectClient, projectWithKey } from './factories.js';
 
@@ -136,15 +135,11 @@ t.test("a simulated dead worker's in-flight threads are picked up after the time
   );
   // Its jobs cannot run for hours (graphile-worker waits 4 hours for a dead worker's locks).
   const jobs = await ctx.db.execute<{ id: string }>(sql`select id::text from graphile_worker.jobs`);
-  await withJobPool(ctx.url, async (pgPool) => {
-    const utils = await makeWorkerUtils({ pgPool });
-    await utils
-      .rescheduleJobs(
-        jobs.map((j) => j.id),
-        { runAt: new Date(Date.now() + 4 * 3600_000) },
-      )
-      .finally(() => utils.release());
-  });
+  await rescheduleJobs(
+    ctx.url,
+    jobs.map((j) => j.id),
+    { runAt: new Date(Date.now() + 4 * 3600_000) },
+  );
   const [{ until }] = await ctx.db.execute<{ until: Date }>(
     sql`select max(claimed_until) as until from classification_batches`,
   );

@@ -1,12 +1,12 @@
 import type { Static } from '@sinclair/typebox';
 import t from 'tap';
 import { sql } from 'drizzle-orm';
-import { Logger, makeWorkerUtils, runOnce } from 'graphile-worker';
+import { Logger, runOnce } from 'graphile-worker';
 import { createThread } from '../src/db/queries/chat-write.js';
 import { StaticClassifier, type Classifier } from '../src/models/classifier.js';
 import type { Category } from '../src/schemas/categories.js';
 import type { Thread, ThreadDetail } from '../src/schemas/threads.js';
-import { build, drain, withJobPool } from './helper.js';
+import { build, drain, rescheduleJobs, withJobPool } from './helper.js';
 import { ControlledClassifier, projectClient, projectWithKey, standInUsage } from './factories.js';
 
 type CategoryJson = Static<typeof Category>;
@@ -361,10 +361,7 @@ t.test('a classifier failure is retried with backoff and never blocks other thre
   t.match(job, { attempts: 1, last_error: /model provider timed out/, later: true }, 'kept, to be retried later');
 
   // Due now instead of after the backoff.
-  await withJobPool(ctx.url, async (pgPool) => {
-    const utils = await makeWorkerUtils({ pgPool });
-    await utils.rescheduleJobs([job.id], { runAt: new Date() }).finally(() => utils.release());
-  });
+  await rescheduleJobs(ctx.url, [job.id], { runAt: new Date() });
   await drain(ctx, { classifier: flaky });
   t.match((await api.get(`/threads/${unlucky.thread_id}/`)).json<ThreadDetailJson>(), {
     category: { name: String },

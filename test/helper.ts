@@ -6,7 +6,7 @@ import { loadConfig } from '../src/config.js';
 import { closeDb } from '../src/db/client.js';
 import { apiDb } from '../src/server.js';
 import type { LlmClient } from '../src/models/llm.js';
-import { runOnce } from 'graphile-worker';
+import { makeWorkerUtils, runOnce, type WorkerUtils } from 'graphile-worker';
 import type pg from 'pg';
 import { pino, type Logger } from 'pino';
 import type { Config } from '../src/config.js';
@@ -92,6 +92,18 @@ export async function withJobPool<T>(url: string, use: (pgPool: pg.Pool) => Prom
   } finally {
     await pool.end();
   }
+}
+
+/** graphile-worker's rescheduleJobs (its public API) on the test's database: e.g. jobs due now, not after a backoff. */
+export function rescheduleJobs(
+  url: string,
+  ids: string[],
+  options: Parameters<WorkerUtils['rescheduleJobs']>[1],
+): Promise<void> {
+  return withJobPool(url, async (pgPool) => {
+    const utils = await makeWorkerUtils({ pgPool });
+    await utils.rescheduleJobs(ids, options).finally(() => utils.release());
+  });
 }
 
 /**

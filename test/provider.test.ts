@@ -1,13 +1,12 @@
 import t, { type Test } from 'tap';
 import type { Static } from '@sinclair/typebox';
 import { sql } from 'drizzle-orm';
-import { makeWorkerUtils } from 'graphile-worker';
 import { classifierModel } from '../src/models/index.js';
 import { kickSweep } from '../src/jobs/specs.js';
 import { seedThreads } from '../src/db/queries/seed.js';
 import type { Category } from '../src/schemas/categories.js';
 import type { ThreadDetail } from '../src/schemas/threads.js';
-import { drain, build, waitFor, withJobPool } from './helper.js';
+import { drain, build, rescheduleJobs, waitFor, withJobPool } from './helper.js';
 import { projectClient, projectWithKey } from './factories.js';
 import { FAKE_USAGE, fakeProvider } from './fake-openai.js';
 import { startService } from './processes.js';
@@ -21,18 +20,14 @@ interface Categories {
 
 /** Every job that failed runs at the next drain, not after its backoff. */
 async function retryNow(url: string) {
-  await withJobPool(url, async (pgPool) => {
-    const utils = await makeWorkerUtils({ pgPool });
-    try {
-      const jobs = await pgPool.query<{ id: string }>('select id::text from graphile_worker.jobs where attempts > 0');
-      await utils.rescheduleJobs(
-        jobs.rows.map((j) => j.id),
-        { runAt: new Date() },
-      );
-    } finally {
-      await utils.release();
-    }
-  });
+  const failed = await withJobPool(url, (pgPool) =>
+    pgPool.query<{ id: string }>('select id::text from graphile_worker.jobs where attempts > 0'),
+  );
+  await rescheduleJobs(
+    url,
+    failed.rows.map((j) => j.id),
+    { runAt: new Date() },
+  );
 }
 
 async function setup(t: Test, env: Record<string, string> = {}) {
