@@ -2,19 +2,13 @@
 // retrying, failed), the failed jobs with their last error, paged, and the crawls running with their pages.
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
-import { runOnce, type TaskList } from 'graphile-worker';
-import { pino } from 'pino';
 import t from 'tap';
 import type { Static } from '@sinclair/typebox';
 import { rows, type Db } from '../src/db/client.js';
-import { createTaskList } from '../src/jobs/task-list.js';
 import { CRAWL_TASK, FINISH_CRAWL_TASK } from '../src/jobs/specs.js';
-import { StaticClassifier, type Classifier } from '../src/models/classifier.js';
-import { workerLogger } from '../src/observability/logger.js';
-import { createFetcher } from '../src/sources/fetch.js';
+import type { Classifier } from '../src/models/classifier.js';
 import type { FailedJobsPage, JobQueue, RunningCrawls } from '../src/schemas/admin-work.js';
-import type { Config } from '../src/config.js';
-import { ADMIN_TOKEN, build, drain, waitFor, withJobPool, type ApiError } from './helper.js';
+import { ADMIN_TOKEN, build, drain, waitFor, type ApiError } from './helper.js';
 import { ControlledClassifier, projectClient, projectWithKey } from './factories.js';
 import { docsSite, htmlPage } from './docs-site.js';
 
@@ -36,33 +30,6 @@ const classifyOnce = (db: Db, projectId: string, threadId: string) =>
           json_build_object('project_id', ${projectId}::uuid, 'thread_ids', json_build_array(${threadId}::uuid)),
           max_attempts => 1)`,
   );
-
-/** Runs the due jobs of the tasks `pick` keeps, as a worker would (the others stay queued). */
-async function runOnly(
-  ctx: { url: string; config: Config; db: Db },
-  pick: (task: string) => boolean,
-  classifier?: Classifier,
-) {
-  const log = pino({ level: 'silent' });
-  const fetcher = createFetcher({ allowPrivate: true, timeoutMs: ctx.config.CRAWL_TIMEOUT_MS });
-  const all = createTaskList({
-    config: ctx.config,
-    db: ctx.db,
-    log,
-    classifier: classifier ?? new StaticClassifier(0),
-    fetcher,
-  });
-  const taskList: TaskList = Object.fromEntries(Object.entries(all).filter(([name]) => pick(name)));
-  await withJobPool(ctx.url, (pgPool) =>
-    runOnce({
-      pgPool,
-      concurrency: 2,
-      logger: workerLogger(log),
-      preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
-      taskList,
-    }),
-  ).finally(() => fetcher.close());
-}
 
 t.test('the queue per task: waiting, scheduled, running, retrying and failed, from real jobs', async (t) => {
   const ctx = await build(t);
@@ -90,7 +57,7 @@ t.test('the queue per task: waiting, scheduled, running, retrying and failed, fr
   // Running: a worker holds the two jobs in flight (its classifier waits).
   const held = new ControlledClassifier();
   const entered = held.hold();
-  const worker = runOnly(ctx, (task) => task === 'threads__classify', held);
+  const worker = drain(ctx, { only: (task) => task === 'threads__classify', classifier: held });
   await entered;
   await waitFor('both jobs locked', async () => (await queueOf(get, 'threads__classify'))?.running === 2, {
     timeoutMs: 20_000,
@@ -187,12 +154,12 @@ t.test('the crawls running: pages done and pending of the current crawl, files w
   ]);
 
   // The crawl starts and reaches its start page.
-  await runOnly(ctx, (task) => task === CRAWL_TASK);
+  await drain(ctx, { only: (task) => task === CRAWL_TASK });
   const started = (await listed()).find((c) => c.source === web.id);
   t.match(started, { status: 'running', started_at: String, pages: { failed: 0 } });
   t.ok(started && started.pages.pending >= 1, 'its start page reached, not yet fetched');
   // Every page fetched (one link is a 404), the crawl not finished yet.
-  await runOnly(ctx, (task) => task !== FINISH_CRAWL_TASK);
+  await drain(ctx, { only: (task) => task !== FINISH_CRAWL_TASK });
   t.match(
     (await listed()).find((c) => c.source === web.id),
     {

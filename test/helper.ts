@@ -107,14 +107,15 @@ export function rescheduleJobs(
 }
 
 /**
- * Runs every job that is due until none is left, as a worker process would (graphile-worker's runOnce),
- * with the stand-in classifier at latency 0 unless the test brings its own. Returns only once
+ * Runs every job that is due until none is left (of the tasks `only` picks: all by default), as a worker
+ * process would (graphile-worker's runOnce), with the stand-in classifier at latency 0 unless the test brings its
+ * own. Returns only once
  * graphile-worker has recorded each job's success or failure: batched, those writes are flushed at
  * shutdown; unbatched (its default), they may land after runOnce returns.
  */
 export async function drain(
   ctx: { url: string; config: Config; db: Db },
-  opts: { classifier?: Classifier; log?: Logger } = {},
+  opts: { classifier?: Classifier; log?: Logger; only?: (task: string) => boolean } = {},
 ) {
   const log = opts.log ?? pino({ level: 'silent' });
   const fetcher = createFetcher({
@@ -127,13 +128,17 @@ export async function drain(
       concurrency: 4,
       logger: workerLogger(log),
       preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
-      taskList: createTaskList({
-        config: ctx.config,
-        db: ctx.db,
-        log,
-        classifier: opts.classifier ?? new StaticClassifier(0),
-        fetcher,
-      }),
+      taskList: Object.fromEntries(
+        Object.entries(
+          createTaskList({
+            config: ctx.config,
+            db: ctx.db,
+            log,
+            classifier: opts.classifier ?? new StaticClassifier(0),
+            fetcher,
+          }),
+        ).filter(([task]) => opts.only?.(task) ?? true),
+      ),
     }),
   ).finally(() => fetcher.close());
 }
