@@ -1,13 +1,20 @@
 // Search over a project's chunks (BM25 in PostgreSQL full-text search), on chunks written directly: the
 // ranking, the tenancy and the "nothing relevant" rule, apart from the crawler.
 import { sql } from 'drizzle-orm';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { closeDb, createDb, rows, type Db } from '../src/db/client.js';
 import { createRetriever, searchChunks } from '../src/db/queries/search.js';
 import { MAX_CONCEPT_PAGES, recomputeSearchStats } from '../src/db/queries/search-stats.js';
 import { projectWithKey } from './factories.js';
 import { conceptCorpus } from './concept-corpus.js';
 import { testDatabase } from './helper.js';
+
+/** The test's own database (closed at its end), with a project in it. */
+async function withProject(t: Test, max = 2) {
+  const db = createDb(await testDatabase(t), { max });
+  t.teardown(() => closeDb(db));
+  return { db, ...(await projectWithKey(db)) };
+}
 
 type Page = { title: string; sections: { section: string; body: string }[] };
 
@@ -66,9 +73,7 @@ const pages: Page[] = [
 t.test(
   'BM25: rare words count for more; partial, stemmed questions match; one hit per document; synonyms',
   async (t) => {
-    const db = createDb(await testDatabase(t), { max: 2 });
-    t.teardown(() => closeDb(db));
-    const { projectId } = await projectWithKey(db);
+    const { db, projectId } = await withProject(t);
     const { documents } = await filesSource(db, projectId, pages);
 
     const rare = await searchChunks(db, { projectId, query: 'python files asyncio', limit: 5 });
@@ -103,9 +108,7 @@ t.test(
 );
 
 t.test('a page that matches in several sections ranks above one section that matches a little better', async (t) => {
-  const db = createDb(await testDatabase(t), { max: 2 });
-  t.teardown(() => closeDb(db));
-  const { projectId } = await projectWithKey(db);
+  const { db, projectId } = await withProject(t);
   const { documents } = await filesSource(db, projectId, [
     ...filler,
     { title: 'In passing', sections: [{ section: 'Python', body: 'Python can also write an archive.' }] },
@@ -129,9 +132,7 @@ t.test('a page that matches in several sections ranks above one section that mat
 });
 
 t.test('the retriever: nothing relevant is no chunk; projects never see each other; deletion is at once', async (t) => {
-  const db = createDb(await testDatabase(t), { max: 2 });
-  t.teardown(() => closeDb(db));
-  const a = await projectWithKey(db);
+  const { db, ...a } = await withProject(t);
   const b = await projectWithKey(db);
   const { sourceId } = await filesSource(db, a.projectId, pages);
   await filesSource(db, b.projectId, [
@@ -161,9 +162,7 @@ t.test('the retriever: nothing relevant is no chunk; projects never see each oth
 // A stats job running when its project's chunks change again is not merged with the next one (graphile-worker
 // adds a new job beside a locked one): two recomputations of one project can overlap.
 t.test('recomputations of one project at the same time all succeed, with the same statistics', async (t) => {
-  const db = createDb(await testDatabase(t), { max: 6 });
-  t.teardown(() => closeDb(db));
-  const { projectId } = await projectWithKey(db);
+  const { db, projectId } = await withProject(t, 6);
   await filesSource(db, projectId, pages);
   const stats = () =>
     rows<{ n: number; df: number }>(
@@ -183,9 +182,7 @@ t.test('recomputations of one project at the same time all succeed, with the sam
 t.test(
   'a page near the question in concept is found without a word in common; the chat does not take it',
   async (t) => {
-    const db = createDb(await testDatabase(t), { max: 2 });
-    t.teardown(() => closeDb(db));
-    const { projectId } = await projectWithKey(db);
+    const { db, projectId } = await withProject(t);
     const { pages, answer } = conceptCorpus();
     const { sourceId, documents } = await filesSource(
       db,
@@ -223,9 +220,7 @@ t.test(
 );
 
 t.test('a page found by concept whose source was just deleted leaves its place to the next page', async (t) => {
-  const db = createDb(await testDatabase(t), { max: 2 });
-  t.teardown(() => closeDb(db));
-  const { projectId } = await projectWithKey(db);
+  const { db, projectId } = await withProject(t);
   const { pages, answer } = conceptCorpus();
   const asPage = (p: (typeof pages)[number]) => ({ title: p.title, sections: [{ section: 'About', body: p.body }] });
   await filesSource(db, projectId, pages.filter((p) => p.title !== answer).map(asPage));
@@ -251,9 +246,7 @@ t.test('a page found by concept whose source was just deleted leaves its place t
 });
 
 t.test('a project of more pages than concepts are computed for ranks by words alone', async (t) => {
-  const db = createDb(await testDatabase(t), { max: 2 });
-  t.teardown(() => closeDb(db));
-  const { projectId } = await projectWithKey(db);
+  const { db, projectId } = await withProject(t);
   const { sourceId } = await filesSource(db, projectId, pages);
   const concepts = async () =>
     (
